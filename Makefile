@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Builds ./leaktrace (BPF object -> skeleton -> loader), its tests and benchmarks.
+# `make V=1` shows every command; `make SANITIZE=1` builds under ASan+UBSan into
+# .output/san. The two commands a fresh Debian machine needs are `sudo make demo`
+# and `sudo make test`; both install missing packages first (scripts/deps.sh).
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+SRCARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/^arm.*/arm/' -e 's/riscv64/riscv/' -e 's/s390x/s390/' -e 's/ppc64le/powerpc/')
+ARCH ?= $(SRCARCH)
+
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
+CC := $(CROSS_COMPILE)gcc
+PKG_CONFIG ?= pkg-config
+PYTHON ?= python3
+
+ifeq ($(SANITIZE),1)
+OUTPUT ?= .output/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OUTPUT ?= .output
+SAN_FLAGS :=
+endif
+
+PKGS := libbpf libelf libdw capstone
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lz
+
+CFLAGS_USER := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE \
+	-I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS) $(SAN_FLAGS) $(EXTRA_CFLAGS)
+LDFLAGS_USER := $(SAN_FLAGS) $(EXTRA_LDFLAGS)
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Ivmlinux/$(ARCH) -Ibpf
+
+BPF_SRC := bpf/leaktrace.bpf.c
+BPF_HDRS := $(wildcard bpf/*.h)
+SKEL := $(OUTPUT)/leaktrace.skel.h
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps demo test check e2e bench workloads unit format lint vmlinux install clean
+
+ifeq ($(SANITIZE),1)
+all: $(OUTPUT)/leaktrace
+else
+all: leaktrace
+# Replaced by rename, so a running ./leaktrace does not make the copy fail.
+leaktrace: $(OUTPUT)/leaktrace
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
+endif
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/leaktrace.bpf.o: $(BPF_SRC) $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(SKEL): $(OUTPUT)/leaktrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name leaktrace_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_USER) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/leaktrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_USER) $^ $(PKG_LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ut.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_USER) -Itests/unit $< $(LIB_OBJS) $(LDFLAGS_USER) $(PKG_LIBS) -o $@
+
+unit: $(UNIT_BINS)
+
+# Test programs are built without sanitizers: a sanitizer brings its own
+# malloc, and probes on the libc allocator would see nothing.
+workloads:
+	$(Q)$(MAKE) --no-print-directory -C tests/workloads
+
+-include $(USER_OBJS:.o=.d)
+
+# Unit tests always run under the sanitizer build.
+check:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
+	$(Q)$(PYTHON) tests/run.py --unit
+
+e2e: all workloads
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all
+	$(Q)$(PYTHON) tests/run.py --e2e
+
+test:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory all workloads
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
+	$(Q)$(PYTHON) tests/run.py
+
+demo:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory all workloads
+	$(Q)scripts/demo.sh
+
+bench:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -C bench
+	$(Q)bench/run.sh
+
+FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h \
+	tests/workloads/*.c)
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+lint:
+	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux.sh x86 arm64
+
+PREFIX ?= /usr/local
+install: leaktrace
+	$(Q)install -D -m 0755 leaktrace $(DESTDIR)$(PREFIX)/sbin/leaktrace
+
+clean:
+	$(Q)rm -rf .output leaktrace
+	$(Q)$(MAKE) --no-print-directory -C tests/workloads clean
+	$(Q)$(MAKE) --no-print-directory -C bench clean

@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs the Debian packages leaktrace needs to build, test and demo itself.
+# Idempotent: when everything is present it only asks dpkg and exits.
+#
+# usage: scripts/deps.sh [--check]
+#   --check  exit 1 and name what is missing instead of installing it
+set -eu
+
+# build: compiler for BPF, skeleton generator, libbpf, elfutils, capstone.
+# test:  python3 drives the end-to-end tests; binutils for objcopy/strip
+#        (separate debug files), procps for ps, util-linux for setpriv.
+PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
+pkg-config libcapstone-dev python3 binutils procps util-linux"
+
+missing=""
+for p in $PKGS; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "${1:-}" = --check ]; then
+	echo "leaktrace: missing Debian packages:$missing; run 'sudo make deps'" >&2
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "leaktrace: cannot install the missing Debian packages ($missing ) without root; run 'sudo make deps'" >&2
+	exit 1
+fi
+
+echo "leaktrace: installing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+if ! apt-get install -y -q --no-install-recommends $missing; then
+	# A fresh machine may have no package lists yet.
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends $missing
+fi
