@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Source "libc": the malloc family. Entry probes save the request on the
+ * thread, the one return probe records the block with the caller's stack, and
+ * free releases it. A traced call made inside another (reallocarray ->
+ * realloc, realloc(p, 0) -> free) belongs to the outer one and is skipped.
+ * User space may place an entry probe a few instructions into the function
+ * (where the kernel can emulate the instruction); the arguments are still in
+ * their registers there, and for functions with a return probe the stack
+ * pointer is still the entry's. */
+
+/* BPF_KPROBE and BPF_KRETPROBE serve uprobes as well; libbpf 1.1 has no
+ * BPF_UPROBE spelling. */
+static __always_inline int heap_enter(struct pt_regs *ctx, __u32 op, __u64 size, __u64 ptr)
+{
+	struct lt_thread *t = lt_thread_get(true);
+	__u64 sp = PT_REGS_SP(ctx);
+
+	if (!t) {
+		lt_count(LT_CNT_NO_THREAD);
+		return 0;
+	}
+	if (lt_in_call(t, sp)) {
+		t->depth++;
+		return 0;
+	}
+	/* Fresh call, or the state of one whose return we never saw. */
+	t->depth = 1;
+	t->call_sp = sp;
+	t->op = op;
+	t->size = size;
+	t->ptr = ptr;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	return heap_enter(ctx, LT_OP_MALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
+{
+	/* An overflowing product makes calloc fail, and nothing is recorded. */
+	return heap_enter(ctx, LT_OP_MALLOC, nmemb * size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
+{
+	return heap_enter(ctx, LT_OP_REALLOC, size, ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
+{
+	return heap_enter(ctx, LT_OP_REALLOC, nmemb * size, ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
+{
+	return heap_enter(ctx, LT_OP_POSIX_MEMALIGN, size, memptr);
+}
+
+/* memalign and aligned_alloc */
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
+{
+	return heap_enter(ctx, LT_OP_MALLOC, size, 0);
+}
+
+/* valloc and pvalloc */
+SEC("uprobe")
+int BPF_KPROBE(valloc_enter, __u64 size)
+{
+	return heap_enter(ctx, LT_OP_MALLOC, size, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_exit, __u64 ret)
+{
+	struct lt_thread *t = lt_thread_get(false);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 addr = ret, stack;
+
+	if (!t || !t->depth) {
+		lt_count(LT_CNT_NO_ENTRY);
+		return 0;
+	}
+	if (--t->depth)
+		return 0;
+
+	switch (t->op) {
+	case LT_OP_POSIX_MEMALIGN:
+		if ((int)ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)t->ptr))
+			return 0;
+		break;
+	case LT_OP_REALLOC:
+		/* NULL from realloc(p, 0) means p was freed; from realloc(p, n)
+		 * it means failure, and p lives on. */
+		if (t->ptr && (ret || !t->size))
+			lt_release(tgid, LT_KIND_HEAP, t->ptr);
+		break;
+	}
+	if (!addr)
+		return 0;
+	/* Here ip is the return address in the allocator's caller and the frame
+	 * pointer is the caller's: the walk starts at the caller and holds no
+	 * allocator frame. */
+	stack = lt_stack_id(PT_REGS_IP(ctx), PT_REGS_FP(ctx), tgid);
+	lt_record(tgid, LT_KIND_HEAP, addr, t->size, stack);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, __u64 ptr)
+{
+	if (!ptr)
+		return 0;
+	if (lt_in_call(lt_thread_get(false), PT_REGS_SP(ctx)))
+		return 0;
+	lt_release(bpf_get_current_pid_tgid() >> 32, LT_KIND_HEAP, ptr);
+	return 0;
+}
+
+/* The floor for benchmarks: the same probes doing nothing. */
+SEC("uprobe")
+int floor_enter(struct pt_regs *ctx)
+{
+	return 0;
+}
+
+SEC("uretprobe")
+int floor_exit(struct pt_regs *ctx)
+{
+	return 0;
+}
