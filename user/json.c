@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The JSON writer: separators between values and RFC 8259 string escaping. */
+#include <math.h>
+#include "json.h"
+
+void jw__init(struct jw *w, FILE *f)
+{
+	*w = (struct jw){ .f = f };
+}
+
+/* Writes the comma a value needs before it, if any. */
+static void before_value(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->need_comma[w->depth])
+		fputc(',', w->f);
+	w->need_comma[w->depth] = true;
+}
+
+static void nest(struct jw *w, char c)
+{
+	before_value(w);
+	fputc(c, w->f);
+	if (w->depth + 1 < JW_MAX_DEPTH)
+		w->depth++;
+	w->need_comma[w->depth] = false;
+}
+
+static void unnest(struct jw *w, char c)
+{
+	fputc(c, w->f);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void jw__begin_object(struct jw *w)
+{
+	nest(w, '{');
+}
+
+void jw__end_object(struct jw *w)
+{
+	unnest(w, '}');
+}
+
+void jw__begin_array(struct jw *w)
+{
+	nest(w, '[');
+}
+
+void jw__end_array(struct jw *w)
+{
+	unnest(w, ']');
+}
+
+static void write_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void jw__key(struct jw *w, const char *key)
+{
+	before_value(w);
+	write_string(w->f, key);
+	fputc(':', w->f);
+	w->after_key = true;
+}
+
+void jw__string(struct jw *w, const char *s)
+{
+	before_value(w);
+	if (s)
+		write_string(w->f, s);
+	else
+		fputs("null", w->f);
+}
+
+void jw__int(struct jw *w, long long v)
+{
+	before_value(w);
+	fprintf(w->f, "%lld", v);
+}
+
+void jw__uint(struct jw *w, unsigned long long v)
+{
+	before_value(w);
+	fprintf(w->f, "%llu", v);
+}
+
+void jw__double(struct jw *w, double v, int decimals)
+{
+	before_value(w);
+	if (isfinite(v))
+		fprintf(w->f, "%.*f", decimals, v);
+	else
+		fputs("null", w->f);
+}
+
+void jw__bool(struct jw *w, bool v)
+{
+	before_value(w);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void jw__hex(struct jw *w, unsigned long long v)
+{
+	before_value(w);
+	fprintf(w->f, "\"0x%llx\"", v);
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Messages and verbosity, and the libbpf print hook. */
+#include <stdio.h>
+#include <string.h>
+#include "log.h"
+
+static int verbosity;
+
+void lt_log_set_verbosity(int v)
+{
+	verbosity = v;
+}
+
+int lt_log_verbosity(void)
+{
+	return verbosity;
+}
+
+static void vlog(int min_verbosity, const char *prefix, const char *fmt, va_list args)
+{
+	size_t len = strlen(fmt);
+
+	if (verbosity < min_verbosity)
+		return;
+	fprintf(stderr, "leaktrace: %s", prefix);
+	vfprintf(stderr, fmt, args);
+	if (!len || fmt[len - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+#define LOG_FN(name, min, prefix)                                                    \
+	void name(const char *fmt, ...)                                              \
+	{                                                                            \
+		va_list args;                                                        \
+		va_start(args, fmt);                                                 \
+		vlog(min, prefix, fmt, args);                                        \
+		va_end(args);                                                        \
+	}
+
+LOG_FN(lt_error, 0, "")
+LOG_FN(lt_warn, 0, "warning: ")
+LOG_FN(lt_info, 1, "")
+LOG_FN(lt_debug, 2, "debug: ")
+
+int lt_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	int min = level == LIBBPF_DEBUG ? 2 : 1;
+
+	if (verbosity < min)
+		return 0;
+	fputs("libbpf: ", stderr);
+	return vfprintf(stderr, fmt, args);
+}

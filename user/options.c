@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Command-line parsing with argp: defaults, value checks, and the checks that
+ * span several options. Every usage error is one line and exit status 2. */
+#include <argp.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+const char *argp_program_version = "leaktrace " LT_VERSION;
+const char *argp_program_bug_address = NULL;
+
+static const char doc[] =
+	"leaktrace -- find the allocations a running program keeps and never frees.\n"
+	"\n"
+	"Attaches eBPF probes to the functions that create and release resources in a\n"
+	"live process, keeps what is outstanding keyed by the stack that made it, and\n"
+	"every interval prints the stacks whose outstanding total keeps growing.\n"
+	"\n"
+	"Examples:\n"
+	"  sudo leaktrace -p 1234                      trace a running process\n"
+	"  sudo leaktrace -i 1 -d 60 -- ./server -v    start a command under tracing\n"
+	"  sudo leaktrace -p 1234 --json -o leaks.jsonl\n"
+	"  sudo leaktrace --fail-on-growth 10M -d 30 -- ./test-suite   (exit 3 on a leak)\n"
+	"  sudo leaktrace --lib /opt/app/lib/libjemalloc.so.2 -p 1234\n"
+	"\v"
+	"Sizes take K, M, G (powers of 1024), optionally followed by B or iB.\n"
+	"Exit status: 0 done; 1 runtime failure; 2 bad usage or input; 3 growth limit\n"
+	"exceeded (--fail-on-growth).";
+
+static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--system";
+
+enum {
+	OPT_SYSTEM = 0x100,
+	OPT_SOURCES,
+	OPT_JSON,
+	OPT_LIB,
+	OPT_STACK_DEPTH,
+	OPT_FAIL_ON_GROWTH,
+	OPT_BTF,
+	OPT_DEBUG_DIR,
+	OPT_MAX_ALLOCS,
+	OPT_MAX_STACKS,
+	OPT_PROBE_AT,
+	OPT_FLOOR,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "What to trace:", 1 },
+	{ "pid", 'p', "PID", 0, "Trace this process, all its threads", 1 },
+	{ "system", OPT_SYSTEM, NULL, 0, "Trace every process (not available in this version)", 1 },
+	{ NULL, 0, NULL, 0, "Reports:", 2 },
+	{ "interval", 'i', "SEC", 0, "Seconds between reports, decimals allowed (default 5)", 2 },
+	{ "duration", 'd', "SEC", 0,
+	  "Stop after SEC and print the final report (default: until the target exits, or "
+	  "SIGINT/SIGTERM)",
+	  2 },
+	{ "top", 'n', "N", 0, "Stacks per report (default 10)", 2 },
+	{ "window", 'w', "N", 0,
+	  "Intervals in the trailing window that ranks leak suspects (default 6)", 2 },
+	{ "json", OPT_JSON, NULL, 0, "JSON lines on stdout instead of the table", 2 },
+	{ "output", 'o', "FILE", 0, "Also write the JSON lines to FILE", 2 },
+	{ "fail-on-growth", OPT_FAIL_ON_GROWTH, "SIZE", 0,
+	  "Exit with status 3 if any stack grew by more than SIZE since tracing began "
+	  "(e.g. 10M)",
+	  2 },
+	{ NULL, 0, NULL, 0, "Probes:", 3 },
+	{ "sources", OPT_SOURCES, "LIST", 0,
+	  "Comma list of libc, mmap, python, gl, fd (default auto: libc and mmap)", 3 },
+	{ "lib", OPT_LIB, "PATH", 0,
+	  "Trace the allocator in PATH (a static binary, jemalloc, musl) instead of the "
+	  "ones the target maps",
+	  3 },
+	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Frames kept per stack, 1-127 (default 32)", 3 },
+	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0,
+	  "Outstanding allocations tracked at most; more are counted as dropped (default "
+	  "1048576)",
+	  3 },
+	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
+	  "Distinct stacks stored at most; more are counted under [stack lost] (default "
+	  "32768)",
+	  3 },
+	{ "btf", OPT_BTF, "FILE", 0,
+	  "Kernel BTF to use instead of /sys/kernel/btf/vmlinux (for kernels built without "
+	  "it)",
+	  3 },
+	{ "debug-dir", OPT_DEBUG_DIR, "DIR", 0,
+	  "Also look for separate debug files in DIR (DIR/.build-id/xx/... or by debuglink)", 3 },
+	{ NULL, 0, NULL, 0, "Diagnostics:", 4 },
+	{ "probe-at", OPT_PROBE_AT, "WHERE", 0,
+	  "auto (default): put each probe on the first instruction the kernel can emulate; "
+	  "entry: on the function's first instruction",
+	  4 },
+	{ "floor", OPT_FLOOR, NULL, 0,
+	  "Attach the same probes at the function entries with programs that do nothing: the "
+	  "cost of the probes alone, for benchmarks",
+	  4 },
+	{ "verbose", 'v', NULL, 0, "Say more (probe sites, libbpf); twice for debug output", 4 },
+	{},
+};
+
+static void usage_error(struct argp_state *state, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void usage_error(struct argp_state *state, const char *fmt, ...)
+{
+	va_list args;
+
+	(void)state;
+	fputs("leaktrace: ", stderr);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fputs("\n", stderr);
+	exit(2);
+}
+
+int lt_parse_seconds(const char *str, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(str, &end);
+	if (end == str || *end || errno || isnan(v))
+		return -EINVAL;
+	if (v <= 0 || v > 1e9 || isinf(v))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int lt_parse_uint(const char *str, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*str || *str == '-' || *str == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (end == str || *end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int lt_parse_size(const char *str, __u64 *out)
+{
+	static const char units[] = "KMGT";
+	double v, mult = 1;
+	const char *u;
+	char *end;
+
+	if (!*str || *str == '-' || *str == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(str, &end);
+	if (end == str || errno || isnan(v) || isinf(v))
+		return -EINVAL;
+	if (*end) {
+		u = strchr(units, *end & ~0x20);
+		if (!u)
+			return -EINVAL;
+		mult = (double)(1ULL << (10 * (u - units + 1)));
+		end++;
+		if ((end[0] | 0x20) == 'i' && (end[1] & ~0x20) == 'B')
+			end += 2;
+		else if ((end[0] & ~0x20) == 'B')
+			end++;
+		if (*end)
+			return -EINVAL;
+	} else if (v != (double)(__u64)v) {
+		/* "1.5" bytes means nothing */
+		return -EINVAL;
+	}
+	v *= mult;
+	if (v < 1 || v >= 18446744073709551615.0)
+		return -ERANGE;
+	*out = (__u64)v;
+	return 0;
+}
+
+static const char *const source_names[] = { "libc", "mmap", "python", "gl", "fd" };
+
+const char *lt_source_name(unsigned int source)
+{
+	for (size_t i = 0; i < sizeof(source_names) / sizeof(source_names[0]); i++)
+		if (source == 1u << i)
+			return source_names[i];
+	return "?";
+}
+
+int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
+{
+	char *copy = strdup(str), *tok, *save = NULL;
+	unsigned int mask = 0;
+	bool is_auto = false;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		if (!strcmp(tok, "auto")) {
+			is_auto = true;
+			continue;
+		}
+		for (i = 0; i < sizeof(source_names) / sizeof(source_names[0]); i++)
+			if (!strcmp(tok, source_names[i]))
+				break;
+		if (i == sizeof(source_names) / sizeof(source_names[0])) {
+			err = -EINVAL;
+			goto cleanup;
+		}
+		mask |= 1u << i;
+	}
+	if (!mask && !is_auto)
+		err = -EINVAL;
+	*sources = mask;
+	*sources_auto = is_auto;
+cleanup:
+	free(copy);
+	return err;
+}
+
+static unsigned long parse_count(struct argp_state *state, const char *opt, const char *arg,
+				 unsigned long min, unsigned long max)
+{
+	unsigned long v;
+
+	if (lt_parse_uint(arg, min, max, &v))
+		usage_error(state, "invalid %s '%s': expected a whole number from %lu to %lu", opt,
+			    arg, min, max);
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct lt_settings *s = state->input;
+	int err;
+
+	switch (key) {
+	case 'p':
+		s->pid = parse_count(state, "pid", arg, 1, 0x7fffffff);
+		break;
+	case OPT_SYSTEM:
+		s->system = true;
+		break;
+	case 'i':
+		if (lt_parse_seconds(arg, &s->interval) || s->interval < 0.01)
+			usage_error(state,
+				    "invalid interval '%s': expected seconds, at least 0.01 "
+				    "(decimals allowed)",
+				    arg);
+		break;
+	case 'd':
+		if (lt_parse_seconds(arg, &s->duration))
+			usage_error(state,
+				    "invalid duration '%s': expected a positive number of seconds",
+				    arg);
+		break;
+	case 'n':
+		s->top = parse_count(state, "--top", arg, 1, 100000);
+		break;
+	case 'w':
+		s->window = parse_count(state, "--window", arg, 1, 100000);
+		break;
+	case OPT_JSON:
+		s->json = true;
+		break;
+	case 'o':
+		s->output = arg;
+		break;
+	case OPT_SOURCES:
+		err = lt_parse_sources(arg, &s->sources, &s->sources_auto);
+		if (err == -ENOMEM)
+			usage_error(state, "out of memory");
+		if (err)
+			usage_error(state,
+				    "invalid --sources '%s': expected a comma list of auto, libc, "
+				    "mmap, python, gl, fd",
+				    arg);
+		if (s->sources & ~LT_SRC_AVAILABLE)
+			usage_error(state,
+				    "--sources '%s': this version traces only libc and mmap "
+				    "(python, gl and fd are not available yet)",
+				    arg);
+		break;
+	case OPT_LIB:
+		s->lib = arg;
+		break;
+	case OPT_STACK_DEPTH:
+		s->stack_depth = parse_count(state, "--stack-depth", arg, 1, 127);
+		break;
+	case OPT_FAIL_ON_GROWTH:
+		if (lt_parse_size(arg, &s->fail_on_growth))
+			usage_error(state,
+				    "invalid --fail-on-growth '%s': expected a size such as 512K, "
+				    "10M or 1G",
+				    arg);
+		break;
+	case OPT_BTF:
+		s->btf = arg;
+		break;
+	case OPT_DEBUG_DIR:
+		s->debug_dir = arg;
+		break;
+	case OPT_MAX_ALLOCS:
+		s->max_allocs = parse_count(state, "--max-allocs", arg, 1024, 1UL << 27);
+		break;
+	case OPT_MAX_STACKS:
+		s->max_stacks = parse_count(state, "--max-stacks", arg, 64, 1UL << 24);
+		break;
+	case OPT_PROBE_AT:
+		if (!strcmp(arg, "auto"))
+			s->probe_at = LT_PROBE_AT_AUTO;
+		else if (!strcmp(arg, "entry"))
+			s->probe_at = LT_PROBE_AT_ENTRY;
+		else
+			usage_error(state, "invalid --probe-at '%s': expected auto or entry", arg);
+		break;
+	case OPT_FLOOR:
+		s->floor = true;
+		break;
+	case 'v':
+		s->verbose++;
+		break;
+	case ARGP_KEY_ARG:
+		usage_error(state,
+			    "unexpected argument '%s': to start a command, put it after --, as "
+			    "in: leaktrace -- %s",
+			    arg, arg);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
+	int nopts = argc, modes;
+
+	*s = (struct lt_settings){
+		.interval = 5,
+		.top = 10,
+		.window = 6,
+		.sources = LT_SRC_AVAILABLE,
+		.sources_auto = true,
+		.stack_depth = 32,
+		.max_allocs = 1u << 20,
+		.max_stacks = 1u << 15,
+	};
+
+	/* Everything after the first "--" is the command, untouched by argp. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--"))
+			continue;
+		if (i + 1 == argc) {
+			fputs("leaktrace: nothing after --: give the command to start, as in: "
+			      "leaktrace -- ./server\n",
+			      stderr);
+			exit(2);
+		}
+		nopts = i;
+		s->command = &argv[i + 1];
+		break;
+	}
+
+	argp_err_exit_status = 2;
+	argp_parse(&argp, nopts, argv, 0, NULL, s);
+
+	modes = !!s->pid + !!s->command + s->system;
+	if (modes == 0) {
+		fputs("leaktrace: nothing to trace: give -p PID, -- COMMAND or --system (see "
+		      "--help)\n",
+		      stderr);
+		exit(2);
+	}
+	if (modes > 1) {
+		fputs("leaktrace: -p, -- COMMAND and --system exclude each other: give one\n",
+		      stderr);
+		exit(2);
+	}
+	if (s->system) {
+		fputs("leaktrace: --system is not available in this version: trace one process "
+		      "with -p PID\n",
+		      stderr);
+		exit(2);
+	}
+	if (s->sources_auto)
+		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP;
+}

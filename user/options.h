@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The command line: one settings struct with its defaults, one parse function,
+ * and the value parsers it uses (public for the unit tests). */
+#ifndef LT_OPTIONS_H
+#define LT_OPTIONS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#define LT_VERSION "0.1.0"
+
+/* Resource sources, as named in --sources. */
+enum lt_source {
+	LT_SRC_LIBC = 1u << 0,
+	LT_SRC_MMAP = 1u << 1,
+	LT_SRC_PYTHON = 1u << 2,
+	LT_SRC_GL = 1u << 3,
+	LT_SRC_FD = 1u << 4,
+};
+
+/* The sources this version can trace. */
+#define LT_SRC_AVAILABLE (LT_SRC_LIBC | LT_SRC_MMAP)
+
+enum lt_probe_at {
+	LT_PROBE_AT_AUTO,	/* where the kernel emulates the instruction */
+	LT_PROBE_AT_ENTRY,	/* always the function's first byte */
+};
+
+struct lt_settings {
+	pid_t pid;		/* -p; 0 if not given */
+	char **command;		/* after --; NULL if not given */
+	bool system;
+	double interval;	/* seconds */
+	double duration;	/* seconds; 0 = until the target exits or a signal */
+	unsigned int top;
+	unsigned int window;
+	unsigned int sources;	/* enum lt_source bits */
+	bool sources_auto;	/* no --sources: decide from the target */
+	bool json;
+	const char *output;
+	const char *lib;
+	unsigned int stack_depth;
+	__u64 fail_on_growth;	/* bytes; 0 = off */
+	int verbose;
+	const char *btf;	/* kernel BTF file; NULL = the kernel's own */
+	const char *debug_dir;
+	unsigned int max_allocs;
+	unsigned int max_stacks;
+	enum lt_probe_at probe_at;
+	bool floor;		/* attach the probes with empty programs */
+};
+
+/* Parses the command line into @s. Exits with status 2 and one line on stderr
+ * on bad usage, with 0 after --help or --version. */
+void lt_settings_parse(struct lt_settings *s, int argc, char **argv);
+
+/* Value parsers: return 0, or -EINVAL (malformed) / -ERANGE (out of range). */
+int lt_parse_seconds(const char *str, double *out);	/* "5", "0.5"; > 0 */
+int lt_parse_size(const char *str, __u64 *out);		/* "10M", "512k", "1.5GiB", "100" */
+int lt_parse_uint(const char *str, unsigned long min, unsigned long max, unsigned long *out);
+int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto);
+
+/* The --sources name of one source bit. */
+const char *lt_source_name(unsigned int source);
+
+#endif
