@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Tests symbolizing addresses of this test binary (built with -g), of libc,
+ * and of small libraries built at run time whose debug information sits in a
+ * separate file; and the return address offsets read from CFI. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <libelf.h>
+#include <elfutils/libdwelf.h>
+#include "symbolize.h"
+#include "ut.h"
+
+/* noipa: keeps the names, and keeps calls as calls (no clones, no inlining) */
+static __attribute__((noipa)) int target_fn(int x)
+{
+	return x * 3 + 1;
+}
+
+static __attribute__((noipa)) void *return_address(void)
+{
+	return __builtin_return_address(0);
+}
+
+static int call_line;
+
+static __attribute__((noipa)) void *calling_fn(void)
+{
+	void *ra;
+
+	/* one statement, so that clang-format keeps the call on this line */
+	ra = return_address(), call_line = __LINE__;
+	return ra;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = s ? strlen(s) : 0, m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* The address @fn has in its ELF file: minus the load bias of its object. */
+static __u64 elf_vaddr(uintptr_t addr)
+{
+	struct link_map *lm = NULL;
+	Dl_info info;
+
+	if (!dladdr1((void *)addr, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
+		return 0;
+	return addr - lm->l_addr;
+}
+
+static void test_self(struct symbolizer *s)
+{
+	__u64 addr = (uintptr_t)&target_fn + 4;
+	struct lt_frame f, again;
+	const char *module;
+	char exe[PATH_MAX];
+	ssize_t len;
+	int err;
+
+	UT_EQ_INT(symbolizer__refresh(s, getpid()), 0, "refresh self");
+
+	err = symbolizer__resolve(s, getpid(), addr, &f);
+	UT_EQ_INT(err, 0, "resolve target_fn + 4");
+	UT_EQ_INT(f.addr, addr, "addr as given");
+	UT_EQ_STR(f.func, "target_fn", "function");
+	UT_EQ_INT(f.func_off, 4, "offset in the function");
+	UT_EQ_INT(f.offset, elf_vaddr((uintptr_t)&target_fn) + 4, "ELF address");
+	UT_CHECK(ends_with(f.file, __FILE__), "source file %s", f.file ? f.file : "(null)");
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[len > 0 ? len : 0] = '\0';
+	UT_EQ_STR(f.module, exe, "module is the executable");
+
+	err = symbolizer__resolve(s, getpid(), addr, &again);
+	UT_CHECK(!err && again.func == f.func && again.file == f.file && again.line == f.line,
+		 "a second resolve gives the same strings");
+
+	/* @module must outlive the process's maps */
+	module = f.module;
+	symbolizer__forget(s, getpid());
+	UT_EQ_STR(module, exe, "module string survives forget");
+	err = symbolizer__resolve(s, getpid(), addr, &f);
+	UT_EQ_STR(f.func, "target_fn", "resolve after forget rereads the maps");
+}
+
+static void test_return_address(struct symbolizer *s)
+{
+	__u64 ra = (uintptr_t)calling_fn();
+	int line = call_line;
+	struct lt_frame f;
+	int err;
+
+	err = symbolizer__resolve(s, getpid(), ra, &f);
+	UT_EQ_INT(err, 0, "resolve a return address");
+	UT_EQ_STR(f.func, "calling_fn", "the caller");
+	UT_CHECK(ends_with(f.file, __FILE__), "caller's file %s", f.file ? f.file : "(null)");
+	UT_EQ_INT(f.line, line, "line of the call");
+	UT_EQ_INT(f.func_off, ra - (uintptr_t)&calling_fn, "offset from the caller's start");
+}
+
+static void *libc_sym(const char *name)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
+	void *sym;
+
+	/* through libc's handle: the sanitizer's interceptors come first in
+	 * the global scope */
+	if (!libc)
+		return NULL;
+	sym = dlsym(libc, name);
+	dlclose(libc);
+	return sym;
+}
+
+static void test_libc(struct symbolizer *s)
+{
+	void *fn = libc_sym("malloc");
+	struct lt_frame f;
+	int err;
+
+	UT_CHECK(fn != NULL, "libc's malloc found");
+	if (!fn)
+		return;
+	err = symbolizer__resolve(s, getpid(), (uintptr_t)fn + 4, &f);
+	UT_EQ_INT(err, 0, "resolve malloc + 4");
+	UT_CHECK(f.func && (!strcmp(f.func, "malloc") || !strcmp(f.func, "__libc_malloc")),
+		 "malloc's name: %s", f.func ? f.func : "(null)");
+	UT_EQ_INT(f.func_off, 4, "offset in malloc");
+	UT_CHECK(f.module && strstr(f.module, "libc.so"), "module %s", f.module);
+}
+
+static void test_unmapped(struct symbolizer *s)
+{
+	struct lt_frame f;
+	__u64 off = 1;
+	int err;
+
+	/* below vm.mmap_min_addr: never mapped */
+	err = symbolizer__resolve(s, getpid(), 0x1000, &f);
+	UT_EQ_INT(err, -ENOENT, "unmapped address");
+	UT_EQ_STR(f.module, "[unknown]", "unmapped module");
+	UT_CHECK(!f.func && !f.file && f.addr == 0x1000, "unmapped: no symbol, addr kept");
+	err = symbolizer__resolve(s, getpid(), 0x1000, &f);
+	UT_EQ_INT(err, -ENOENT, "unmapped address again");
+	UT_EQ_INT(symbolizer__ra_offset(s, getpid(), 0x1000, &off), -ENOENT, "ra_offset unmapped");
+
+	err = symbolizer__resolve(s, INT_MAX, (uintptr_t)&target_fn, &f);
+	UT_EQ_INT(err, -ENOENT, "no such process");
+	UT_EQ_STR(f.module, "[unknown]", "no such process: module");
+	UT_EQ_INT(symbolizer__refresh(s, INT_MAX), -ESRCH, "refresh of no such process");
+}
+
+/* A process that has exited is still symbolized from the maps read before. */
+static void test_exited(struct symbolizer *s)
+{
+	struct lt_frame f;
+	int fds[2], status;
+	pid_t pid;
+	char c;
+
+	if (pipe(fds)) {
+		UT_CHECK(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[1]);
+		/* until the parent closes its end */
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+	UT_EQ_INT(symbolizer__refresh(s, pid), 0, "refresh a live child");
+	close(fds[1]);
+	waitpid(pid, &status, 0);
+	UT_EQ_INT(symbolizer__refresh(s, pid), -ESRCH, "refresh an exited child");
+	symbolizer__resolve(s, pid, (uintptr_t)&target_fn + 4, &f);
+	UT_EQ_STR(f.func, "target_fn", "exited child still resolves");
+	symbolizer__forget(s, pid);
+	symbolizer__resolve(s, pid, (uintptr_t)&target_fn + 4, &f);
+	UT_EQ_STR(f.module, "[unknown]", "forgotten exited child");
+}
+
+static void test_ra_offset(struct symbolizer *s)
+{
+	__u64 off = 99;
+
+	UT_EQ_INT(symbolizer__ra_offset(s, getpid(), (uintptr_t)&target_fn, &off), 0,
+		  "ra_offset at a function entry");
+	UT_EQ_INT(off, 0, "the return address is on top at the entry");
+#if defined(__x86_64__)
+	const unsigned char *code = (const unsigned char *)(uintptr_t)&target_fn;
+	const unsigned char *p = libc_sym("mmap");
+	__u64 ip = 0;
+	int i;
+
+	/* with frame pointers (the sanitizer build) the function starts with
+	 * push %rbp, and the CFA moves to %rbp after a later mov %rsp,%rbp */
+	if (code[0] == 0x55) {
+		UT_EQ_INT(symbolizer__ra_offset(s, getpid(), (uintptr_t)code + 1, &off), 0,
+			  "ra_offset after push %rbp");
+		UT_EQ_INT(off, 8, "the return address is above the saved %rbp");
+		for (i = 1; i + 3 <= 16 && memcmp(code + i, "\x48\x89\xe5", 3); i++)
+			;
+		if (i + 3 <= 16)
+			UT_EQ_INT(symbolizer__ra_offset(s, getpid(), (uintptr_t)code + i + 3, &off),
+				  -EINVAL, "a CFA based on %rbp is not understood");
+	} else {
+		UT_CHECK(1, "# SKIP target_fn does not start with push %%rbp");
+	}
+
+	for (i = 0; p && i + 1 < 64; i++) {
+		if (p[i] == 0x0f && p[i + 1] == 0x05) {
+			ip = (uintptr_t)p + i + 2;
+			break;
+		}
+	}
+	UT_CHECK(ip != 0, "a syscall instruction in mmap");
+	off = 99;
+	UT_EQ_INT(symbolizer__ra_offset(s, getpid(), ip, &off), 0,
+		  "ra_offset after mmap's syscall");
+	UT_EQ_INT(off, 0, "mmap pushes nothing before its syscall");
+#endif
+}
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int run(const char *fmt, ...)
+{
+	char *cmd;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return -1;
+	ret = system(cmd);
+	free(cmd);
+	return ret;
+}
+
+/* The source of a test library; the call of PREFIX_callee is on LIB_CALL_LINE. */
+#define LIB_SRC                                                                                    \
+	"__attribute__((noinline)) void *%1$s_callee(void)\n"                                      \
+	"{ return __builtin_return_address(0); }\n"                                                \
+	"void *%1$s_entry(void)\n"                                                                 \
+	"{\n"                                                                                      \
+	"\tvoid *r = %1$s_callee();\n"                                                             \
+	"\t__asm__ volatile(\"\" ::: \"memory\");\n"                                               \
+	"\treturn r;\n"                                                                            \
+	"}\n"
+#define LIB_CALL_LINE 5
+
+/* Builds DIR/libPREFIX.so with debug information stripped into DIR/DEBUG. */
+static int build_lib(const char *dir, const char *prefix, const char *debug)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/lib%s.c", dir, prefix);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, LIB_SRC, prefix);
+	fclose(f);
+	return run("cd '%s' && gcc -g -O0 -shared -fPIC -Wl,--build-id -o lib%s.so lib%s.c && "
+		   "objcopy --only-keep-debug lib%s.so %s && "
+		   "strip --strip-debug --strip-unneeded lib%s.so",
+		   dir, prefix, prefix, prefix, debug, prefix);
+}
+
+static int build_id_path(const char *lib, const char *root, char *out, size_t size)
+{
+	const unsigned char *id;
+	ssize_t len, i;
+	int fd, n;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	fd = open(lib, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	len = elf ? dwelf_elf_gnu_build_id(elf, (const void **)&id) : -1;
+	if (len >= 2) {
+		n = snprintf(out, size, "%s/.build-id/%02x/", root, id[0]);
+		for (i = 1; i < len; i++)
+			n += snprintf(out + n, size - n, "%02x", id[i]);
+		snprintf(out + n, size - n, ".debug");
+	}
+	elf_end(elf);
+	close(fd);
+	return len >= 2 ? 0 : -1;
+}
+
+/* Loads DIR/libPREFIX.so, calls PREFIX_entry and checks that its return
+ * address resolves to the call line in the library's source, which only the
+ * separate debug file knows. Returns the handle: closing it early would let
+ * the next library reuse the addresses. */
+static void *check_lib(struct symbolizer *s, const char *dir, const char *prefix)
+{
+	char path[PATH_MAX], name[64];
+	void *(*entry)(void);
+	struct lt_frame f;
+	void *handle;
+	__u64 ra;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/lib%s.so", dir, prefix);
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	UT_CHECK(handle != NULL, "dlopen %s: %s", path, handle ? "ok" : dlerror());
+	if (!handle)
+		return NULL;
+	snprintf(name, sizeof(name), "%s_entry", prefix);
+	*(void **)&entry = dlsym(handle, name);
+	UT_CHECK(entry != NULL, "%s found", name);
+	if (!entry)
+		return handle;
+	ra = (uintptr_t)entry();
+	/* mapped after the last refresh: resolve rereads the maps */
+	err = symbolizer__resolve(s, getpid(), ra, &f);
+	UT_EQ_INT(err, 0, "resolve in the library");
+	UT_EQ_STR(f.func, name, "function in the library");
+	UT_EQ_STR(f.module, path, "module is the library");
+	snprintf(path, sizeof(path), "%s/lib%s.c", dir, prefix);
+	UT_EQ_STR(f.file, path, "source file from the separate debug file");
+	UT_EQ_INT(f.line, LIB_CALL_LINE, "line from the separate debug file");
+	return handle;
+}
+
+static void test_separate_debug(void)
+{
+	char tmpl[] = "/tmp/lt-symbolize-XXXXXX", dir[PATH_MAX], a[PATH_MAX + 8], b[PATH_MAX + 8],
+	     dbg[PATH_MAX + 8], lib[PATH_MAX + 32], debug[PATH_MAX + 128];
+	struct symbolizer *s = NULL;
+	void *lnk = NULL, *bid = NULL;
+
+	if (run("{ command -v gcc && command -v objcopy && command -v strip; } >/dev/null 2>&1") !=
+	    0) {
+		UT_CHECK(1, "# SKIP separate debug files: no gcc, objcopy or strip");
+		return;
+	}
+	/* gcc records the physical working directory as comp_dir */
+	if (!mkdtemp(tmpl) || !realpath(tmpl, dir)) {
+		UT_CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	snprintf(dbg, sizeof(dbg), "%s/dbg", dir);
+	UT_EQ_INT(run("mkdir -p '%s/.debug' '%s' '%s'", a, b, dbg), 0, "mkdir");
+
+	/* by .gnu_debuglink, with a name that only the link gives, in .debug/ */
+	UT_EQ_INT(build_lib(a, "lnk", "lnk-symbols.dbg"), 0, "build the debuglink library");
+	UT_EQ_INT(run("cd '%s' && objcopy --add-gnu-debuglink=lnk-symbols.dbg liblnk.so && "
+		      "mv lnk-symbols.dbg .debug/",
+		      a),
+		  0, "add the debuglink");
+
+	/* by build-id, only under the debug directory given */
+	UT_EQ_INT(build_lib(b, "bid", "bid.tmp"), 0, "build the build-id library");
+	snprintf(lib, sizeof(lib), "%s/libbid.so", b);
+	UT_EQ_INT(build_id_path(lib, dbg, debug, sizeof(debug)), 0, "build-id of the library");
+	UT_EQ_INT(run("mkdir -p \"$(dirname '%s')\" && mv '%s/bid.tmp' '%s'", debug, b, debug), 0,
+		  "place the build-id debug file");
+
+	s = symbolizer__new(dbg);
+	UT_CHECK(s != NULL, "symbolizer with a debug directory");
+	if (s) {
+		UT_EQ_INT(symbolizer__refresh(s, getpid()), 0, "refresh before dlopen");
+		lnk = check_lib(s, a, "lnk");
+		bid = check_lib(s, b, "bid");
+	}
+	if (lnk)
+		dlclose(lnk);
+	if (bid)
+		dlclose(bid);
+	symbolizer__free(s);
+	run("rm -rf '%s'", dir);
+}
+
+static void test_new(void)
+{
+	struct symbolizer *s;
+
+	errno = 0;
+	s = symbolizer__new("/nonexistent/debug/dir");
+	UT_CHECK(!s && errno == ENOENT, "a missing debug directory: ENOENT");
+	symbolizer__free(s);
+	symbolizer__free(NULL);
+}
+
+int main(void)
+{
+	struct symbolizer *s = symbolizer__new(NULL);
+
+	UT_CHECK(s != NULL, "symbolizer__new");
+	if (!s)
+		return ut_done();
+	test_self(s);
+	test_return_address(s);
+	test_libc(s);
+	test_unmapped(s);
+	test_exited(s);
+	test_ra_offset(s);
+	symbolizer__free(s);
+	test_separate_debug();
+	test_new();
+	return ut_done();
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Parses /proc/PID/maps into an array of mappings sorted by address, and finds
+ * the mapping that covers an address. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "procmaps.h"
+
+#define DELETED_SUFFIX " (deleted)"
+
+/* Parses an unsigned number in @base followed by @sep ('\0': by anything) and
+ * moves *@p past both. */
+static int parse_num(char **p, int base, char sep, __u64 *out)
+{
+	unsigned char c = **p;
+	char *end;
+
+	/* strtoull() would also take leading blanks and a sign */
+	if (base == 16 ? !isxdigit(c) : !isdigit(c))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(*p, &end, base);
+	if (errno)
+		return -EINVAL;
+	if (sep) {
+		if (*end != sep)
+			return -EINVAL;
+		end++;
+	}
+	*p = end;
+	return 0;
+}
+
+static int parse_perms(char **p, struct lt_mapping *map)
+{
+	const char *s = *p;
+
+	if ((s[0] != 'r' && s[0] != '-') || (s[1] != 'w' && s[1] != '-') ||
+	    (s[2] != 'x' && s[2] != '-') || (s[3] != 'p' && s[3] != 's') || s[4] != ' ')
+		return -EINVAL;
+	map->read = s[0] == 'r';
+	map->write = s[1] == 'w';
+	map->exec = s[2] == 'x';
+	map->shared = s[3] == 's';
+	*p += 5;
+	return 0;
+}
+
+/* Parses one line, without its newline, into @map; allocates map->path. */
+static int parse_line(char *line, struct lt_mapping *map)
+{
+	__u64 major, minor;
+	size_t len;
+	char *p = line;
+
+	memset(map, 0, sizeof(*map));
+	if (parse_num(&p, 16, '-', &map->start) || parse_num(&p, 16, ' ', &map->end) ||
+	    map->start > map->end || parse_perms(&p, map) || parse_num(&p, 16, ' ', &map->offset) ||
+	    parse_num(&p, 16, ':', &major) || parse_num(&p, 16, ' ', &minor) ||
+	    parse_num(&p, 10, '\0', &map->inode))
+		return -EINVAL;
+	if (major > 0xffffffffu || minor > 0xffffffffu)
+		return -EINVAL;
+	map->dev_major = major;
+	map->dev_minor = minor;
+
+	if (*p && *p != ' ')
+		return -EINVAL;
+	/* the kernel pads to a column; the path itself may contain spaces */
+	while (*p == ' ')
+		p++;
+	len = strlen(p);
+	if (len >= sizeof(DELETED_SUFFIX) - 1 &&
+	    !strcmp(p + len - (sizeof(DELETED_SUFFIX) - 1), DELETED_SUFFIX)) {
+		map->deleted = true;
+		len -= sizeof(DELETED_SUFFIX) - 1;
+	}
+	map->path = strndup(p, len);
+	return map->path ? 0 : -ENOMEM;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	const struct lt_mapping *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static bool is_sorted(const struct procmaps *m)
+{
+	size_t i;
+
+	for (i = 1; i < m->nr; i++)
+		if (m->maps[i - 1].start > m->maps[i].start)
+			return false;
+	return true;
+}
+
+struct procmaps *procmaps__parse(FILE *f)
+{
+	struct procmaps *m;
+	size_t cap = 0, linecap = 0;
+	char *line = NULL;
+	ssize_t len;
+	int err = 0;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	errno = 0;
+	while ((len = getline(&line, &linecap, f)) >= 0) {
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		if (m->nr == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct lt_mapping *n = realloc(m->maps, ncap * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			m->maps = n;
+			cap = ncap;
+		}
+		err = parse_line(line, &m->maps[m->nr]);
+		if (err)
+			goto cleanup;
+		m->nr++;
+		errno = 0;
+	}
+	/* getline() returns -1 both at the end and on a read error */
+	if (errno) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* fixtures may come in any order; the kernel's are sorted already */
+	if (!is_sorted(m))
+		qsort(m->maps, m->nr, sizeof(*m->maps), cmp_start);
+
+cleanup:
+	free(line);
+	if (err) {
+		procmaps__free(m);
+		errno = -err;
+		return NULL;
+	}
+	return m;
+}
+
+struct procmaps *procmaps__read(pid_t pid)
+{
+	struct procmaps *m;
+	char path[64];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	m = procmaps__parse(f);
+	err = errno;
+	fclose(f);
+	/* a process that exits while we read makes read() fail with ESRCH */
+	if (!m && err == ESRCH)
+		err = ENOENT;
+	errno = err;
+	return m;
+}
+
+void procmaps__free(struct procmaps *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nr; i++)
+		free(m->maps[i].path);
+	free(m->maps);
+	free(m);
+}
+
+const struct lt_mapping *procmaps__find(const struct procmaps *m, __u64 addr)
+{
+	size_t lo = 0, hi;
+
+	if (!m)
+		return NULL;
+	/* find the last mapping that starts at or below @addr */
+	hi = m->nr;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->maps[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr >= m->maps[lo - 1].end)
+		return NULL;
+	return &m->maps[lo - 1];
+}
+
+bool lt_mapping__is_file(const struct lt_mapping *map)
+{
+	return map->path && map->path[0] == '/';
+}

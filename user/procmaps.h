@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A process's memory mappings, from /proc/PID/maps, and the translation of a
+ * runtime address into a file offset. */
+#ifndef LT_PROCMAPS_H
+#define LT_PROCMAPS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+struct lt_mapping {
+	__u64 start;	/* [start, end) */
+	__u64 end;
+	__u64 offset;	/* file offset of start */
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	bool read, write, exec, shared;
+	bool deleted;	/* the path ended in " (deleted)", which is stripped */
+	char *path;	/* "" for anonymous; "[heap]", "[stack]", "[vdso]"... as given */
+};
+
+struct procmaps {
+	struct lt_mapping *maps;	/* sorted by start, as the kernel lists them */
+	size_t nr;
+};
+
+/* Reads /proc/@pid/maps. Returns NULL with errno set (ENOENT: no such process). */
+struct procmaps *procmaps__read(pid_t pid);
+/* Parses maps text, for fixtures. Returns NULL with errno set (EINVAL: a line
+ * could not be parsed). */
+struct procmaps *procmaps__parse(FILE *f);
+void procmaps__free(struct procmaps *m);	/* accepts NULL */
+
+/* The mapping covering @addr, or NULL. */
+const struct lt_mapping *procmaps__find(const struct procmaps *m, __u64 addr);
+
+/* True for a mapping backed by a file (a path starting with '/'). */
+bool lt_mapping__is_file(const struct lt_mapping *map);
+
+/* Offset in the mapped file of runtime address @addr, which @map covers. */
+static inline __u64 lt_mapping__file_offset(const struct lt_mapping *map, __u64 addr)
+{
+	return addr - map->start + map->offset;
+}
+
+#endif

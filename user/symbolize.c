@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Address -> function, file:line for traced processes. Keeps one libdwfl
+ * session per mapped file (shared by every process that maps it), the latest
+ * mappings of each process, and a cache of resolved addresses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include "log.h"
+#include "procmaps.h"
+#include "symbolize.h"
+
+#define container_of(ptr, type, member)                                                            \
+	({                                                                                         \
+		char *__mptr = (char *)(ptr);                                                      \
+		(type *)(__mptr - offsetof(type, member));                                         \
+	})
+
+/* libdwfl looks by build-id under the absolute entries first (DIR/.build-id/),
+ * then for the .gnu_debuglink name in the file's directory, its .debug/, and
+ * below /usr/lib/debug. The leading '-' skips the CRC check of debuglink
+ * targets: reading a whole debug file to checksum it costs more than a rare
+ * mismatch. */
+#define DEBUGINFO_PATH "-:.debug:/usr/lib/debug"
+
+/* A chained hash table whose nodes are embedded in the entries. */
+struct hnode {
+	struct hnode *next;
+	__u64 hash;
+};
+
+struct htab {
+	struct hnode **buckets;
+	size_t nr_buckets; /* a power of two, or 0 until the first insert */
+	size_t nr;
+};
+
+/* A PT_LOAD segment, to turn file offsets into ELF virtual addresses. */
+struct sym_seg {
+	__u64 offset;
+	__u64 filesz;
+	__u64 vaddr;
+};
+
+/* One mapped file, found by device and inode (by path when the inode is 0). */
+struct sym_file {
+	struct hnode node; /* in symbolizer.files */
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	char *path;
+	Dwfl *dwfl; /* NULL: not an ELF file libdwfl can read */
+	Dwfl_Module *mod;
+	GElf_Addr bias; /* libdwfl address - ELF vaddr */
+	int sp_regno;	/* DWARF number of the stack pointer, -1 if unknown */
+	struct sym_seg *segs;
+	size_t nr_segs;
+};
+
+/* What one address in one file resolved to. */
+struct sym_result {
+	struct hnode node; /* in symbolizer.results */
+	const struct sym_file *file;
+	__u64 vaddr;
+	const char *func; /* interned, or NULL */
+	__u64 func_off;
+	const char *src; /* interned, or NULL */
+	int line;
+};
+
+struct sym_miss {
+	struct hnode node; /* in sym_proc.misses */
+	__u64 addr;
+};
+
+struct sym_proc {
+	struct hnode node; /* in symbolizer.procs */
+	pid_t pid;
+	struct procmaps *maps;
+	struct sym_file **files; /* one per mapping, NULL if none is usable */
+	/* addresses that no mapping covered even after a fresh read, so that
+	 * garbage in a stack does not make every resolve reread the maps */
+	struct htab misses;
+};
+
+struct sym_str {
+	struct hnode node; /* in symbolizer.strs */
+	char s[];
+};
+
+struct symbolizer {
+	Dwfl_Callbacks callbacks; /* every Dwfl keeps a pointer to it */
+	char *debuginfo_path;	  /* callbacks.debuginfo_path points here */
+	struct htab files;
+	struct htab procs;
+	struct htab results;
+	struct htab strs;
+};
+
+static __u64 hash_u64(__u64 x)
+{
+	/* the finalizer of MurmurHash3: cheap, and spreads nearby addresses */
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static __u64 hash_str(const char *s)
+{
+	__u64 h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static struct hnode *htab__match(struct hnode *n, __u64 hash)
+{
+	while (n && n->hash != hash)
+		n = n->next;
+	return n;
+}
+
+/* The first node whose hash is @hash; htab__match(n->next, hash) gives the
+ * next. The caller compares the keys. */
+static struct hnode *htab__first(const struct htab *t, __u64 hash)
+{
+	if (!t->nr_buckets)
+		return NULL;
+	return htab__match(t->buckets[hash & (t->nr_buckets - 1)], hash);
+}
+
+static int htab__insert(struct htab *t, struct hnode *n)
+{
+	size_t i;
+
+	if (t->nr >= t->nr_buckets) {
+		size_t nr_buckets = t->nr_buckets ? t->nr_buckets * 2 : 64;
+		struct hnode **buckets = calloc(nr_buckets, sizeof(*buckets));
+		struct hnode *p, *next;
+
+		if (!buckets)
+			return -ENOMEM;
+		for (i = 0; i < t->nr_buckets; i++) {
+			for (p = t->buckets[i]; p; p = next) {
+				next = p->next;
+				p->next = buckets[p->hash & (nr_buckets - 1)];
+				buckets[p->hash & (nr_buckets - 1)] = p;
+			}
+		}
+		free(t->buckets);
+		t->buckets = buckets;
+		t->nr_buckets = nr_buckets;
+	}
+	i = n->hash & (t->nr_buckets - 1);
+	n->next = t->buckets[i];
+	t->buckets[i] = n;
+	t->nr++;
+	return 0;
+}
+
+static void htab__remove(struct htab *t, struct hnode *n)
+{
+	struct hnode **pp = &t->buckets[n->hash & (t->nr_buckets - 1)];
+
+	while (*pp != n)
+		pp = &(*pp)->next;
+	*pp = n->next;
+	t->nr--;
+}
+
+/* Empties @t, handing each node to @free_node (which may be NULL). */
+static void htab__clear(struct htab *t, void (*free_node)(struct hnode *n))
+{
+	struct hnode *n, *next;
+	size_t i;
+
+	for (i = 0; i < t->nr_buckets; i++) {
+		for (n = t->buckets[i]; n; n = next) {
+			next = n->next;
+			if (free_node)
+				free_node(n);
+		}
+	}
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}
+
+/* For the entries that own nothing else and whose node comes first. */
+static void free_container(struct hnode *n)
+{
+	free(n);
+}
+
+_Static_assert(offsetof(struct sym_result, node) == 0, "free_container frees the node");
+_Static_assert(offsetof(struct sym_miss, node) == 0, "free_container frees the node");
+_Static_assert(offsetof(struct sym_str, node) == 0, "free_container frees the node");
+
+/* A copy of @str that lives until symbolizer__free(), or NULL (ENOMEM). */
+static const char *symbolizer__intern(struct symbolizer *s, const char *str)
+{
+	__u64 hash = hash_str(str);
+	struct sym_str *e;
+	struct hnode *n;
+	size_t len;
+
+	for (n = htab__first(&s->strs, hash); n; n = htab__match(n->next, hash)) {
+		e = container_of(n, struct sym_str, node);
+		if (!strcmp(e->s, str))
+			return e->s;
+	}
+	len = strlen(str);
+	e = malloc(sizeof(*e) + len + 1);
+	if (!e)
+		return NULL;
+	memcpy(e->s, str, len + 1);
+	e->node.hash = hash;
+	if (htab__insert(&s->strs, &e->node)) {
+		free(e);
+		return NULL;
+	}
+	return e->s;
+}
+
+static int sp_regno(unsigned int machine)
+{
+	/* the DWARF register numbers of each psABI */
+	switch (machine) {
+	case EM_X86_64:
+		return 7;
+	case EM_386:
+		return 4;
+	case EM_AARCH64:
+		return 31;
+	case EM_ARM:
+		return 13;
+	case EM_RISCV:
+		return 2;
+	case EM_PPC:
+	case EM_PPC64:
+		return 1;
+	case EM_S390:
+		return 15;
+	default:
+		return -1;
+	}
+}
+
+static __u64 file_hash(const struct lt_mapping *map)
+{
+	if (!map->inode)
+		return hash_str(map->path);
+	return hash_u64(map->inode ^ ((__u64)map->dev_major << 44) ^ ((__u64)map->dev_minor << 24));
+}
+
+static bool file__matches(const struct sym_file *f, const struct lt_mapping *map)
+{
+	if (!map->inode)
+		return !f->inode && !strcmp(f->path, map->path);
+	return f->inode == map->inode && f->dev_major == map->dev_major &&
+	       f->dev_minor == map->dev_minor;
+}
+
+static struct sym_file *symbolizer__find_file(struct symbolizer *s, const struct lt_mapping *map)
+{
+	__u64 hash = file_hash(map);
+	struct sym_file *f;
+	struct hnode *n;
+
+	for (n = htab__first(&s->files, hash); n; n = htab__match(n->next, hash)) {
+		f = container_of(n, struct sym_file, node);
+		if (file__matches(f, map))
+			return f;
+	}
+	return NULL;
+}
+
+static void file__free(struct hnode *n)
+{
+	struct sym_file *f = container_of(n, struct sym_file, node);
+
+	/* closes the file descriptors that libdwfl took over */
+	if (f->dwfl)
+		dwfl_end(f->dwfl);
+	free(f->segs);
+	free(f->path);
+	free(f);
+}
+
+/* True if process @pid sees the same root directory as we do. */
+static bool shares_root(pid_t pid)
+{
+	struct stat ours, theirs;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	return !stat("/", &ours) && !stat(path, &theirs) && ours.st_dev == theirs.st_dev &&
+	       ours.st_ino == theirs.st_ino;
+}
+
+/* Opens the file that @map of process @pid maps, through /proc so that it is
+ * the file the process sees, in its mount namespace, even when deleted since.
+ * Writes to @name the name libdwfl looks for a .gnu_debuglink target next
+ * to: the plain path when the process shares our root (@same_root), since it
+ * stays valid after the process exits. Returns a file descriptor or -errno. */
+static int open_mapped(pid_t pid, const struct lt_mapping *map, bool same_root, char *name,
+		       size_t size)
+{
+	struct stat st;
+	int fd = -1, alt, err = -ENOENT;
+
+	if (!map->deleted &&
+	    (size_t)snprintf(name, size, "/proc/%d/root%s", (int)pid, map->path) < size) {
+		fd = open(name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err = -errno;
+		/* the path may name another file by now, after an upgrade */
+		else if (!fstat(fd, &st) && st.st_ino == map->inode)
+			goto found;
+	}
+	snprintf(name, size, "/proc/%d/map_files/%llx-%llx", (int)pid,
+		 (unsigned long long)map->start, (unsigned long long)map->end);
+	alt = open(name, O_RDONLY | O_CLOEXEC);
+	if (alt >= 0) {
+		if (fd >= 0)
+			close(fd);
+		return alt;
+	}
+	if (fd < 0)
+		return map->deleted ? -errno : err;
+	/* map_files wants CAP_SYS_ADMIN, and on overlayfs the inode in maps
+	 * can differ from st_ino: the path is the best there is */
+found:
+	if (same_root)
+		snprintf(name, size, "%s", map->path);
+	else
+		snprintf(name, size, "/proc/%d/root%s", (int)pid, map->path);
+	return fd;
+}
+
+static int file__read_segments(struct sym_file *f)
+{
+	GElf_Phdr phdr;
+	GElf_Ehdr ehdr;
+	size_t i, nr;
+	Elf *elf;
+
+	elf = dwfl_module_getelf(f->mod, &f->bias);
+	if (!elf || !gelf_getehdr(elf, &ehdr) || elf_getphdrnum(elf, &nr))
+		return -EINVAL;
+	f->sp_regno = sp_regno(ehdr.e_machine);
+	f->segs = calloc(nr ? nr : 1, sizeof(*f->segs));
+	if (!f->segs)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
+			continue;
+		f->segs[f->nr_segs].offset = phdr.p_offset;
+		f->segs[f->nr_segs].filesz = phdr.p_filesz;
+		f->segs[f->nr_segs].vaddr = phdr.p_vaddr;
+		f->nr_segs++;
+	}
+	return 0;
+}
+
+/* Opens the file @map maps and reports it to a Dwfl of its own. A file that
+ * opens but cannot be read as ELF is cached too, without a Dwfl, so that it
+ * is not tried again. Returns 0 or a negative errno. */
+static int symbolizer__open_file(struct symbolizer *s, pid_t pid, const struct lt_mapping *map,
+				 bool same_root)
+{
+	char name[PATH_MAX + 64];
+	struct sym_file *f;
+	int fd, err;
+
+	fd = open_mapped(pid, map, same_root, name, sizeof(name));
+	if (fd < 0) {
+		lt_debug("cannot open %s of pid %d: %s", map->path, (int)pid, strerror(-fd));
+		return fd;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	f->inode = map->inode;
+	f->dev_major = map->dev_major;
+	f->dev_minor = map->dev_minor;
+	f->sp_regno = -1;
+	f->node.hash = file_hash(map);
+	f->path = strdup(map->path);
+	f->dwfl = dwfl_begin(&s->callbacks);
+	if (!f->path || !f->dwfl) {
+		close(fd);
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	dwfl_report_begin(f->dwfl);
+	/* base 0 with add_p_vaddr: the module sits at its own p_vaddr, so
+	 * libdwfl addresses are ELF virtual addresses (bias 0), prelinked or not */
+	f->mod = dwfl_report_elf(f->dwfl, map->path, name, fd, /*base=*/0, /*add_p_vaddr=*/true);
+	if (!f->mod) {
+		/* libdwfl owns @fd only on success */
+		close(fd);
+		lt_debug("cannot read %s: %s", map->path, dwfl_errmsg(-1));
+	} else if (dwfl_report_end(f->dwfl, NULL, NULL) || file__read_segments(f)) {
+		lt_debug("cannot read %s: %s", map->path, dwfl_errmsg(-1));
+		f->mod = NULL;
+	}
+	/* DWARF is loaded at the first lookup: libdw decompresses all of a
+	 * file's debug sections then, too much for every file of a process */
+	if (!f->mod) {
+		dwfl_end(f->dwfl);
+		f->dwfl = NULL;
+	}
+	err = htab__insert(&s->files, &f->node);
+cleanup:
+	if (err)
+		file__free(&f->node);
+	return err;
+}
+
+static struct sym_proc *symbolizer__find_proc(struct symbolizer *s, pid_t pid)
+{
+	__u64 hash = hash_u64(pid);
+	struct sym_proc *p;
+	struct hnode *n;
+
+	for (n = htab__first(&s->procs, hash); n; n = htab__match(n->next, hash)) {
+		p = container_of(n, struct sym_proc, node);
+		if (p->pid == pid)
+			return p;
+	}
+	return NULL;
+}
+
+static void proc__free(struct hnode *n)
+{
+	struct sym_proc *p = container_of(n, struct sym_proc, node);
+
+	htab__clear(&p->misses, free_container);
+	procmaps__free(p->maps);
+	free(p->files);
+	free(p);
+}
+
+static bool proc__missed(const struct sym_proc *p, __u64 addr)
+{
+	__u64 hash = hash_u64(addr);
+	struct hnode *n;
+
+	for (n = htab__first(&p->misses, hash); n; n = htab__match(n->next, hash)) {
+		if (container_of(n, struct sym_miss, node)->addr == addr)
+			return true;
+	}
+	return false;
+}
+
+static void proc__add_miss(struct sym_proc *p, __u64 addr)
+{
+	struct sym_miss *m = calloc(1, sizeof(*m));
+
+	/* only an optimization: without memory, reread the maps next time */
+	if (!m)
+		return;
+	m->addr = addr;
+	m->node.hash = hash_u64(addr);
+	if (htab__insert(&p->misses, &m->node))
+		free(m);
+}
+
+/* Rereads the maps of @pid; @keep_misses when called for a miss, so that the
+ * known misses stay known. */
+static int symbolizer__reload(struct symbolizer *s, pid_t pid, bool keep_misses)
+{
+	struct sym_file **files = NULL;
+	struct procmaps *maps;
+	struct sym_proc *p;
+	int same_root = -1;
+	size_t i;
+	int err;
+
+	maps = procmaps__read(pid);
+	if (!maps) {
+		err = errno;
+		return err == ENOENT || err == ESRCH ? -ESRCH : -err;
+	}
+	/* an exiting process (a zombie) has no mappings left */
+	if (!maps->nr) {
+		err = -ESRCH;
+		goto cleanup;
+	}
+	files = calloc(maps->nr, sizeof(*files));
+	if (!files) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	/* open only files with code: a font or a locale archive never shows
+	 * up in a stack, and every open file costs a descriptor */
+	for (i = 0; i < maps->nr; i++) {
+		const struct lt_mapping *map = &maps->maps[i];
+
+		if (!map->exec || !lt_mapping__is_file(map) || symbolizer__find_file(s, map))
+			continue;
+		if (same_root < 0)
+			same_root = shares_root(pid);
+		err = symbolizer__open_file(s, pid, map, same_root);
+		if (err == -ENOMEM)
+			goto cleanup;
+	}
+	for (i = 0; i < maps->nr; i++) {
+		if (lt_mapping__is_file(&maps->maps[i]))
+			files[i] = symbolizer__find_file(s, &maps->maps[i]);
+	}
+
+	p = symbolizer__find_proc(s, pid);
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		p->pid = pid;
+		p->node.hash = hash_u64(pid);
+		err = htab__insert(&s->procs, &p->node);
+		if (err) {
+			free(p);
+			goto cleanup;
+		}
+	}
+	procmaps__free(p->maps);
+	free(p->files);
+	p->maps = maps;
+	p->files = files;
+	maps = NULL;
+	files = NULL;
+	if (!keep_misses)
+		htab__clear(&p->misses, free_container);
+	err = 0;
+cleanup:
+	procmaps__free(maps);
+	free(files);
+	return err;
+}
+
+int symbolizer__refresh(struct symbolizer *s, pid_t pid)
+{
+	return symbolizer__reload(s, pid, /*keep_misses=*/false);
+}
+
+void symbolizer__forget(struct symbolizer *s, pid_t pid)
+{
+	struct sym_proc *p = symbolizer__find_proc(s, pid);
+
+	if (!p)
+		return;
+	htab__remove(&s->procs, &p->node);
+	proc__free(&p->node);
+}
+
+/* Finds the mapping covering @addr in @pid, rereading the maps once if none
+ * does, and the file behind it (*@file NULL if none). Returns 0 or -ENOENT. */
+static int symbolizer__locate(struct symbolizer *s, pid_t pid, __u64 addr,
+			      const struct lt_mapping **map, struct sym_file **file)
+{
+	struct sym_proc *p = symbolizer__find_proc(s, pid);
+	const struct lt_mapping *m = p ? procmaps__find(p->maps, addr) : NULL;
+
+	if (!m && !(p && proc__missed(p, addr))) {
+		bool alive = !symbolizer__reload(s, pid, /*keep_misses=*/true);
+
+		p = symbolizer__find_proc(s, pid);
+		m = p ? procmaps__find(p->maps, addr) : NULL;
+		if (!m && p && alive)
+			proc__add_miss(p, addr);
+	}
+	if (!m)
+		return -ENOENT;
+	*map = m;
+	*file = p->files[m - p->maps->maps];
+	return 0;
+}
+
+/* The ELF virtual address at offset @off of the file, from its PT_LOAD
+ * segments. */
+static int file__vaddr(const struct sym_file *f, __u64 off, __u64 *vaddr)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr_segs; i++) {
+		const struct sym_seg *seg = &f->segs[i];
+
+		if (off >= seg->offset && off - seg->offset < seg->filesz) {
+			*vaddr = off - seg->offset + seg->vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static const char *symbolizer__src_path(struct symbolizer *s, Dwfl_Line *line, const char *src)
+{
+	const char *dir, *ret;
+	char *joined;
+
+	if (src[0] == '/')
+		return symbolizer__intern(s, src);
+	/* libdw prefixes the file's directory entry, which is comp_dir for
+	 * entry 0 but may itself be relative to comp_dir for the others. With
+	 * a relative comp_dir (-fdebug-prefix-map=DIR=.), joining would only
+	 * repeat it. */
+	dir = dwfl_line_comp_dir(line);
+	if (!dir || dir[0] != '/' || asprintf(&joined, "%s/%s", dir, src) < 0)
+		return symbolizer__intern(s, src);
+	ret = symbolizer__intern(s, joined);
+	free(joined);
+	return ret;
+}
+
+/* Looks @vaddr of @f up, from the cache or with libdwfl. Returns NULL when
+ * out of memory. */
+static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const struct sym_file *f,
+						   __u64 vaddr)
+{
+	__u64 hash = hash_u64(vaddr ^ hash_u64((uintptr_t)f));
+	const char *name, *src;
+	struct sym_result *r;
+	Dwfl_Module *mod;
+	Dwfl_Line *line;
+	GElf_Addr pc;
+	GElf_Off off;
+	GElf_Sym sym;
+	struct hnode *n;
+	int lineno;
+	int back;
+
+	for (n = htab__first(&s->results, hash); n; n = htab__match(n->next, hash)) {
+		r = container_of(n, struct sym_result, node);
+		if (r->file == f && r->vaddr == vaddr)
+			return r;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->node.hash = hash;
+	r->file = f;
+	r->vaddr = vaddr;
+
+	/* a return address: the call is the instruction before it */
+	back = vaddr > 0;
+	pc = vaddr + f->bias - back;
+	mod = dwfl_addrmodule(f->dwfl, pc);
+	if (mod) {
+		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+		if (name) {
+			r->func = symbolizer__intern(s, name);
+			r->func_off = off + back;
+		}
+		line = dwfl_module_getsrc(mod, pc);
+		src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+		if (src) {
+			r->src = symbolizer__src_path(s, line, src);
+			r->line = r->src ? lineno : 0;
+		}
+	}
+	if (htab__insert(&s->results, &r->node)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out)
+{
+	const struct lt_mapping *map;
+	const struct sym_result *r;
+	struct sym_file *f;
+	__u64 vaddr;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->addr = addr;
+	out->module = "[unknown]";
+	err = symbolizer__locate(s, pid, addr, &map, &f);
+	if (err)
+		return err;
+	if (map->path[0]) {
+		out->module = symbolizer__intern(s, map->path);
+		if (!out->module) {
+			out->module = "[unknown]";
+			return -ENOMEM;
+		}
+	} else {
+		out->module = "[anon]";
+	}
+	/* without an ELF view of the module, the file offset is the best
+	 * there is (for [vdso], loaded at 0, it is the ELF address as well) */
+	out->offset = lt_mapping__file_offset(map, addr);
+	if (!f || !f->dwfl || file__vaddr(f, out->offset, &vaddr))
+		return -ENOENT;
+	out->offset = vaddr;
+	r = symbolizer__lookup(s, f, vaddr);
+	if (!r)
+		return -ENOMEM;
+	out->func = r->func;
+	out->func_off = r->func_off;
+	out->file = r->src;
+	out->line = r->line;
+	return r->func ? 0 : -ENOENT;
+}
+
+/* The offset from the stack pointer to the return address in @frame; only
+ * the rules "CFA = SP + k" and "RA saved at CFA + n" are understood. */
+static int frame__ra_offset(Dwarf_Frame *frame, int sp, __u64 *sp_offset)
+{
+	Dwarf_Op ops_mem[3], *ops;
+	__s64 cfa_off, ra_off = 0;
+	size_t nops;
+	int ra;
+
+	ra = dwarf_frame_info(frame, NULL, NULL, NULL);
+	if (ra < 0 || sp < 0 || dwarf_frame_cfa(frame, &ops, &nops) || nops != 1)
+		return -EINVAL;
+	/* libdw gives "register + offset" CFAs as DW_OP_bregx */
+	if (ops[0].atom == DW_OP_bregx && ops[0].number == (Dwarf_Word)sp)
+		cfa_off = (__s64)ops[0].number2;
+	else if (sp < 32 && ops[0].atom == DW_OP_breg0 + sp)
+		cfa_off = (__s64)ops[0].number;
+	else
+		return -EINVAL;
+
+	if (dwarf_frame_register(frame, ra, ops_mem, &ops, &nops) || !ops || nops < 1 || nops > 2 ||
+	    ops[0].atom != DW_OP_call_frame_cfa)
+		return -EINVAL;
+	if (nops == 2) {
+		if (ops[1].atom != DW_OP_plus_uconst)
+			return -EINVAL;
+		/* libdw stores the signed offset of the rule in .number */
+		ra_off = (__s64)ops[1].number;
+	}
+	if (cfa_off + ra_off < 0)
+		return -EINVAL;
+	*sp_offset = cfa_off + ra_off;
+	return 0;
+}
+
+int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_offset)
+{
+	const struct lt_mapping *map;
+	Dwarf_Frame *frame = NULL;
+	Dwarf_Addr cfi_bias;
+	struct sym_file *f;
+	Dwarf_CFI *cfi;
+	__u64 vaddr;
+	int err, i;
+
+	err = symbolizer__locate(s, pid, ip, &map, &f);
+	if (err)
+		return err;
+	if (!f || !f->dwfl || file__vaddr(f, lt_mapping__file_offset(map, ip), &vaddr))
+		return -ENOENT;
+	/* @ip follows a syscall instruction and is no return address: no -1 */
+	for (i = 0; i < 2 && !frame; i++) {
+		cfi = i ? dwfl_module_dwarf_cfi(f->mod, &cfi_bias)
+			: dwfl_module_eh_cfi(f->mod, &cfi_bias);
+		if (cfi && dwarf_cfi_addrframe(cfi, vaddr + f->bias - cfi_bias, &frame))
+			frame = NULL;
+	}
+	if (!frame)
+		return -ENOENT;
+	err = frame__ra_offset(frame, f->sp_regno, sp_offset);
+	free(frame);
+	return err;
+}
+
+struct symbolizer *symbolizer__new(const char *debug_dir)
+{
+	struct symbolizer *s;
+	char *dir = NULL;
+	int err = 0;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	if (debug_dir) {
+		/* build-id lookups only search absolute directories */
+		dir = realpath(debug_dir, NULL);
+		if (!dir) {
+			err = -errno;
+			goto cleanup;
+		}
+		/* the path list is colon-separated */
+		if (strchr(dir, ':')) {
+			err = -EINVAL;
+			goto cleanup;
+		}
+		if (asprintf(&s->debuginfo_path, "%s:%s", DEBUGINFO_PATH, dir) < 0)
+			s->debuginfo_path = NULL;
+	} else {
+		s->debuginfo_path = strdup(DEBUGINFO_PATH);
+	}
+	if (!s->debuginfo_path) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	s->callbacks.find_elf = dwfl_build_id_find_elf;
+	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->callbacks.debuginfo_path = &s->debuginfo_path;
+cleanup:
+	free(dir);
+	if (err) {
+		symbolizer__free(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	htab__clear(&s->procs, proc__free);
+	htab__clear(&s->results, free_container);
+	htab__clear(&s->files, file__free);
+	htab__clear(&s->strs, free_container);
+	free(s->debuginfo_path);
+	free(s);
+}

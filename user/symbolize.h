@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Address -> function, file:line and module, for the processes being traced.
+ * Uses elfutils' libdwfl: symbols from .symtab or .dynsym, lines from DWARF,
+ * also in separate debug files found by build-id or .gnu_debuglink. Each
+ * mapped file is opened once and cached, across processes that map it; files
+ * are opened while the process is alive, so a process that exits before the
+ * report is still symbolized. */
+#ifndef LT_SYMBOLIZE_H
+#define LT_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+struct symbolizer;
+
+struct lt_frame {
+	__u64 addr;		/* runtime address */
+	__u64 offset;		/* address in the module's own ELF address space */
+	const char *module;	/* path of the mapped file, or "[unknown]", "[vdso]"... */
+	const char *func;	/* NULL if no symbol covers the address */
+	__u64 func_off;		/* addr - start of func */
+	const char *file;	/* NULL if no line information */
+	int line;		/* 0 if unknown */
+};
+
+/* @debug_dir: an extra directory to look for separate debug files in (by
+ * build-id under DIR/.build-id/, or by .gnu_debuglink name), or NULL.
+ * Returns NULL with errno set. */
+struct symbolizer *symbolizer__new(const char *debug_dir);
+void symbolizer__free(struct symbolizer *s);	/* accepts NULL */
+
+/* Reads (again) the mappings of process @pid and opens the files it maps that
+ * are not open yet. Call it when tracing starts and whenever the process may
+ * have mapped new code; resolve calls it by itself for an address no known
+ * mapping covers. Returns 0, or a negative errno (-ESRCH: the process is gone;
+ * what was read before is kept). */
+int symbolizer__refresh(struct symbolizer *s, pid_t pid);
+
+/* Forgets process @pid (it exec'd a new image, or exited and was reported). */
+void symbolizer__forget(struct symbolizer *s, pid_t pid);
+
+/* Resolves @addr in process @pid. Always fills @out (addr and module at
+ * least, module "[unknown]" when no mapping covers it); returns 0 if a
+ * function was found, -ENOENT if not. Strings in @out live until
+ * symbolizer__free(). The result for a return address: the line looked up is
+ * that of the call instruction (addr - 1), as a debugger shows it. */
+int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out);
+
+/* For a stack captured at a syscall inside a wrapper without a frame of its
+ * own: the offset from the stack pointer to the wrapper's return address at
+ * @ip, from the module's call frame information (.eh_frame/.debug_frame).
+ * Returns 0 and sets *@sp_offset, or a negative errno when no CFI says. */
+int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_offset);
+
+#endif
