@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Reading an ELF file with libelf: finding function symbols by name in .dynsym
+ * and .symtab, translating their addresses into the file offsets that uprobes
+ * attach to, and reading code bytes for the probe-site decoder. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+
+/* The .gnu.version bit that marks a non-default version ("name@VER" rather
+ * than "name@@VER"); binutils calls it VERSYM_HIDDEN, glibc's <elf.h> has no
+ * name for it. */
+#define LT_VERSYM_HIDDEN 0x8000
+
+/* One symbol table, looked up once at open: callers ask ~10 names per file,
+ * and libelf keeps the section data itself, so a linear scan over these is
+ * all a lookup costs. */
+struct elf_symtab {
+	Elf_Data *syms;
+	Elf_Data *versyms; /* .gnu.version, for .dynsym only; may be NULL */
+	size_t nr_syms;
+	size_t strndx; /* section holding the names */
+};
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+	GElf_Ehdr ehdr;
+	struct elf_symtab dynsym;
+	struct elf_symtab symtab;
+	bool has_interp;
+};
+
+/* How well a symbol answers a lookup by name; lower is better. */
+enum sym_rank {
+	RANK_DEFAULT, /* global or weak function, the default version */
+	RANK_IFUNC,   /* the same, but a GNU indirect function */
+	RANK_HIDDEN,  /* an older, non-default version ("name@VER") */
+	RANK_LOCAL,   /* static function: only when nothing global exists */
+	RANK_NONE,
+};
+
+static pthread_once_t elf_version_once = PTHREAD_ONCE_INIT;
+
+static void elf_version__init(void)
+{
+	elf_version(EV_CURRENT);
+}
+
+static void elf_symtab__init(struct elf_symtab *t, Elf_Scn *scn, const GElf_Shdr *shdr)
+{
+	t->syms = elf_getdata(scn, NULL);
+	if (!t->syms || !shdr->sh_entsize)
+		return;
+	t->nr_syms = shdr->sh_size / shdr->sh_entsize;
+	t->strndx = shdr->sh_link;
+}
+
+static int elf_file__load_sections(struct elf_file *f)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	size_t i, nr_phdrs;
+	GElf_Phdr phdr;
+
+	while ((scn = elf_nextscn(f->elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr))
+			return -ENOEXEC;
+		switch (shdr.sh_type) {
+		case SHT_DYNSYM:
+			elf_symtab__init(&f->dynsym, scn, &shdr);
+			break;
+		case SHT_SYMTAB:
+			elf_symtab__init(&f->symtab, scn, &shdr);
+			break;
+		case SHT_GNU_versym:
+			f->dynsym.versyms = elf_getdata(scn, NULL);
+			break;
+		}
+	}
+
+	if (elf_getphdrnum(f->elf, &nr_phdrs))
+		return -ENOEXEC;
+	for (i = 0; i < nr_phdrs; i++) {
+		if (gelf_getphdr(f->elf, i, &phdr) && phdr.p_type == PT_INTERP)
+			f->has_interp = true;
+	}
+	return 0;
+}
+
+struct elf_file *elf_file__open(const char *path)
+{
+	struct elf_file *f;
+	struct stat st;
+	int err;
+
+	pthread_once(&elf_version_once, elf_version__init);
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (fstat(f->fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* libelf would fail on a directory with a message that hides why. */
+	if (S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto cleanup;
+	}
+
+	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || !gelf_getehdr(f->elf, &f->ehdr)) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	err = elf_file__load_sections(f);
+	if (err)
+		goto cleanup;
+	return f;
+
+cleanup:
+	elf_file__free(f);
+	errno = -err;
+	return NULL;
+}
+
+void elf_file__free(struct elf_file *f)
+{
+	if (!f)
+		return;
+	elf_end(f->elf); /* accepts NULL */
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f);
+}
+
+/* "malloc" matches "malloc", "malloc@@GLIBC_2.2.5" and "malloc@GLIBC_2.2.5";
+ * a single '@' in .symtab names a non-default version. */
+static bool sym_name__matches(const char *sym, const char *name, size_t len, bool *hidden)
+{
+	if (strncmp(sym, name, len))
+		return false;
+	if (sym[len] == '\0')
+		return true;
+	if (sym[len] != '@')
+		return false;
+	*hidden = sym[len + 1] != '@';
+	return true;
+}
+
+static enum sym_rank elf_file__rank(struct elf_file *f, const struct elf_symtab *t, size_t i,
+				    const GElf_Sym *sym, bool hidden)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+	int bind = GELF_ST_BIND(sym->st_info);
+	GElf_Versym versym;
+	__u64 offset;
+
+	if (type != STT_FUNC && type != STT_GNU_IFUNC)
+		return RANK_NONE;
+	if (sym->st_shndx == SHN_UNDEF)
+		return RANK_NONE;
+	/* A symbol outside every PT_LOAD cannot be probed; keep looking. */
+	if (elf_file__vaddr_to_offset(f, sym->st_value, &offset))
+		return RANK_NONE;
+	if (bind == STB_LOCAL)
+		return type == STT_FUNC ? RANK_LOCAL : RANK_NONE;
+	if (bind != STB_GLOBAL && bind != STB_WEAK)
+		return RANK_NONE;
+	/* .dynsym keeps versions apart from names: realpath@GLIBC_2.2.5 and
+	 * realpath@@GLIBC_2.3 are both "realpath", and only the second is what
+	 * a program linked today calls. */
+	if (t->versyms && gelf_getversym(t->versyms, (int)i, &versym) &&
+	    (versym & LT_VERSYM_HIDDEN))
+		hidden = true;
+	if (hidden)
+		return type == STT_FUNC ? RANK_HIDDEN : RANK_NONE;
+	return type == STT_GNU_IFUNC ? RANK_IFUNC : RANK_DEFAULT;
+}
+
+/* The best-ranked match for @name in @t, or RANK_NONE. */
+static enum sym_rank elf_file__search(struct elf_file *f, const struct elf_symtab *t,
+				      const char *name, bool allow_local, GElf_Sym *out)
+{
+	enum sym_rank best = RANK_NONE, rank;
+	size_t i, len = strlen(name);
+	const char *sym_name;
+	bool hidden;
+	GElf_Sym sym;
+
+	if (!t->syms)
+		return RANK_NONE;
+	for (i = 0; i < t->nr_syms && best != RANK_DEFAULT; i++) {
+		if (!gelf_getsym(t->syms, (int)i, &sym) || !sym.st_name)
+			continue;
+		sym_name = elf_strptr(f->elf, t->strndx, sym.st_name);
+		hidden = false;
+		if (!sym_name || !sym_name__matches(sym_name, name, len, &hidden))
+			continue;
+		rank = elf_file__rank(f, t, i, &sym, hidden);
+		if (rank == RANK_LOCAL && !allow_local)
+			continue;
+		if (rank < best) {
+			best = rank;
+			*out = sym;
+		}
+	}
+	return best;
+}
+
+int elf_file__find_func(struct elf_file *f, const char *name, struct elf_func *out)
+{
+	enum sym_rank rank;
+	GElf_Sym sym;
+
+	rank = elf_file__search(f, &f->dynsym, name, /*allow_local=*/false, &sym);
+	if (rank == RANK_NONE)
+		rank = elf_file__search(f, &f->symtab, name, /*allow_local=*/true, &sym);
+	/* When the default version is an IFUNC (glibc's memcpy@@GLIBC_2.14),
+	 * an older plain version may still exist (memcpy@GLIBC_2.2.5), but only
+	 * old binaries call it: probing it would miss every other call. */
+	if (rank == RANK_NONE || rank == RANK_IFUNC)
+		return -ENOENT;
+
+	out->vaddr = sym.st_value;
+	out->size = sym.st_size;
+	return elf_file__vaddr_to_offset(f, sym.st_value, &out->offset);
+}
+
+bool elf_file__exports(struct elf_file *f, const char *name)
+{
+	GElf_Sym sym;
+
+	/* IFUNCs and older versions count: the dynamic linker binds calls to
+	 * them as well. */
+	return elf_file__search(f, &f->dynsym, name, /*allow_local=*/false, &sym) != RANK_NONE;
+}
+
+long elf_file__read(struct elf_file *f, __u64 offset, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = pread(f->fd, buf, len, (off_t)offset);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+__u64 elf_file__entry(struct elf_file *f)
+{
+	return f->ehdr.e_entry;
+}
+
+int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset)
+{
+	size_t i, nr_phdrs;
+	GElf_Phdr phdr;
+
+	if (elf_getphdrnum(f->elf, &nr_phdrs))
+		return -ENOENT;
+	for (i = 0; i < nr_phdrs; i++) {
+		if (!gelf_getphdr(f->elf, i, &phdr) || phdr.p_type != PT_LOAD)
+			continue;
+		/* p_filesz, not p_memsz: .bss has no bytes in the file. */
+		if (vaddr >= phdr.p_vaddr && vaddr - phdr.p_vaddr < phdr.p_filesz) {
+			*offset = vaddr - phdr.p_vaddr + phdr.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+bool elf_file__has_interp(struct elf_file *f)
+{
+	return f->has_interp;
+}
+
+unsigned int elf_file__machine(struct elf_file *f)
+{
+	return f->ehdr.e_machine;
+}

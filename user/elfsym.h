@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Reading an ELF file: function symbols by name, code bytes, the entry point,
+ * and the translation between virtual addresses and file offsets. Uses libelf. */
+#ifndef LT_ELFSYM_H
+#define LT_ELFSYM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct elf_file;
+
+struct elf_func {
+	__u64 vaddr;	/* st_value */
+	__u64 size;	/* st_size, 0 if unknown */
+	__u64 offset;	/* file offset of the first byte: what uprobes attach to */
+};
+
+/* Opens the ELF file at @path. Returns NULL with errno set (ENOEXEC: not an
+ * ELF file). */
+struct elf_file *elf_file__open(const char *path);
+void elf_file__free(struct elf_file *f);	/* accepts NULL */
+
+/* Finds a defined function named @name (versioned names such as
+ * "malloc@@GLIBC_2.2.5" match "malloc"), in .dynsym first, then .symtab.
+ * GNU indirect functions are not returned: their address is the resolver.
+ * Returns 0, -ENOENT if there is none, or another negative errno. */
+int elf_file__find_func(struct elf_file *f, const char *name, struct elf_func *out);
+
+/* True if @name is a defined function in the dynamic symbol table: what the
+ * dynamic linker can bind other objects' calls to. */
+bool elf_file__exports(struct elf_file *f, const char *name);
+
+/* Copies up to @len bytes at file offset @offset into @buf; returns the number
+ * copied or a negative errno. */
+long elf_file__read(struct elf_file *f, __u64 offset, void *buf, size_t len);
+
+/* The entry point's virtual address (e_entry), and the file offset of a
+ * virtual address inside a PT_LOAD segment (-ENOENT if none holds it). */
+__u64 elf_file__entry(struct elf_file *f);
+int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset);
+
+/* True if the file names a program interpreter (PT_INTERP): it is linked
+ * dynamically, and libraries are mapped before its entry point runs. */
+bool elf_file__has_interp(struct elf_file *f);
+
+/* e_machine, to check that a file is for the architecture we run on. */
+unsigned int elf_file__machine(struct elf_file *f);
+
+#endif
