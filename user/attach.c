@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Opens, sizes and loads the skeleton, finds the allocators a process uses and
+ * puts the heap probes on them (each where the kernel can emulate the probed
+ * instruction, see probepoint.h), and attaches the tracepoints. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <elf.h>
+#include <linux/capability.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
+#include "attach.h"
+#include "elfsym.h"
+#include "log.h"
+#include "procmaps.h"
+#include "probepoint.h"
+
+/* One function of the malloc family and the program for its entry. */
+struct heap_func {
+	const char *name;
+	unsigned int nr_args;
+	bool ret; /* also gets the return probe */
+	bool required;
+	size_t prog_off; /* offset of its program in struct leaktrace_bpf's progs */
+};
+
+#define PROG(name) offsetof(struct leaktrace_bpf, progs.name)
+
+static const struct heap_func heap_funcs[] = {
+	{ "malloc", 1, true, true, PROG(malloc_enter) },
+	{ "free", 1, false, true, PROG(free_enter) },
+	{ "calloc", 2, true, false, PROG(calloc_enter) },
+	{ "realloc", 2, true, false, PROG(realloc_enter) },
+	{ "reallocarray", 3, true, false, PROG(reallocarray_enter) },
+	{ "posix_memalign", 3, true, false, PROG(posix_memalign_enter) },
+	{ "aligned_alloc", 2, true, false, PROG(memalign_enter) },
+	{ "memalign", 2, true, false, PROG(memalign_enter) },
+	{ "valloc", 1, true, false, PROG(valloc_enter) },
+	{ "pvalloc", 1, true, false, PROG(valloc_enter) },
+};
+
+#define NR_HEAP_FUNCS (sizeof(heap_funcs) / sizeof(heap_funcs[0]))
+
+/* An allocator file already probed, by identity. */
+struct probed_file {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct tracer {
+	const struct lt_settings *settings;
+	struct leaktrace_bpf *skel;
+	struct bpf_link **links;
+	size_t nr_links, cap_links;
+	struct bpf_link *entry_stop;
+	struct probed_file *files;
+	size_t nr_files;
+	struct report_probe *probes;
+	size_t nr_probes;
+	char **strings; /* module paths the probes point at */
+	size_t nr_strings;
+	unsigned int failures;
+	bool tracepoints, exec_tp;
+};
+
+static struct bpf_program *heap_prog(struct tracer *t, const struct heap_func *f)
+{
+	if (t->settings->floor)
+		return t->skel->progs.floor_enter;
+	return *(struct bpf_program **)((char *)t->skel + f->prog_off);
+}
+
+static int keep_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->nr_links == t->cap_links) {
+		size_t cap = t->cap_links ? t->cap_links * 2 : 32;
+		struct bpf_link **v = realloc(t->links, cap * sizeof(*v));
+
+		if (!v) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		t->links = v;
+		t->cap_links = cap;
+	}
+	t->links[t->nr_links++] = link;
+	return 0;
+}
+
+/* Checks for the capabilities BPF tracing needs, so that the one error a user
+ * sees says what to do rather than where the kernel first said no. */
+static bool may_trace(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = data[0].effective | (__u64)data[1].effective << 32;
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#define CAP_PERFMON 38
+#endif
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));
+}
+
+static bool is_mmap_prog(const char *name)
+{
+	static const char *const names[] = { "mmap_enter",  "mmap_exit",    "munmap_enter",
+					     "munmap_exit", "mremap_enter", "mremap_exit" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+static const char *const perm_hint = "run as root (or with CAP_BPF and CAP_PERFMON)";
+
+struct tracer *tracer__open(const struct lt_settings *s)
+{
+	const char *btf = s->btf ? s->btf : "/sys/kernel/btf/vmlinux";
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = s->btf);
+	struct tracer *t;
+	bool libc = s->sources & LT_SRC_LIBC, mmap = (s->sources & LT_SRC_MMAP) && !s->floor;
+	struct bpf_program *prog;
+	int err;
+
+	if (!may_trace()) {
+		lt_error("BPF is not permitted: %s", perm_hint);
+		errno = EPERM;
+		return NULL;
+	}
+	if (access(btf, R_OK)) {
+		err = errno;
+		if (s->btf)
+			lt_error("cannot read kernel BTF from %s: %s", btf, strerror(err));
+		else
+			lt_error("kernel BTF not found at %s: the kernel needs "
+				 "CONFIG_DEBUG_INFO_BTF=y (or pass its BTF with --btf FILE)",
+				 btf);
+		errno = ENOENT;
+		return NULL;
+	}
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->settings = s;
+	t->skel = leaktrace_bpf__open_opts(&opts);
+	if (!t->skel) {
+		err = errno;
+		lt_error("cannot open the BPF object: %s", strerror(err));
+		goto fail;
+	}
+
+	t->skel->rodata->stack_depth = s->stack_depth;
+	bpf_map__set_value_size(t->skel->maps.stacks, s->stack_depth * sizeof(__u64));
+	bpf_map__set_max_entries(t->skel->maps.stacks, s->max_stacks);
+	bpf_map__set_max_entries(t->skel->maps.allocs, s->max_allocs);
+	bpf_map__set_max_entries(t->skel->maps.stats,
+				 s->max_stacks * 2 > 65536 ? s->max_stacks * 2 : 65536);
+
+	/* Load only what will be attached: less verifier time, nothing idle. */
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		const char *name = bpf_program__name(prog);
+		bool load;
+
+		if (!strncmp(name, "floor_", 6))
+			load = s->floor;
+		else if (is_mmap_prog(name))
+			load = mmap;
+		else if (!strcmp(name, "entry_stop") || !strcmp(name, "process_exec"))
+			load = true;
+		else
+			load = libc && !s->floor;
+		bpf_program__set_autoload(prog, load);
+	}
+
+	err = leaktrace_bpf__load(t->skel);
+	if (err) {
+		/* The capabilities were there, so EPERM or EACCES here is the
+		 * verifier, an LSM or lockdown: a runtime failure, not usage. */
+		err = -err;
+		lt_error("cannot load the BPF programs: %s; rerun with -v to see the verifier "
+			 "log",
+			 strerror(err));
+		err = err == EPERM || err == EACCES ? EIO : err;
+		goto fail;
+	}
+	return t;
+fail:
+	tracer__destroy(t);
+	errno = err;
+	return NULL;
+}
+
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Detaching a uprobe waits for an RCU grace period, about 150 ms each, one
+ * after another when done in turn: detach them all at once instead. */
+static void destroy_links(struct bpf_link **links, size_t nr)
+{
+	pthread_t *threads = calloc(nr, sizeof(*threads));
+	bool *started = calloc(nr, sizeof(*started));
+
+	for (size_t i = 0; i < nr; i++)
+		started[i] = threads && started &&
+			     !pthread_create(&threads[i], NULL, destroy_link, links[i]);
+	for (size_t i = 0; i < nr; i++) {
+		if (started && started[i])
+			pthread_join(threads[i], NULL);
+		else
+			bpf_link__destroy(links[i]);
+	}
+	free(threads);
+	free(started);
+}
+
+void tracer__destroy(struct tracer *t)
+{
+	if (!t)
+		return;
+	bpf_link__destroy(t->entry_stop);
+	destroy_links(t->links, t->nr_links);
+	free(t->links);
+	leaktrace_bpf__destroy(t->skel);
+	for (size_t i = 0; i < t->nr_strings; i++)
+		free(t->strings[i]);
+	free(t->strings);
+	free(t->probes);
+	free(t->files);
+	free(t);
+}
+
+struct leaktrace_bpf *tracer__skel(struct tracer *t)
+{
+	return t->skel;
+}
+
+static int attach_tp(struct tracer *t, struct bpf_program *prog, const char *category,
+		     const char *name)
+{
+	struct bpf_link *link = bpf_program__attach_tracepoint(prog, category, name);
+	int err;
+
+	if (!link) {
+		err = -errno;
+		lt_error("cannot attach to tracepoint %s/%s: %s%s", category, name, strerror(-err),
+			 err == -ENOENT ? "; is tracefs mounted at /sys/kernel/tracing?" : "");
+		return err;
+	}
+	return keep_link(t, link);
+}
+
+/* libbpf finds tracepoints in tracefs: under debugfs if that is mounted, else
+ * at /sys/kernel/tracing, which a minimal system may not have mounted yet. */
+static void ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/debug/tracing", F_OK) ||
+	    !access("/sys/kernel/tracing/events", F_OK))
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		lt_debug("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
+}
+
+int tracer__add_target(struct tracer *t, pid_t tgid)
+{
+	__u32 key = tgid, one = 1;
+	int err;
+
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &one, BPF_ANY)) {
+		err = -errno;
+		lt_error("cannot add pid %d to the traced processes: %s", tgid, strerror(-err));
+		return err;
+	}
+	if (t->exec_tp)
+		return 0;
+	ensure_tracefs();
+	err = attach_tp(t, t->skel->progs.process_exec, "sched", "sched_process_exec");
+	if (!err)
+		t->exec_tp = true;
+	return err;
+}
+
+static int attach_tracepoints(struct tracer *t)
+{
+	static const struct {
+		size_t prog_off;
+		const char *name;
+	} tps[] = {
+		{ PROG(mmap_enter), "sys_enter_mmap" },
+		{ PROG(mmap_exit), "sys_exit_mmap" },
+		{ PROG(munmap_enter), "sys_enter_munmap" },
+		{ PROG(munmap_exit), "sys_exit_munmap" },
+		{ PROG(mremap_enter), "sys_enter_mremap" },
+		{ PROG(mremap_exit), "sys_exit_mremap" },
+	};
+	int err;
+
+	if (t->tracepoints || !(t->settings->sources & LT_SRC_MMAP) || t->settings->floor)
+		return 0;
+	ensure_tracefs();
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		struct bpf_program *prog = *(struct bpf_program **)((char *)t->skel +
+								    tps[i].prog_off);
+
+		err = attach_tp(t, prog, "syscalls", tps[i].name);
+		if (err)
+			return err;
+	}
+	t->tracepoints = true;
+	return 0;
+}
+
+static const char *keep_string(struct tracer *t, const char *s)
+{
+	char **v = realloc(t->strings, (t->nr_strings + 1) * sizeof(*v));
+
+	if (!v)
+		return s;
+	t->strings = v;
+	v[t->nr_strings] = strdup(s);
+	return v[t->nr_strings] ? v[t->nr_strings++] : s;
+}
+
+static int add_probe(struct tracer *t, const struct report_probe *p)
+{
+	struct report_probe *v = realloc(t->probes, (t->nr_probes + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	t->probes = v;
+	v[t->nr_probes] = *p;
+	v[t->nr_probes].module = keep_string(t, p->module);
+	t->nr_probes++;
+	return 0;
+}
+
+const struct report_probe *tracer__probes(const struct tracer *t, size_t *nr,
+					  unsigned int *failures)
+{
+	*nr = t->nr_probes;
+	*failures = t->failures;
+	return t->probes;
+}
+
+/* Chooses where in @fn to probe: see probepoint.h. */
+static void choose_site(struct tracer *t, struct elf_file *elf, const struct heap_func *hf,
+			const struct elf_func *fn, struct probe_site *site)
+{
+	unsigned char code[4096];
+	size_t want = fn->size ? fn->size : 64;
+	long got;
+
+	*site = (struct probe_site){ 0 };
+	if (want > sizeof(code))
+		want = sizeof(code);
+	got = elf_file__read(elf, fn->offset, code, want);
+	if (got <= 0 ||
+	    probepoint__choose(elf_file__machine(elf), code, got, hf->nr_args, hf->ret, site)) {
+		*site = (struct probe_site){ 0 };
+		return;
+	}
+	if (t->settings->probe_at == LT_PROBE_AT_ENTRY || t->settings->floor) {
+		site->emulated = site->offset == 0 && site->emulated;
+		site->offset = 0;
+	}
+}
+
+/* Attaches the entry probe of @hf at file offset @off, and its return probe
+ * at the same place (one trap serves both). Both or neither: an entry without
+ * its return would leave the thread inside a call forever. */
+static int attach_pair(struct tracer *t, const struct heap_func *hf, pid_t tgid, const char *path,
+		       __u64 off)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
+	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+	struct bpf_link *entry, *ret = NULL;
+	int err;
+
+	entry = bpf_program__attach_uprobe_opts(heap_prog(t, hf), tgid, path, off, &entry_opts);
+	if (!entry)
+		return -errno;
+	if (hf->ret) {
+		ret = bpf_program__attach_uprobe_opts(
+			t->settings->floor ? t->skel->progs.floor_exit : t->skel->progs.alloc_exit,
+			tgid, path, off, &ret_opts);
+		if (!ret) {
+			err = -errno;
+			bpf_link__destroy(entry);
+			return err;
+		}
+	}
+	err = keep_link(t, entry);
+	if (!err && ret)
+		err = keep_link(t, ret);
+	else if (ret)
+		bpf_link__destroy(ret);
+	return err;
+}
+
+/* Puts the heap probes on the allocator in @path (@shown in messages) for
+ * process @tgid (-1: every process). */
+static int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+			    struct elf_file *elf)
+{
+	__u64 done[NR_HEAP_FUNCS];
+	size_t nr_done = 0;
+
+	for (size_t i = 0; i < NR_HEAP_FUNCS; i++) {
+		const struct heap_func *hf = &heap_funcs[i];
+		struct elf_func fn;
+		struct probe_site site;
+		bool dup = false;
+		__u64 off;
+		int err;
+
+		err = elf_file__find_func(elf, hf->name, &fn);
+		if (err) {
+			if (!hf->required) {
+				lt_debug("%s: no %s", shown, hf->name);
+				continue;
+			}
+			lt_error("cannot attach to %s in %s: symbol not found; pass the allocator "
+				 "with --lib PATH",
+				 hf->name, shown);
+			return -ENOENT;
+		}
+		/* Aliases (glibc's aligned_alloc is memalign) get one probe. */
+		for (size_t j = 0; j < nr_done; j++)
+			dup |= done[j] == fn.vaddr;
+		if (dup)
+			continue;
+		done[nr_done++] = fn.vaddr;
+
+		choose_site(t, elf, hf, &fn, &site);
+		off = fn.offset + site.offset;
+		err = attach_pair(t, hf, tgid, path, off);
+		if (err == -ENOMEM)
+			return err;
+		if (err) {
+			if (hf->required) {
+				lt_error("cannot attach to %s in %s: %s", hf->name, shown,
+					 strerror(-err));
+				return err;
+			}
+			lt_warn("cannot attach to %s in %s: %s; its allocations are not seen",
+				hf->name, shown, strerror(-err));
+			t->failures++;
+			continue;
+		}
+		lt_info("probe %s in %s at +0x%x (%s%s)", hf->name, shown, site.offset,
+			site.insn[0] ? site.insn : "?",
+			site.emulated ? ", emulated" : ", single-stepped");
+		err = add_probe(t, &(struct report_probe){ .func = hf->name,
+							   .module = shown,
+							   .offset = off,
+							   .site = site.offset,
+							   .emulated = site.emulated });
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool file_probed(struct tracer *t, const struct stat *st)
+{
+	for (size_t i = 0; i < t->nr_files; i++)
+		if (t->files[i].dev == st->st_dev && t->files[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+static int mark_probed(struct tracer *t, const struct stat *st)
+{
+	struct probed_file *v = realloc(t->files, (t->nr_files + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	t->files = v;
+	v[t->nr_files++] = (struct probed_file){ .dev = st->st_dev, .ino = st->st_ino };
+	return 0;
+}
+
+/* Probes @path (as the tracer can open it; @shown in messages) if not done yet. */
+static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+		      struct elf_file *elf)
+{
+	struct stat st;
+	int err;
+
+	if (stat(path, &st))
+		return -errno;
+	if (file_probed(t, &st))
+		return 0;
+	err = attach_allocator(t, tgid, path, shown, elf);
+	if (err)
+		return err;
+	return mark_probed(t, &st);
+}
+
+static int attach_lib(struct tracer *t, pid_t tgid)
+{
+	const char *lib = t->settings->lib;
+	struct elf_file *elf = elf_file__open(lib);
+	struct elf_func fn;
+	int err;
+
+	if (!elf) {
+		err = errno;
+		lt_error("cannot use --lib %s: %s", lib,
+			 err == ENOEXEC ? "not an ELF file" : strerror(err));
+		return err == ENOEXEC ? -ENOEXEC : -ENOENT;
+	}
+	if (elf_file__find_func(elf, "malloc", &fn) || elf_file__find_func(elf, "free", &fn)) {
+		lt_error("cannot use --lib %s: it defines no malloc and free to probe", lib);
+		elf_file__free(elf);
+		return -ENOENT;
+	}
+	err = probe_file(t, tgid, lib, lib, elf);
+	elf_file__free(elf);
+	return err;
+}
+
+/* A path under which the tracer can open what process @tgid maps: through its
+ * root (containers), or through map_files when the file was deleted. */
+static void mapped_path(char *buf, size_t len, pid_t tgid, const struct lt_mapping *m)
+{
+	snprintf(buf, len, "/proc/%d/root%s", tgid, m->path);
+	if (m->deleted || access(buf, R_OK))
+		snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", tgid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
+}
+
+/* Probes every file mapped by @tgid that exports malloc and free: those are
+ * what the dynamic linker binds the program's calls to (libc, or a preloaded
+ * jemalloc or tcmalloc; probing an unused one costs nothing). Failing that,
+ * the executable itself when it defines malloc (static binaries). */
+static int attach_mapped(struct tracer *t, pid_t tgid)
+{
+	struct procmaps *maps = procmaps__read(tgid);
+	char path[PATH_MAX], exe[PATH_MAX];
+	struct stat exe_st = { 0 };
+	int found = 0, err = 0;
+
+	if (!maps) {
+		err = -errno;
+		lt_error("cannot read the mappings of pid %d: %s", tgid, strerror(-err));
+		return err == -ENOENT ? -ESRCH : err;
+	}
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", tgid);
+	stat(exe, &exe_st);
+	for (size_t i = 0; i < maps->nr && !err; i++) {
+		const struct lt_mapping *m = &maps->maps[i];
+		struct elf_file *elf;
+		bool seen = false;
+
+		if (!m->exec || !lt_mapping__is_file(m))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = maps->maps[j].inode == m->inode &&
+			       maps->maps[j].dev_major == m->dev_major &&
+			       maps->maps[j].dev_minor == m->dev_minor && maps->maps[j].exec;
+		if (seen)
+			continue;
+		mapped_path(path, sizeof(path), tgid, m);
+		elf = elf_file__open(path);
+		if (!elf)
+			continue;
+		if (elf_file__exports(elf, "malloc") && elf_file__exports(elf, "free")) {
+			err = probe_file(t, tgid, path, m->path, elf);
+			found++;
+		}
+		elf_file__free(elf);
+	}
+	if (!err && !found) {
+		struct elf_file *elf = elf_file__open(exe);
+		struct elf_func fn;
+
+		if (elf && !elf_file__find_func(elf, "malloc", &fn) &&
+		    !elf_file__find_func(elf, "free", &fn)) {
+			char shown[PATH_MAX];
+			ssize_t n = readlink(exe, shown, sizeof(shown) - 1);
+
+			shown[n > 0 ? n : 0] = 0;
+			err = probe_file(t, tgid, exe, n > 0 ? shown : exe, elf);
+			found++;
+		}
+		elf_file__free(elf);
+	}
+	procmaps__free(maps);
+	if (!err && !found) {
+		lt_error("cannot find an allocator in pid %d: no mapped object defines malloc "
+			 "and free; pass the allocator with --lib PATH",
+			 tgid);
+		return -ENOENT;
+	}
+	return err;
+}
+
+int tracer__attach(struct tracer *t, pid_t tgid)
+{
+	int err = 0;
+
+	if (t->settings->sources & LT_SRC_LIBC)
+		err = t->settings->lib ? attach_lib(t, tgid) : attach_mapped(t, tgid);
+	if (!err)
+		err = attach_tracepoints(t);
+	return err;
+}
+
+int tracer__stop_on_exec(struct tracer *t, bool on)
+{
+	t->skel->bss->stop_on_exec = on;
+	return 0;
+}
+
+int tracer__attach_entry_stop(struct tracer *t, pid_t tgid)
+{
+	char exe[64];
+	struct elf_file *elf;
+	__u64 off;
+	int err;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", tgid);
+	elf = elf_file__open(exe);
+	if (!elf)
+		return -errno;
+	err = elf_file__vaddr_to_offset(elf, elf_file__entry(elf), &off);
+	elf_file__free(elf);
+	if (err)
+		return err;
+	t->entry_stop = bpf_program__attach_uprobe(t->skel->progs.entry_stop, false, tgid, exe,
+						   off);
+	return t->entry_stop ? 0 : -errno;
+}
+
+void tracer__detach_entry_stop(struct tracer *t)
+{
+	bpf_link__destroy(t->entry_stop);
+	t->entry_stop = NULL;
+}

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Reading what the BPF side recorded. Heap totals are aggregated in the kernel
+ * and read in batches; anonymous mappings arrive as events and their ranges
+ * are kept here, per process, in a sorted array, because munmap and mremap can
+ * split, shrink or move them and MAP_FIXED can replace them. Stack frames are
+ * read once per stack id and kept. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
+#include "collect.h"
+#include "hashmap.h"
+#include "log.h"
+
+struct region {
+	__u64 start, end;
+	__u64 stack;
+};
+
+/* One process's tracked anonymous mappings, sorted by start, disjoint. */
+struct regions {
+	struct region *v;
+	size_t nr, cap;
+};
+
+/* Totals of one (process, stack) for the kinds kept in user space. */
+struct utotal {
+	struct lt_sample s;
+};
+
+struct stack_key {
+	__u64 stack;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct frames {
+	size_t nr;
+	__u64 ips[];
+};
+
+enum user_counter {
+	UCNT_STACKS_UNREADABLE, /* a stack id whose frames could not be read */
+	UCNT_EVENTS_BAD,	/* an event too short or of an unknown type */
+	UCNT__NR,
+};
+
+struct collector {
+	struct leaktrace_bpf *skel;
+	struct collector_hooks hooks;
+	struct ring_buffer *rb;
+	unsigned int stack_depth;
+	__u64 page_size;
+	struct hashmap *regions; /* tgid -> struct regions */
+	struct hashmap *utotals; /* struct stack_key (+kind in pad) -> struct utotal */
+	struct hashmap *stacks;	 /* struct stack_key -> struct frames */
+	struct lt_sample *samples;
+	size_t nr_samples, cap_samples;
+	__u64 ucounters[UCNT__NR];
+	bool no_batch; /* the kernel lacks batched map lookups */
+	/* batch buffers */
+	struct lt_stat_key *bkeys;
+	struct lt_stat *bvals;
+	__u64 *stack_buf;
+};
+
+#define BATCH 4096
+
+static const char *const kernel_counter_names[LT_CNT__NR] = {
+	[LT_CNT_ALLOCS_FULL] = "allocs_full",	[LT_CNT_STATS_FULL] = "stats_full",
+	[LT_CNT_STACKS_FULL] = "stacks_full",	[LT_CNT_EVENTS_LOST] = "events_lost",
+	[LT_CNT_NO_THREAD] = "no_thread_state", [LT_CNT_NO_ENTRY] = "return_without_entry",
+	[LT_CNT_MISSED_FREE] = "missed_free",
+};
+
+static const char *const user_counter_names[UCNT__NR] = {
+	[UCNT_STACKS_UNREADABLE] = "stacks_unreadable",
+	[UCNT_EVENTS_BAD] = "events_bad",
+};
+
+static struct utotal *utotal_get(struct collector *c, __u32 tgid, __u32 kind, __u64 stack)
+{
+	struct stack_key key = { .stack = stack, .tgid = tgid, .pad = kind };
+	struct utotal *t = hashmap__get(c->utotals, &key);
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->s = (struct lt_sample){ .stack = stack, .tgid = tgid, .kind = kind };
+	if (hashmap__put(c->utotals, &key, t)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static struct regions *regions_get(struct collector *c, __u32 tgid, bool create)
+{
+	struct regions *r = hashmap__get(c->regions, &tgid);
+
+	if (r || !create)
+		return r;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	if (hashmap__put(c->regions, &tgid, r)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Index of the first region that ends after @addr. */
+static size_t regions_lower(const struct regions *r, __u64 addr)
+{
+	size_t lo = 0, hi = r->nr;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->v[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int regions_insert_at(struct regions *r, size_t i, const struct region *reg)
+{
+	if (r->nr == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct region *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->v = v;
+		r->cap = cap;
+	}
+	memmove(&r->v[i + 1], &r->v[i], (r->nr - i) * sizeof(*r->v));
+	r->v[i] = *reg;
+	r->nr++;
+	return 0;
+}
+
+/* Takes [start, end) out of the tracked mappings of @tgid, settling the totals
+ * of the stacks that made them. */
+static void regions_remove(struct collector *c, __u32 tgid, __u64 start, __u64 end)
+{
+	struct regions *r = regions_get(c, tgid, false);
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = regions_lower(r, start); i < r->nr && r->v[i].start < end;) {
+		struct region *reg = &r->v[i];
+		__u64 lo = reg->start > start ? reg->start : start;
+		__u64 hi = reg->end < end ? reg->end : end;
+		struct utotal *t = utotal_get(c, tgid, LT_KIND_MMAP, reg->stack);
+
+		if (t)
+			t->s.bytes -= hi - lo;
+		if (reg->start < start && reg->end > end) {
+			/* A hole in the middle: the mapping is now two. */
+			struct region right = { .start = end,
+						.end = reg->end,
+						.stack = reg->stack };
+
+			reg->end = start;
+			if (!regions_insert_at(r, i + 1, &right) && t)
+				t->s.count++;
+			break;
+		}
+		if (reg->start < start) {
+			reg->end = start;
+			i++;
+		} else if (reg->end > end) {
+			reg->start = end;
+			break;
+		} else {
+			if (t) {
+				t->s.count--;
+				t->s.frees++;
+			}
+			memmove(reg, reg + 1, (r->nr - i - 1) * sizeof(*reg));
+			r->nr--;
+		}
+	}
+}
+
+static void regions_add(struct collector *c, __u32 tgid, __u64 start, __u64 end, __u64 stack)
+{
+	struct region reg = { .start = start, .end = end, .stack = stack };
+	struct regions *r;
+	struct utotal *t;
+
+	/* A new mapping replaces whatever was there (MAP_FIXED). */
+	regions_remove(c, tgid, start, end);
+	r = regions_get(c, tgid, true);
+	t = utotal_get(c, tgid, LT_KIND_MMAP, stack);
+	if (!r || !t || regions_insert_at(r, regions_lower(r, start), &reg)) {
+		lt_warn("out of memory tracking mappings of pid %u", tgid);
+		return;
+	}
+	t->s.bytes += end - start;
+	t->s.count++;
+	t->s.allocs++;
+}
+
+static __u64 page_up(const struct collector *c, __u64 len)
+{
+	return (len + c->page_size - 1) & ~(c->page_size - 1);
+}
+
+/* Keeps @ips (user-space made) as the frames of stack @id of @tgid. */
+static void stack_keep(struct collector *c, __u32 tgid, __u64 id, const __u64 *ips, size_t nr)
+{
+	struct stack_key key = { .stack = id, .tgid = tgid };
+	struct frames *f;
+
+	if (hashmap__get(c->stacks, &key))
+		return;
+	f = malloc(sizeof(*f) + nr * sizeof(*ips));
+	if (!f)
+		return;
+	f->nr = nr;
+	memcpy(f->ips, ips, nr * sizeof(*ips));
+	if (hashmap__put(c->stacks, &key, f))
+		free(f);
+}
+
+/* The stack of a mapping: the syscall's own frame is replaced by the return
+ * address into its caller, which the frame-pointer walk cannot see because
+ * syscall wrappers make no frame. The wrapper's CFI says where it is. */
+static __u64 mmap_stack(struct collector *c, const struct lt_event *e)
+{
+	__u64 ips[LT_MAX_STACK_DEPTH], off, h;
+	size_t nr = 0, from = 1;
+
+	if (!e->nr_frames)
+		return LT_STACK_LOST;
+	if (c->hooks.ra_offset && !c->hooks.ra_offset(c->hooks.ctx, e->tgid, e->frames[0], &off) &&
+	    off % 8 == 0 && off / 8 < LT_SP_WORDS && e->sp_words[off / 8]) {
+		ips[nr++] = e->sp_words[off / 8];
+		/* A wrapper that did make a frame shows its caller twice. */
+		if (e->nr_frames > 1 && e->frames[1] == ips[0])
+			from = 2;
+	} else {
+		ips[nr++] = e->frames[0];
+	}
+	for (size_t i = from; i < e->nr_frames && nr < c->stack_depth; i++)
+		ips[nr++] = e->frames[i];
+
+	h = lt_stack_seed(e->tgid);
+	for (size_t i = 0; i < nr; i++)
+		h = lt_mix(h, ips[i]);
+	h = lt_stack_final(h);
+	stack_keep(c, e->tgid, h, ips, nr);
+	return h;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	const struct lt_event *e = data;
+
+	if (size < offsetof(struct lt_event, frames)) {
+		c->ucounters[UCNT_EVENTS_BAD]++;
+		return 0;
+	}
+	switch (e->type) {
+	case LT_EV_MMAP:
+		if (e->len)
+			regions_add(c, e->tgid, e->addr, e->addr + page_up(c, e->len),
+				    mmap_stack(c, e));
+		break;
+	case LT_EV_MUNMAP:
+		regions_remove(c, e->tgid, e->addr, e->addr + page_up(c, e->len));
+		break;
+	case LT_EV_MREMAP: {
+		struct regions *r = regions_get(c, e->tgid, false);
+		size_t i = r ? regions_lower(r, e->old_addr) : 0;
+		__u64 stack;
+
+		/* Only mappings we track move; the allocator's own are not ours. */
+		if (!r || i >= r->nr || r->v[i].start > e->old_addr)
+			break;
+		stack = r->v[i].stack;
+		regions_remove(c, e->tgid, e->old_addr, e->old_addr + page_up(c, e->old_len));
+		regions_add(c, e->tgid, e->addr, e->addr + page_up(c, e->len), stack);
+		break;
+	}
+	case LT_EV_MAP_EXEC:
+		if (c->hooks.code_mapped)
+			c->hooks.code_mapped(c->hooks.ctx, e->tgid);
+		break;
+	case LT_EV_EXEC:
+		collector__forget(c, e->tgid);
+		if (c->hooks.exec)
+			c->hooks.exec(c->hooks.ctx, e->tgid);
+		break;
+	default:
+		c->ucounters[UCNT_EVENTS_BAD]++;
+	}
+	return 0;
+}
+
+struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_depth,
+				 const struct collector_hooks *hooks)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return NULL;
+	c->skel = skel;
+	c->hooks = *hooks;
+	c->stack_depth = stack_depth;
+	c->page_size = sysconf(_SC_PAGESIZE);
+	c->regions = hashmap__new(sizeof(__u32));
+	c->utotals = hashmap__new(sizeof(struct stack_key));
+	c->stacks = hashmap__new(sizeof(struct stack_key));
+	c->bkeys = calloc(BATCH, sizeof(*c->bkeys));
+	c->bvals = calloc(BATCH, sizeof(*c->bvals));
+	c->stack_buf = calloc(stack_depth, sizeof(__u64));
+	if (!c->regions || !c->utotals || !c->stacks || !c->bkeys || !c->bvals || !c->stack_buf) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	c->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, c, NULL);
+	if (!c->rb)
+		goto fail;
+	return c;
+fail:
+	err = errno;
+	collector__free(c);
+	errno = err;
+	return NULL;
+}
+
+static void free_values(struct hashmap *m, void (*fn)(void *))
+{
+	size_t pos = 0;
+	void *v;
+
+	if (!m)
+		return;
+	while (hashmap__next(m, &pos, NULL, &v))
+		fn(v);
+	hashmap__free(m);
+}
+
+static void regions_free(void *p)
+{
+	struct regions *r = p;
+
+	free(r->v);
+	free(r);
+}
+
+void collector__free(struct collector *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	free_values(c->regions, regions_free);
+	free_values(c->utotals, free);
+	free_values(c->stacks, free);
+	free(c->samples);
+	free(c->bkeys);
+	free(c->bvals);
+	free(c->stack_buf);
+	free(c);
+}
+
+int collector__fd(const struct collector *c)
+{
+	return ring_buffer__epoll_fd(c->rb);
+}
+
+int collector__consume(struct collector *c)
+{
+	return ring_buffer__consume(c->rb);
+}
+
+static int samples_push(struct collector *c, const struct lt_sample *s)
+{
+	if (c->nr_samples == c->cap_samples) {
+		size_t cap = c->cap_samples ? c->cap_samples * 2 : 256;
+		struct lt_sample *v = realloc(c->samples, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->samples = v;
+		c->cap_samples = cap;
+	}
+	c->samples[c->nr_samples++] = *s;
+	return 0;
+}
+
+static int push_stat(struct collector *c, const struct lt_stat_key *k, const struct lt_stat *v)
+{
+	struct lt_sample s = {
+		.stack = k->stack,
+		.tgid = k->tgid,
+		.kind = k->kind,
+		.bytes = v->bytes,
+		.count = (__s64)(v->allocs - v->frees),
+		.allocs = v->allocs,
+		.frees = v->frees,
+	};
+
+	return samples_push(c, &s);
+}
+
+/* Reads the stats map one key at a time: for kernels without batch lookups. */
+static int read_stats_slow(struct collector *c, int fd)
+{
+	struct lt_stat_key key, next;
+	struct lt_stat val;
+	void *prev = NULL;
+	int err;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		err = push_stat(c, &key, &val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_stats(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.stats), err;
+	__u32 token = 0, count;
+	bool first = true;
+
+	if (c->no_batch)
+		return read_stats_slow(c, fd);
+	for (;;) {
+		count = BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, c->bkeys, c->bvals,
+					   &count, NULL);
+		if (err && errno != ENOENT) {
+			if (first && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
+				c->no_batch = true;
+				return read_stats_slow(c, fd);
+			}
+			return -errno;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			int e = push_stat(c, &c->bkeys[i], &c->bvals[i]);
+
+			if (e)
+				return e;
+		}
+		if (err)
+			return 0;
+		first = false;
+	}
+}
+
+int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n)
+{
+	size_t pos = 0;
+	void *v;
+	int err;
+
+	c->nr_samples = 0;
+	err = read_stats(c);
+	if (err)
+		return err;
+	while (hashmap__next(c->utotals, &pos, NULL, &v)) {
+		struct utotal *t = v;
+
+		err = samples_push(c, &t->s);
+		if (err)
+			return err;
+	}
+	*samples = c->samples;
+	*n = c->nr_samples;
+	return 0;
+}
+
+size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u64 **frames)
+{
+	struct stack_key key = { .stack = stack, .tgid = tgid };
+	struct frames *f = hashmap__get(c->stacks, &key);
+	__u64 h;
+	size_t nr;
+
+	if (f) {
+		*frames = f->ips;
+		return f->nr;
+	}
+	if (stack == LT_STACK_LOST)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stacks), &stack, c->stack_buf)) {
+		c->ucounters[UCNT_STACKS_UNREADABLE]++;
+		return 0;
+	}
+	h = lt_stack_seed(tgid);
+	for (nr = 0; nr < c->stack_depth && c->stack_buf[nr]; nr++)
+		h = lt_mix(h, c->stack_buf[nr]);
+	/* The BPF side writes a new stack's frames after creating its entry:
+	 * a mismatch is a stack caught half-written; read it again next time. */
+	if (lt_stack_final(h) != stack)
+		return 0;
+	stack_keep(c, tgid, stack, c->stack_buf, nr);
+	f = hashmap__get(c->stacks, &key);
+	if (!f)
+		return 0;
+	*frames = f->ips;
+	return f->nr;
+}
+
+size_t collector__counters(struct collector *c, struct report_counter *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < LT_CNT__NR && n < max; i++)
+		out[n++] = (struct report_counter){
+			.name = kernel_counter_names[i],
+			.value = c->skel->bss->counters[i],
+			.drop = LT_CNT_DROP_MASK & (1u << i),
+		};
+	for (int i = 0; i < UCNT__NR && n < max; i++)
+		out[n++] = (struct report_counter){
+			.name = user_counter_names[i],
+			.value = c->ucounters[i],
+			.drop = i == UCNT_STACKS_UNREADABLE,
+		};
+	return n;
+}
+
+/* Deletes from @map every key whose tgid (at @tgid_off in the key) is @tgid. */
+static void purge_map(int fd, size_t key_size, size_t tgid_off, __u32 tgid)
+{
+	unsigned char key[32], next[32];
+	void *prev = NULL;
+	__u32 t;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(&t, next + tgid_off, sizeof(t));
+		if (t == tgid) {
+			/* Deleting the current key restarts the walk from the
+			 * previous one, which is still there. */
+			bpf_map_delete_elem(fd, next);
+			continue;
+		}
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+}
+
+void collector__forget(struct collector *c, pid_t tgid)
+{
+	struct regions *r = hashmap__remove(c->regions, &tgid);
+	size_t pos = 0;
+	const void *k;
+	void *v;
+
+	if (r)
+		regions_free(r);
+	while (hashmap__next(c->utotals, &pos, &k, &v)) {
+		const struct stack_key *key = k;
+
+		if (key->tgid == (__u32)tgid) {
+			hashmap__remove(c->utotals, key);
+			free(v);
+		}
+	}
+	purge_map(bpf_map__fd(c->skel->maps.allocs), sizeof(struct lt_alloc_key),
+		  offsetof(struct lt_alloc_key, tgid), tgid);
+	purge_map(bpf_map__fd(c->skel->maps.stats), sizeof(struct lt_stat_key),
+		  offsetof(struct lt_stat_key, tgid), tgid);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Collection: reads the kernel's per-stack totals each interval, consumes the
+ * events for what user space keeps itself (anonymous mapping ranges), and
+ * serves the frames of a stack id. */
+#ifndef LT_COLLECT_H
+#define LT_COLLECT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "report.h"
+
+struct collector;
+struct leaktrace_bpf;
+
+struct collector_hooks {
+	void *ctx;
+	/* Offset from the stack pointer to the return address of the function
+	 * at @ip in process @pid; 0 or a negative errno when unknown. */
+	int (*ra_offset)(void *ctx, pid_t pid, __u64 ip, __u64 *sp_offset);
+	/* Process @pid mapped new code (a library was loaded). */
+	void (*code_mapped)(void *ctx, pid_t pid);
+	/* Process @pid replaced its image with exec. */
+	void (*exec)(void *ctx, pid_t pid);
+};
+
+/* Returns NULL with errno set. */
+struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_depth,
+				 const struct collector_hooks *hooks);
+void collector__free(struct collector *c);	/* accepts NULL */
+
+/* The file descriptor to poll for events, and the call that consumes them.
+ * Returns the number of events or a negative errno. */
+int collector__fd(const struct collector *c);
+int collector__consume(struct collector *c);
+
+/* Current state of every stack. *samples lives until the next call. Returns 0
+ * or a negative errno. */
+int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n);
+
+/* Frames of @stack, innermost first: returns how many, 0 if unknown.
+ * *frames lives until the collector is freed. */
+size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u64 **frames);
+
+/* Drop and diagnostic counters, kernel and user space; returns how many were
+ * written to @out (at most @max). */
+size_t collector__counters(struct collector *c, struct report_counter *out, size_t max);
+
+/* Forgets everything recorded for @tgid: its image was replaced. */
+void collector__forget(struct collector *c, pid_t tgid);
+
+#endif

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* leaktrace: options, wiring the modules together (attach -> collect ->
+ * symbolize -> report), the event loop, and the exit status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "attach.h"
+#include "collect.h"
+#include "elfsym.h"
+#include "launch.h"
+#include "log.h"
+#include "options.h"
+#include "report.h"
+#include "symbolize.h"
+
+enum exit_status {
+	EXIT_DONE = 0,
+	EXIT_RUNTIME = 1,
+	EXIT_INPUT = 2,
+	EXIT_GROWTH = 3,
+};
+
+struct app {
+	struct lt_settings settings;
+	struct tracer *tracer;
+	struct collector *collector;
+	struct symbolizer *symbolizer;
+	struct report *report;
+	struct launch *launch;
+	FILE *json_file;
+	pid_t pid;
+	char comm[64];
+	struct timespec start;
+	bool exec_pending; /* the launched command exec'd and stopped itself */
+};
+
+/* Errors that come from what the user asked for (exit 2), not from a failure
+ * while doing it (exit 1). */
+static int status_of(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case ENOENT:
+	case ESRCH:
+	case ENOEXEC:
+		return EXIT_INPUT;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
+static double elapsed(const struct app *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - a->start.tv_sec) + (now.tv_nsec - a->start.tv_nsec) * 1e-9;
+}
+
+static void read_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, len, f))
+		snprintf(buf, len, "?");
+	buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* Checks that @pid names a user process leaktrace can trace; returns its
+ * thread group id, or a negative errno after saying why not. */
+static pid_t check_pid(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long flags = 0;
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f) {
+		lt_error("cannot attach to pid %d: no such process", pid);
+		return -ESRCH;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+
+	/* PF_KTHREAD, field 9 of stat: no user space, nothing to probe. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		const char *p = strrchr(line, ')');
+
+		if (p)
+			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
+	}
+	if (f)
+		fclose(f);
+	if (flags & 0x00200000) {
+		lt_error("cannot trace pid %d: it is a kernel thread, which has no user space "
+			 "to probe",
+			 pid);
+		return -EINVAL;
+	}
+	if (tgid == getpid()) {
+		lt_error("cannot trace pid %d: it is leaktrace itself", pid);
+		return -EINVAL;
+	}
+	if (tgid && tgid != pid)
+		lt_info("pid %d is a thread of process %d: tracing the whole process", pid, tgid);
+	return tgid ? tgid : pid;
+}
+
+/* --- callbacks between modules --- */
+
+static size_t cb_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames)
+{
+	struct app *a = ctx;
+
+	return collector__frames(a->collector, tgid, stack, frames);
+}
+
+static void cb_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
+{
+	struct app *a = ctx;
+
+	symbolizer__resolve(a->symbolizer, tgid, addr, out);
+}
+
+static const char *cb_comm(void *ctx, __u32 tgid)
+{
+	struct app *a = ctx;
+
+	return (pid_t)tgid == a->pid ? a->comm : NULL;
+}
+
+static int cb_ra_offset(void *ctx, pid_t pid, __u64 ip, __u64 *off)
+{
+	struct app *a = ctx;
+
+	return symbolizer__ra_offset(a->symbolizer, pid, ip, off);
+}
+
+static void cb_code_mapped(void *ctx, pid_t pid)
+{
+	struct app *a = ctx;
+
+	symbolizer__refresh(a->symbolizer, pid);
+}
+
+static void cb_exec(void *ctx, pid_t pid)
+{
+	struct app *a = ctx;
+
+	symbolizer__forget(a->symbolizer, pid);
+	if (a->launch) {
+		/* It stopped itself at exec; the event loop arms the new image. */
+		a->exec_pending = true;
+		return;
+	}
+	read_comm(pid, a->comm, sizeof(a->comm));
+	lt_info("pid %d exec'd %s: probing its new image", pid, a->comm);
+	symbolizer__refresh(a->symbolizer, pid);
+	tracer__attach(a->tracer, pid);
+}
+
+/* --- launching a command --- */
+
+/* The launched command has exec'd and stopped itself before its first
+ * instruction. A dynamically linked program's libraries are not mapped yet:
+ * let it run to its entry point, where they are, and stop it there. Then
+ * probe what it maps and let it go. */
+static int arm_after_exec(struct app *a)
+{
+	pid_t pid = a->pid;
+	char exe[64];
+	struct elf_file *elf;
+	bool dynamic;
+	int err, exec_err;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	elf = elf_file__open(exe);
+	dynamic = elf && elf_file__has_interp(elf);
+	elf_file__free(elf);
+	if (dynamic) {
+		err = tracer__attach_entry_stop(a->tracer, pid);
+		if (err) {
+			lt_error("cannot stop pid %d at its entry point: %s", pid, strerror(-err));
+			return err;
+		}
+		kill(pid, SIGCONT);
+		err = launch__wait_stop(a->launch, &exec_err);
+		tracer__detach_entry_stop(a->tracer);
+		if (err < 0)
+			return err;
+		if (err == 0) {
+			lt_error("the command exited before its main function ran");
+			return -ESRCH;
+		}
+	}
+	read_comm(pid, a->comm, sizeof(a->comm));
+	symbolizer__refresh(a->symbolizer, pid);
+	err = tracer__attach(a->tracer, pid);
+	if (err)
+		return err;
+	kill(pid, SIGCONT);
+	return 0;
+}
+
+static int start_command(struct app *a)
+{
+	int err, exec_err;
+
+	tracer__stop_on_exec(a->tracer, true);
+	err = launch__release(a->launch);
+	if (err)
+		return err;
+	err = launch__wait_stop(a->launch, &exec_err);
+	if (err < 0)
+		return err;
+	if (err == 0) {
+		lt_error("cannot run '%s': %s", a->settings.command[0],
+			 exec_err ? strerror(exec_err) : "it exited at once");
+		return exec_err ? -ENOENT : -ESRCH;
+	}
+	/* The exec event comes through the ring buffer; the stop is what counts. */
+	collector__consume(a->collector);
+	a->exec_pending = false;
+	return arm_after_exec(a);
+}
+
+/* --- the loop --- */
+
+enum wake {
+	WAKE_RING,
+	WAKE_TIMER,
+	WAKE_SIGNAL,
+	WAKE_TARGET,
+	WAKE_DURATION,
+};
+
+static int add_fd(int ep, int fd, enum wake what)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int timer_fd(double first, double every)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = { 0 };
+
+	if (fd < 0)
+		return -errno;
+	its.it_value.tv_sec = (time_t)first;
+	its.it_value.tv_nsec = (long)((first - (time_t)first) * 1e9);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	its.it_interval.tv_sec = (time_t)every;
+	its.it_interval.tv_nsec = (long)((every - (time_t)every) * 1e9);
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int report_now(struct app *a, const char *reason)
+{
+	struct report_counter counters[32];
+	const struct lt_sample *samples;
+	size_t n;
+	int err;
+
+	collector__consume(a->collector);
+	err = collector__sample(a->collector, &samples, &n);
+	if (err) {
+		lt_error("cannot read the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	err = report__sample(a->report, elapsed(a), samples, n);
+	if (err)
+		return err;
+	report__emit(a->report,
+		     &(struct report_status){
+			     .pid = a->pid,
+			     .counters = counters,
+			     .nr_counters = collector__counters(a->collector, counters, 32),
+		     },
+		     reason);
+	return 0;
+}
+
+static bool target_gone(struct app *a)
+{
+	if (a->launch)
+		return launch__reap(a->launch);
+	return kill(a->pid, 0) && errno == ESRCH;
+}
+
+/* Runs until the target exits, the duration ends or a signal comes; then
+ * prints the final report. Returns 0 or a negative errno. */
+static int run(struct app *a, int sig_fd)
+{
+	const struct lt_settings *s = &a->settings;
+	int ep = epoll_create1(EPOLL_CLOEXEC), tfd = -1, dfd = -1, pidfd = -1, err = 0;
+	const char *reason = NULL;
+
+	if (ep < 0)
+		return -errno;
+	tfd = timer_fd(s->interval, s->interval);
+	if (tfd < 0) {
+		err = tfd;
+		goto cleanup;
+	}
+	err = add_fd(ep, tfd, WAKE_TIMER);
+	err = err ?: add_fd(ep, sig_fd, WAKE_SIGNAL);
+	err = err ?: add_fd(ep, collector__fd(a->collector), WAKE_RING);
+	if (!err && s->duration > 0) {
+		dfd = timer_fd(s->duration, 0);
+		err = dfd < 0 ? dfd : add_fd(ep, dfd, WAKE_DURATION);
+	}
+	if (!err && !a->launch) {
+		/* A pidfd becomes readable when the process exits (Linux 5.3). */
+		pidfd = syscall(SYS_pidfd_open, a->pid, 0);
+		if (pidfd >= 0)
+			err = add_fd(ep, pidfd, WAKE_TARGET);
+	}
+	if (err)
+		goto cleanup;
+
+	while (!reason) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, pidfd >= 0 || a->launch ? -1 : 1000);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (!n && target_gone(a))
+			reason = "target-exited";
+		for (int i = 0; i < n && !reason; i++) {
+			__u64 ticks;
+			struct signalfd_siginfo si;
+
+			switch (evs[i].data.u32) {
+			case WAKE_RING:
+				collector__consume(a->collector);
+				break;
+			case WAKE_TIMER:
+				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+					break;
+				if (target_gone(a)) {
+					reason = "target-exited";
+					break;
+				}
+				err = report_now(a, NULL);
+				if (err)
+					goto cleanup;
+				break;
+			case WAKE_DURATION:
+				reason = "duration";
+				break;
+			case WAKE_TARGET:
+				reason = "target-exited";
+				break;
+			case WAKE_SIGNAL:
+				if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+					break;
+				if (si.ssi_signo != SIGCHLD) {
+					reason = "signal";
+					break;
+				}
+				collector__consume(a->collector);
+				if (launch__reap(a->launch)) {
+					reason = "target-exited";
+				} else if (a->exec_pending) {
+					a->exec_pending = false;
+					err = arm_after_exec(a);
+					if (err)
+						goto cleanup;
+				}
+				break;
+			}
+		}
+	}
+
+	if (a->launch && strcmp(reason, "target-exited"))
+		launch__terminate(a->launch, SIGTERM, 3000);
+	err = report_now(a, reason);
+cleanup:
+	if (pidfd >= 0)
+		close(pidfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (tfd >= 0)
+		close(tfd);
+	close(ep);
+	return err;
+}
+
+static void say_start(struct app *a)
+{
+	size_t nr;
+	unsigned int failures;
+	const struct report_probe *probes = tracer__probes(a->tracer, &nr, &failures);
+
+	report__start(a->report, &(struct report_start){
+					 .pid = a->pid,
+					 .comm = a->comm,
+					 .sources = a->settings.sources,
+					 .interval = a->settings.interval,
+					 .stack_depth = a->settings.stack_depth,
+					 .probes = probes,
+					 .nr_probes = nr,
+					 .probe_failures = failures,
+				 });
+	if (!a->settings.json)
+		fprintf(stderr,
+			"leaktrace: tracing pid %d (%s): %zu probes%s; a report every %gs, "
+			"Ctrl-C to stop\n",
+			a->pid, a->comm, nr, failures ? " (some failed, see above)" : "",
+			a->settings.interval);
+}
+
+int main(int argc, char **argv)
+{
+	struct app a = { 0 };
+	struct lt_settings *s = &a.settings;
+	sigset_t mask;
+	int sig_fd = -1, err = 0, status = EXIT_DONE;
+	char why[256];
+
+	lt_settings_parse(s, argc, argv);
+	lt_log_set_verbosity(s->verbose);
+	libbpf_set_print(lt_log_libbpf);
+	/* Debian sets this in profile.d; with no network every lookup would
+	 * hang before timing out. Debug files are looked up locally. */
+	unsetenv("DEBUGINFOD_URLS");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (s->pid) {
+		a.pid = check_pid(s->pid);
+		if (a.pid < 0)
+			return EXIT_INPUT;
+		read_comm(a.pid, a.comm, sizeof(a.comm));
+	}
+	if (s->output) {
+		a.json_file = fopen(s->output, "we");
+		if (!a.json_file) {
+			lt_error("cannot write %s: %s", s->output, strerror(errno));
+			return EXIT_INPUT;
+		}
+	}
+
+	a.tracer = tracer__open(s);
+	if (!a.tracer) {
+		err = -errno;
+		goto cleanup;
+	}
+
+	/* Signals are read from a signalfd; the launched child resets its mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		err = -errno;
+		lt_error("cannot read signals: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	if (s->command) {
+		a.launch = launch__new(s->command);
+		if (!a.launch) {
+			err = -errno;
+			lt_error("cannot start '%s': %s", s->command[0], strerror(-err));
+			goto cleanup;
+		}
+		a.pid = launch__pid(a.launch);
+		snprintf(a.comm, sizeof(a.comm), "%s", s->command[0]);
+	}
+
+	a.symbolizer = symbolizer__new(s->debug_dir);
+	a.collector = collector__new(tracer__skel(a.tracer), s->stack_depth,
+				     &(struct collector_hooks){
+					     .ctx = &a,
+					     .ra_offset = cb_ra_offset,
+					     .code_mapped = cb_code_mapped,
+					     .exec = cb_exec,
+				     });
+	a.report = report__new(
+		&(struct report_opts){
+			.top = s->top,
+			.window = s->window,
+			.fail_on_growth = s->fail_on_growth,
+			.text = s->json ? NULL : stdout,
+			.json = { s->json ? stdout : NULL, a.json_file },
+		},
+		&(struct report_source){
+			.ctx = &a,
+			.stack_frames = cb_frames,
+			.resolve = cb_resolve,
+			.comm = cb_comm,
+		});
+	if (!a.symbolizer || !a.collector || !a.report) {
+		err = -errno;
+		lt_error("cannot set up: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	err = tracer__add_target(a.tracer, a.pid);
+	if (err)
+		goto cleanup;
+	if (a.launch) {
+		err = start_command(&a);
+	} else {
+		symbolizer__refresh(a.symbolizer, a.pid);
+		err = tracer__attach(a.tracer, a.pid);
+	}
+	if (err)
+		goto cleanup;
+
+	clock_gettime(CLOCK_MONOTONIC, &a.start);
+	say_start(&a);
+	err = run(&a, sig_fd);
+	if (!err && report__tripped(a.report, why, sizeof(why))) {
+		lt_error("growth limit exceeded: %s", why);
+		status = EXIT_GROWTH;
+	}
+cleanup:
+	if (err)
+		status = status_of(err);
+	launch__free(a.launch);
+	report__free(a.report);
+	collector__free(a.collector);
+	symbolizer__free(a.symbolizer);
+	tracer__destroy(a.tracer);
+	if (a.json_file)
+		fclose(a.json_file);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return status;
+}

@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Growth over the trailing window per stack, ranking of leak suspects, and the
+ * table and JSON lines. Each stack keeps the last window+1 values of its
+ * growth measure (bytes, or count for kinds without bytes) in a ring, so the
+ * window growth and the trend cost nothing to compute. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/types.h>
+#include "leaktrace.h"
+#include "hashmap.h"
+#include "json.h"
+#include "options.h"
+#include "report.h"
+
+struct series_key {
+	__u64 stack;
+	__u32 tgid;
+	__u32 kind;
+};
+
+struct series {
+	struct series_key key;
+	__s64 bytes, count;
+	__u64 allocs, frees;
+	unsigned long seen; /* interval of the last sample that had it */
+	__s64 *ring;	    /* measure at interval i in ring[i % (window + 1)] */
+};
+
+/* A series ranked for printing, with its growth figures. */
+struct suspect {
+	struct series *s;
+	__s64 growth, growth_window, growth_total;
+	unsigned int grown;
+};
+
+struct report {
+	struct report_opts opts;
+	struct report_source src;
+	struct hashmap *series; /* struct series_key -> struct series */
+	unsigned long k;	/* intervals sampled; interval 0 is the start, all zero */
+	double t;
+	__s64 kind_bytes[LT_KIND__NR], kind_count[LT_KIND__NR];
+	__s64 kind_prev_bytes[LT_KIND__NR];
+	bool tripped;
+	char trip_why[256];
+};
+
+static const char *const kind_names[LT_KIND__NR] = {
+	[LT_KIND_HEAP] = "heap",
+	[LT_KIND_MMAP] = "mmap",
+};
+
+static const char *kind_name(__u32 kind)
+{
+	return kind < LT_KIND__NR ? kind_names[kind] : "?";
+}
+
+/* Kinds measured in bytes grow in bytes; the others (GL objects of unknown
+ * size, descriptors) in count. */
+static bool kind_has_bytes(__u32 kind)
+{
+	return kind == LT_KIND_HEAP || kind == LT_KIND_MMAP;
+}
+
+void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	const char *prefix = bytes < 0 ? "-" : sign && bytes > 0 ? "+" : "";
+	double v = bytes < 0 ? -(double)bytes : (double)bytes;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%s%.0f B", prefix, v);
+		return;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%s%.1f %s", prefix, v, units[u]);
+}
+
+struct report *report__new(const struct report_opts *opts, const struct report_source *src)
+{
+	struct report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->opts = *opts;
+	r->src = *src;
+	r->series = hashmap__new(sizeof(struct series_key));
+	if (!r->series) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void series_free(struct series *s)
+{
+	if (!s)
+		return;
+	free(s->ring);
+	free(s);
+}
+
+void report__free(struct report *r)
+{
+	size_t pos = 0;
+	void *v;
+
+	if (!r)
+		return;
+	while (hashmap__next(r->series, &pos, NULL, &v))
+		series_free(v);
+	hashmap__free(r->series);
+	free(r);
+}
+
+static size_t ring_len(const struct report *r)
+{
+	return r->opts.window + 1;
+}
+
+static __s64 ring_at(const struct report *r, const struct series *s, unsigned long i)
+{
+	return s->ring[i % ring_len(r)];
+}
+
+static __s64 measure(const struct series *s)
+{
+	return kind_has_bytes(s->key.kind) ? s->bytes : s->count;
+}
+
+int report__sample(struct report *r, double t, const struct lt_sample *samples, size_t n)
+{
+	size_t pos = 0;
+	void *v;
+
+	r->k++;
+	r->t = t;
+	for (size_t i = 0; i < n; i++) {
+		const struct lt_sample *x = &samples[i];
+		struct series_key key = { .stack = x->stack, .tgid = x->tgid, .kind = x->kind };
+		struct series *s = hashmap__get(r->series, &key);
+
+		if (x->kind >= LT_KIND__NR)
+			continue;
+		if (!s) {
+			/* Nothing outstanding and never seen: no history worth starting. */
+			if (!x->bytes && !x->count)
+				continue;
+			s = calloc(1, sizeof(*s));
+			if (!s)
+				return -ENOMEM;
+			s->ring = calloc(ring_len(r), sizeof(*s->ring));
+			if (!s->ring || hashmap__put(r->series, &key, s)) {
+				series_free(s);
+				return -ENOMEM;
+			}
+			s->key = key;
+		}
+		s->bytes = x->bytes;
+		s->count = x->count;
+		s->allocs = x->allocs;
+		s->frees = x->frees;
+		s->seen = r->k;
+	}
+
+	memcpy(r->kind_prev_bytes, r->kind_bytes, sizeof(r->kind_bytes));
+	memset(r->kind_bytes, 0, sizeof(r->kind_bytes));
+	memset(r->kind_count, 0, sizeof(r->kind_count));
+	while (hashmap__next(r->series, &pos, NULL, &v)) {
+		struct series *s = v;
+		bool quiet = true;
+
+		if (s->seen != r->k)
+			s->bytes = s->count = 0;
+		s->ring[r->k % ring_len(r)] = measure(s);
+		r->kind_bytes[s->key.kind] += s->bytes;
+		r->kind_count[s->key.kind] += s->count;
+		if (r->opts.fail_on_growth && !r->tripped &&
+		    measure(s) > (__s64)r->opts.fail_on_growth) {
+			char size[32];
+
+			r->tripped = true;
+			lt_format_size(size, sizeof(size), measure(s), false);
+			snprintf(r->trip_why, sizeof(r->trip_why),
+				 "a %s stack of pid %u grew by %s since tracing began (limit %llu "
+				 "bytes)",
+				 kind_name(s->key.kind), s->key.tgid, size,
+				 (unsigned long long)r->opts.fail_on_growth);
+		}
+		/* Forget series that held nothing for a whole window. */
+		for (unsigned long i = 0; i < ring_len(r) && quiet; i++)
+			quiet = !s->ring[i];
+		if (quiet && !s->count && r->k >= ring_len(r)) {
+			hashmap__remove(r->series, &s->key);
+			series_free(s);
+		}
+	}
+	return 0;
+}
+
+static void suspect_fill(const struct report *r, struct series *s, struct suspect *out)
+{
+	unsigned long k = r->k, from = k > r->opts.window ? k - r->opts.window : 0;
+	__s64 now = ring_at(r, s, k);
+
+	out->s = s;
+	out->growth = k ? now - ring_at(r, s, k - 1) : now;
+	out->growth_window = now - ring_at(r, s, from);
+	out->growth_total = now;
+	out->grown = 0;
+	for (unsigned long i = from + 1; i <= k; i++)
+		out->grown += ring_at(r, s, i) > ring_at(r, s, i - 1);
+}
+
+static int suspect_cmp(const void *a, const void *b)
+{
+	const struct suspect *x = a, *y = b;
+
+	if (x->growth_window != y->growth_window)
+		return x->growth_window > y->growth_window ? -1 : 1;
+	if (x->growth_total != y->growth_total)
+		return x->growth_total > y->growth_total ? -1 : 1;
+	if (x->s->key.stack != y->s->key.stack)
+		return x->s->key.stack < y->s->key.stack ? -1 : 1;
+	return (int)x->s->key.kind - (int)y->s->key.kind;
+}
+
+/* The leak suspects, best first; returns how many (at most top). */
+static size_t rank(struct report *r, struct suspect **out)
+{
+	size_t n = 0, cap = hashmap__count(r->series), pos = 0;
+	struct suspect *v = calloc(cap ? cap : 1, sizeof(*v));
+	void *s;
+
+	*out = v;
+	if (!v)
+		return 0;
+	while (hashmap__next(r->series, &pos, NULL, &s)) {
+		suspect_fill(r, s, &v[n]);
+		if (v[n].growth_window > 0)
+			n++;
+	}
+	qsort(v, n, sizeof(*v), suspect_cmp);
+	return n < r->opts.top ? n : r->opts.top;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static const char *comm_of(const struct report *r, __u32 tgid)
+{
+	const char *c = r->src.comm ? r->src.comm(r->src.ctx, tgid) : NULL;
+
+	return c ? c : "?";
+}
+
+/* Writes a record (already rendered into @buf) to every JSON sink. */
+static void json_flush(const struct report *r, const char *buf, size_t len)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!r->opts.json[i])
+			continue;
+		fwrite(buf, 1, len, r->opts.json[i]);
+		fputc('\n', r->opts.json[i]);
+		fflush(r->opts.json[i]);
+	}
+}
+
+static bool json_wanted(const struct report *r)
+{
+	return r->opts.json[0] || r->opts.json[1];
+}
+
+void report__start(struct report *r, const struct report_start *info)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct jw w;
+
+	if (!json_wanted(r))
+		return;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	jw__init(&w, f);
+	jw__begin_object(&w);
+	jw__key(&w, "type");
+	jw__string(&w, "start");
+	jw__key(&w, "version");
+	jw__string(&w, LT_VERSION);
+	jw__key(&w, "pid");
+	jw__int(&w, info->pid);
+	jw__key(&w, "comm");
+	jw__string(&w, info->comm);
+	jw__key(&w, "sources");
+	jw__begin_array(&w);
+	for (unsigned int bit = 1; bit <= LT_SRC_FD; bit <<= 1)
+		if (info->sources & bit)
+			jw__string(&w, lt_source_name(bit));
+	jw__end_array(&w);
+	jw__key(&w, "interval");
+	jw__double(&w, info->interval, 3);
+	jw__key(&w, "window");
+	jw__uint(&w, r->opts.window);
+	jw__key(&w, "top");
+	jw__uint(&w, r->opts.top);
+	jw__key(&w, "stack_depth");
+	jw__uint(&w, info->stack_depth);
+	jw__key(&w, "probes");
+	jw__begin_array(&w);
+	for (size_t i = 0; i < info->nr_probes; i++) {
+		const struct report_probe *p = &info->probes[i];
+
+		jw__begin_object(&w);
+		jw__key(&w, "func");
+		jw__string(&w, p->func);
+		jw__key(&w, "module");
+		jw__string(&w, p->module);
+		jw__key(&w, "offset");
+		jw__hex(&w, p->offset);
+		jw__key(&w, "site");
+		jw__uint(&w, p->site);
+		jw__key(&w, "emulated");
+		jw__bool(&w, p->emulated);
+		jw__end_object(&w);
+	}
+	jw__end_array(&w);
+	jw__key(&w, "probe_failures");
+	jw__uint(&w, info->probe_failures);
+	jw__end_object(&w);
+	fclose(f);
+	json_flush(r, buf, len);
+	free(buf);
+}
+
+static __u64 dropped(const struct report_status *st)
+{
+	__u64 sum = 0;
+
+	for (size_t i = 0; i < st->nr_counters; i++)
+		if (st->counters[i].drop)
+			sum += st->counters[i].value;
+	return sum;
+}
+
+static void json_frame(struct jw *w, const struct lt_frame *f)
+{
+	jw__begin_object(w);
+	if (f->func) {
+		jw__key(w, "func");
+		jw__string(w, f->func);
+	}
+	jw__key(w, "module");
+	jw__string(w, f->module);
+	if (f->file) {
+		jw__key(w, "file");
+		jw__string(w, f->file);
+	}
+	if (f->line > 0) {
+		jw__key(w, "line");
+		jw__int(w, f->line);
+	}
+	jw__key(w, "lang");
+	jw__string(w, "c");
+	jw__key(w, "addr");
+	jw__hex(w, f->addr);
+	jw__key(w, "offset");
+	jw__hex(w, f->offset);
+	jw__end_object(w);
+}
+
+static void json_stack(struct report *r, struct jw *w, const struct suspect *x, size_t rank_no)
+{
+	const struct series *s = x->s;
+	const __u64 *ips;
+	size_t nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
+
+	jw__begin_object(w);
+	jw__key(w, "rank");
+	jw__uint(w, rank_no);
+	jw__key(w, "kind");
+	jw__string(w, kind_name(s->key.kind));
+	jw__key(w, "bytes");
+	jw__int(w, s->bytes);
+	jw__key(w, "count");
+	jw__int(w, s->count);
+	jw__key(w, "growth");
+	jw__int(w, x->growth);
+	jw__key(w, "growth_window");
+	jw__int(w, x->growth_window);
+	jw__key(w, "growth_total");
+	jw__int(w, x->growth_total);
+	jw__key(w, "intervals_grown");
+	jw__uint(w, x->grown);
+	jw__key(w, "allocs");
+	jw__uint(w, s->allocs);
+	jw__key(w, "frees");
+	jw__uint(w, s->frees);
+	jw__key(w, "pid");
+	jw__uint(w, s->key.tgid);
+	jw__key(w, "comm");
+	jw__string(w, comm_of(r, s->key.tgid));
+	jw__key(w, "stack_id");
+	jw__hex(w, s->key.stack);
+	if (s->key.stack == LT_STACK_LOST) {
+		jw__key(w, "stack_lost");
+		jw__bool(w, true);
+	}
+	jw__key(w, "frames");
+	jw__begin_array(w);
+	for (size_t i = 0; i < nr; i++) {
+		struct lt_frame f;
+
+		r->src.resolve(r->src.ctx, s->key.tgid, ips[i], &f);
+		json_frame(w, &f);
+	}
+	jw__end_array(w);
+	jw__end_object(w);
+}
+
+static void emit_json(struct report *r, const struct report_status *st, const char *reason,
+		      const struct suspect *top, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jw w;
+
+	if (!f)
+		return;
+	jw__init(&w, f);
+	jw__begin_object(&w);
+	jw__key(&w, "type");
+	jw__string(&w, reason ? "exit" : "interval");
+	jw__key(&w, "t");
+	jw__double(&w, r->t, 3);
+	if (reason) {
+		jw__key(&w, "reason");
+		jw__string(&w, reason);
+	}
+	jw__key(&w, "pid");
+	jw__int(&w, st->pid);
+	jw__key(&w, "comm");
+	jw__string(&w, comm_of(r, st->pid));
+	jw__key(&w, "totals");
+	jw__begin_object(&w);
+	for (__u32 kind = 0; kind < LT_KIND__NR; kind++) {
+		jw__key(&w, kind_name(kind));
+		jw__begin_object(&w);
+		jw__key(&w, "bytes");
+		jw__int(&w, r->kind_bytes[kind]);
+		jw__key(&w, "count");
+		jw__int(&w, r->kind_count[kind]);
+		jw__key(&w, "growth");
+		jw__int(&w, r->kind_bytes[kind] - r->kind_prev_bytes[kind]);
+		jw__end_object(&w);
+	}
+	jw__end_object(&w);
+	jw__key(&w, "dropped");
+	jw__uint(&w, dropped(st));
+	jw__key(&w, "counters");
+	jw__begin_object(&w);
+	for (size_t i = 0; i < st->nr_counters; i++) {
+		jw__key(&w, st->counters[i].name);
+		jw__uint(&w, st->counters[i].value);
+	}
+	jw__end_object(&w);
+	if (r->opts.fail_on_growth) {
+		jw__key(&w, "fail_on_growth");
+		jw__begin_object(&w);
+		jw__key(&w, "limit");
+		jw__uint(&w, r->opts.fail_on_growth);
+		jw__key(&w, "tripped");
+		jw__bool(&w, r->tripped);
+		jw__end_object(&w);
+	}
+	jw__key(&w, "stacks");
+	jw__begin_array(&w);
+	for (size_t i = 0; i < n; i++)
+		json_stack(r, &w, &top[i], i + 1);
+	jw__end_array(&w);
+	jw__end_object(&w);
+	fclose(f);
+	json_flush(r, buf, len);
+	free(buf);
+}
+
+static void text_header(struct report *r, const struct report_status *st, const char *reason)
+{
+	FILE *out = r->opts.text;
+	char when[16], live[32], growth[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	__u64 drops = dropped(st);
+
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(out, "\nleaktrace %s  +%.1fs  pid %d (%s)", when, r->t, st->pid,
+		comm_of(r, st->pid));
+	if (reason)
+		fprintf(out, "  final report (%s)", reason);
+	fputc('\n', out);
+	fputs("  live:", out);
+	for (__u32 kind = 0; kind < LT_KIND__NR; kind++) {
+		lt_format_size(live, sizeof(live), r->kind_bytes[kind], false);
+		lt_format_size(growth, sizeof(growth),
+			       r->kind_bytes[kind] - r->kind_prev_bytes[kind], true);
+		fprintf(out, "%s %s %s in %" PRId64 " (%s)", kind ? "," : "", kind_name(kind), live,
+			(int64_t)r->kind_count[kind], growth);
+	}
+	fprintf(out, "; dropped %llu", (unsigned long long)drops);
+	if (drops) {
+		const char *sep = " (";
+
+		for (size_t i = 0; i < st->nr_counters; i++) {
+			if (!st->counters[i].drop || !st->counters[i].value)
+				continue;
+			fprintf(out, "%s%s %llu", sep, st->counters[i].name,
+				(unsigned long long)st->counters[i].value);
+			sep = ", ";
+		}
+		fputs(": totals are incomplete)", out);
+	}
+	fputc('\n', out);
+}
+
+static void text_frame(FILE *out, const struct lt_frame *f, const char **last_module)
+{
+	fputs("        ", out);
+	if (f->func && f->file && f->line > 0)
+		fprintf(out, "%s (%s:%d)", f->func, base_name(f->file), f->line);
+	else if (f->func)
+		fprintf(out, "%s+0x%" PRIx64, f->func, (uint64_t)f->func_off);
+	else
+		fprintf(out, "0x%" PRIx64, (uint64_t)f->addr);
+	if (!*last_module || strcmp(*last_module, f->module))
+		fprintf(out, "  in %s", base_name(f->module));
+	*last_module = f->module;
+	fputc('\n', out);
+}
+
+static void emit_text(struct report *r, const struct report_status *st, const char *reason,
+		      const struct suspect *top, size_t n)
+{
+	FILE *out = r->opts.text;
+
+	text_header(r, st, reason);
+	if (!n) {
+		fputs("  no growing stacks\n", out);
+		fflush(out);
+		return;
+	}
+	fprintf(out, "  %3s %-5s %10s %9s %10s %10s %10s %6s\n", "#", "KIND", "LIVE", "COUNT",
+		"LAST", "WINDOW", "TOTAL", "TREND");
+	for (size_t i = 0; i < n; i++) {
+		const struct suspect *x = &top[i];
+		const struct series *s = x->s;
+		bool bytes = kind_has_bytes(s->key.kind);
+		char live[32], last[32], win[32], total[32], trend[16];
+		const char *last_module = NULL;
+		const __u64 *ips;
+		size_t nr;
+
+		lt_format_size(live, sizeof(live), s->bytes, false);
+		if (bytes) {
+			lt_format_size(last, sizeof(last), x->growth, true);
+			lt_format_size(win, sizeof(win), x->growth_window, true);
+			lt_format_size(total, sizeof(total), x->growth_total, true);
+		} else {
+			snprintf(last, sizeof(last), "%+" PRId64, (int64_t)x->growth);
+			snprintf(win, sizeof(win), "%+" PRId64, (int64_t)x->growth_window);
+			snprintf(total, sizeof(total), "%+" PRId64, (int64_t)x->growth_total);
+		}
+		snprintf(trend, sizeof(trend), "%u/%lu", x->grown,
+			 r->k < r->opts.window ? r->k : (unsigned long)r->opts.window);
+		fprintf(out, "  %3zu %-5s %10s %9" PRId64 " %10s %10s %10s %6s\n", i + 1,
+			kind_name(s->key.kind), live, (int64_t)s->count, last, win, total, trend);
+		if (s->key.stack == LT_STACK_LOST) {
+			fputs("        [stack lost: the stack map was full; see --max-stacks]\n",
+			      out);
+			continue;
+		}
+		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
+		if (!nr)
+			fputs("        [stack not available]\n", out);
+		for (size_t j = 0; j < nr; j++) {
+			struct lt_frame f;
+
+			r->src.resolve(r->src.ctx, s->key.tgid, ips[j], &f);
+			text_frame(out, &f, &last_module);
+		}
+	}
+	fflush(out);
+}
+
+void report__emit(struct report *r, const struct report_status *status, const char *reason)
+{
+	struct suspect *top;
+	size_t n = rank(r, &top);
+
+	if (r->opts.text)
+		emit_text(r, status, reason, top, n);
+	if (json_wanted(r))
+		emit_json(r, status, reason, top, n);
+	free(top);
+}
+
+bool report__tripped(const struct report *r, char *why, size_t len)
+{
+	if (r->tripped && why && len)
+		snprintf(why, len, "%s", r->trip_why);
+	return r->tripped;
+}

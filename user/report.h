@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The report: keeps each stack's outstanding total over the trailing window,
+ * ranks the stacks that keep growing, and prints the top-growth table and the
+ * JSON lines of SPEC.md. It symbolizes only what it prints, through the
+ * callbacks it is given. */
+#ifndef LT_REPORT_H
+#define LT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "symbolize.h"
+
+struct report;
+
+/* One stack's state at the end of an interval. */
+struct lt_sample {
+	__u64 stack;
+	__u32 tgid;
+	__u32 kind;	/* enum lt_kind */
+	__s64 bytes;	/* outstanding */
+	__s64 count;
+	__u64 allocs;	/* since attach */
+	__u64 frees;
+};
+
+/* What the report reads but does not own. */
+struct report_source {
+	void *ctx;
+	/* Frames of @stack in process @tgid, innermost first; returns how many,
+	 * 0 when unknown. *frames lives until the next call. */
+	size_t (*stack_frames)(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames);
+	/* Symbolizes @addr of process @tgid into @out (always filled). */
+	void (*resolve)(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out);
+	/* The process's name, for reports. */
+	const char *(*comm)(void *ctx, __u32 tgid);
+};
+
+struct report_opts {
+	unsigned int top;
+	unsigned int window;
+	__u64 fail_on_growth;	/* 0 = off */
+	FILE *text;		/* table goes here; NULL = none */
+	FILE *json[2];		/* JSON lines go to each non-NULL one */
+};
+
+/* A counter shown in the header and the JSON: drops make the totals
+ * incomplete; the others are diagnostics. */
+struct report_counter {
+	const char *name;
+	__u64 value;
+	bool drop;
+};
+
+struct report_probe {
+	const char *func;
+	const char *module;
+	__u64 offset;		/* file offset where the probe sits */
+	__u32 site;		/* bytes into the function */
+	bool emulated;
+};
+
+struct report_start {
+	pid_t pid;
+	const char *comm;
+	unsigned int sources;	/* enum lt_source bits */
+	double interval;
+	unsigned int stack_depth;
+	const struct report_probe *probes;
+	size_t nr_probes;
+	unsigned int probe_failures;
+};
+
+struct report_status {
+	pid_t pid;
+	const struct report_counter *counters;
+	size_t nr_counters;
+};
+
+/* Returns NULL with errno set. */
+struct report *report__new(const struct report_opts *opts, const struct report_source *src);
+void report__free(struct report *r);	/* accepts NULL */
+
+/* Writes the "start" record, once tracing is set up. */
+void report__start(struct report *r, const struct report_start *info);
+
+/* Takes the samples of the interval ending at @t seconds since start; stacks
+ * absent from @samples have nothing outstanding. Returns 0 or -ENOMEM. */
+int report__sample(struct report *r, double t, const struct lt_sample *samples, size_t n);
+
+/* Prints the report for the last sample: an interval report when @reason is
+ * NULL, else the final one ("target-exited", "duration", "signal"). */
+void report__emit(struct report *r, const struct report_status *status, const char *reason);
+
+/* True once any stack grew by more than fail_on_growth since tracing began;
+ * @why then says which, for one line on stderr. */
+bool report__tripped(const struct report *r, char *why, size_t len);
+
+/* Human units: "512 B", "1.5 KiB", "+2.0 MiB" with @sign. */
+void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign);
+
+#endif
