@@ -116,11 +116,8 @@ int BPF_KRETPROBE(alloc_exit, __u64 ret)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
-	if (!ptr)
-		return 0;
-	if (lt_in_call(lt_thread_get(false), PT_REGS_SP(ctx)))
-		return 0;
-	lt_release(bpf_get_current_pid_tgid() >> 32, LT_KIND_HEAP, ptr);
+	if (ptr)
+		lt_release(bpf_get_current_pid_tgid() >> 32, LT_KIND_HEAP, ptr);
 	return 0;
 }
 
