@@ -123,10 +123,10 @@ demo:
 	$(Q)scripts/demo.sh
 
 bench:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory -C bench
-	$(Q)bench/run.sh
+	$(Q)$(PYTHON) bench/run.py
 
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h \
 	tests/workloads/*.c)

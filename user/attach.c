@@ -355,6 +355,27 @@ static int add_probe(struct tracer *t, const struct report_probe *p)
 	return 0;
 }
 
+unsigned long long tracer__bpf_memory(const struct tracer *t)
+{
+	unsigned long long sum = 0, v;
+	struct bpf_map *map;
+	char path[64], line[128];
+
+	bpf_object__for_each_map(map, t->skel->obj) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "memlock: %llu", &v) == 1)
+				sum += v;
+		fclose(f);
+	}
+	return sum;
+}
+
 const struct report_probe *tracer__probes(const struct tracer *t, size_t *nr,
 					  unsigned int *failures)
 {

@@ -35,6 +35,9 @@ int tracer__stop_on_exec(struct tracer *t, bool on);
 int tracer__attach_entry_stop(struct tracer *t, pid_t tgid);
 void tracer__detach_entry_stop(struct tracer *t);
 
+/* Kernel memory held by the BPF maps, in bytes (what fdinfo's memlock says). */
+unsigned long long tracer__bpf_memory(const struct tracer *t);
+
 /* What was attached, for the report's start record; valid until destroy. */
 const struct report_probe *tracer__probes(const struct tracer *t, size_t *nr,
 					  unsigned int *failures);

@@ -284,8 +284,27 @@ static int timer_fd(double first, double every)
 	return fd;
 }
 
+/* Resident memory now and at peak, from /proc/self/status. */
+static void self_rss(unsigned long long *rss, unsigned long long *peak)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	unsigned long long kib;
+
+	*rss = *peak = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %llu kB", &kib) == 1)
+			*rss = kib * 1024;
+		else if (sscanf(line, "VmHWM: %llu kB", &kib) == 1)
+			*peak = kib * 1024;
+	}
+	if (f)
+		fclose(f);
+}
+
 static int report_now(struct app *a, const char *reason)
 {
+	struct report_status st = { .pid = a->pid };
 	struct report_counter counters[32];
 	const struct lt_sample *samples;
 	size_t n;
@@ -300,13 +319,11 @@ static int report_now(struct app *a, const char *reason)
 	err = report__sample(a->report, elapsed(a), samples, n);
 	if (err)
 		return err;
-	report__emit(a->report,
-		     &(struct report_status){
-			     .pid = a->pid,
-			     .counters = counters,
-			     .nr_counters = collector__counters(a->collector, counters, 32),
-		     },
-		     reason);
+	st.counters = counters;
+	st.nr_counters = collector__counters(a->collector, counters, 32);
+	st.bpf_memory = tracer__bpf_memory(a->tracer);
+	self_rss(&st.rss, &st.rss_peak);
+	report__emit(a->report, &st, reason);
 	return 0;
 }
 
@@ -515,6 +532,7 @@ int main(int argc, char **argv)
 				     });
 	a.report = report__new(
 		&(struct report_opts){
+			.verbose = s->verbose > 0,
 			.top = s->top,
 			.window = s->window,
 			.fail_on_growth = s->fail_on_growth,

@@ -477,6 +477,15 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 		jw__uint(&w, st->counters[i].value);
 	}
 	jw__end_object(&w);
+	jw__key(&w, "self");
+	jw__begin_object(&w);
+	jw__key(&w, "rss");
+	jw__uint(&w, st->rss);
+	jw__key(&w, "rss_peak");
+	jw__uint(&w, st->rss_peak);
+	jw__key(&w, "bpf_memory");
+	jw__uint(&w, st->bpf_memory);
+	jw__end_object(&w);
 	if (r->opts.fail_on_growth) {
 		jw__key(&w, "fail_on_growth");
 		jw__begin_object(&w);
@@ -534,6 +543,15 @@ static void text_header(struct report *r, const struct report_status *st, const 
 		fputs(": totals are incomplete)", out);
 	}
 	fputc('\n', out);
+	if (r->opts.verbose) {
+		char rss[32], peak[32], bpf[32];
+
+		lt_format_size(rss, sizeof(rss), st->rss, false);
+		lt_format_size(peak, sizeof(peak), st->rss_peak, false);
+		lt_format_size(bpf, sizeof(bpf), st->bpf_memory, false);
+		fprintf(out, "  leaktrace itself: %s resident (peak %s), %s in BPF maps\n", rss,
+			peak, bpf);
+	}
 }
 
 static void text_frame(FILE *out, const struct lt_frame *f, const char **last_module)

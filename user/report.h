@@ -38,6 +38,7 @@ struct report_source {
 };
 
 struct report_opts {
+	bool verbose;		/* the table header also shows leaktrace's own footprint */
 	unsigned int top;
 	unsigned int window;
 	__u64 fail_on_growth;	/* 0 = off */
@@ -76,6 +77,9 @@ struct report_status {
 	pid_t pid;
 	const struct report_counter *counters;
 	size_t nr_counters;
+	/* leaktrace's own footprint: resident memory (now and peak) and the
+	 * kernel memory its BPF maps hold, in bytes */
+	unsigned long long rss, rss_peak, bpf_memory;
 };
 
 /* Returns NULL with errno set. */
