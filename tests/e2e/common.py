@@ -1,0 +1,594 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Helpers for the end-to-end tests: where things are, starting leaktrace and
+the workloads, reading and checking the JSON lines against SPEC.md, and
+checking that no probe outlives leaktrace.
+
+tests/run.py calls begin_test()/end_test() around every test: each test gets
+its own temporary directory (tmp()), and every process started through these
+helpers is killed when the test ends, whatever happened."""
+
+import json
+import os
+import re
+import select
+import signal
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LEAKTRACE = ROOT / "leaktrace"
+LEAKTRACE_SAN = ROOT / ".output" / "san" / "leaktrace"
+WORKLOADS = ROOT / ".output" / "workloads"
+WORKLOAD_SRC = ROOT / "tests" / "workloads"
+BPF_SRC = ROOT / "bpf"
+BPFTOOL = shutil.which("bpftool") or "/usr/sbin/bpftool"
+TRACEFS = Path("/sys/kernel/tracing")
+CI = os.environ.get("CI") == "true"
+
+KINDS = {"heap", "mmap", "pyobj", "gl.texture", "gl.buffer", "gl.framebuffer",
+         "gl.renderbuffer", "gl.shader", "gl.program", "gl.vertex_array",
+         "egl.context", "egl.surface", "fd"}
+REASONS = {"target-exited", "duration", "signal"}
+SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+# Names of our BPF programs as the brief lists them; _bpf_prog_names() adds the
+# ones found in bpf/*.h. The kernel keeps 15 characters of a name.
+BPF_PROG_NAMES = {"malloc_enter", "free_enter", "alloc_exit", "mmap_enter", "process_exec"}
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here; tests/run.py reports SKIP."""
+
+
+# ---------------------------------------------------------------- per-test state
+
+_test = {"dir": None, "procs": [], "lt": []}
+_sessions = set()		# session ids of everything we started (one per Popen)
+_leaktrace_pids = set()		# every leaktrace we started, for check_no_probes_left()
+
+
+def begin_test(name):
+    _test["dir"] = Path(tempfile.mkdtemp(prefix="leaktrace-e2e-%s-" % name.replace("::", "-")))
+    _test["procs"] = []
+    _test["lt"] = []
+
+
+def end_test(keep_dir=False):
+    """Kills what the test started; removes its directory unless @keep_dir."""
+    for p in _test["procs"]:
+        _kill_group(p)
+    d = _test["dir"]
+    if d and not keep_dir:
+        shutil.rmtree(d, ignore_errors=True)
+    _test["dir"] = None
+    return d
+
+
+def kill_leftovers():
+    """SIGKILLs every process still in a session one of our Popens started
+    (children of leaktrace -- CMD included). Returns how many it killed."""
+    n = 0
+    for pid in _proc_pids():
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                stat = f.read()
+            sid = int(stat.rsplit(")", 1)[1].split()[4])
+        except (OSError, ValueError, IndexError):
+            continue
+        if sid in _sessions and pid != os.getpid():
+            try:
+                os.kill(pid, signal.SIGKILL)
+                n += 1
+            except OSError:
+                pass
+    return n
+
+
+def leaktrace_stderr_tail(lines=15):
+    """The last lines of stderr of the last leaktrace this test ran, for failures."""
+    if not _test["lt"]:
+        return ""
+    argv, err = _test["lt"][-1]
+    if isinstance(err, Path):
+        try:
+            err = err.read_text(errors="replace")
+        except OSError:
+            err = ""
+    tail = err.rstrip("\n").splitlines()[-lines:]
+    head = "  $ " + " ".join(str(a) for a in argv)
+    if not tail:
+        return head + "\n  (stderr empty)"
+    return head + "\n" + "\n".join("  | " + l for l in tail)
+
+
+def tmp(name):
+    """A path named @name in this test's temporary directory."""
+    return str(_test["dir"] / name)
+
+
+def _proc_pids():
+    return [int(d) for d in os.listdir("/proc") if d.isdigit()]
+
+
+def _kill_group(p):
+    if p.poll() is not None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(p.pid, sig)
+        except OSError:
+            pass
+        try:
+            p.wait(timeout=3)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _popen(argv, **kw):
+    p = subprocess.Popen([str(a) for a in argv], start_new_session=True, **kw)
+    _sessions.add(p.pid)
+    _test["procs"].append(p)
+    return p
+
+
+# ---------------------------------------------------------------- requirements
+
+def require_root():
+    if os.geteuid() != 0:
+        raise Skip("needs root (BPF)")
+
+
+def require_binary(binary=LEAKTRACE):
+    binary = Path(binary)
+    if binary.exists():
+        return
+    if binary == LEAKTRACE_SAN and not CI:
+        raise Skip("%s is missing: build it with `make SANITIZE=1 all`" % binary.relative_to(ROOT))
+    raise AssertionError("%s is missing: build it with `make%s`" % (
+        binary.relative_to(ROOT) if binary.is_relative_to(ROOT) else binary,
+        " SANITIZE=1 all" if binary == LEAKTRACE_SAN else ""))
+
+
+def workload(name):
+    path = WORKLOADS / name
+    if not path.exists():
+        raise AssertionError("workload %s is missing: build it with `make workloads`" % path)
+    return path
+
+
+# ---------------------------------------------------------------- running things
+
+def run_leaktrace(args, timeout=60, binary=LEAKTRACE, env=None, prefix=()):
+    """Runs leaktrace with @args to completion. Returns (rc, stdout, stderr).
+    @prefix goes before the binary (e.g. a setpriv command line)."""
+    require_binary(binary)
+    argv = [str(a) for a in prefix] + [str(binary)] + [str(a) for a in args]
+    p = _popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+               env=env)
+    _leaktrace_pids.add(p.pid)
+    entry = [argv, ""]
+    _test["lt"].append(entry)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(p)
+        out, err = p.communicate()
+        entry[1] = err.decode(errors="replace")
+        raise AssertionError("leaktrace did not finish within %ds" % timeout)
+    entry[1] = err.decode(errors="replace")
+    return p.returncode, out.decode(errors="replace"), entry[1]
+
+
+class Background:
+    """A leaktrace running in the background; stdout and stderr go to files."""
+
+    def __init__(self, args, binary, env):
+        require_binary(binary)
+        self.argv = [str(binary)] + [str(a) for a in args]
+        self.stdout_path = Path(tmp("leaktrace-%d.stdout" % len(_test["lt"])))
+        self.stderr_path = Path(tmp("leaktrace-%d.stderr" % len(_test["lt"])))
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = _popen(self.argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                               env=env)
+        self.pid = self.proc.pid
+        _leaktrace_pids.add(self.pid)
+        _test["lt"].append((self.argv, self.stderr_path))
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=60):
+        """Waits for it to exit. Returns (rc, stdout, stderr)."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.proc)
+            raise AssertionError("leaktrace did not exit within %gs" % timeout)
+        return (self.proc.returncode, self.stdout_path.read_text(errors="replace"),
+                self.stderr_path.read_text(errors="replace"))
+
+    def stderr(self):
+        return self.stderr_path.read_text(errors="replace")
+
+
+def start_leaktrace_bg(args, binary=LEAKTRACE, env=None):
+    """Starts leaktrace with @args in the background. Returns a Background."""
+    return Background(args, binary, env)
+
+
+def wait_for_start(json_path, lt=None, timeout=45):
+    """Waits until the JSON lines file @json_path holds its start record, which
+    leaktrace writes once every probe is attached. Returns that record. Fails
+    early if the Background @lt exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(json_path) as f:
+                first = f.readline()
+        except FileNotFoundError:
+            first = ""
+        if first.endswith("\n"):
+            rec = json.loads(first)
+            assert rec.get("type") == "start", "first JSON record is not start: %r" % first
+            return rec
+        if lt is not None and lt.proc.poll() is not None:
+            raise AssertionError("leaktrace exited with status %d before its start record"
+                                 % lt.proc.returncode)
+        time.sleep(0.05)
+    raise AssertionError("no start record in %s after %ds" % (json_path, timeout))
+
+
+class Workload:
+    """A running workload: .proc (Popen), .pid, .stderr()."""
+
+    def __init__(self, proc, stdout_path, stderr_path):
+        self.proc = proc
+        self.pid = proc.pid
+        self.stdout_path = stdout_path
+        self.stderr_path = stderr_path
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=5):
+        """SIGTERM, then waits; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.proc)
+            raise AssertionError("workload %d ignored SIGTERM" % self.pid)
+
+    def stderr(self):
+        return self.stderr_path.read_text(errors="replace")
+
+
+def spawn(argv, env=None, ready=True, timeout=15):
+    """Starts @argv; with @ready, waits for its "ready <pid>" line. A thread
+    reaps it as soon as it exits, as a real parent would, so a tracer waiting
+    for the target to exit never waits on a zombie."""
+    n = len(_test["procs"])
+    out_path = Path(tmp("proc-%d.stdout" % n))
+    err_path = Path(tmp("proc-%d.stderr" % n))
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        p = _popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=full_env)
+    threading.Thread(target=p.wait, daemon=True).start()
+    w = Workload(p, out_path, err_path)
+    if not ready:
+        return w
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = out_path.read_text(errors="replace").split("\n", 1)
+        if len(line) == 2:
+            m = re.fullmatch(r"ready (\d+)", line[0])
+            assert m, "%s: first line is %r, not 'ready <pid>'" % (argv[0], line[0])
+            assert int(m.group(1)) == p.pid, "%s: ready pid %s != %d" % (argv[0], m.group(1), p.pid)
+            return w
+        if p.poll() is not None:
+            raise AssertionError("%s exited with status %d before its ready line: %s"
+                                 % (argv[0], p.returncode, w.stderr()[-500:]))
+        time.sleep(0.02)
+    raise AssertionError("%s printed no ready line within %ds" % (argv[0], timeout))
+
+
+def spawn_workload(name, *args, env=None):
+    """Starts workload @name from .output/workloads and waits for its ready line."""
+    return spawn([workload(name)] + [str(a) for a in args], env=env)
+
+
+# ---------------------------------------------------------------- JSON lines
+
+def read_jsonl(path):
+    """Every line of @path parsed with json.loads; an invalid line fails the test."""
+    text = Path(path).read_text()
+    assert text, "%s is empty" % path
+    assert text.endswith("\n"), "%s: last line is not terminated: %r" % (path, text[-200:])
+    recs = []
+    for i, line in enumerate(text.splitlines(), 1):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise AssertionError("%s:%d: invalid JSON (%s): %r" % (path, i, e, line[:300]))
+        assert isinstance(rec, dict), "%s:%d: not an object: %r" % (path, i, line[:300])
+        recs.append(rec)
+    return recs
+
+
+def parse_jsonl_text(text, what="stdout"):
+    recs = []
+    for i, line in enumerate(text.splitlines(), 1):
+        try:
+            recs.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise AssertionError("%s line %d: invalid JSON (%s): %r" % (what, i, e, line[:300]))
+    return recs
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _need(rec, key, check, what, where):
+    assert key in rec, "%s: missing %r in %s" % (where, key, json.dumps(rec)[:300])
+    assert check(rec[key]), "%s: %r should be %s, is %r" % (where, key, what, rec[key])
+
+
+def validate_frame(fr, where):
+    assert isinstance(fr, dict), "%s: frame is not an object: %r" % (where, fr)
+    _need(fr, "addr", lambda v: isinstance(v, str) and re.fullmatch(r"0x[0-9a-fA-F]+", v),
+          "a '0x...' string", where)
+    _need(fr, "module", lambda v: isinstance(v, str), "a string", where)
+    _need(fr, "lang", lambda v: v in ("c", "python"), "c or python", where)
+    if "func" in fr:
+        _need(fr, "func", lambda v: isinstance(v, str) and v, "a non-empty string", where)
+    if "file" in fr:
+        _need(fr, "file", lambda v: isinstance(v, str) and v, "a non-empty string", where)
+    if "line" in fr:
+        _need(fr, "line", lambda v: _is_int(v) and v > 0, "an int > 0", where)
+    if "offset" in fr:
+        _need(fr, "offset", lambda v: isinstance(v, str), "a string", where)
+
+
+def validate_stack(st, where, window, system=False):
+    assert isinstance(st, dict), "%s: not an object" % where
+    _need(st, "rank", _is_int, "an int", where)
+    _need(st, "kind", lambda v: v in KINDS, "one of SPEC's kinds", where)
+    for key in ("bytes", "count", "growth", "growth_window", "growth_total",
+                "intervals_grown", "allocs", "frees"):
+        _need(st, key, _is_int, "an int", where)
+    _need(st, "stack_id", lambda v: isinstance(v, str) and v, "a non-empty string", where)
+    if "pid" in st or system:
+        _need(st, "pid", _is_int, "an int", where)
+        _need(st, "comm", lambda v: isinstance(v, str), "a string", where)
+    if st["kind"] == "pyobj" and "type" in st:
+        _need(st, "type", lambda v: isinstance(v, str), "a string", where)
+    assert st["growth_window"] > 0, "%s: listed with growth_window %d <= 0" % (
+        where, st["growth_window"])
+    assert 0 <= st["intervals_grown"] <= window, "%s: intervals_grown %d not in 0..%d" % (
+        where, st["intervals_grown"], window)
+    assert st["allocs"] >= 0 and st["frees"] >= 0, "%s: negative allocs/frees" % where
+    if st["kind"] == "heap":
+        assert st["count"] == st["allocs"] - st["frees"], (
+            "%s: count %d != allocs %d - frees %d" % (where, st["count"], st["allocs"], st["frees"]))
+    _need(st, "frames", lambda v: isinstance(v, list) and v, "a non-empty list", where)
+    for j, fr in enumerate(st["frames"]):
+        validate_frame(fr, "%s frame %d" % (where, j))
+
+
+def validate_record(rec, window=6, top=None, system=False):
+    """Checks one JSON record against SPEC.md: its type, required fields and
+    their JSON types, the ranking of its stacks. @window is the -w in force,
+    @top the -n."""
+    where = "%s record" % rec.get("type")
+    _need(rec, "type", lambda v: v in ("start", "interval", "exit"), "start/interval/exit", "record")
+    if rec["type"] == "start":
+        _need(rec, "version", lambda v: isinstance(v, str) and v, "a non-empty string", where)
+        if not system:
+            _need(rec, "pid", _is_int, "an int", where)
+            _need(rec, "comm", lambda v: isinstance(v, str), "a string", where)
+        _need(rec, "sources", lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+              "a list of strings", where)
+        _need(rec, "interval", _is_num, "a number", where)
+        return
+    where = "%s record t=%s" % (rec["type"], rec.get("t"))
+    _need(rec, "t", _is_num, "a number", where)
+    if not system:
+        _need(rec, "pid", _is_int, "an int", where)
+    _need(rec, "dropped", lambda v: _is_int(v) and v >= 0, "an int >= 0", where)
+    _need(rec, "totals", lambda v: isinstance(v, dict), "an object", where)
+    for kind, tot in rec["totals"].items():
+        assert kind in KINDS, "%s: unknown kind %r in totals" % (where, kind)
+        assert isinstance(tot, dict), "%s: totals[%s] is not an object" % (where, kind)
+        _need(tot, "bytes", _is_int, "an int", "%s totals[%s]" % (where, kind))
+        _need(tot, "count", _is_int, "an int", "%s totals[%s]" % (where, kind))
+    if rec["type"] == "exit":
+        _need(rec, "reason", lambda v: v in REASONS, "one of %s" % sorted(REASONS), where)
+    _need(rec, "stacks", lambda v: isinstance(v, list), "a list", where)
+    stacks = rec["stacks"]
+    if top is not None:
+        assert len(stacks) <= top, "%s: %d stacks listed, -n is %d" % (where, len(stacks), top)
+    for i, st in enumerate(stacks):
+        validate_stack(st, "%s stack %d" % (where, i), window, system)
+        assert st["rank"] == i + 1, "%s: stack %d has rank %r, want %d" % (where, i, st["rank"], i + 1)
+    for a, b in zip(stacks, stacks[1:]):
+        assert (a["growth_window"], a["growth_total"]) >= (b["growth_window"], b["growth_total"]), (
+            "%s: rank %d (window %d, total %d) ranked above rank %d (window %d, total %d)" % (
+                where, a["rank"], a["growth_window"], a["growth_total"],
+                b["rank"], b["growth_window"], b["growth_total"]))
+
+
+def validate_stream(recs, window=6, top=10, interval=None, system=False):
+    """Checks a whole JSON lines output: start first, exit last, intervals in
+    between with t never going back, and every record by validate_record()."""
+    assert recs, "no JSON records"
+    assert recs[0].get("type") == "start", "first record is %r, not start" % recs[0].get("type")
+    assert recs[-1].get("type") == "exit", "last record is %r, not exit" % recs[-1].get("type")
+    for r in recs[1:-1]:
+        assert r.get("type") == "interval", "record between start and exit is %r" % r.get("type")
+    for r in recs:
+        validate_record(r, window=window, top=top, system=system)
+    if interval is not None:
+        assert abs(recs[0]["interval"] - interval) < 1e-6, "start.interval %r != -i %r" % (
+            recs[0]["interval"], interval)
+    ts = [r["t"] for r in recs[1:]]
+    assert ts == sorted(ts), "t goes back: %r" % ts
+
+
+def load_stream(path, **kw):
+    """read_jsonl() + validate_stream(); returns the records."""
+    recs = read_jsonl(path)
+    validate_stream(recs, **kw)
+    return recs
+
+
+# ---------------------------------------------------------------- stacks and sources
+
+def marker_line(source, name):
+    """Line number (1-based) of the /* LEAK:name */ marker in tests/workloads/@source."""
+    pat = re.compile(r"/\*\s*LEAK:%s\s*\*/" % re.escape(name))
+    hits = [i for i, l in enumerate((WORKLOAD_SRC / source).read_text().splitlines(), 1)
+            if pat.search(l)]
+    assert len(hits) == 1, "%s: %d markers LEAK:%s" % (source, len(hits), name)
+    return hits[0]
+
+
+def funcs(stack):
+    return [f.get("func") for f in stack["frames"]]
+
+
+def find_stacks(rec, func, depth=1, kind=None):
+    """Stacks of @rec with @func among their first @depth frames."""
+    return [s for s in rec["stacks"] if func in funcs(s)[:depth] and (kind is None or s["kind"] == kind)]
+
+
+def describe(stack):
+    fr = ", ".join("%s(%s:%s)" % (f.get("func", f["addr"]), os.path.basename(f.get("file", "?")),
+                                  f.get("line", "?")) for f in stack["frames"][:4])
+    return "rank %s %s %dB/%d [%s]" % (stack.get("rank"), stack.get("kind"), stack.get("bytes", -1),
+                                       stack.get("count", -1), fr)
+
+
+def describe_all(rec):
+    return "\n".join("    " + describe(s) for s in rec["stacks"]) or "    (no stacks)"
+
+
+def assert_site(frame, func, source, line, module_suffix=None):
+    """@frame is @func at @source:@line (basename), in a module ending with @module_suffix."""
+    assert frame.get("func") == func, "frame func %r, want %r" % (frame.get("func"), func)
+    assert os.path.basename(frame.get("file", "")) == source, "%s: file %r, want %s" % (
+        func, frame.get("file"), source)
+    assert frame.get("line") == line, "%s: line %r, want %s:%d (the LEAK marker)" % (
+        func, frame.get("line"), source, line)
+    if module_suffix:
+        assert frame["module"].endswith(module_suffix), "%s: module %r, want ...%s" % (
+            func, frame["module"], module_suffix)
+
+
+def assert_no_sanitizer_errors(stderr):
+    for needle in SANITIZER_ERRORS:
+        assert needle not in stderr, "sanitizer report in leaktrace's stderr (%s):\n%s" % (
+            needle, stderr[-3000:])
+
+
+def assert_one_error_line(rc, err, *any_of, rc_want=2):
+    """leaktrace failed with @rc_want and exactly one 'leaktrace: ' line on
+    stderr that contains one of @any_of (case-insensitive)."""
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert rc == rc_want, "exit status %d, want %d; stderr: %r" % (rc, rc_want, err[-500:])
+    assert len(lines) == 1, "want exactly one line on stderr, got %d: %r" % (len(lines), err[-800:])
+    assert lines[0].startswith("leaktrace: "), "error line does not start with 'leaktrace: ': %r" % lines[0]
+    if any_of:
+        low = lines[0].lower()
+        assert any(k.lower() in low for k in any_of), "error line %r mentions none of %r" % (
+            lines[0], any_of)
+    return lines[0]
+
+
+# ---------------------------------------------------------------- probes left behind
+
+def _bpf_prog_names():
+    names = set(BPF_PROG_NAMES)
+    pat = re.compile(r"SEC\(\"[^\"]*\"\)\s*\n\s*int\s+(?:BPF_[A-Z_]+\()?\s*(\w+)")
+    for f in list(BPF_SRC.glob("*.h")) + list(BPF_SRC.glob("*.c")):
+        names.update(pat.findall(f.read_text(errors="replace")))
+    return {n[:15] for n in names}
+
+
+def _running_leaktraces():
+    out = {}
+    for pid in _proc_pids():
+        try:
+            comm = Path("/proc/%d/comm" % pid).read_text().strip()
+            state = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if comm == "leaktrace" and state != "Z":
+            out[pid] = comm
+    return out
+
+
+def _bpftool_json(*args):
+    r = subprocess.run([BPFTOOL, "-j"] + list(args), capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, "bpftool %s failed: %s" % (" ".join(args), r.stderr.strip())
+    return json.loads(r.stdout or "[]")
+
+
+def _leftovers(names):
+    """What of ours is still in the kernel. Probes held by a leaktrace we did
+    not start (another session on this machine) are not ours to judge."""
+    running = _running_leaktraces()
+    ours_running = set(running) & _leaktrace_pids
+    foreign = set(running) - _leaktrace_pids
+    problems = []
+    if ours_running:
+        problems.append("leaktrace processes we started still run: %s" % sorted(ours_running))
+    for line in (TRACEFS / "uprobe_events").read_text().splitlines():
+        if not line.strip():
+            continue
+        m = re.search(r"libbpf_(\d+)_", line)
+        if m and int(m.group(1)) in foreign:
+            continue
+        problems.append("uprobe_events: %s" % line)
+    for prog in _bpftool_json("prog", "show"):
+        if prog.get("name") not in names:
+            continue
+        owners = {p.get("pid") for p in prog.get("pids", [])}
+        if owners and owners <= foreign:
+            continue
+        problems.append("BPF program %s (id %s) still loaded, held by %s" % (
+            prog.get("name"), prog.get("id"), sorted(owners) or "no process (pinned?)"))
+    for ev in _bpftool_json("perf"):
+        if ev.get("pid") in _leaktrace_pids or ev.get("pid") in ours_running:
+            problems.append("perf event of leaktrace pid %s: %s" % (ev.get("pid"), json.dumps(ev)))
+    return problems
+
+
+def check_no_probes_left(timeout=10):
+    """No uprobe, BPF program of ours or perf event of a leaktrace we started
+    is left once our leaktraces are gone. The kernel frees programs a moment
+    after their last holder exits, so this retries for @timeout seconds."""
+    require_root()
+    if not (TRACEFS / "uprobe_events").exists():
+        subprocess.run(["mount", "-t", "tracefs", "nodev", str(TRACEFS)], check=True)
+    names = _bpf_prog_names()
+    deadline = time.monotonic() + timeout
+    while True:
+        problems = _leftovers(names)
+        if not problems or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not problems, "left behind:\n  " + "\n  ".join(problems)
