@@ -3,15 +3,29 @@
 # Installs the Debian packages leaktrace needs to build, test and demo itself.
 # Idempotent: when everything is present it only asks dpkg and exits.
 #
-# usage: scripts/deps.sh [--check]
+# usage: scripts/deps.sh [--check] [--bench]
 #   --check  exit 1 and name what is missing instead of installing it
+#   --bench  also what `make bench` compares against (heaptrack)
 set -eu
+
+check=false
+bench=false
+for arg in "$@"; do
+	case "$arg" in
+	--check) check=true ;;
+	--bench) bench=true ;;
+	*) echo "usage: scripts/deps.sh [--check] [--bench]" >&2; exit 2 ;;
+	esac
+done
 
 # build: compiler for BPF, skeleton generator, libbpf, elfutils, capstone.
 # test:  python3 drives the end-to-end tests; binutils for objcopy/strip
 #        (separate debug files), procps for ps, util-linux for setpriv.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-pkg-config libcapstone-dev python3 binutils procps util-linux"
+pkg-config libcapstone-dev python3 binutils procps util-linux clang-format"
+if $bench; then
+	PKGS="$PKGS heaptrack"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -20,7 +34,7 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 
-if [ "${1:-}" = --check ]; then
+if $check; then
 	echo "leaktrace: missing Debian packages:$missing; run 'sudo make deps'" >&2
 	exit 1
 fi

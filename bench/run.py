@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""leaktrace's benchmarks, side by side in one run, as ratios.
+
+For each workload: untraced; under the empty-probe floor (the same uprobes at
+the function entries with BPF programs that do nothing: what the traps alone
+cost); under leaktrace with every probe at the function entry; under
+leaktrace as it runs by default (probes where the kernel emulates the
+instruction); and, where installed, heaptrack. A traced run's time is the
+workload's own lifetime as leaktrace saw it (the exit record's t), so
+leaktrace's start-up and teardown are not counted; they are measured
+separately: first table after -p, and exit after SIGINT. Memory: leaktrace's
+resident set and its BPF maps with a million allocations outstanding.
+
+Each figure is the median of BENCH_REPS runs (default 3). Results go to
+stdout and to bench/results/latest.md. Needs root.
+"""
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LT = ROOT / "leaktrace"
+BIN = ROOT / ".output" / "bench"
+REPS = int(os.environ.get("BENCH_REPS", "3"))
+TMP = Path(tempfile.mkdtemp(prefix="leaktrace-bench-"))
+
+MB_ITERS = int(os.environ.get("BENCH_MB_ITERS", "2000000"))
+WF_LINES = int(os.environ.get("BENCH_WF_LINES", "400000"))
+
+
+def run_untraced(cmd):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def run_leaktrace(opts, cmd):
+    """Runs cmd under leaktrace; returns (workload seconds, exit record)."""
+    out = TMP / "run.jsonl"
+    subprocess.run([str(LT), "-i", "1000", "-n", "3", "-o", str(out), *opts, "--", *cmd],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    end = recs[-1]
+    assert end["type"] == "exit" and end["reason"] == "target-exited", end
+    return end["t"], end
+
+
+def run_heaptrack(cmd):
+    out = TMP / "heaptrack"
+    t0 = time.perf_counter()
+    subprocess.run(["heaptrack", "-o", str(out), *cmd], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t = time.perf_counter() - t0
+    for f in TMP.glob("heaptrack*"):
+        f.unlink()
+    return t
+
+
+def median(fn, *args):
+    vals = [fn(*args) for _ in range(REPS)]
+    if isinstance(vals[0], tuple):
+        vals.sort(key=lambda v: v[0])
+        return vals[len(vals) // 2]
+    return statistics.median(vals)
+
+
+def top_func(rec):
+    stacks = rec.get("stacks") or []
+    if not stacks:
+        return None
+    frames = stacks[0]["frames"]
+    return frames[0].get("func") if frames else None
+
+
+def workload(name, cmd, pairs, expect_leak, heaptrack=False):
+    """Rows for one workload; pairs = malloc+free pairs it makes (0: unknown)."""
+    base = median(run_untraced, cmd)
+    rows = [(name, "untraced", base, None)]
+    variants = [("empty-probe floor", ["--floor"]),
+                ("leaktrace, probes at entry", ["--probe-at=entry"]),
+                ("leaktrace", [])]
+    found = None
+    for label, opts in variants:
+        t, rec = median(run_leaktrace, opts, cmd)
+        rows.append((name, label, t, rec))
+        if label == "leaktrace":
+            found = top_func(rec)
+    if heaptrack and shutil.which("heaptrack"):
+        rows.append((name, "heaptrack 1.4 (preloaded)", median(run_heaptrack, cmd), None))
+    lines = []
+    floor = next(t for _, l, t, _ in rows if l == "empty-probe floor")
+    for _, label, t, _ in rows:
+        per = (t - base) / pairs * 1e6 if pairs and label != "untraced" else None
+        lines.append("| %s | %s | %.3f s | %.2fx | %s | %s |" % (
+            name, label, t, t / base,
+            "%.2fx" % (t / floor) if label.startswith("leaktrace") else "",
+            "%.2f µs" % per if per is not None else ""))
+    ok = found == expect_leak
+    lines.append("| %s | leak found at rank 1 | %s | | | %s |" % (
+        name, found, "yes" if ok else "NO (expected %s)" % expect_leak))
+    return lines
+
+
+def memory():
+    """leaktrace's own memory with a million allocations outstanding."""
+    out = TMP / "hold.jsonl"
+    subprocess.run([str(LT), "-i", "0.5", "-o", str(out), "--", str(BIN / "hold"), "1000000", "3000"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    held = [r for r in recs if r["type"] == "interval" and r["totals"]["heap"]["count"] >= 1000000]
+    r = held[-1] if held else recs[-1]
+    s = r["self"]
+    peak = max(x["self"]["rss_peak"] for x in recs if "self" in x)
+    return ["| outstanding allocations | %d |" % r["totals"]["heap"]["count"],
+            "| leaktrace resident memory (peak) | %.1f MiB |" % (peak / 2**20),
+            "| BPF maps (kernel memory, fdinfo memlock) | %.1f MiB |" % (s["bpf_memory"] / 2**20),
+            "| dropped | %d |" % r["dropped"]]
+
+
+def latency():
+    """Time from starting leaktrace -p to its first table, less the interval;
+    and from SIGINT to leaktrace's exit (the final report and the teardown)."""
+    firsts, stops = [], []
+    for _ in range(REPS):
+        w = subprocess.Popen([str(BIN / "hold"), "1000", "60000"], stderr=subprocess.DEVNULL)
+        time.sleep(0.2)
+        t0 = time.perf_counter()
+        lt = subprocess.Popen([str(LT), "-p", str(w.pid), "-i", "1", "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for line in lt.stdout:
+            if json.loads(line)["type"] == "interval":
+                firsts.append(time.perf_counter() - t0 - 1.0)
+                break
+        t1 = time.perf_counter()
+        lt.send_signal(signal.SIGINT)
+        lt.communicate(timeout=30)
+        stops.append(time.perf_counter() - t1)
+        w.kill()
+        w.wait()
+    return ["| first table after `-p`, beyond the interval | %.2f s |" % statistics.median(firsts),
+            "| exit after SIGINT (final report, probes detached) | %.2f s |" % statistics.median(stops)]
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (BPF)")
+    kernel = os.uname().release
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    out = ["# leaktrace benchmarks",
+           "",
+           "%s, %d CPUs, kernel %s, median of %d runs, %s." % (cpu, os.cpu_count(), kernel, REPS,
+                                                             time.strftime("%Y-%m-%d")),
+           "",
+           "| workload | run | time | vs untraced | vs floor | per malloc+free |",
+           "|---|---|---|---|---|---|"]
+    mb = ["%d" % MB_ITERS, "1000"]
+    out += workload("mallocbench-fp", [str(BIN / "mallocbench-fp"), *mb], MB_ITERS, "leak_one_record")
+    out += workload("mallocbench", [str(BIN / "mallocbench"), *mb], MB_ITERS, "leak_one_record")
+    out += workload("wordfreq", [str(BIN / "wordfreq"), str(WF_LINES)], 0, "normalize_token", heaptrack=True)
+    out += workload("wordfreq-fp", [str(BIN / "wordfreq-fp"), str(WF_LINES)], 0, "normalize_token")
+    out += ["", "| memory | |", "|---|---|"] + memory()
+    out += ["", "| latency | |", "|---|---|"] + latency()
+    text = "\n".join(out) + "\n"
+    print(text)
+    res = ROOT / "bench" / "results"
+    res.mkdir(exist_ok=True)
+    (res / "latest.md").write_text(text)
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
