@@ -108,7 +108,7 @@ int BPF_KRETPROBE(alloc_exit, __u64 ret)
 	/* Here ip is the return address in the allocator's caller and the frame
 	 * pointer is the caller's: the walk starts at the caller and holds no
 	 * allocator frame. */
-	stack = lt_stack_id(PT_REGS_IP(ctx), PT_REGS_FP(ctx), tgid);
+	stack = lt_stack_id(PT_REGS_IP(ctx), PT_REGS_FP(ctx), PT_REGS_SP(ctx), tgid);
 	lt_record(tgid, LT_KIND_HEAP, addr, t->size, stack);
 	return 0;
 }

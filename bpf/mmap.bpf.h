@@ -89,7 +89,7 @@ static __always_inline void ev_send(__u32 type, __u64 addr, __u64 len, __u64 old
 		regs = lt_user_regs();
 		e->sp = PT_REGS_SP_CORE(regs);
 		bpf_probe_read_user(e->sp_words, sizeof(e->sp_words), (void *)e->sp);
-		lt_walk_fp(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs), tgid, e->frames,
+		lt_walk_fp(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs), e->sp, tgid, e->frames,
 			   &e->nr_frames);
 	}
 	/* The ring's memory holds older events: clear what this one leaves. */

@@ -54,14 +54,22 @@ static __always_inline bool lt_is_target(__u32 tgid)
  * place, because a whole stack does not fit on the 512-byte BPF stack. */
 const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH] = {};
 
-/* Walks the frame-pointer chain from (ip, fp): up to stack_depth return
- * addresses, innermost first. Stores them in @ips unless it is NULL, and
- * their number in @nr unless it is NULL; returns the stack id. Stops at a
- * frame it cannot read or where the chain does not go up the stack.
- * Deterministic: a second walk in the same probe hit sees the same frames. */
-static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u32 tgid, __u64 *ips, __u32 *nr)
+/* How far a caller's frame can be from its callee's: a frame pointer further
+ * up than this is garbage, not a frame (default stacks are 8 MiB). */
+#define LT_MAX_FRAME_SPAN (8ULL << 20)
+
+/* Walks the frame-pointer chain from (ip, fp), with @sp the stack pointer:
+ * up to stack_depth return addresses, innermost first. Stores them in @ips
+ * unless it is NULL, and their number in @nr unless it is NULL; returns the
+ * stack id. A frame pointer must point up the stack, less than
+ * LT_MAX_FRAME_SPAN above the last: in code built without frame pointers it
+ * holds any value, and reading a value that is no address faults, which costs
+ * the kernel a microsecond. Deterministic: a second walk in the same probe
+ * hit sees the same frames. */
+static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, __u64 *ips,
+					__u32 *nr)
 {
-	__u64 h = lt_mix(lt_stack_seed(tgid), ip);
+	__u64 h = lt_mix(lt_stack_seed(tgid), ip), below = sp;
 	__u32 i;
 
 	if (ips)
@@ -72,17 +80,14 @@ static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u32 tgid, __u64 *i
 			__u64 ret;
 		} frame;
 
-		if (i >= stack_depth || !fp)
+		if (i >= stack_depth || fp < below || fp - below > LT_MAX_FRAME_SPAN || fp & 7)
 			break;
 		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
 			break;
 		h = lt_mix(h, frame.ret);
 		if (ips)
 			ips[i] = frame.ret;
-		if (frame.next <= fp) {
-			i++;
-			break;
-		}
+		below = fp + sizeof(frame);
 		fp = frame.next;
 	}
 	if (nr)
@@ -90,14 +95,14 @@ static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u32 tgid, __u64 *i
 	return lt_stack_final(h);
 }
 
-/* The id of the user stack at (ip, fp), stored in the stacks map if new; or
+/* The id of the user stack at (ip, fp, sp), stored in the stacks map if new; or
  * LT_STACK_LOST (counted) when the map is full. Steady state costs one walk
  * and one lookup; a new stack is walked again into its map entry. A reader
  * can catch an entry before its frames are in: user space rehashes what it
  * reads and retries on a mismatch. */
-static __always_inline __u64 lt_stack_id(__u64 ip, __u64 fp, __u32 tgid)
+static __always_inline __u64 lt_stack_id(__u64 ip, __u64 fp, __u64 sp, __u32 tgid)
 {
-	__u64 id = lt_walk_fp(ip, fp, tgid, NULL, NULL);
+	__u64 id = lt_walk_fp(ip, fp, sp, tgid, NULL, NULL);
 	__u64 *ips;
 	long err;
 
@@ -111,7 +116,7 @@ static __always_inline __u64 lt_stack_id(__u64 ip, __u64 fp, __u32 tgid)
 		lt_count(LT_CNT_STACKS_FULL);
 		return LT_STACK_LOST;
 	}
-	lt_walk_fp(ip, fp, tgid, ips, NULL);
+	lt_walk_fp(ip, fp, sp, tgid, ips, NULL);
 	return id;
 }
 
