@@ -85,6 +85,7 @@ def workload(name, cmd, pairs, expect_leak, heaptrack=False):
     base = median(run_untraced, cmd)
     rows = [(name, "untraced", base, None)]
     variants = [("empty-probe floor", ["--floor"]),
+                ("empty programs at leaktrace's sites", ["--floor", "--probe-at=auto"]),
                 ("leaktrace, probes at entry", ["--probe-at=entry"]),
                 ("leaktrace", [])]
     found = None
@@ -101,7 +102,7 @@ def workload(name, cmd, pairs, expect_leak, heaptrack=False):
         per = (t - base) / pairs * 1e6 if pairs and label != "untraced" else None
         lines.append("| %s | %s | %.3f s | %.2fx | %s | %s |" % (
             name, label, t, t / base,
-            "%.2fx" % (t / floor) if label.startswith("leaktrace") else "",
+            "%.2fx" % (t / floor) if label != "untraced" and "floor" not in label else "",
             "%.2f µs" % per if per is not None else ""))
     ok = found == expect_leak
     lines.append("| %s | leak found at rank 1 | %s | | | %s |" % (

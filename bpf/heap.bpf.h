@@ -10,7 +10,7 @@
 
 /* BPF_KPROBE and BPF_KRETPROBE serve uprobes as well; libbpf 1.1 has no
  * BPF_UPROBE spelling. */
-static __always_inline int heap_enter(struct pt_regs *ctx, __u32 op, __u64 size, __u64 ptr)
+static __always_inline int call_enter(struct pt_regs *ctx, __u32 op, __u64 size, __u64 ptr)
 {
 	struct lt_thread *t = lt_thread_get(true);
 	__u64 sp = PT_REGS_SP(ctx);
@@ -32,49 +32,35 @@ static __always_inline int heap_enter(struct pt_regs *ctx, __u32 op, __u64 size,
 	return 0;
 }
 
+/* The entry of every function of the family, told apart by the probe's
+ * cookie: one program, so that one uprobe_multi link can carry every probe
+ * of an allocator. free is here too; it has no return probe. */
 SEC("uprobe")
-int BPF_KPROBE(malloc_enter, __u64 size)
+int BPF_KPROBE(heap_enter, __u64 a0, __u64 a1, __u64 a2)
 {
-	return heap_enter(ctx, LT_OP_MALLOC, size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
-{
-	/* An overflowing product makes calloc fail, and nothing is recorded. */
-	return heap_enter(ctx, LT_OP_MALLOC, nmemb * size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
-{
-	return heap_enter(ctx, LT_OP_REALLOC, size, ptr);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
-{
-	return heap_enter(ctx, LT_OP_REALLOC, nmemb * size, ptr);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
-{
-	return heap_enter(ctx, LT_OP_POSIX_MEMALIGN, size, memptr);
-}
-
-/* memalign and aligned_alloc */
-SEC("uprobe")
-int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
-{
-	return heap_enter(ctx, LT_OP_MALLOC, size, 0);
-}
-
-/* valloc and pvalloc */
-SEC("uprobe")
-int BPF_KPROBE(valloc_enter, __u64 size)
-{
-	return heap_enter(ctx, LT_OP_MALLOC, size, 0);
+	switch (bpf_get_attach_cookie(ctx)) {
+	case LT_FN_FREE:
+		/* A free inside a traced call is a real free too, and releasing
+		 * twice is harmless: no nesting check. */
+		if (a0)
+			lt_release(bpf_get_current_pid_tgid() >> 32, LT_KIND_HEAP, a0);
+		return 0;
+	case LT_FN_MALLOC:
+	case LT_FN_VALLOC:
+		return call_enter(ctx, LT_OP_MALLOC, a0, 0);
+	case LT_FN_CALLOC:
+		/* An overflowing product makes calloc fail: nothing recorded. */
+		return call_enter(ctx, LT_OP_MALLOC, a0 * a1, 0);
+	case LT_FN_REALLOC:
+		return call_enter(ctx, LT_OP_REALLOC, a1, a0);
+	case LT_FN_REALLOCARRAY:
+		return call_enter(ctx, LT_OP_REALLOC, a1 * a2, a0);
+	case LT_FN_POSIX_MEMALIGN:
+		return call_enter(ctx, LT_OP_POSIX_MEMALIGN, a2, a0);
+	case LT_FN_MEMALIGN:
+		return call_enter(ctx, LT_OP_MALLOC, a1, 0);
+	}
+	return 0;
 }
 
 SEC("uretprobe")
@@ -110,14 +96,6 @@ int BPF_KRETPROBE(alloc_exit, __u64 ret)
 	 * allocator frame. */
 	stack = lt_stack_id(PT_REGS_IP(ctx), PT_REGS_FP(ctx), PT_REGS_SP(ctx), tgid);
 	lt_record(tgid, LT_KIND_HEAP, addr, t->size, stack);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(free_enter, __u64 ptr)
-{
-	if (ptr)
-		lt_release(bpf_get_current_pid_tgid() >> 32, LT_KIND_HEAP, ptr);
 	return 0;
 }
 

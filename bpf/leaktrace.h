@@ -16,46 +16,57 @@
 
 /* What kind of resource an entry is. The order is the order of reports. */
 enum lt_kind {
-	LT_KIND_HEAP,	/* malloc family, bytes */
-	LT_KIND_MMAP,	/* anonymous mappings, bytes */
+	LT_KIND_HEAP, /* malloc family, bytes */
+	LT_KIND_MMAP, /* anonymous mappings, bytes */
 	LT_KIND__NR,
+};
+
+/* The function an entry probe sits on: its cookie, set by user space. */
+enum lt_heap_fn {
+	LT_FN_MALLOC,
+	LT_FN_CALLOC,
+	LT_FN_REALLOC,
+	LT_FN_REALLOCARRAY,
+	LT_FN_POSIX_MEMALIGN,
+	LT_FN_MEMALIGN, /* and aligned_alloc */
+	LT_FN_VALLOC,	/* and pvalloc */
+	LT_FN_FREE,
 };
 
 /* Which allocator call is in progress on a thread; it decides how the return
  * probe reads the result. */
 enum lt_op {
-	LT_OP_MALLOC,		/* result in the return register */
-	LT_OP_REALLOC,		/* also releases the old block */
-	LT_OP_POSIX_MEMALIGN,	/* result stored through the first argument */
+	LT_OP_MALLOC,	      /* result in the return register */
+	LT_OP_REALLOC,	      /* also releases the old block */
+	LT_OP_POSIX_MEMALIGN, /* result stored through the first argument */
 };
 
 enum lt_counter {
-	LT_CNT_ALLOCS_FULL,	/* allocs map had no room: allocation not recorded */
-	LT_CNT_STATS_FULL,	/* per-stack totals map had no room: allocation not recorded */
-	LT_CNT_STACKS_FULL,	/* stacks map had no room: counted under LT_STACK_LOST */
-	LT_CNT_EVENTS_LOST,	/* ring buffer full: an mmap/munmap event was lost */
-	LT_CNT_NO_THREAD,	/* no per-thread storage: a call could not be followed */
-	LT_CNT_NO_ENTRY,	/* return probe fired without a matching entry */
-	LT_CNT_MISSED_FREE,	/* an address came back from malloc while still recorded */
+	LT_CNT_ALLOCS_FULL, /* allocs map had no room: allocation not recorded */
+	LT_CNT_STATS_FULL,  /* per-stack totals map had no room: allocation not recorded */
+	LT_CNT_STACKS_FULL, /* stacks map had no room: counted under LT_STACK_LOST */
+	LT_CNT_EVENTS_LOST, /* ring buffer full: an mmap/munmap event was lost */
+	LT_CNT_NO_THREAD,   /* no per-thread storage: a call could not be followed */
+	LT_CNT_NO_ENTRY,    /* return probe fired without a matching entry */
+	LT_CNT_MISSED_FREE, /* an address came back from malloc while still recorded */
 	LT_CNT__NR,
 };
 
 /* Counters that mean the totals are incomplete; the others are diagnostics. */
-#define LT_CNT_DROP_MASK                                                            \
-	((1u << LT_CNT_ALLOCS_FULL) | (1u << LT_CNT_STATS_FULL) |                    \
-	 (1u << LT_CNT_STACKS_FULL) | (1u << LT_CNT_EVENTS_LOST) |                   \
-	 (1u << LT_CNT_NO_THREAD))
+#define LT_CNT_DROP_MASK                                                                           \
+	((1u << LT_CNT_ALLOCS_FULL) | (1u << LT_CNT_STATS_FULL) | (1u << LT_CNT_STACKS_FULL) |     \
+	 (1u << LT_CNT_EVENTS_LOST) | (1u << LT_CNT_NO_THREAD))
 
 /* One outstanding resource: allocs map, keyed by where it lives. */
 struct lt_alloc_key {
 	__u64 addr;
 	__u32 tgid;
-	__u32 kind;	/* enum lt_kind */
+	__u32 kind; /* enum lt_kind */
 };
 
 struct lt_alloc {
 	__u64 size;
-	__u64 stack;	/* key into the stacks map */
+	__u64 stack; /* key into the stacks map */
 };
 
 /* Per-stack totals: stats map. Live count is allocs - frees. */
@@ -66,8 +77,8 @@ struct lt_stat_key {
 };
 
 struct lt_stat {
-	__s64 bytes;	/* outstanding */
-	__u64 allocs;	/* recorded since attach */
+	__s64 bytes;  /* outstanding */
+	__u64 allocs; /* recorded since attach */
 	__u64 frees;
 	__u64 pad;
 };
@@ -77,7 +88,7 @@ enum lt_event_type {
 	LT_EV_MMAP,	/* anonymous mapping made: addr, len, stack */
 	LT_EV_MUNMAP,	/* range unmapped: addr, len */
 	LT_EV_MREMAP,	/* old_addr/old_len moved or resized to addr/len */
-	LT_EV_MAP_EXEC,	/* a file was mapped executable: the module list changed */
+	LT_EV_MAP_EXEC, /* a file was mapped executable: the module list changed */
 	LT_EV_EXEC,	/* the process replaced its image */
 };
 
@@ -86,7 +97,7 @@ enum lt_event_type {
 #define LT_SP_WORDS 4
 
 struct lt_event {
-	__u32 type;	/* enum lt_event_type */
+	__u32 type; /* enum lt_event_type */
 	__u32 tgid;
 	__u64 addr;
 	__u64 len;
@@ -96,7 +107,7 @@ struct lt_event {
 	__u64 sp_words[LT_SP_WORDS];
 	__u32 nr_frames;
 	__u32 pad;
-	__u64 frames[LT_MAX_STACK_DEPTH];	/* only nr_frames are sent */
+	__u64 frames[LT_MAX_STACK_DEPTH]; /* only nr_frames are sent */
 };
 
 /* Stack ids: a hash of the frames and the process, computed by the BPF side

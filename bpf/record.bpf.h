@@ -9,13 +9,13 @@
  * kept between an entry probe and its return. Task storage is faster than a
  * hash keyed by thread id and goes away with the thread. */
 struct lt_thread {
-	__u64 call_sp;	/* stack pointer at the outermost traced call's entry */
-	__u64 size;	/* bytes requested */
-	__u64 ptr;	/* realloc: old block; posix_memalign: where the result goes */
-	__u32 depth;	/* traced allocator calls in progress */
-	__u32 op;	/* enum lt_op of the outermost call */
-	__u64 sys_args[4];	/* saved at sys_enter for sys_exit */
-	__u32 sys_nr;	/* enum lt_sys: which syscall saved them, 0 if none */
+	__u64 call_sp;	   /* stack pointer at the outermost traced call's entry */
+	__u64 size;	   /* bytes requested */
+	__u64 ptr;	   /* realloc: old block; posix_memalign: where the result goes */
+	__u32 depth;	   /* traced allocator calls in progress */
+	__u32 op;	   /* enum lt_op of the outermost call */
+	__u64 sys_args[4]; /* saved at sys_enter for sys_exit */
+	__u32 sys_nr;	   /* enum lt_sys: which syscall saved them, 0 if none */
 	__u32 pad;
 };
 
@@ -158,8 +158,7 @@ static __always_inline struct lt_stat *lt_stat_get(struct lt_stat_key *sk)
 }
 
 /* Records an outstanding resource made by the stack @stack. */
-static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 size,
-				      __u64 stack)
+static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 size, __u64 stack)
 {
 	struct lt_alloc_key k = { .addr = addr, .tgid = tgid, .kind = kind };
 	struct lt_stat_key sk = { .stack = stack, .tgid = tgid, .kind = kind };

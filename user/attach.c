@@ -25,28 +25,26 @@
 #include "procmaps.h"
 #include "probepoint.h"
 
-/* One function of the malloc family and the program for its entry. */
+/* One function of the malloc family: its probes and their cookie. */
 struct heap_func {
 	const char *name;
 	unsigned int nr_args;
 	bool ret; /* also gets the return probe */
 	bool required;
-	size_t prog_off; /* offset of its program in struct leaktrace_bpf's progs */
+	enum lt_heap_fn fn;
 };
 
-#define PROG(name) offsetof(struct leaktrace_bpf, progs.name)
-
 static const struct heap_func heap_funcs[] = {
-	{ "malloc", 1, true, true, PROG(malloc_enter) },
-	{ "free", 1, false, true, PROG(free_enter) },
-	{ "calloc", 2, true, false, PROG(calloc_enter) },
-	{ "realloc", 2, true, false, PROG(realloc_enter) },
-	{ "reallocarray", 3, true, false, PROG(reallocarray_enter) },
-	{ "posix_memalign", 3, true, false, PROG(posix_memalign_enter) },
-	{ "aligned_alloc", 2, true, false, PROG(memalign_enter) },
-	{ "memalign", 2, true, false, PROG(memalign_enter) },
-	{ "valloc", 1, true, false, PROG(valloc_enter) },
-	{ "pvalloc", 1, true, false, PROG(valloc_enter) },
+	{ "malloc", 1, true, true, LT_FN_MALLOC },
+	{ "free", 1, false, true, LT_FN_FREE },
+	{ "calloc", 2, true, false, LT_FN_CALLOC },
+	{ "realloc", 2, true, false, LT_FN_REALLOC },
+	{ "reallocarray", 3, true, false, LT_FN_REALLOCARRAY },
+	{ "posix_memalign", 3, true, false, LT_FN_POSIX_MEMALIGN },
+	{ "aligned_alloc", 2, true, false, LT_FN_MEMALIGN },
+	{ "memalign", 2, true, false, LT_FN_MEMALIGN },
+	{ "valloc", 1, true, false, LT_FN_VALLOC },
+	{ "pvalloc", 1, true, false, LT_FN_VALLOC },
 };
 
 #define NR_HEAP_FUNCS (sizeof(heap_funcs) / sizeof(heap_funcs[0]))
@@ -62,6 +60,9 @@ struct tracer {
 	struct leaktrace_bpf *skel;
 	struct bpf_link **links;
 	size_t nr_links, cap_links;
+	int *link_fds; /* uprobe_multi links, which libbpf 1.1 cannot hold */
+	size_t nr_link_fds;
+	bool multi; /* the kernel has uprobe_multi links (Linux 6.6) */
 	struct bpf_link *entry_stop;
 	struct probed_file *files;
 	size_t nr_files;
@@ -73,11 +74,94 @@ struct tracer {
 	bool tracepoints, exec_tp;
 };
 
-static struct bpf_program *heap_prog(struct tracer *t, const struct heap_func *f)
+static struct bpf_program *entry_prog(struct tracer *t)
 {
-	if (t->settings->floor)
-		return t->skel->progs.floor_enter;
-	return *(struct bpf_program **)((char *)t->skel + f->prog_off);
+	return t->settings->floor ? t->skel->progs.floor_enter : t->skel->progs.heap_enter;
+}
+
+static struct bpf_program *return_prog(struct tracer *t)
+{
+	return t->settings->floor ? t->skel->progs.floor_exit : t->skel->progs.alloc_exit;
+}
+
+/* uprobe_multi links (Linux 6.6) carry many probes of one file in one link,
+ * attached and detached at once; detaching a link is one RCU grace period,
+ * where one perf-event uprobe each cost 90 ms here. The uapi headers of
+ * bookworm's libbpf 1.1 predate them, hence the layout and numbers here. */
+#define LT_TRACE_UPROBE_MULTI 48
+#define LT_UPROBE_MULTI_RETURN 1
+
+struct lt_uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__aligned_u64 path;
+	__aligned_u64 offsets;
+	__aligned_u64 ref_ctr_offsets;
+	__aligned_u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+};
+
+static int link_uprobe_multi(int prog_fd, const char *path, const __u64 *offsets,
+			     const __u64 *cookies, __u32 cnt, bool ret, pid_t pid)
+{
+	union bpf_attr attr;
+	struct lt_uprobe_multi_attr a = {
+		.prog_fd = prog_fd,
+		.attach_type = LT_TRACE_UPROBE_MULTI,
+		.path = (unsigned long)path,
+		.offsets = (unsigned long)offsets,
+		.cookies = (unsigned long)cookies,
+		.cnt = cnt,
+		.multi_flags = ret ? LT_UPROBE_MULTI_RETURN : 0,
+		.pid = pid > 0 ? pid : 0,
+	};
+	int fd;
+
+	_Static_assert(sizeof(a) <= sizeof(attr), "uprobe_multi attr too big");
+	memset(&attr, 0, sizeof(attr));
+	memcpy(&attr, &a, sizeof(a));
+	fd = syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Whether the kernel has uprobe_multi links: one on "/" fails with EBADF
+ * there (a directory is no file to probe), with EINVAL before. */
+static bool have_uprobe_multi(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = (enum bpf_attach_type)LT_TRACE_UPROBE_MULTI);
+	__u64 off = 0;
+	int prog, link;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &opts);
+	if (prog < 0)
+		return false;
+	link = link_uprobe_multi(prog, "/", &off, NULL, 1, false, 0);
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return link == -EBADF;
+}
+
+static int keep_link_fd(struct tracer *t, int fd)
+{
+	int *v = realloc(t->link_fds, (t->nr_link_fds + 1) * sizeof(*v));
+
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	t->link_fds = v;
+	v[t->nr_link_fds++] = fd;
+	return 0;
 }
 
 static int keep_link(struct tracer *t, struct bpf_link *link)
@@ -191,6 +275,19 @@ struct tracer *tracer__open(const struct lt_settings *s)
 		bpf_program__set_autoload(prog, load);
 	}
 
+	t->multi = !s->no_uprobe_multi && have_uprobe_multi();
+	lt_debug("uprobe_multi links: %s", t->multi ? "yes" : "no");
+	if (t->multi) {
+		struct bpf_program *multi[] = { t->skel->progs.heap_enter,
+						t->skel->progs.alloc_exit,
+						t->skel->progs.floor_enter,
+						t->skel->progs.floor_exit };
+
+		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+			bpf_program__set_expected_attach_type(
+				multi[i], (enum bpf_attach_type)LT_TRACE_UPROBE_MULTI);
+	}
+
 	err = leaktrace_bpf__load(t->skel);
 	if (err) {
 		/* The capabilities were there, so EPERM or EACCES here is the
@@ -209,28 +306,49 @@ fail:
 	return NULL;
 }
 
-static void *destroy_link(void *link)
+/* A link to detach: a libbpf one, or a raw uprobe_multi link fd. */
+struct detach {
+	struct bpf_link *link;
+	int fd;
+};
+
+static void *detach_one(void *arg)
 {
-	bpf_link__destroy(link);
+	struct detach *d = arg;
+
+	if (d->link)
+		bpf_link__destroy(d->link);
+	else
+		close(d->fd);
 	return NULL;
 }
 
-/* Detaching a uprobe waits for an RCU grace period, about 150 ms each, one
- * after another when done in turn: detach them all at once instead. */
-static void destroy_links(struct bpf_link **links, size_t nr)
+/* Detaching a uprobe waits for an RCU grace period: detach every link at
+ * once, so that the waits can overlap, rather than one after another. */
+static void destroy_links(struct tracer *t)
 {
+	size_t nr = t->nr_links + t->nr_link_fds;
+	struct detach *d = calloc(nr, sizeof(*d));
 	pthread_t *threads = calloc(nr, sizeof(*threads));
 	bool *started = calloc(nr, sizeof(*started));
 
-	for (size_t i = 0; i < nr; i++)
-		started[i] = threads && started &&
-			     !pthread_create(&threads[i], NULL, destroy_link, links[i]);
 	for (size_t i = 0; i < nr; i++) {
-		if (started && started[i])
-			pthread_join(threads[i], NULL);
-		else
-			bpf_link__destroy(links[i]);
+		struct detach one = { .link = i < t->nr_links ? t->links[i] : NULL,
+				      .fd = i < t->nr_links ? -1 : t->link_fds[i - t->nr_links] };
+
+		if (!d || !threads || !started) {
+			detach_one(&one);
+			continue;
+		}
+		d[i] = one;
+		started[i] = !pthread_create(&threads[i], NULL, detach_one, &d[i]);
+		if (!started[i])
+			detach_one(&d[i]);
 	}
+	for (size_t i = 0; threads && started && i < nr; i++)
+		if (started[i])
+			pthread_join(threads[i], NULL);
+	free(d);
 	free(threads);
 	free(started);
 }
@@ -240,8 +358,9 @@ void tracer__destroy(struct tracer *t)
 	if (!t)
 		return;
 	bpf_link__destroy(t->entry_stop);
-	destroy_links(t->links, t->nr_links);
+	destroy_links(t);
 	free(t->links);
+	free(t->link_fds);
 	leaktrace_bpf__destroy(t->skel);
 	for (size_t i = 0; i < t->nr_strings; i++)
 		free(t->strings[i]);
@@ -303,16 +422,16 @@ int tracer__add_target(struct tracer *t, pid_t tgid)
 
 static int attach_tracepoints(struct tracer *t)
 {
-	static const struct {
-		size_t prog_off;
+	const struct {
+		struct bpf_program *prog;
 		const char *name;
 	} tps[] = {
-		{ PROG(mmap_enter), "sys_enter_mmap" },
-		{ PROG(mmap_exit), "sys_exit_mmap" },
-		{ PROG(munmap_enter), "sys_enter_munmap" },
-		{ PROG(munmap_exit), "sys_exit_munmap" },
-		{ PROG(mremap_enter), "sys_enter_mremap" },
-		{ PROG(mremap_exit), "sys_exit_mremap" },
+		{ t->skel->progs.mmap_enter, "sys_enter_mmap" },
+		{ t->skel->progs.mmap_exit, "sys_exit_mmap" },
+		{ t->skel->progs.munmap_enter, "sys_enter_munmap" },
+		{ t->skel->progs.munmap_exit, "sys_exit_munmap" },
+		{ t->skel->progs.mremap_enter, "sys_enter_mremap" },
+		{ t->skel->progs.mremap_exit, "sys_exit_mremap" },
 	};
 	int err;
 
@@ -320,10 +439,7 @@ static int attach_tracepoints(struct tracer *t)
 		return 0;
 	ensure_tracefs();
 	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
-		struct bpf_program *prog = *(struct bpf_program **)((char *)t->skel +
-								    tps[i].prog_off);
-
-		err = attach_tp(t, prog, "syscalls", tps[i].name);
+		err = attach_tp(t, tps[i].prog, "syscalls", tps[i].name);
 		if (err)
 			return err;
 	}
@@ -361,7 +477,8 @@ unsigned long long tracer__bpf_memory(const struct tracer *t)
 	struct bpf_map *map;
 	char path[64], line[128];
 
-	bpf_object__for_each_map(map, t->skel->obj) {
+	bpf_object__for_each_map(map, t->skel->obj)
+	{
 		FILE *f;
 
 		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
@@ -401,30 +518,36 @@ static void choose_site(struct tracer *t, struct elf_file *elf, const struct hea
 		*site = (struct probe_site){ 0 };
 		return;
 	}
-	if (t->settings->probe_at == LT_PROBE_AT_ENTRY || t->settings->floor) {
+	if (t->settings->probe_at == LT_PROBE_AT_ENTRY ||
+	    (t->settings->floor && t->settings->probe_at == LT_PROBE_AT_DEFAULT)) {
 		site->emulated = site->offset == 0 && site->emulated;
 		site->offset = 0;
 	}
 }
 
-/* Attaches the entry probe of @hf at file offset @off, and its return probe
+/* One probe site of an allocator: a function, where its probe goes. */
+struct heap_site {
+	const struct heap_func *hf;
+	struct probe_site site;
+	__u64 off; /* file offset of the probed instruction */
+};
+
+/* Attaches the entry probe of @hs with a perf-event link, and its return probe
  * at the same place (one trap serves both). Both or neither: an entry without
  * its return would leave the thread inside a call forever. */
-static int attach_pair(struct tracer *t, const struct heap_func *hf, pid_t tgid, const char *path,
-		       __u64 off)
+static int attach_perf(struct tracer *t, const struct heap_site *hs, pid_t tgid, const char *path)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = hs->hf->fn);
 	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
 	struct bpf_link *entry, *ret = NULL;
 	int err;
 
-	entry = bpf_program__attach_uprobe_opts(heap_prog(t, hf), tgid, path, off, &entry_opts);
+	entry = bpf_program__attach_uprobe_opts(entry_prog(t), tgid, path, hs->off, &entry_opts);
 	if (!entry)
 		return -errno;
-	if (hf->ret) {
-		ret = bpf_program__attach_uprobe_opts(
-			t->settings->floor ? t->skel->progs.floor_exit : t->skel->progs.alloc_exit,
-			tgid, path, off, &ret_opts);
+	if (hs->hf->ret) {
+		ret = bpf_program__attach_uprobe_opts(return_prog(t), tgid, path, hs->off,
+						      &ret_opts);
 		if (!ret) {
 			err = -errno;
 			bpf_link__destroy(entry);
@@ -439,21 +562,68 @@ static int attach_pair(struct tracer *t, const struct heap_func *hf, pid_t tgid,
 	return err;
 }
 
+/* Attaches every site of one allocator with two uprobe_multi links: the
+ * entries (with their cookies) and the returns. Both or neither. */
+static int attach_multi(struct tracer *t, const struct heap_site *hs, size_t nr, pid_t tgid,
+			const char *path)
+{
+	__u64 offs[NR_HEAP_FUNCS], cookies[NR_HEAP_FUNCS], ret_offs[NR_HEAP_FUNCS];
+	size_t nr_ret = 0;
+	int entry, ret = -1, err;
+
+	for (size_t i = 0; i < nr; i++) {
+		offs[i] = hs[i].off;
+		cookies[i] = hs[i].hf->fn;
+		if (hs[i].hf->ret)
+			ret_offs[nr_ret++] = hs[i].off;
+	}
+	entry = link_uprobe_multi(bpf_program__fd(entry_prog(t)), path, offs, cookies, nr, false,
+				  tgid);
+	if (entry < 0)
+		return entry;
+	if (nr_ret) {
+		ret = link_uprobe_multi(bpf_program__fd(return_prog(t)), path, ret_offs, NULL,
+					nr_ret, true, tgid);
+		if (ret < 0) {
+			close(entry);
+			return ret;
+		}
+	}
+	err = keep_link_fd(t, entry);
+	if (!err && ret >= 0)
+		err = keep_link_fd(t, ret);
+	else if (ret >= 0)
+		close(ret);
+	return err;
+}
+
+static int note_probe(struct tracer *t, const struct heap_site *hs, const char *shown)
+{
+	lt_info("probe %s in %s at +0x%x (%s%s)", hs->hf->name, shown, hs->site.offset,
+		hs->site.insn[0] ? hs->site.insn : "?",
+		hs->site.emulated ? ", emulated" : ", single-stepped");
+	return add_probe(t, &(struct report_probe){ .func = hs->hf->name,
+						    .module = shown,
+						    .offset = hs->off,
+						    .site = hs->site.offset,
+						    .emulated = hs->site.emulated });
+}
+
 /* Puts the heap probes on the allocator in @path (@shown in messages) for
- * process @tgid (-1: every process). */
+ * process @tgid (-1: every process): with one pair of uprobe_multi links when
+ * the kernel has them, else probe by probe, where a failure of an optional
+ * function is counted and the others go on. */
 static int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char *shown,
 			    struct elf_file *elf)
 {
-	__u64 done[NR_HEAP_FUNCS];
-	size_t nr_done = 0;
+	struct heap_site hs[NR_HEAP_FUNCS];
+	size_t nr = 0;
+	int err;
 
 	for (size_t i = 0; i < NR_HEAP_FUNCS; i++) {
 		const struct heap_func *hf = &heap_funcs[i];
 		struct elf_func fn;
-		struct probe_site site;
 		bool dup = false;
-		__u64 off;
-		int err;
 
 		err = elf_file__find_func(elf, hf->name, &fn);
 		if (err) {
@@ -467,36 +637,44 @@ static int attach_allocator(struct tracer *t, pid_t tgid, const char *path, cons
 			return -ENOENT;
 		}
 		/* Aliases (glibc's aligned_alloc is memalign) get one probe. */
-		for (size_t j = 0; j < nr_done; j++)
-			dup |= done[j] == fn.vaddr;
+		for (size_t j = 0; j < nr; j++)
+			dup |= hs[j].off - hs[j].site.offset == fn.offset;
 		if (dup)
 			continue;
-		done[nr_done++] = fn.vaddr;
+		hs[nr].hf = hf;
+		choose_site(t, elf, hf, &fn, &hs[nr].site);
+		hs[nr].off = fn.offset + hs[nr].site.offset;
+		nr++;
+	}
 
-		choose_site(t, elf, hf, &fn, &site);
-		off = fn.offset + site.offset;
-		err = attach_pair(t, hf, tgid, path, off);
+	if (t->multi) {
+		err = attach_multi(t, hs, nr, tgid, path);
+		if (err == -ENOMEM)
+			return err;
+		if (!err) {
+			for (size_t i = 0; i < nr && !err; i++)
+				err = note_probe(t, &hs[i], shown);
+			return err;
+		}
+		lt_debug("uprobe_multi link on %s: %s; attaching probe by probe", shown,
+			 strerror(-err));
+	}
+	for (size_t i = 0; i < nr; i++) {
+		err = attach_perf(t, &hs[i], tgid, path);
 		if (err == -ENOMEM)
 			return err;
 		if (err) {
-			if (hf->required) {
-				lt_error("cannot attach to %s in %s: %s", hf->name, shown,
+			if (hs[i].hf->required) {
+				lt_error("cannot attach to %s in %s: %s", hs[i].hf->name, shown,
 					 strerror(-err));
 				return err;
 			}
 			lt_warn("cannot attach to %s in %s: %s; its allocations are not seen",
-				hf->name, shown, strerror(-err));
+				hs[i].hf->name, shown, strerror(-err));
 			t->failures++;
 			continue;
 		}
-		lt_info("probe %s in %s at +0x%x (%s%s)", hf->name, shown, site.offset,
-			site.insn[0] ? site.insn : "?",
-			site.emulated ? ", emulated" : ", single-stepped");
-		err = add_probe(t, &(struct report_probe){ .func = hf->name,
-							   .module = shown,
-							   .offset = off,
-							   .site = site.offset,
-							   .emulated = site.emulated });
+		err = note_probe(t, &hs[i], shown);
 		if (err)
 			return err;
 	}

@@ -16,7 +16,7 @@ struct leaktrace_bpf;
 
 /* Opens and loads the BPF object for @s. Returns NULL with errno set. */
 struct tracer *tracer__open(const struct lt_settings *s);
-void tracer__destroy(struct tracer *t);	/* detaches everything; accepts NULL */
+void tracer__destroy(struct tracer *t); /* detaches everything; accepts NULL */
 
 struct leaktrace_bpf *tracer__skel(struct tracer *t);
 

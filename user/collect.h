@@ -27,7 +27,7 @@ struct collector_hooks {
 /* Returns NULL with errno set. */
 struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_depth,
 				 const struct collector_hooks *hooks);
-void collector__free(struct collector *c);	/* accepts NULL */
+void collector__free(struct collector *c); /* accepts NULL */
 
 /* The file descriptor to poll for events, and the call that consumes them.
  * Returns the number of events or a negative errno. */

@@ -11,15 +11,15 @@
 struct elf_file;
 
 struct elf_func {
-	__u64 vaddr;	/* st_value */
-	__u64 size;	/* st_size, 0 if unknown */
-	__u64 offset;	/* file offset of the first byte: what uprobes attach to */
+	__u64 vaddr;  /* st_value */
+	__u64 size;   /* st_size, 0 if unknown */
+	__u64 offset; /* file offset of the first byte: what uprobes attach to */
 };
 
 /* Opens the ELF file at @path. Returns NULL with errno set (ENOEXEC: not an
  * ELF file). */
 struct elf_file *elf_file__open(const char *path);
-void elf_file__free(struct elf_file *f);	/* accepts NULL */
+void elf_file__free(struct elf_file *f); /* accepts NULL */
 
 /* Finds a defined function named @name (versioned names such as
  * "malloc@@GLIBC_2.2.5" match "malloc"), in .dynsym first, then .symtab.

@@ -11,7 +11,7 @@ struct hashmap;
 
 /* Returns NULL with errno set. */
 struct hashmap *hashmap__new(size_t key_size);
-void hashmap__free(struct hashmap *m);	/* accepts NULL; values are the caller's */
+void hashmap__free(struct hashmap *m); /* accepts NULL; values are the caller's */
 
 void *hashmap__get(const struct hashmap *m, const void *key);
 /* Inserts or replaces. Returns 0 or -ENOMEM; @value must not be NULL. */

@@ -22,11 +22,11 @@ void jw__end_object(struct jw *w);
 void jw__begin_array(struct jw *w);
 void jw__end_array(struct jw *w);
 void jw__key(struct jw *w, const char *key);
-void jw__string(struct jw *w, const char *s);	/* NULL writes null */
+void jw__string(struct jw *w, const char *s); /* NULL writes null */
 void jw__int(struct jw *w, long long v);
 void jw__uint(struct jw *w, unsigned long long v);
 void jw__double(struct jw *w, double v, int decimals);
 void jw__bool(struct jw *w, bool v);
-void jw__hex(struct jw *w, unsigned long long v);	/* a string "0x..." */
+void jw__hex(struct jw *w, unsigned long long v); /* a string "0x..." */
 
 #endif

@@ -28,13 +28,13 @@ static void vlog(int min_verbosity, const char *prefix, const char *fmt, va_list
 		fputc('\n', stderr);
 }
 
-#define LOG_FN(name, min, prefix)                                                    \
-	void name(const char *fmt, ...)                                              \
-	{                                                                            \
-		va_list args;                                                        \
-		va_start(args, fmt);                                                 \
-		vlog(min, prefix, fmt, args);                                        \
-		va_end(args);                                                        \
+#define LOG_FN(name, min, prefix)                                                                  \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		va_list args;                                                                      \
+		va_start(args, fmt);                                                               \
+		vlog(min, prefix, fmt, args);                                                      \
+		va_end(args);                                                                      \
 	}
 
 LOG_FN(lt_error, 0, "")
@@ -48,6 +48,6 @@ int lt_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
 
 	if (verbosity < min)
 		return 0;
-	fputs("libbpf: ", stderr);
+	/* libbpf's messages carry their own "libbpf: " prefix. */
 	return vfprintf(stderr, fmt, args);
 }

@@ -46,6 +46,7 @@ enum {
 	OPT_MAX_STACKS,
 	OPT_PROBE_AT,
 	OPT_FLOOR,
+	OPT_NO_UPROBE_MULTI,
 };
 
 static const struct argp_option options[] = {
@@ -95,8 +96,12 @@ static const struct argp_option options[] = {
 	  "entry: on the function's first instruction",
 	  4 },
 	{ "floor", OPT_FLOOR, NULL, 0,
-	  "Attach the same probes at the function entries with programs that do nothing: the "
-	  "cost of the probes alone, for benchmarks",
+	  "Attach the same probes with programs that do nothing, at the function entries "
+	  "unless --probe-at says otherwise: the cost of the probes alone, for benchmarks",
+	  4 },
+	{ "no-uprobe-multi", OPT_NO_UPROBE_MULTI, NULL, 0,
+	  "Attach probe by probe, as on kernels before 6.6, even where one link can carry them "
+	  "all",
 	  4 },
 	{ "verbose", 'v', NULL, 0, "Say more (probe sites, libbpf); twice for debug output", 4 },
 	{},
@@ -328,6 +333,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FLOOR:
 		s->floor = true;
+		break;
+	case OPT_NO_UPROBE_MULTI:
+		s->no_uprobe_multi = true;
 		break;
 	case 'v':
 		s->verbose++;

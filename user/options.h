@@ -23,32 +23,34 @@ enum lt_source {
 #define LT_SRC_AVAILABLE (LT_SRC_LIBC | LT_SRC_MMAP)
 
 enum lt_probe_at {
-	LT_PROBE_AT_AUTO,	/* where the kernel emulates the instruction */
-	LT_PROBE_AT_ENTRY,	/* always the function's first byte */
+	LT_PROBE_AT_DEFAULT, /* auto, or entry under --floor */
+	LT_PROBE_AT_AUTO,    /* where the kernel emulates the instruction */
+	LT_PROBE_AT_ENTRY,   /* always the function's first byte */
 };
 
 struct lt_settings {
-	pid_t pid;		/* -p; 0 if not given */
-	char **command;		/* after --; NULL if not given */
+	pid_t pid;	/* -p; 0 if not given */
+	char **command; /* after --; NULL if not given */
 	bool system;
-	double interval;	/* seconds */
-	double duration;	/* seconds; 0 = until the target exits or a signal */
+	double interval; /* seconds */
+	double duration; /* seconds; 0 = until the target exits or a signal */
 	unsigned int top;
 	unsigned int window;
-	unsigned int sources;	/* enum lt_source bits */
-	bool sources_auto;	/* no --sources: decide from the target */
+	unsigned int sources; /* enum lt_source bits */
+	bool sources_auto;    /* no --sources: decide from the target */
 	bool json;
 	const char *output;
 	const char *lib;
 	unsigned int stack_depth;
-	__u64 fail_on_growth;	/* bytes; 0 = off */
+	__u64 fail_on_growth; /* bytes; 0 = off */
 	int verbose;
-	const char *btf;	/* kernel BTF file; NULL = the kernel's own */
+	const char *btf; /* kernel BTF file; NULL = the kernel's own */
 	const char *debug_dir;
 	unsigned int max_allocs;
 	unsigned int max_stacks;
 	enum lt_probe_at probe_at;
-	bool floor;		/* attach the probes with empty programs */
+	bool floor;	      /* attach the probes with empty programs */
+	bool no_uprobe_multi; /* attach probe by probe even where uprobe_multi exists */
 };
 
 /* Parses the command line into @s. Exits with status 2 and one line on stderr
@@ -56,8 +58,8 @@ struct lt_settings {
 void lt_settings_parse(struct lt_settings *s, int argc, char **argv);
 
 /* Value parsers: return 0, or -EINVAL (malformed) / -ERANGE (out of range). */
-int lt_parse_seconds(const char *str, double *out);	/* "5", "0.5"; > 0 */
-int lt_parse_size(const char *str, __u64 *out);		/* "10M", "512k", "1.5GiB", "100" */
+int lt_parse_seconds(const char *str, double *out); /* "5", "0.5"; > 0 */
+int lt_parse_size(const char *str, __u64 *out);	    /* "10M", "512k", "1.5GiB", "100" */
 int lt_parse_uint(const char *str, unsigned long min, unsigned long max, unsigned long *out);
 int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto);
 

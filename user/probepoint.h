@@ -15,9 +15,9 @@
 #include <linux/types.h>
 
 struct probe_site {
-	__u32 offset;		/* bytes from the function's start */
-	bool emulated;		/* the kernel emulates the instruction there */
-	char insn[48];		/* that instruction, disassembled, for -v */
+	__u32 offset;  /* bytes from the function's start */
+	bool emulated; /* the kernel emulates the instruction there */
+	char insn[48]; /* that instruction, disassembled, for -v */
 };
 
 /* Chooses the probe site for the function whose code is @code (@len bytes,

@@ -10,19 +10,19 @@
 #include <linux/types.h>
 
 struct lt_mapping {
-	__u64 start;	/* [start, end) */
+	__u64 start; /* [start, end) */
 	__u64 end;
-	__u64 offset;	/* file offset of start */
+	__u64 offset; /* file offset of start */
 	__u64 inode;
 	__u32 dev_major;
 	__u32 dev_minor;
 	bool read, write, exec, shared;
-	bool deleted;	/* the path ended in " (deleted)", which is stripped */
-	char *path;	/* "" for anonymous; "[heap]", "[stack]", "[vdso]"... as given */
+	bool deleted; /* the path ended in " (deleted)", which is stripped */
+	char *path;   /* "" for anonymous; "[heap]", "[stack]", "[vdso]"... as given */
 };
 
 struct procmaps {
-	struct lt_mapping *maps;	/* sorted by start, as the kernel lists them */
+	struct lt_mapping *maps; /* sorted by start, as the kernel lists them */
 	size_t nr;
 };
 
@@ -31,7 +31,7 @@ struct procmaps *procmaps__read(pid_t pid);
 /* Parses maps text, for fixtures. Returns NULL with errno set (EINVAL: a line
  * could not be parsed). */
 struct procmaps *procmaps__parse(FILE *f);
-void procmaps__free(struct procmaps *m);	/* accepts NULL */
+void procmaps__free(struct procmaps *m); /* accepts NULL */
 
 /* The mapping covering @addr, or NULL. */
 const struct lt_mapping *procmaps__find(const struct procmaps *m, __u64 addr);

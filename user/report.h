@@ -18,10 +18,10 @@ struct report;
 struct lt_sample {
 	__u64 stack;
 	__u32 tgid;
-	__u32 kind;	/* enum lt_kind */
-	__s64 bytes;	/* outstanding */
+	__u32 kind;  /* enum lt_kind */
+	__s64 bytes; /* outstanding */
 	__s64 count;
-	__u64 allocs;	/* since attach */
+	__u64 allocs; /* since attach */
 	__u64 frees;
 };
 
@@ -38,12 +38,12 @@ struct report_source {
 };
 
 struct report_opts {
-	bool verbose;		/* the table header also shows leaktrace's own footprint */
+	bool verbose; /* the table header also shows leaktrace's own footprint */
 	unsigned int top;
 	unsigned int window;
-	__u64 fail_on_growth;	/* 0 = off */
-	FILE *text;		/* table goes here; NULL = none */
-	FILE *json[2];		/* JSON lines go to each non-NULL one */
+	__u64 fail_on_growth; /* 0 = off */
+	FILE *text;	      /* table goes here; NULL = none */
+	FILE *json[2];	      /* JSON lines go to each non-NULL one */
 };
 
 /* A counter shown in the header and the JSON: drops make the totals
@@ -57,15 +57,15 @@ struct report_counter {
 struct report_probe {
 	const char *func;
 	const char *module;
-	__u64 offset;		/* file offset where the probe sits */
-	__u32 site;		/* bytes into the function */
+	__u64 offset; /* file offset where the probe sits */
+	__u32 site;   /* bytes into the function */
 	bool emulated;
 };
 
 struct report_start {
 	pid_t pid;
 	const char *comm;
-	unsigned int sources;	/* enum lt_source bits */
+	unsigned int sources; /* enum lt_source bits */
 	double interval;
 	unsigned int stack_depth;
 	const struct report_probe *probes;
@@ -84,7 +84,7 @@ struct report_status {
 
 /* Returns NULL with errno set. */
 struct report *report__new(const struct report_opts *opts, const struct report_source *src);
-void report__free(struct report *r);	/* accepts NULL */
+void report__free(struct report *r); /* accepts NULL */
 
 /* Writes the "start" record, once tracing is set up. */
 void report__start(struct report *r, const struct report_start *info);

@@ -15,20 +15,20 @@
 struct symbolizer;
 
 struct lt_frame {
-	__u64 addr;		/* runtime address */
-	__u64 offset;		/* address in the module's own ELF address space */
-	const char *module;	/* path of the mapped file, or "[unknown]", "[vdso]"... */
-	const char *func;	/* NULL if no symbol covers the address */
-	__u64 func_off;		/* addr - start of func */
-	const char *file;	/* NULL if no line information */
-	int line;		/* 0 if unknown */
+	__u64 addr;	    /* runtime address */
+	__u64 offset;	    /* address in the module's own ELF address space */
+	const char *module; /* path of the mapped file, or "[unknown]", "[vdso]"... */
+	const char *func;   /* NULL if no symbol covers the address */
+	__u64 func_off;	    /* addr - start of func */
+	const char *file;   /* NULL if no line information */
+	int line;	    /* 0 if unknown */
 };
 
 /* @debug_dir: an extra directory to look for separate debug files in (by
  * build-id under DIR/.build-id/, or by .gnu_debuglink name), or NULL.
  * Returns NULL with errno set. */
 struct symbolizer *symbolizer__new(const char *debug_dir);
-void symbolizer__free(struct symbolizer *s);	/* accepts NULL */
+void symbolizer__free(struct symbolizer *s); /* accepts NULL */
 
 /* Reads (again) the mappings of process @pid and opens the files it maps that
  * are not open yet. Call it when tracing starts and whenever the process may

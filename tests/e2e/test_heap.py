@@ -98,12 +98,12 @@ ALLOCS_GONE = ("site_realloc_new", "site_realloc_grow", "site_realloc_victim", "
                "site_mmap_full")
 
 
-def _allocs(binary):
+def _allocs(binary, extra=()):
     require_root()
     require_binary(binary)
     out = tmp("allocs.json")
-    rc, stdout, err = run_leaktrace(["-i", "0.5", "-w", "100", "-n", "100", "-o", out, "--",
-                                     workload("allocs")], timeout=45, binary=binary)
+    rc, stdout, err = run_leaktrace(["-i", "0.5", "-w", "100", "-n", "100", *extra, "-o", out,
+                                     "--", workload("allocs")], timeout=45, binary=binary)
     if binary == LEAKTRACE_SAN:
         assert_no_sanitizer_errors(err)
     assert rc == 0, "leaktrace -- allocs exited with status %d" % rc
@@ -169,6 +169,16 @@ def test_allocs_exact():
 
 def test_allocs_exact_sanitized():
     _allocs(LEAKTRACE_SAN)
+
+
+def test_allocs_exact_perf_links():
+    # Probe by probe, as on kernels without uprobe_multi links (before 6.6).
+    _allocs(LEAKTRACE, ("--no-uprobe-multi",))
+
+
+def test_allocs_exact_at_entries():
+    # Every probe on the function's first instruction: same totals.
+    _allocs(LEAKTRACE, ("--probe-at=entry",))
 
 
 def test_threads():
