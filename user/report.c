@@ -426,6 +426,16 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 		r->src.resolve(r->src.ctx, s->key.tgid, ips[i], &f);
 		json_frame(w, &f);
 	}
+	if (!nr) {
+		/* SPEC.md wants frames; say plainly that there are none. */
+		struct lt_frame f = {
+			.module = "[leaktrace]",
+			.func = s->key.stack == LT_STACK_LOST ? "[stack lost]"
+							      : "[stack unavailable]",
+		};
+
+		json_frame(w, &f);
+	}
 	jw__end_array(w);
 	jw__end_object(w);
 }

@@ -34,9 +34,9 @@ KINDS = {"heap", "mmap", "pyobj", "gl.texture", "gl.buffer", "gl.framebuffer",
          "egl.context", "egl.surface", "fd"}
 REASONS = {"target-exited", "duration", "signal"}
 SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
-# Names of our BPF programs as the brief lists them; _bpf_prog_names() adds the
+# Names of our BPF programs; _bpf_prog_names() adds the
 # ones found in bpf/*.h. The kernel keeps 15 characters of a name.
-BPF_PROG_NAMES = {"malloc_enter", "free_enter", "alloc_exit", "mmap_enter", "process_exec"}
+BPF_PROG_NAMES = {"heap_enter", "alloc_exit", "mmap_enter", "process_exec", "entry_stop"}
 
 
 class Skip(Exception):
