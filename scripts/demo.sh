@@ -9,12 +9,13 @@ if [ "$(id -u)" != 0 ]; then
 	echo "leaktrace: the demo loads BPF programs: run it as root ('sudo make demo')" >&2
 	exit 1
 fi
-cmd="./leaktrace -i 1 -n 3 -- .output/workloads/leaky --seconds 5"
+cmd="./leaktrace -i 1 -w 3 -n 3 -- .output/workloads/leaky --seconds 8"
 echo "\$ $cmd"
 $cmd
 cat <<'MSG'
 
-leak_site() is rank 1: its outstanding bytes grew in every interval. The churn
-and the bounded cache do not appear: what they allocate is freed, or stopped
-growing. Try it on a running program with: sudo ./leaktrace -p PID
+leak_site() stays rank 1: its outstanding bytes grow in every interval. The
+bounded cache (cache_put) shows while it fills, then drops out once it has not
+grown for a whole window (-w 3 intervals); the churn never shows: what it
+allocates is freed. Try it on a running program with: sudo ./leaktrace -p PID
 MSG
