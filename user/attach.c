@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
+#include "array.h"
 #include "attach.h"
 #include "elfsym.h"
 #include "log.h"
@@ -61,15 +62,15 @@ struct tracer {
 	struct bpf_link **links;
 	size_t nr_links, cap_links;
 	int *link_fds; /* uprobe_multi links, which libbpf 1.1 cannot hold */
-	size_t nr_link_fds;
+	size_t nr_link_fds, cap_link_fds;
 	bool multi; /* the kernel has uprobe_multi links (Linux 6.6) */
 	struct bpf_link *entry_stop;
 	struct probed_file *files;
-	size_t nr_files;
+	size_t nr_files, cap_files;
 	struct report_probe *probes;
-	size_t nr_probes;
+	size_t nr_probes, cap_probes;
 	char **strings; /* module paths the probes point at */
-	size_t nr_strings;
+	size_t nr_strings, cap_strings;
 	unsigned int failures;
 	bool tracepoints, exec_tp;
 };
@@ -153,29 +154,19 @@ static bool have_uprobe_multi(void)
 
 static int keep_link_fd(struct tracer *t, int fd)
 {
-	int *v = realloc(t->link_fds, (t->nr_link_fds + 1) * sizeof(*v));
-
-	if (!v) {
+	if (ARRAY_RESERVE(t->link_fds, t->cap_link_fds, t->nr_link_fds + 1)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	t->link_fds = v;
-	v[t->nr_link_fds++] = fd;
+	t->link_fds[t->nr_link_fds++] = fd;
 	return 0;
 }
 
 static int keep_link(struct tracer *t, struct bpf_link *link)
 {
-	if (t->nr_links == t->cap_links) {
-		size_t cap = t->cap_links ? t->cap_links * 2 : 32;
-		struct bpf_link **v = realloc(t->links, cap * sizeof(*v));
-
-		if (!v) {
-			bpf_link__destroy(link);
-			return -ENOMEM;
-		}
-		t->links = v;
-		t->cap_links = cap;
+	if (ARRAY_RESERVE(t->links, t->cap_links, t->nr_links + 1)) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
 	}
 	t->links[t->nr_links++] = link;
 	return 0;
@@ -449,24 +440,23 @@ static int attach_tracepoints(struct tracer *t)
 
 static const char *keep_string(struct tracer *t, const char *s)
 {
-	char **v = realloc(t->strings, (t->nr_strings + 1) * sizeof(*v));
+	char *copy;
 
-	if (!v)
+	if (ARRAY_RESERVE(t->strings, t->cap_strings, t->nr_strings + 1))
 		return s;
-	t->strings = v;
-	v[t->nr_strings] = strdup(s);
-	return v[t->nr_strings] ? v[t->nr_strings++] : s;
+	copy = strdup(s);
+	if (!copy)
+		return s;
+	t->strings[t->nr_strings++] = copy;
+	return copy;
 }
 
 static int add_probe(struct tracer *t, const struct report_probe *p)
 {
-	struct report_probe *v = realloc(t->probes, (t->nr_probes + 1) * sizeof(*v));
-
-	if (!v)
+	if (ARRAY_RESERVE(t->probes, t->cap_probes, t->nr_probes + 1))
 		return -ENOMEM;
-	t->probes = v;
-	v[t->nr_probes] = *p;
-	v[t->nr_probes].module = keep_string(t, p->module);
+	t->probes[t->nr_probes] = *p;
+	t->probes[t->nr_probes].module = keep_string(t, p->module);
 	t->nr_probes++;
 	return 0;
 }
@@ -691,12 +681,9 @@ static bool file_probed(struct tracer *t, const struct stat *st)
 
 static int mark_probed(struct tracer *t, const struct stat *st)
 {
-	struct probed_file *v = realloc(t->files, (t->nr_files + 1) * sizeof(*v));
-
-	if (!v)
+	if (ARRAY_RESERVE(t->files, t->cap_files, t->nr_files + 1))
 		return -ENOMEM;
-	t->files = v;
-	v[t->nr_files++] = (struct probed_file){ .dev = st->st_dev, .ino = st->st_ino };
+	t->files[t->nr_files++] = (struct probed_file){ .dev = st->st_dev, .ino = st->st_ino };
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
+#include "array.h"
 #include "collect.h"
 #include "hashmap.h"
 #include "log.h"
@@ -135,15 +136,8 @@ static size_t regions_lower(const struct regions *r, __u64 addr)
 
 static int regions_insert_at(struct regions *r, size_t i, const struct region *reg)
 {
-	if (r->nr == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct region *v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
+	if (ARRAY_RESERVE(r->v, r->cap, r->nr + 1))
+		return -ENOMEM;
 	memmove(&r->v[i + 1], &r->v[i], (r->nr - i) * sizeof(*r->v));
 	r->v[i] = *reg;
 	r->nr++;
@@ -392,15 +386,8 @@ int collector__consume(struct collector *c)
 
 static int samples_push(struct collector *c, const struct lt_sample *s)
 {
-	if (c->nr_samples == c->cap_samples) {
-		size_t cap = c->cap_samples ? c->cap_samples * 2 : 256;
-		struct lt_sample *v = realloc(c->samples, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->samples = v;
-		c->cap_samples = cap;
-	}
+	if (ARRAY_RESERVE(c->samples, c->cap_samples, c->nr_samples + 1))
+		return -ENOMEM;
 	c->samples[c->nr_samples++] = *s;
 	return 0;
 }

@@ -135,3 +135,33 @@ void jw__hex(struct jw *w, unsigned long long v)
 	before_value(w);
 	fprintf(w->f, "\"0x%llx\"", v);
 }
+
+void jw__kstr(struct jw *w, const char *key, const char *s)
+{
+	jw__key(w, key);
+	jw__string(w, s);
+}
+
+void jw__kint(struct jw *w, const char *key, long long v)
+{
+	jw__key(w, key);
+	jw__int(w, v);
+}
+
+void jw__kuint(struct jw *w, const char *key, unsigned long long v)
+{
+	jw__key(w, key);
+	jw__uint(w, v);
+}
+
+void jw__khex(struct jw *w, const char *key, unsigned long long v)
+{
+	jw__key(w, key);
+	jw__hex(w, v);
+}
+
+void jw__kbool(struct jw *w, const char *key, bool v)
+{
+	jw__key(w, key);
+	jw__bool(w, v);
+}

@@ -29,4 +29,11 @@ void jw__double(struct jw *w, double v, int decimals);
 void jw__bool(struct jw *w, bool v);
 void jw__hex(struct jw *w, unsigned long long v); /* a string "0x..." */
 
+/* A key and its value, inside an object. */
+void jw__kstr(struct jw *w, const char *key, const char *s);
+void jw__kint(struct jw *w, const char *key, long long v);
+void jw__kuint(struct jw *w, const char *key, unsigned long long v);
+void jw__khex(struct jw *w, const char *key, unsigned long long v);
+void jw__kbool(struct jw *w, const char *key, bool v);
+
 #endif

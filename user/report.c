@@ -296,14 +296,10 @@ void report__start(struct report *r, const struct report_start *info)
 		return;
 	jw__init(&w, f);
 	jw__begin_object(&w);
-	jw__key(&w, "type");
-	jw__string(&w, "start");
-	jw__key(&w, "version");
-	jw__string(&w, LT_VERSION);
-	jw__key(&w, "pid");
-	jw__int(&w, info->pid);
-	jw__key(&w, "comm");
-	jw__string(&w, info->comm);
+	jw__kstr(&w, "type", "start");
+	jw__kstr(&w, "version", LT_VERSION);
+	jw__kint(&w, "pid", info->pid);
+	jw__kstr(&w, "comm", info->comm);
 	jw__key(&w, "sources");
 	jw__begin_array(&w);
 	for (unsigned int bit = 1; bit <= LT_SRC_FD; bit <<= 1)
@@ -312,33 +308,24 @@ void report__start(struct report *r, const struct report_start *info)
 	jw__end_array(&w);
 	jw__key(&w, "interval");
 	jw__double(&w, info->interval, 3);
-	jw__key(&w, "window");
-	jw__uint(&w, r->opts.window);
-	jw__key(&w, "top");
-	jw__uint(&w, r->opts.top);
-	jw__key(&w, "stack_depth");
-	jw__uint(&w, info->stack_depth);
+	jw__kuint(&w, "window", r->opts.window);
+	jw__kuint(&w, "top", r->opts.top);
+	jw__kuint(&w, "stack_depth", info->stack_depth);
 	jw__key(&w, "probes");
 	jw__begin_array(&w);
 	for (size_t i = 0; i < info->nr_probes; i++) {
 		const struct report_probe *p = &info->probes[i];
 
 		jw__begin_object(&w);
-		jw__key(&w, "func");
-		jw__string(&w, p->func);
-		jw__key(&w, "module");
-		jw__string(&w, p->module);
-		jw__key(&w, "offset");
-		jw__hex(&w, p->offset);
-		jw__key(&w, "site");
-		jw__uint(&w, p->site);
-		jw__key(&w, "emulated");
-		jw__bool(&w, p->emulated);
+		jw__kstr(&w, "func", p->func);
+		jw__kstr(&w, "module", p->module);
+		jw__khex(&w, "offset", p->offset);
+		jw__kuint(&w, "site", p->site);
+		jw__kbool(&w, "emulated", p->emulated);
 		jw__end_object(&w);
 	}
 	jw__end_array(&w);
-	jw__key(&w, "probe_failures");
-	jw__uint(&w, info->probe_failures);
+	jw__kuint(&w, "probe_failures", info->probe_failures);
 	jw__end_object(&w);
 	fclose(f);
 	json_flush(r, buf, len);
@@ -359,25 +346,18 @@ static void json_frame(struct jw *w, const struct lt_frame *f)
 {
 	jw__begin_object(w);
 	if (f->func) {
-		jw__key(w, "func");
-		jw__string(w, f->func);
+		jw__kstr(w, "func", f->func);
 	}
-	jw__key(w, "module");
-	jw__string(w, f->module);
+	jw__kstr(w, "module", f->module);
 	if (f->file) {
-		jw__key(w, "file");
-		jw__string(w, f->file);
+		jw__kstr(w, "file", f->file);
 	}
 	if (f->line > 0) {
-		jw__key(w, "line");
-		jw__int(w, f->line);
+		jw__kint(w, "line", f->line);
 	}
-	jw__key(w, "lang");
-	jw__string(w, "c");
-	jw__key(w, "addr");
-	jw__hex(w, f->addr);
-	jw__key(w, "offset");
-	jw__hex(w, f->offset);
+	jw__kstr(w, "lang", "c");
+	jw__khex(w, "addr", f->addr);
+	jw__khex(w, "offset", f->offset);
 	jw__end_object(w);
 }
 
@@ -388,36 +368,21 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	size_t nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 
 	jw__begin_object(w);
-	jw__key(w, "rank");
-	jw__uint(w, rank_no);
-	jw__key(w, "kind");
-	jw__string(w, kind_name(s->key.kind));
-	jw__key(w, "bytes");
-	jw__int(w, s->bytes);
-	jw__key(w, "count");
-	jw__int(w, s->count);
-	jw__key(w, "growth");
-	jw__int(w, x->growth);
-	jw__key(w, "growth_window");
-	jw__int(w, x->growth_window);
-	jw__key(w, "growth_total");
-	jw__int(w, x->growth_total);
-	jw__key(w, "intervals_grown");
-	jw__uint(w, x->grown);
-	jw__key(w, "allocs");
-	jw__uint(w, s->allocs);
-	jw__key(w, "frees");
-	jw__uint(w, s->frees);
-	jw__key(w, "pid");
-	jw__uint(w, s->key.tgid);
-	jw__key(w, "comm");
-	jw__string(w, comm_of(r, s->key.tgid));
-	jw__key(w, "stack_id");
-	jw__hex(w, s->key.stack);
-	if (s->key.stack == LT_STACK_LOST) {
-		jw__key(w, "stack_lost");
-		jw__bool(w, true);
-	}
+	jw__kuint(w, "rank", rank_no);
+	jw__kstr(w, "kind", kind_name(s->key.kind));
+	jw__kint(w, "bytes", s->bytes);
+	jw__kint(w, "count", s->count);
+	jw__kint(w, "growth", x->growth);
+	jw__kint(w, "growth_window", x->growth_window);
+	jw__kint(w, "growth_total", x->growth_total);
+	jw__kuint(w, "intervals_grown", x->grown);
+	jw__kuint(w, "allocs", s->allocs);
+	jw__kuint(w, "frees", s->frees);
+	jw__kuint(w, "pid", s->key.tgid);
+	jw__kstr(w, "comm", comm_of(r, s->key.tgid));
+	jw__khex(w, "stack_id", s->key.stack);
+	if (s->key.stack == LT_STACK_LOST)
+		jw__kbool(w, "stack_lost", true);
 	jw__key(w, "frames");
 	jw__begin_array(w);
 	for (size_t i = 0; i < nr; i++) {
@@ -452,57 +417,43 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 		return;
 	jw__init(&w, f);
 	jw__begin_object(&w);
-	jw__key(&w, "type");
-	jw__string(&w, reason ? "exit" : "interval");
+	jw__kstr(&w, "type", reason ? "exit" : "interval");
 	jw__key(&w, "t");
 	jw__double(&w, r->t, 3);
 	if (reason) {
-		jw__key(&w, "reason");
-		jw__string(&w, reason);
+		jw__kstr(&w, "reason", reason);
 	}
-	jw__key(&w, "pid");
-	jw__int(&w, st->pid);
-	jw__key(&w, "comm");
-	jw__string(&w, comm_of(r, st->pid));
+	jw__kint(&w, "pid", st->pid);
+	jw__kstr(&w, "comm", comm_of(r, st->pid));
 	jw__key(&w, "totals");
 	jw__begin_object(&w);
 	for (__u32 kind = 0; kind < LT_KIND__NR; kind++) {
 		jw__key(&w, kind_name(kind));
 		jw__begin_object(&w);
-		jw__key(&w, "bytes");
-		jw__int(&w, r->kind_bytes[kind]);
-		jw__key(&w, "count");
-		jw__int(&w, r->kind_count[kind]);
-		jw__key(&w, "growth");
-		jw__int(&w, r->kind_bytes[kind] - r->kind_prev_bytes[kind]);
+		jw__kint(&w, "bytes", r->kind_bytes[kind]);
+		jw__kint(&w, "count", r->kind_count[kind]);
+		jw__kint(&w, "growth", r->kind_bytes[kind] - r->kind_prev_bytes[kind]);
 		jw__end_object(&w);
 	}
 	jw__end_object(&w);
-	jw__key(&w, "dropped");
-	jw__uint(&w, dropped(st));
+	jw__kuint(&w, "dropped", dropped(st));
 	jw__key(&w, "counters");
 	jw__begin_object(&w);
 	for (size_t i = 0; i < st->nr_counters; i++) {
-		jw__key(&w, st->counters[i].name);
-		jw__uint(&w, st->counters[i].value);
+		jw__kuint(&w, st->counters[i].name, st->counters[i].value);
 	}
 	jw__end_object(&w);
 	jw__key(&w, "self");
 	jw__begin_object(&w);
-	jw__key(&w, "rss");
-	jw__uint(&w, st->rss);
-	jw__key(&w, "rss_peak");
-	jw__uint(&w, st->rss_peak);
-	jw__key(&w, "bpf_memory");
-	jw__uint(&w, st->bpf_memory);
+	jw__kuint(&w, "rss", st->rss);
+	jw__kuint(&w, "rss_peak", st->rss_peak);
+	jw__kuint(&w, "bpf_memory", st->bpf_memory);
 	jw__end_object(&w);
 	if (r->opts.fail_on_growth) {
 		jw__key(&w, "fail_on_growth");
 		jw__begin_object(&w);
-		jw__key(&w, "limit");
-		jw__uint(&w, r->opts.fail_on_growth);
-		jw__key(&w, "tripped");
-		jw__bool(&w, r->tripped);
+		jw__kuint(&w, "limit", r->opts.fail_on_growth);
+		jw__kbool(&w, "tripped", r->tripped);
 		jw__end_object(&w);
 	}
 	jw__key(&w, "stacks");
