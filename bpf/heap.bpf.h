@@ -32,6 +32,24 @@ static __always_inline int call_enter(struct pt_regs *ctx, __u32 op, __u64 size,
 	return 0;
 }
 
+/* The size of an object of @type with @nitems items: the type's basic size
+ * plus its items (tp_itemsize follows tp_basicsize in every CPython 3). */
+static __always_inline __u64 pyobj_size(__u64 type, __u64 nitems)
+{
+	const struct lt_py_proc *py = py_proc(bpf_get_current_pid_tgid() >> 32);
+	__s64 sizes[2] = {};
+
+	if (!py || !type ||
+	    bpf_probe_read_user(sizes, sizeof(sizes), (void *)(type + py->tp_basicsize)))
+		return 0;
+	return sizes[0] + nitems * sizes[1];
+}
+
+static __always_inline int pyobj_enter(struct pt_regs *ctx, __u64 type, __u64 nitems)
+{
+	return call_enter(ctx, LT_OP_PYOBJ, pyobj_size(type, nitems), type);
+}
+
 /* The entry of every function of the family, told apart by the probe's
  * cookie: one program, so that one uprobe_multi link can carry every probe
  * of an allocator. free is here too; it has no return probe. */
@@ -59,6 +77,17 @@ int BPF_KPROBE(heap_enter, __u64 a0, __u64 a1, __u64 a2)
 		return call_enter(ctx, LT_OP_POSIX_MEMALIGN, a2, a0);
 	case LT_FN_MEMALIGN:
 		return call_enter(ctx, LT_OP_MALLOC, a1, 0);
+	case LT_FN_PY_GENERIC_ALLOC:
+	case LT_FN_PY_NEWVAR:
+		return pyobj_enter(ctx, a0, a1);
+	case LT_FN_PY_NEW:
+		return pyobj_enter(ctx, a0, 0);
+	case LT_FN_PY_FREE:
+		if (a0)
+			lt_release(bpf_get_current_pid_tgid() >> 32, LT_KIND_PYOBJ, a0);
+		return 0;
+	case LT_FN_PY_NEWOBJ:
+		return call_enter(ctx, LT_OP_PYOBJ_NEWOBJ, 0, 0);
 	}
 	return 0;
 }
@@ -67,8 +96,8 @@ SEC("uretprobe")
 int BPF_KRETPROBE(alloc_exit, __u64 ret)
 {
 	struct lt_thread *t = lt_thread_get(false);
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 addr = ret, stack;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, kind = LT_KIND_HEAP;
+	__u64 addr = ret, stack, aux = 0;
 
 	if (!t || !t->depth) {
 		lt_count(LT_CNT_NO_ENTRY);
@@ -88,14 +117,25 @@ int BPF_KRETPROBE(alloc_exit, __u64 ret)
 		if (t->ptr && (ret || !t->size))
 			lt_release(tgid, LT_KIND_HEAP, t->ptr);
 		break;
+	case LT_OP_PYOBJ:
+		kind = LT_KIND_PYOBJ;
+		aux = t->ptr;
+		break;
+	case LT_OP_PYOBJ_NEWOBJ:
+		/* An object from a free list reuses an address we still hold:
+		 * lt_record settles its old owner. */
+		kind = LT_KIND_PYOBJ;
+		if (ret && !bpf_probe_read_user(&aux, sizeof(aux), (void *)(ret + 8)))
+			t->size = pyobj_size(aux, 0);
+		break;
 	}
 	if (!addr)
 		return 0;
 	/* Here ip is the return address in the allocator's caller and the frame
 	 * pointer is the caller's: the walk starts at the caller and holds no
 	 * allocator frame. */
-	stack = lt_stack_id(PT_REGS_IP(ctx), PT_REGS_FP(ctx), PT_REGS_SP(ctx), tgid);
-	lt_record(tgid, LT_KIND_HEAP, addr, t->size, stack);
+	stack = lt_stack_id(PT_REGS_IP(ctx), PT_REGS_FP(ctx), PT_REGS_SP(ctx), tgid, t);
+	lt_record(tgid, kind, addr, t->size, stack, aux);
 	return 0;
 }
 

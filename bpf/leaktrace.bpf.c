@@ -60,6 +60,8 @@ struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
+#include "thread.bpf.h"
+#include "python.bpf.h"
 #include "record.bpf.h"
 #include "heap.bpf.h"
 #include "mmap.bpf.h"

@@ -16,8 +16,9 @@
 
 /* What kind of resource an entry is. The order is the order of reports. */
 enum lt_kind {
-	LT_KIND_HEAP, /* malloc family, bytes */
-	LT_KIND_MMAP, /* anonymous mappings, bytes */
+	LT_KIND_HEAP,  /* malloc family, bytes */
+	LT_KIND_MMAP,  /* anonymous mappings, bytes */
+	LT_KIND_PYOBJ, /* CPython objects, bytes of the object itself; aux: its type */
 	LT_KIND__NR,
 };
 
@@ -31,6 +32,14 @@ enum lt_heap_fn {
 	LT_FN_MEMALIGN, /* and aligned_alloc */
 	LT_FN_VALLOC,	/* and pvalloc */
 	LT_FN_FREE,
+	/* CPython object allocation: the type is the first argument */
+	LT_FN_PY_GENERIC_ALLOC, /* PyType_GenericAlloc(type, nitems) */
+	LT_FN_PY_NEW,		/* _PyObject_New(type), _PyObject_GC_New(type) */
+	LT_FN_PY_NEWVAR,	/* _PyObject_NewVar(type, n), _PyObject_GC_NewVar(type, n) */
+	LT_FN_PY_FREE,		/* PyObject_GC_Del(op), PyObject_Free(op) */
+	/* CPython constructors that hand out objects from free lists too: the
+	 * type is read from the object they return */
+	LT_FN_PY_NEWOBJ, /* PyList_New(n), PyDict_New(), _PyDict_NewPresized(n) */
 };
 
 /* Which allocator call is in progress on a thread; it decides how the return
@@ -39,6 +48,8 @@ enum lt_op {
 	LT_OP_MALLOC,	      /* result in the return register */
 	LT_OP_REALLOC,	      /* also releases the old block */
 	LT_OP_POSIX_MEMALIGN, /* result stored through the first argument */
+	LT_OP_PYOBJ,	      /* a CPython object; the call's ptr is its type */
+	LT_OP_PYOBJ_NEWOBJ,   /* a CPython object whose type is read from it */
 };
 
 enum lt_counter {
@@ -67,11 +78,13 @@ struct lt_alloc_key {
 struct lt_alloc {
 	__u64 size;
 	__u64 stack; /* key into the stacks map */
+	__u64 aux;   /* what else keys its totals: a pyobj's type; else 0 */
 };
 
 /* Per-stack totals: stats map. Live count is allocs - frees. */
 struct lt_stat_key {
 	__u64 stack;
+	__u64 aux; /* as in struct lt_alloc */
 	__u32 tgid;
 	__u32 kind;
 };
@@ -81,6 +94,57 @@ struct lt_stat {
 	__u64 allocs; /* recorded since attach */
 	__u64 frees;
 	__u64 pad;
+};
+
+/* Python frames in a stack. An entry with LT_PY_FRAME set is a CPython frame:
+ * its code object's address and the index of its current instruction (in
+ * code units, saturated). LT_PY_ENTRY marks the outermost frame run by one
+ * C-level call of the interpreter's eval loop: frames up to it stand in place
+ * of one native eval frame. Native frames come first, then Python frames,
+ * innermost first. */
+#define LT_PY_FRAME (1ULL << 63)
+#define LT_PY_ENTRY (1ULL << 62)
+#define LT_PY_INSTR_SHIFT 48
+#define LT_PY_INSTR_MAX 0x3fffULL
+#define LT_PY_CODE_MASK ((1ULL << 48) - 1)
+
+/* How a frame's current instruction is kept, per CPython version. */
+enum lt_py_instr {
+	LT_PY_INSTR_PTR,	 /* pointer to the code unit (3.11+): index from co_code_adaptive */
+	LT_PY_INSTR_LASTI_BYTES, /* int f_lasti, in bytes (3.8, 3.9) */
+	LT_PY_INSTR_LASTI_UNITS, /* int f_lasti, in code units (3.10) */
+};
+
+/* How the frames run by one C-level eval call are told apart. */
+enum lt_py_entry {
+	LT_PY_ENTRY_EVERY, /* every frame is its own call (3.8-3.10) */
+	LT_PY_ENTRY_FLAG,  /* a bool in the frame marks the first of a call (3.11) */
+	LT_PY_ENTRY_SHIM,  /* a shim frame owned by the C stack precedes each call (3.12+) */
+};
+
+#define LT_PY_NONE 0xffff /* an offset that does not exist in this version */
+
+/* Where a CPython process keeps what the BPF side walks: pyprocs map, by
+ * tgid. Offsets in bytes, from user/pylayout.c's table for its version. */
+struct lt_py_proc {
+	__u64 runtime;	      /* address of _PyRuntime */
+	__u16 rt_interp_main; /* _PyRuntimeState.interpreters.main */
+	__u16 interp_threads; /* PyInterpreterState.threads.head */
+	__u16 ts_next;	      /* PyThreadState.next */
+	__u16 ts_native_tid;  /* PyThreadState.native_thread_id (3.11+), or LT_PY_NONE */
+	__u16 ts_thread_id;   /* PyThreadState.thread_id: pthread_self() */
+	__u16 ts_frame;	      /* .cframe (3.11, 3.12), .current_frame (3.13), .frame (3.8-3.10) */
+	__u16 cframe_frame;   /* _PyCFrame.current_frame, or LT_PY_NONE: ts_frame is the frame */
+	__u16 fr_code;	      /* the frame's code object */
+	__u16 fr_previous;    /* the next frame out */
+	__u16 fr_instr;	      /* prev_instr / instr_ptr / f_lasti, read as instr_mode says */
+	__u16 fr_entry;	      /* is_entry (3.11) or owner (3.12+), or LT_PY_NONE */
+	__u16 code_adaptive;  /* PyCodeObject.co_code_adaptive (3.11+), else 0 */
+	__u16 tp_basicsize;   /* PyTypeObject.tp_basicsize; tp_itemsize is the next word */
+	__u8 instr_mode;      /* enum lt_py_instr */
+	__u8 entry_mode;      /* enum lt_py_entry */
+	__u8 owner_cstack;    /* owner value of a shim frame (3.12+) */
+	__u8 pad[11];	      /* explicit, so both sides agree on the layout */
 };
 
 /* Events for what user space tracks itself (rare, so one event each). */
@@ -132,8 +196,9 @@ static inline __u64 lt_stack_final(__u64 h)
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct lt_alloc_key) == 16, "lt_alloc_key layout changed");
-_Static_assert(sizeof(struct lt_alloc) == 16, "lt_alloc layout changed");
-_Static_assert(sizeof(struct lt_stat_key) == 16, "lt_stat_key layout changed");
+_Static_assert(sizeof(struct lt_alloc) == 24, "lt_alloc layout changed");
+_Static_assert(sizeof(struct lt_stat_key) == 24, "lt_stat_key layout changed");
+_Static_assert(sizeof(struct lt_py_proc) == 48, "lt_py_proc layout changed");
 _Static_assert(sizeof(struct lt_stat) == 32, "lt_stat layout changed");
 _Static_assert(sizeof(struct lt_event) == 88 + 8 * LT_MAX_STACK_DEPTH, "lt_event layout changed");
 #endif

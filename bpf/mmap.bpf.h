@@ -85,19 +85,18 @@ static __always_inline void ev_send(__u32 type, __u64 addr, __u64 len, __u64 old
 		e->sp_words[i] = 0;
 	e->nr_frames = 0;
 	e->pad = 0;
+	/* The ring's memory holds older events, and the walk leaves gaps. */
+	for (i = 0; i < LT_MAX_STACK_DEPTH; i++) {
+		/* keeps clang from turning the loop into a memset call */
+		barrier_var(i);
+		e->frames[i] = 0;
+	}
 	if (with_stack) {
 		regs = lt_user_regs();
 		e->sp = PT_REGS_SP_CORE(regs);
 		bpf_probe_read_user(e->sp_words, sizeof(e->sp_words), (void *)e->sp);
-		lt_walk_fp(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs), e->sp, tgid, e->frames,
-			   &e->nr_frames);
-	}
-	/* The ring's memory holds older events: clear what this one leaves. */
-	for (i = 0; i < LT_MAX_STACK_DEPTH; i++) {
-		/* keeps clang from turning the loop into a memset call */
-		barrier_var(i);
-		if (i >= e->nr_frames)
-			e->frames[i] = 0;
+		lt_walk(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs), e->sp, tgid, py_proc(tgid),
+			lt_thread_get(false), e->frames, LT_MAX_STACK_DEPTH, &e->nr_frames);
 	}
 	bpf_ringbuf_submit(e, 0);
 }

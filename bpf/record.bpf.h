@@ -1,73 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* What every source does on its probe path: follow a call on the current
- * thread, walk the user stack, and add or remove an outstanding resource with
+/* What every source does on its probe path: walk the user stack (native
+ * frames, then Python frames) and add or remove an outstanding resource with
  * its per-stack totals. Included once, by leaktrace.bpf.c. */
-
-#define LT_EEXIST 17
-
-/* Per-thread state: the allocator call in progress and a syscall's arguments,
- * kept between an entry probe and its return. Task storage is faster than a
- * hash keyed by thread id and goes away with the thread. */
-struct lt_thread {
-	__u64 call_sp;	   /* stack pointer at the outermost traced call's entry */
-	__u64 size;	   /* bytes requested */
-	__u64 ptr;	   /* realloc: old block; posix_memalign: where the result goes */
-	__u32 depth;	   /* traced allocator calls in progress */
-	__u32 op;	   /* enum lt_op of the outermost call */
-	__u64 sys_args[4]; /* saved at sys_enter for sys_exit */
-	__u32 sys_nr;	   /* enum lt_sys: which syscall saved them, 0 if none */
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct lt_thread);
-} threads SEC(".maps");
-
-static __always_inline void lt_count(enum lt_counter c)
-{
-	__sync_fetch_and_add(&counters[c], 1);
-}
-
-static __always_inline struct lt_thread *lt_thread_get(bool create)
-{
-	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
-/* True if the thread is inside a traced allocator call whose frame is still on
- * the stack: what happens there belongs to that call. A tail call between two
- * traced functions enters at the same stack pointer, hence <=. */
-static __always_inline bool lt_in_call(struct lt_thread *t, __u64 sp)
-{
-	return t && t->depth && sp <= t->call_sp;
-}
-
-static __always_inline bool lt_is_target(__u32 tgid)
-{
-	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
-}
 
 /* Zeros to create a stacks map entry from: the frames are then written in
  * place, because a whole stack does not fit on the 512-byte BPF stack. */
-const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH] = {};
+const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH * 2] = {};
 
 /* How far a caller's frame can be from its callee's: a frame pointer further
  * up than this is garbage, not a frame (default stacks are 8 MiB). */
 #define LT_MAX_FRAME_SPAN (8ULL << 20)
 
 /* Walks the frame-pointer chain from (ip, fp), with @sp the stack pointer:
- * up to stack_depth return addresses, innermost first. Stores them in @ips
- * unless it is NULL, and their number in @nr unless it is NULL; returns the
- * stack id. A frame pointer must point up the stack, less than
+ * up to stack_depth return addresses, innermost first, at @ips[0...]; then,
+ * if @py is not NULL and @ips has room (@cap entries), the Python frames at
+ * @ips[stack_depth...]. Stores them unless @ips is NULL (whose unused entries
+ * must be 0), and in @nr the entries used; returns the stack id, a hash of
+ * both in that order. A frame pointer must point up the stack, less than
  * LT_MAX_FRAME_SPAN above the last: in code built without frame pointers it
  * holds any value, and reading a value that is no address faults, which costs
  * the kernel a microsecond. Deterministic: a second walk in the same probe
  * hit sees the same frames. */
-static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, __u64 *ips,
-					__u32 *nr)
+static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
+				     const struct lt_py_proc *py, struct lt_thread *t, __u64 *ips,
+				     __u32 cap, __u32 *nr)
 {
 	__u64 h = lt_mix(lt_stack_seed(tgid), ip), below = sp;
 	__u32 i;
@@ -80,7 +36,8 @@ static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u64 sp, __u32 tgid
 			__u64 ret;
 		} frame;
 
-		if (i >= stack_depth || fp < below || fp - below > LT_MAX_FRAME_SPAN || fp & 7)
+		if (i >= stack_depth || i >= cap || fp < below || fp - below > LT_MAX_FRAME_SPAN ||
+		    fp & 7)
 			break;
 		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
 			break;
@@ -89,6 +46,12 @@ static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u64 sp, __u32 tgid
 			ips[i] = frame.ret;
 		below = fp + sizeof(frame);
 		fp = frame.next;
+	}
+	if (py && cap >= stack_depth + py_depth) {
+		__u32 n = py_walk(py, t, &h, ips);
+
+		if (n)
+			i = stack_depth + n;
 	}
 	if (nr)
 		*nr = i;
@@ -100,9 +63,12 @@ static __always_inline __u64 lt_walk_fp(__u64 ip, __u64 fp, __u64 sp, __u32 tgid
  * and one lookup; a new stack is walked again into its map entry. A reader
  * can catch an entry before its frames are in: user space rehashes what it
  * reads and retries on a mismatch. */
-static __always_inline __u64 lt_stack_id(__u64 ip, __u64 fp, __u64 sp, __u32 tgid)
+static __always_inline __u64 lt_stack_id(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
+					 struct lt_thread *t)
 {
-	__u64 id = lt_walk_fp(ip, fp, sp, tgid, NULL, NULL);
+	const struct lt_py_proc *py = py_proc(tgid);
+	__u32 cap = stack_depth + (py ? py_depth : 0);
+	__u64 id = lt_walk(ip, fp, sp, tgid, py, t, NULL, cap, NULL);
 	__u64 *ips;
 	long err;
 
@@ -116,7 +82,7 @@ static __always_inline __u64 lt_stack_id(__u64 ip, __u64 fp, __u64 sp, __u32 tgi
 		lt_count(LT_CNT_STACKS_FULL);
 		return LT_STACK_LOST;
 	}
-	lt_walk_fp(ip, fp, sp, tgid, ips, NULL);
+	lt_walk(ip, fp, sp, tgid, py, t, ips, cap, NULL);
 	return id;
 }
 
@@ -135,6 +101,7 @@ static __always_inline void lt_release(__u32 tgid, __u32 kind, __u64 addr)
 		return;
 	size = a->size;
 	sk.stack = a->stack;
+	sk.aux = a->aux;
 	/* Only the thread whose delete succeeds settles the totals: a double free
 	 * racing on two threads must not subtract twice. */
 	if (bpf_map_delete_elem(&allocs, &k))
@@ -158,11 +125,12 @@ static __always_inline struct lt_stat *lt_stat_get(struct lt_stat_key *sk)
 }
 
 /* Records an outstanding resource made by the stack @stack. */
-static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 size, __u64 stack)
+static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 size, __u64 stack,
+				      __u64 aux)
 {
 	struct lt_alloc_key k = { .addr = addr, .tgid = tgid, .kind = kind };
-	struct lt_stat_key sk = { .stack = stack, .tgid = tgid, .kind = kind };
-	struct lt_alloc v = { .size = size, .stack = stack };
+	struct lt_stat_key sk = { .stack = stack, .aux = aux, .tgid = tgid, .kind = kind };
+	struct lt_alloc v = { .size = size, .stack = stack, .aux = aux };
 	struct lt_stat *s;
 	long err;
 

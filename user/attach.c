@@ -25,6 +25,7 @@
 #include "log.h"
 #include "procmaps.h"
 #include "probepoint.h"
+#include "python.h"
 
 /* One function of the malloc family: its probes and their cookie. */
 struct heap_func {
@@ -48,7 +49,25 @@ static const struct heap_func heap_funcs[] = {
 	{ "pvalloc", 1, true, false, LT_FN_VALLOC },
 };
 
+/* CPython: what makes an object from its type, and what its tp_free is. */
+static const struct heap_func py_funcs[] = {
+	{ "PyType_GenericAlloc", 2, true, false, LT_FN_PY_GENERIC_ALLOC },
+	{ "_PyObject_GC_New", 1, true, false, LT_FN_PY_NEW },
+	{ "_PyObject_New", 1, true, false, LT_FN_PY_NEW },
+	{ "_PyObject_GC_NewVar", 2, true, false, LT_FN_PY_NEWVAR },
+	{ "_PyObject_NewVar", 2, true, false, LT_FN_PY_NEWVAR },
+	{ "PyObject_GC_Del", 1, false, false, LT_FN_PY_FREE },
+	{ "PyObject_Free", 1, false, false, LT_FN_PY_FREE },
+	/* lists and dicts also come from free lists, which no allocator sees:
+	 * their constructors see every one */
+	{ "PyList_New", 1, true, false, LT_FN_PY_NEWOBJ },
+	{ "PyDict_New", 0, true, false, LT_FN_PY_NEWOBJ },
+	{ "_PyDict_NewPresized", 1, true, false, LT_FN_PY_NEWOBJ },
+};
+
 #define NR_HEAP_FUNCS (sizeof(heap_funcs) / sizeof(heap_funcs[0]))
+#define NR_PY_FUNCS (sizeof(py_funcs) / sizeof(py_funcs[0]))
+#define MAX_FUNCS (NR_HEAP_FUNCS > NR_PY_FUNCS ? NR_HEAP_FUNCS : NR_PY_FUNCS)
 
 /* An allocator file already probed, by identity. */
 struct probed_file {
@@ -243,7 +262,9 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	}
 
 	t->skel->rodata->stack_depth = s->stack_depth;
-	bpf_map__set_value_size(t->skel->maps.stacks, s->stack_depth * sizeof(__u64));
+	t->skel->rodata->py_depth = s->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
+	bpf_map__set_value_size(t->skel->maps.stacks,
+				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));
 	bpf_map__set_max_entries(t->skel->maps.stacks, s->max_stacks);
 	bpf_map__set_max_entries(t->skel->maps.allocs, s->max_allocs);
 	bpf_map__set_max_entries(t->skel->maps.stats,
@@ -557,7 +578,7 @@ static int attach_perf(struct tracer *t, const struct heap_site *hs, pid_t tgid,
 static int attach_multi(struct tracer *t, const struct heap_site *hs, size_t nr, pid_t tgid,
 			const char *path)
 {
-	__u64 offs[NR_HEAP_FUNCS], cookies[NR_HEAP_FUNCS], ret_offs[NR_HEAP_FUNCS];
+	__u64 offs[MAX_FUNCS], cookies[MAX_FUNCS], ret_offs[MAX_FUNCS];
 	size_t nr_ret = 0;
 	int entry, ret = -1, err;
 
@@ -604,14 +625,14 @@ static int note_probe(struct tracer *t, const struct heap_site *hs, const char *
  * the kernel has them, else probe by probe, where a failure of an optional
  * function is counted and the others go on. */
 static int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char *shown,
-			    struct elf_file *elf)
+			    struct elf_file *elf, const struct heap_func *funcs, size_t nr_funcs)
 {
-	struct heap_site hs[NR_HEAP_FUNCS];
+	struct heap_site hs[MAX_FUNCS];
 	size_t nr = 0;
 	int err;
 
-	for (size_t i = 0; i < NR_HEAP_FUNCS; i++) {
-		const struct heap_func *hf = &heap_funcs[i];
+	for (size_t i = 0; i < nr_funcs; i++) {
+		const struct heap_func *hf = &funcs[i];
 		struct elf_func fn;
 		bool dup = false;
 
@@ -698,7 +719,7 @@ static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char
 		return -errno;
 	if (file_probed(t, &st))
 		return 0;
-	err = attach_allocator(t, tgid, path, shown, elf);
+	err = attach_allocator(t, tgid, path, shown, elf, heap_funcs, NR_HEAP_FUNCS);
 	if (err)
 		return err;
 	return mark_probed(t, &st);
@@ -725,16 +746,6 @@ static int attach_lib(struct tracer *t, pid_t tgid)
 	err = probe_file(t, tgid, lib, lib, elf);
 	elf_file__free(elf);
 	return err;
-}
-
-/* A path under which the tracer can open what process @tgid maps: through its
- * root (containers), or through map_files when the file was deleted. */
-static void mapped_path(char *buf, size_t len, pid_t tgid, const struct lt_mapping *m)
-{
-	snprintf(buf, len, "/proc/%d/root%s", tgid, m->path);
-	if (m->deleted || access(buf, R_OK))
-		snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", tgid,
-			 (unsigned long long)m->start, (unsigned long long)m->end);
 }
 
 /* Probes every file mapped by @tgid that exports malloc and free: those are
@@ -768,7 +779,7 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 			       maps->maps[j].dev_minor == m->dev_minor && maps->maps[j].exec;
 		if (seen)
 			continue;
-		mapped_path(path, sizeof(path), tgid, m);
+		lt_mapping__open_path(tgid, m, path, sizeof(path));
 		elf = elf_file__open(path);
 		if (!elf)
 			continue;
@@ -812,6 +823,32 @@ int tracer__attach(struct tracer *t, pid_t tgid)
 	if (!err)
 		err = attach_tracepoints(t);
 	return err;
+}
+
+int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py)
+{
+	struct lt_py_proc proc = py->layout->bpf;
+	struct elf_file *elf = elf_file__open(py->path);
+	__u32 key = tgid;
+	int err;
+
+	if (!elf) {
+		err = -errno;
+		lt_error("cannot read %s: %s", py->shown, strerror(-err));
+		return err;
+	}
+	err = attach_allocator(t, tgid, py->path, py->shown, elf, py_funcs, NR_PY_FUNCS);
+	elf_file__free(elf);
+	if (err)
+		return err;
+	proc.runtime = py->runtime;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pyprocs), &key, &proc, BPF_ANY)) {
+		err = -errno;
+		lt_error("cannot trace the Python frames of pid %d: %s", tgid, strerror(-err));
+		return err;
+	}
+	t->skel->bss->py_active = 1;
+	return 0;
 }
 
 int tracer__stop_on_exec(struct tracer *t, bool on)

@@ -29,6 +29,12 @@ int tracer__add_target(struct tracer *t, pid_t tgid);
  * exec picks up only what is new. */
 int tracer__attach(struct tracer *t, pid_t tgid);
 
+/* Probes the object allocation of the CPython that @py found in @tgid and
+ * gives the BPF side its layout, so every stack of @tgid gets its Python
+ * frames. */
+struct py_target;
+int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py);
+
 /* Launch support: make @tgid stop itself at its next exec (and clear that),
  * and stop at the entry point of the executable it runs now. */
 int tracer__stop_on_exec(struct tracer *t, bool on);

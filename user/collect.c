@@ -55,7 +55,8 @@ struct collector {
 	struct leaktrace_bpf *skel;
 	struct collector_hooks hooks;
 	struct ring_buffer *rb;
-	unsigned int stack_depth;
+	unsigned int stack_depth; /* native frames a stack holds, at [0, stack_depth) */
+	unsigned int py_depth;	  /* Python frames, at [stack_depth, stack_depth + py_depth) */
 	__u64 page_size;
 	struct hashmap *regions; /* tgid -> struct regions */
 	struct hashmap *utotals; /* struct stack_key (+kind in pad) -> struct utotal */
@@ -213,6 +214,29 @@ static __u64 page_up(const struct collector *c, __u64 len)
 	return (len + c->page_size - 1) & ~(c->page_size - 1);
 }
 
+/* Moves the Python frames of a stack as the BPF side lays it out (natives
+ * from 0, Python frames from @native_cap, each zero-terminated) to right after
+ * the native ones; returns how many frames there are in all. */
+static size_t stack_compact(__u64 *ips, size_t native_cap, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < native_cap && n < cap && ips[n])
+		n++;
+	for (size_t i = native_cap; i < cap && ips[i]; i++)
+		ips[n++] = ips[i];
+	return n;
+}
+
+static __u64 stack_hash(__u32 tgid, const __u64 *ips, size_t nr)
+{
+	__u64 h = lt_stack_seed(tgid);
+
+	for (size_t i = 0; i < nr; i++)
+		h = lt_mix(h, ips[i]);
+	return lt_stack_final(h);
+}
+
 /* Keeps @ips (user-space made) as the frames of stack @id of @tgid. */
 static void stack_keep(struct collector *c, __u32 tgid, __u64 id, const __u64 *ips, size_t nr)
 {
@@ -235,27 +259,25 @@ static void stack_keep(struct collector *c, __u32 tgid, __u64 id, const __u64 *i
  * syscall wrappers make no frame. The wrapper's CFI says where it is. */
 static __u64 mmap_stack(struct collector *c, const struct lt_event *e)
 {
-	__u64 ips[LT_MAX_STACK_DEPTH], off, h;
-	size_t nr = 0, from = 1;
+	__u64 frames[LT_MAX_STACK_DEPTH], ips[LT_MAX_STACK_DEPTH], off, h;
+	size_t nr = 0, from = 1, nr_frames;
 
-	if (!e->nr_frames)
+	memcpy(frames, e->frames, sizeof(frames));
+	nr_frames = stack_compact(frames, c->stack_depth, LT_MAX_STACK_DEPTH);
+	if (!nr_frames)
 		return LT_STACK_LOST;
-	if (c->hooks.ra_offset && !c->hooks.ra_offset(c->hooks.ctx, e->tgid, e->frames[0], &off) &&
+	if (c->hooks.ra_offset && !c->hooks.ra_offset(c->hooks.ctx, e->tgid, frames[0], &off) &&
 	    off % 8 == 0 && off / 8 < LT_SP_WORDS && e->sp_words[off / 8]) {
 		ips[nr++] = e->sp_words[off / 8];
 		/* A wrapper that did make a frame shows its caller twice. */
-		if (e->nr_frames > 1 && e->frames[1] == ips[0])
+		if (nr_frames > 1 && frames[1] == ips[0])
 			from = 2;
 	} else {
-		ips[nr++] = e->frames[0];
+		ips[nr++] = frames[0];
 	}
-	for (size_t i = from; i < e->nr_frames && nr < c->stack_depth; i++)
-		ips[nr++] = e->frames[i];
-
-	h = lt_stack_seed(e->tgid);
-	for (size_t i = 0; i < nr; i++)
-		h = lt_mix(h, ips[i]);
-	h = lt_stack_final(h);
+	for (size_t i = from; i < nr_frames && nr < LT_MAX_STACK_DEPTH; i++)
+		ips[nr++] = frames[i];
+	h = stack_hash(e->tgid, ips, nr);
 	stack_keep(c, e->tgid, h, ips, nr);
 	return h;
 }
@@ -307,7 +329,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 }
 
 struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_depth,
-				 const struct collector_hooks *hooks)
+				 unsigned int py_depth, const struct collector_hooks *hooks)
 {
 	struct collector *c = calloc(1, sizeof(*c));
 	int err;
@@ -317,13 +339,14 @@ struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_
 	c->skel = skel;
 	c->hooks = *hooks;
 	c->stack_depth = stack_depth;
+	c->py_depth = py_depth;
 	c->page_size = sysconf(_SC_PAGESIZE);
 	c->regions = hashmap__new(sizeof(__u32));
 	c->utotals = hashmap__new(sizeof(struct stack_key));
 	c->stacks = hashmap__new(sizeof(struct stack_key));
 	c->bkeys = calloc(BATCH, sizeof(*c->bkeys));
 	c->bvals = calloc(BATCH, sizeof(*c->bvals));
-	c->stack_buf = calloc(stack_depth, sizeof(__u64));
+	c->stack_buf = calloc(stack_depth + py_depth, sizeof(__u64));
 	if (!c->regions || !c->utotals || !c->stacks || !c->bkeys || !c->bvals || !c->stack_buf) {
 		errno = ENOMEM;
 		goto fail;
@@ -396,6 +419,7 @@ static int push_stat(struct collector *c, const struct lt_stat_key *k, const str
 {
 	struct lt_sample s = {
 		.stack = k->stack,
+		.aux = k->aux,
 		.tgid = k->tgid,
 		.kind = k->kind,
 		.bytes = v->bytes,
@@ -484,7 +508,6 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
 {
 	struct stack_key key = { .stack = stack, .tgid = tgid };
 	struct frames *f = hashmap__get(c->stacks, &key);
-	__u64 h;
 	size_t nr;
 
 	if (f) {
@@ -497,12 +520,10 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
 		c->ucounters[UCNT_STACKS_UNREADABLE]++;
 		return 0;
 	}
-	h = lt_stack_seed(tgid);
-	for (nr = 0; nr < c->stack_depth && c->stack_buf[nr]; nr++)
-		h = lt_mix(h, c->stack_buf[nr]);
+	nr = stack_compact(c->stack_buf, c->stack_depth, c->stack_depth + c->py_depth);
 	/* The BPF side writes a new stack's frames after creating its entry:
 	 * a mismatch is a stack caught half-written; read it again next time. */
-	if (lt_stack_final(h) != stack)
+	if (stack_hash(tgid, c->stack_buf, nr) != stack)
 		return 0;
 	stack_keep(c, tgid, stack, c->stack_buf, nr);
 	f = hashmap__get(c->stacks, &key);

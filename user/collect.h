@@ -24,9 +24,10 @@ struct collector_hooks {
 	void (*exec)(void *ctx, pid_t pid);
 };
 
-/* Returns NULL with errno set. */
+/* @stack_depth, @py_depth: native and Python frames a stack holds (the BPF
+ * side's settings). Returns NULL with errno set. */
 struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_depth,
-				 const struct collector_hooks *hooks);
+				 unsigned int py_depth, const struct collector_hooks *hooks);
 void collector__free(struct collector *c); /* accepts NULL */
 
 /* The file descriptor to poll for events, and the call that consumes them.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Reading an ELF file with libelf: finding function symbols by name in .dynsym
- * and .symtab, translating their addresses into the file offsets that uprobes
- * attach to, and reading code bytes for the probe-site decoder. */
+/* Reading an ELF file with libelf: finding function and data symbols by name
+ * in .dynsym and .symtab, translating their addresses into the file offsets
+ * that uprobes attach to, and reading code bytes for the probe-site decoder. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -238,6 +238,47 @@ int elf_file__find_func(struct elf_file *f, const char *name, struct elf_func *o
 	out->vaddr = sym.st_value;
 	out->size = sym.st_size;
 	return elf_file__vaddr_to_offset(f, sym.st_value, &out->offset);
+}
+
+/* A defined global or weak data object named @name in @t: the first found,
+ * since a data symbol has no IFUNC or ranking subtleties worth the cost. */
+static bool elf_file__search_object(struct elf_file *f, const struct elf_symtab *t,
+				    const char *name, GElf_Sym *out)
+{
+	size_t i, len = strlen(name);
+	const char *sym_name;
+	bool hidden;
+	int bind;
+
+	if (!t->syms)
+		return false;
+	for (i = 0; i < t->nr_syms; i++) {
+		if (!gelf_getsym(t->syms, (int)i, out) || !out->st_name)
+			continue;
+		bind = GELF_ST_BIND(out->st_info);
+		if (GELF_ST_TYPE(out->st_info) != STT_OBJECT || out->st_shndx == SHN_UNDEF ||
+		    (bind != STB_GLOBAL && bind != STB_WEAK))
+			continue;
+		sym_name = elf_strptr(f->elf, t->strndx, out->st_name);
+		hidden = false;
+		if (sym_name && sym_name__matches(sym_name, name, len, &hidden))
+			return true;
+	}
+	return false;
+}
+
+int elf_file__find_object(struct elf_file *f, const char *name, struct elf_func *out)
+{
+	GElf_Sym sym;
+
+	if (!elf_file__search_object(f, &f->dynsym, name, &sym) &&
+	    !elf_file__search_object(f, &f->symtab, name, &sym))
+		return -ENOENT;
+	out->vaddr = sym.st_value;
+	out->size = sym.st_size;
+	if (elf_file__vaddr_to_offset(f, sym.st_value, &out->offset))
+		out->offset = 0;
+	return 0;
 }
 
 bool elf_file__exports(struct elf_file *f, const char *name)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Reading an ELF file: function symbols by name, code bytes, the entry point,
- * and the translation between virtual addresses and file offsets. Uses libelf. */
+/* Reading an ELF file: function and data symbols by name, code bytes, the
+ * entry point, and the translation between virtual addresses and file offsets.
+ * Uses libelf. */
 #ifndef LT_ELFSYM_H
 #define LT_ELFSYM_H
 
@@ -26,6 +27,13 @@ void elf_file__free(struct elf_file *f); /* accepts NULL */
  * GNU indirect functions are not returned: their address is the resolver.
  * Returns 0, -ENOENT if there is none, or another negative errno. */
 int elf_file__find_func(struct elf_file *f, const char *name, struct elf_func *out);
+
+/* Finds a defined data object (STT_OBJECT) named @name, global or weak, in
+ * .dynsym first, then .symtab; versioned names match as for functions. Fills
+ * @out->offset with the file offset of its first byte, or 0 when its bytes
+ * are not in the file (.bss). Returns 0, -ENOENT if there is none, or another
+ * negative errno. */
+int elf_file__find_object(struct elf_file *f, const char *name, struct elf_func *out);
 
 /* True if @name is a defined function in the dynamic symbol table: what the
  * dynamic linker can bind other objects' calls to. */

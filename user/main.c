@@ -22,6 +22,8 @@
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "pyresolve.h"
+#include "python.h"
 #include "report.h"
 #include "symbolize.h"
 
@@ -37,11 +39,13 @@ struct app {
 	struct tracer *tracer;
 	struct collector *collector;
 	struct symbolizer *symbolizer;
+	struct pyresolver *pyresolver;
 	struct report *report;
 	struct launch *launch;
 	FILE *json_file;
 	pid_t pid;
 	char comm[64];
+	unsigned int sources; /* what is traced: settings' sources, as the target has them */
 	struct timespec start;
 	bool exec_pending; /* the launched command exec'd and stopped itself */
 };
@@ -129,6 +133,8 @@ static pid_t check_pid(pid_t pid)
 	return tgid ? tgid : pid;
 }
 
+static int setup_python(struct app *a, pid_t pid);
+
 /* --- callbacks between modules --- */
 
 static size_t cb_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames)
@@ -143,6 +149,29 @@ static void cb_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
 	struct app *a = ctx;
 
 	symbolizer__resolve(a->symbolizer, tgid, addr, out);
+}
+
+static void cb_resolve_py(void *ctx, __u32 tgid, __u64 entry, struct lt_frame *out)
+{
+	struct app *a = ctx;
+	struct py_frame pf;
+	__u64 code = entry & LT_PY_CODE_MASK;
+
+	*out = (struct lt_frame){ .addr = code, .module = "[python]", .python = true };
+	if (pyresolver__frame(a->pyresolver, tgid, code,
+			      (entry >> LT_PY_INSTR_SHIFT) & LT_PY_INSTR_MAX, &pf))
+		return;
+	out->func = pf.func;
+	out->file = pf.file;
+	out->module = pf.file;
+	out->line = pf.line;
+}
+
+static const char *cb_type_name(void *ctx, __u32 tgid, __u64 type)
+{
+	struct app *a = ctx;
+
+	return pyresolver__type_name(a->pyresolver, tgid, type);
 }
 
 static const char *cb_comm(void *ctx, __u32 tgid)
@@ -172,6 +201,7 @@ static void cb_exec(void *ctx, pid_t pid)
 
 	symbolizer__forget(a->symbolizer, pid);
 	if (a->launch) {
+		pyresolver__forget(a->pyresolver, pid);
 		/* It stopped itself at exec; the event loop arms the new image. */
 		a->exec_pending = true;
 		return;
@@ -179,7 +209,69 @@ static void cb_exec(void *ctx, pid_t pid)
 	read_comm(pid, a->comm, sizeof(a->comm));
 	lt_info("pid %d exec'd %s: probing its new image", pid, a->comm);
 	symbolizer__refresh(a->symbolizer, pid);
-	tracer__attach(a->tracer, pid);
+	pyresolver__forget(a->pyresolver, pid);
+	if (!tracer__attach(a->tracer, pid))
+		setup_python(a, pid);
+}
+
+/* Traces the CPython that process @pid runs, if any, and if the python source
+ * is on: its objects, and Python frames in its stacks. */
+static int setup_python(struct app *a, pid_t pid)
+{
+	struct py_target py;
+	unsigned int major, minor;
+	int err;
+
+	if (!(a->settings.sources & LT_SRC_PYTHON))
+		return 0;
+	a->sources &= ~LT_SRC_PYTHON;
+	err = py_target_find(pid, &py, &major, &minor);
+	if (err == -ENOTSUP) {
+		lt_warn("pid %d runs CPython %u.%u (%s), for which leaktrace has no layout: no "
+			"Python frames or objects",
+			pid, major, minor, py.shown);
+		return 0;
+	}
+	if (err) {
+		if (!a->settings.sources_auto)
+			lt_warn("pid %d runs no CPython that leaktrace can find: no Python frames "
+				"or objects",
+				pid);
+		return 0;
+	}
+	err = tracer__attach_python(a->tracer, pid, &py);
+	if (err)
+		return err;
+	err = pyresolver__add(a->pyresolver, pid, py.layout);
+	if (err)
+		return err;
+	lt_info("pid %d runs CPython %u.%u in %s", pid, py.layout->major, py.layout->minor,
+		py.shown);
+	a->sources |= LT_SRC_PYTHON;
+	return 0;
+}
+
+/* Names the Python frames and types of every stack sampled, while the process
+ * can still be read: what is named now is named after it exits too. */
+static void prefetch_python(struct app *a, const struct lt_sample *samples, size_t n)
+{
+	struct py_frame pf;
+
+	if (!(a->sources & LT_SRC_PYTHON))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const __u64 *ips;
+		size_t nr = collector__frames(a->collector, samples[i].tgid, samples[i].stack,
+					      &ips);
+
+		for (size_t j = 0; j < nr; j++)
+			if (ips[j] & LT_PY_FRAME)
+				pyresolver__frame(
+					a->pyresolver, samples[i].tgid, ips[j] & LT_PY_CODE_MASK,
+					(ips[j] >> LT_PY_INSTR_SHIFT) & LT_PY_INSTR_MAX, &pf);
+		if (samples[i].kind == LT_KIND_PYOBJ)
+			pyresolver__type_name(a->pyresolver, samples[i].tgid, samples[i].aux);
+	}
 }
 
 /* --- launching a command --- */
@@ -219,6 +311,8 @@ static int arm_after_exec(struct app *a)
 	read_comm(pid, a->comm, sizeof(a->comm));
 	symbolizer__refresh(a->symbolizer, pid);
 	err = tracer__attach(a->tracer, pid);
+	if (!err)
+		err = setup_python(a, pid);
 	if (err)
 		return err;
 	kill(pid, SIGCONT);
@@ -316,6 +410,7 @@ static int report_now(struct app *a, const char *reason)
 		lt_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
 	}
+	prefetch_python(a, samples, n);
 	err = report__sample(a->report, elapsed(a), samples, n);
 	if (err)
 		return err;
@@ -446,7 +541,7 @@ static void say_start(struct app *a)
 	report__start(a->report, &(struct report_start){
 					 .pid = a->pid,
 					 .comm = a->comm,
-					 .sources = a->settings.sources,
+					 .sources = a->sources,
 					 .interval = a->settings.interval,
 					 .stack_depth = a->settings.stack_depth,
 					 .probes = probes,
@@ -522,8 +617,11 @@ int main(int argc, char **argv)
 		snprintf(a.comm, sizeof(a.comm), "%s", s->command[0]);
 	}
 
+	a.sources = s->sources;
 	a.symbolizer = symbolizer__new(s->debug_dir);
+	a.pyresolver = pyresolver__new();
 	a.collector = collector__new(tracer__skel(a.tracer), s->stack_depth,
+				     s->sources & LT_SRC_PYTHON ? s->stack_depth : 0,
 				     &(struct collector_hooks){
 					     .ctx = &a,
 					     .ra_offset = cb_ra_offset,
@@ -543,9 +641,11 @@ int main(int argc, char **argv)
 			.ctx = &a,
 			.stack_frames = cb_frames,
 			.resolve = cb_resolve,
+			.resolve_py = cb_resolve_py,
+			.type_name = cb_type_name,
 			.comm = cb_comm,
 		});
-	if (!a.symbolizer || !a.collector || !a.report) {
+	if (!a.symbolizer || !a.pyresolver || !a.collector || !a.report) {
 		err = -errno;
 		lt_error("cannot set up: %s", strerror(-err));
 		goto cleanup;
@@ -559,6 +659,8 @@ int main(int argc, char **argv)
 	} else {
 		symbolizer__refresh(a.symbolizer, a.pid);
 		err = tracer__attach(a.tracer, a.pid);
+		if (!err)
+			err = setup_python(&a, a.pid);
 	}
 	if (err)
 		goto cleanup;
@@ -576,6 +678,7 @@ cleanup:
 	launch__free(a.launch);
 	report__free(a.report);
 	collector__free(a.collector);
+	pyresolver__free(a.pyresolver);
 	symbolizer__free(a.symbolizer);
 	tracer__destroy(a.tracer);
 	if (a.json_file)

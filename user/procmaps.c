@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "procmaps.h"
 
 #define DELETED_SUFFIX " (deleted)"
@@ -209,4 +210,12 @@ const struct lt_mapping *procmaps__find(const struct procmaps *m, __u64 addr)
 bool lt_mapping__is_file(const struct lt_mapping *map)
 {
 	return map->path && map->path[0] == '/';
+}
+
+void lt_mapping__open_path(pid_t pid, const struct lt_mapping *map, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/%d/root%s", pid, map->path);
+	if (map->deleted || access(buf, R_OK))
+		snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", pid,
+			 (unsigned long long)map->start, (unsigned long long)map->end);
 }

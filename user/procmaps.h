@@ -39,6 +39,11 @@ const struct lt_mapping *procmaps__find(const struct procmaps *m, __u64 addr);
 /* True for a mapping backed by a file (a path starting with '/'). */
 bool lt_mapping__is_file(const struct lt_mapping *map);
 
+/* A path under which this process can open the file @pid maps at @map:
+ * through the process's root (containers), or through map_files when the
+ * file was deleted or is not reachable so. */
+void lt_mapping__open_path(pid_t pid, const struct lt_mapping *map, char *buf, size_t len);
+
 /* Offset in the mapped file of runtime address @addr, which @map covers. */
 static inline __u64 lt_mapping__file_offset(const struct lt_mapping *map, __u64 addr)
 {

@@ -17,6 +17,7 @@
 
 struct series_key {
 	__u64 stack;
+	__u64 aux; /* a pyobj's type */
 	__u32 tgid;
 	__u32 kind;
 };
@@ -51,6 +52,7 @@ struct report {
 static const char *const kind_names[LT_KIND__NR] = {
 	[LT_KIND_HEAP] = "heap",
 	[LT_KIND_MMAP] = "mmap",
+	[LT_KIND_PYOBJ] = "pyobj",
 };
 
 static const char *kind_name(__u32 kind)
@@ -62,7 +64,7 @@ static const char *kind_name(__u32 kind)
  * size, descriptors) in count. */
 static bool kind_has_bytes(__u32 kind)
 {
-	return kind == LT_KIND_HEAP || kind == LT_KIND_MMAP;
+	return kind == LT_KIND_HEAP || kind == LT_KIND_MMAP || kind == LT_KIND_PYOBJ;
 }
 
 void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign)
@@ -144,7 +146,9 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 	r->t = t;
 	for (size_t i = 0; i < n; i++) {
 		const struct lt_sample *x = &samples[i];
-		struct series_key key = { .stack = x->stack, .tgid = x->tgid, .kind = x->kind };
+		struct series_key key = {
+			.stack = x->stack, .aux = x->aux, .tgid = x->tgid, .kind = x->kind
+		};
 		struct series *s = hashmap__get(r->series, &key);
 
 		if (x->kind >= LT_KIND__NR)
@@ -342,6 +346,44 @@ static __u64 dropped(const struct report_status *st)
 	return sum;
 }
 
+#define MAX_SHOWN (LT_MAX_STACK_DEPTH * 2)
+
+/* The native frame of the interpreter's eval loop, which runs Python frames. */
+static bool is_eval_frame(const struct lt_frame *f)
+{
+	return f->func && !strncmp(f->func, "_PyEval_EvalFrameDefault", 24);
+}
+
+/* The frames of a stack as shown, innermost first: native ones symbolized,
+ * and each native frame of the eval loop replaced by the Python frames it
+ * ran (those up to the next entry mark); Python frames left over, where the
+ * native walk ended early, come last. Returns how many went into @out. */
+static size_t render_frames(struct report *r, __u32 tgid, const __u64 *ips, size_t nr,
+			    struct lt_frame *out, size_t max)
+{
+	size_t n = 0, py = 0;
+
+	while (py < nr && !(ips[py] & LT_PY_FRAME))
+		py++;
+	for (size_t i = 0; i < nr && !(ips[i] & LT_PY_FRAME) && n < max; i++) {
+		r->src.resolve(r->src.ctx, tgid, ips[i], &out[n]);
+		if (!is_eval_frame(&out[n]) || py == nr) {
+			n++;
+			continue;
+		}
+		while (py < nr && n < max) {
+			bool entry = ips[py] & LT_PY_ENTRY;
+
+			r->src.resolve_py(r->src.ctx, tgid, ips[py++], &out[n++]);
+			if (entry)
+				break;
+		}
+	}
+	while (py < nr && n < max)
+		r->src.resolve_py(r->src.ctx, tgid, ips[py++], &out[n++]);
+	return n;
+}
+
 static void json_frame(struct jw *w, const struct lt_frame *f)
 {
 	jw__begin_object(w);
@@ -355,21 +397,34 @@ static void json_frame(struct jw *w, const struct lt_frame *f)
 	if (f->line > 0) {
 		jw__kint(w, "line", f->line);
 	}
-	jw__kstr(w, "lang", "c");
+	jw__kstr(w, "lang", f->python ? "python" : "c");
 	jw__khex(w, "addr", f->addr);
-	jw__khex(w, "offset", f->offset);
+	if (!f->python)
+		jw__khex(w, "offset", f->offset);
 	jw__end_object(w);
+}
+
+static const char *type_of(const struct report *r, const struct series *s)
+{
+	const char *name = r->src.type_name ? r->src.type_name(r->src.ctx, s->key.tgid, s->key.aux)
+					    : NULL;
+
+	return name ? name : "?";
 }
 
 static void json_stack(struct report *r, struct jw *w, const struct suspect *x, size_t rank_no)
 {
 	const struct series *s = x->s;
+	struct lt_frame frames[MAX_SHOWN];
 	const __u64 *ips;
 	size_t nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 
+	nr = render_frames(r, s->key.tgid, ips, nr, frames, MAX_SHOWN);
 	jw__begin_object(w);
 	jw__kuint(w, "rank", rank_no);
 	jw__kstr(w, "kind", kind_name(s->key.kind));
+	if (s->key.kind == LT_KIND_PYOBJ)
+		jw__kstr(w, "type", type_of(r, s));
 	jw__kint(w, "bytes", s->bytes);
 	jw__kint(w, "count", s->count);
 	jw__kint(w, "growth", x->growth);
@@ -385,12 +440,8 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 		jw__kbool(w, "stack_lost", true);
 	jw__key(w, "frames");
 	jw__begin_array(w);
-	for (size_t i = 0; i < nr; i++) {
-		struct lt_frame f;
-
-		r->src.resolve(r->src.ctx, s->key.tgid, ips[i], &f);
-		json_frame(w, &f);
-	}
+	for (size_t i = 0; i < nr; i++)
+		json_frame(w, &frames[i]);
 	if (!nr) {
 		/* SPEC.md wants frames; say plainly that there are none. */
 		struct lt_frame f = {
@@ -524,9 +575,9 @@ static void text_frame(FILE *out, const struct lt_frame *f, const char **last_mo
 		fprintf(out, "%s+0x%" PRIx64, f->func, (uint64_t)f->func_off);
 	else
 		fprintf(out, "0x%" PRIx64, (uint64_t)f->addr);
-	if (!*last_module || strcmp(*last_module, f->module))
+	if (!f->python && (!*last_module || strcmp(*last_module, f->module)))
 		fprintf(out, "  in %s", base_name(f->module));
-	*last_module = f->module;
+	*last_module = f->python ? NULL : f->module;
 	fputc('\n', out);
 }
 
@@ -549,6 +600,7 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		bool bytes = kind_has_bytes(s->key.kind);
 		char live[32], last[32], win[32], total[32], trend[16];
 		const char *last_module = NULL;
+		struct lt_frame frames[MAX_SHOWN];
 		const __u64 *ips;
 		size_t nr;
 
@@ -571,15 +623,14 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 			      out);
 			continue;
 		}
+		if (s->key.kind == LT_KIND_PYOBJ)
+			fprintf(out, "        objects of type %s\n", type_of(r, s));
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
+		nr = render_frames(r, s->key.tgid, ips, nr, frames, MAX_SHOWN);
 		if (!nr)
 			fputs("        [stack not available]\n", out);
-		for (size_t j = 0; j < nr; j++) {
-			struct lt_frame f;
-
-			r->src.resolve(r->src.ctx, s->key.tgid, ips[j], &f);
-			text_frame(out, &f, &last_module);
-		}
+		for (size_t j = 0; j < nr; j++)
+			text_frame(out, &frames[j], &last_module);
 	}
 	fflush(out);
 }

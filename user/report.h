@@ -17,6 +17,7 @@ struct report;
 /* One stack's state at the end of an interval. */
 struct lt_sample {
 	__u64 stack;
+	__u64 aux; /* a pyobj's type object, else 0 */
 	__u32 tgid;
 	__u32 kind;  /* enum lt_kind */
 	__s64 bytes; /* outstanding */
@@ -33,6 +34,10 @@ struct report_source {
 	size_t (*stack_frames)(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames);
 	/* Symbolizes @addr of process @tgid into @out (always filled). */
 	void (*resolve)(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out);
+	/* Names the Python frame @entry (LT_PY_FRAME set) of @tgid into @out. */
+	void (*resolve_py)(void *ctx, __u32 tgid, __u64 entry, struct lt_frame *out);
+	/* The name of the Python type at @type in @tgid, or NULL. */
+	const char *(*type_name)(void *ctx, __u32 tgid, __u64 type);
 	/* The process's name, for reports. */
 	const char *(*comm)(void *ctx, __u32 tgid);
 };

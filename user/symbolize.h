@@ -22,6 +22,7 @@ struct lt_frame {
 	__u64 func_off;	    /* addr - start of func */
 	const char *file;   /* NULL if no line information */
 	int line;	    /* 0 if unknown */
+	bool python;	    /* a Python frame: func, file and line are Python's */
 };
 
 /* @debug_dir: an extra directory to look for separate debug files in (by

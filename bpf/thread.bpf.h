@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The state every probe keeps on the current thread, the drop counters, and
+ * the tests every probe makes first: is this a traced process, is the thread
+ * inside a traced allocator call. Included once, by leaktrace.bpf.c. */
+
+#define LT_EEXIST 17
+
+/* Per-thread state: the allocator call in progress and a syscall's arguments,
+ * kept between an entry probe and its return. Task storage is faster than a
+ * hash keyed by thread id and goes away with the thread. */
+struct lt_thread {
+	__u64 call_sp;	   /* stack pointer at the outermost traced call's entry */
+	__u64 size;	   /* bytes requested */
+	__u64 ptr;	   /* realloc: old block; posix_memalign: where the result goes */
+	__u32 depth;	   /* traced allocator calls in progress */
+	__u32 op;	   /* enum lt_op of the outermost call */
+	__u64 sys_args[4]; /* saved at sys_enter for sys_exit */
+	__u32 sys_nr;	   /* enum lt_sys: which syscall saved them, 0 if none */
+	__u32 pad;
+	__u64 py_tstate; /* this thread's PyThreadState, once found */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lt_thread);
+} threads SEC(".maps");
+
+static __always_inline void lt_count(enum lt_counter c)
+{
+	__sync_fetch_and_add(&counters[c], 1);
+}
+
+static __always_inline struct lt_thread *lt_thread_get(bool create)
+{
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* True if the thread is inside a traced allocator call whose frame is still on
+ * the stack: what happens there belongs to that call. A tail call between two
+ * traced functions enters at the same stack pointer, hence <=. */
+static __always_inline bool lt_in_call(struct lt_thread *t, __u64 sp)
+{
+	return t && t->depth && sp <= t->call_sp;
+}
+
+static __always_inline bool lt_is_target(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* CPython's data layouts, one table entry per version (3.8 to 3.13), taken
+ * from CPython's own headers: what the BPF side walks (struct lt_py_proc) and
+ * what user space reads to name frames and types. Plus the decoding of line
+ * tables, which changed format twice. */
+#ifndef LT_PYLAYOUT_H
+#define LT_PYLAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "leaktrace.h"
+
+/* How a code object maps instructions to lines. */
+enum py_linetable {
+	PY_LNOTAB,	  /* co_lnotab: (byte offset delta, line delta) pairs (3.8, 3.9) */
+	PY_LINETABLE_310, /* co_linetable (3.10): (byte delta, line delta) with -128 = no line */
+	PY_LOCATIONS,	  /* co_linetable (3.11+): PEP 626/657 location table, varint entries */
+};
+
+struct py_layout {
+	unsigned int major, minor;
+	struct lt_py_proc bpf; /* runtime left 0: filled per process */
+	/* PyCodeObject */
+	__u16 co_filename, co_name, co_qualname; /* co_qualname LT_PY_NONE before 3.11 */
+	__u16 co_firstlineno;			 /* an int */
+	__u16 co_linetable;			 /* a bytes object: co_lnotab / co_linetable */
+	enum py_linetable linetable;
+	/* PyTypeObject */
+	__u16 tp_name; /* const char * */
+	/* PyObject */
+	__u16 ob_type;
+	/* str: PyASCIIObject/PyCompactUnicodeObject */
+	__u16 str_length;	/* Py_ssize_t length */
+	__u16 str_state;	/* the bitfield word: interned, kind, compact, ascii, ... */
+	__u16 str_ascii_data;	/* where data starts in a compact ASCII string */
+	__u16 str_compact_data; /* where data starts in a compact non-ASCII string */
+	/* bytes: PyBytesObject */
+	__u16 bytes_size; /* ob_size */
+	__u16 bytes_data; /* ob_sval */
+};
+
+/* The layout for CPython @major.@minor, or NULL if not known. */
+const struct py_layout *py_layout_find(unsigned int major, unsigned int minor);
+
+/* The line of code unit @instr (index of a 2-byte code unit) in a code object
+ * whose first line is @firstlineno and whose line table is @table, @len bytes,
+ * in format @fmt. Returns the line, or -1 if the table gives none there
+ * (or is malformed). */
+int py_line_of(enum py_linetable fmt, const unsigned char *table, size_t len, int firstlineno,
+	       unsigned int instr);
+
+/* Decodes a str's state word: sets *kind (1, 2 or 4 bytes a character),
+ * *compact and *ascii. Returns false if the bits make no sense. */
+bool py_str_state(const struct py_layout *l, __u32 state, unsigned int *kind, bool *compact,
+		  bool *ascii);
+
+/* The CPython version of a binary: from its exported Py_Version (3.11+), else
+ * from its file name (python3.X, libpython3.X.so...). Returns 0 and fills
+ * @major/@minor, or -ENOENT. @path is openable by this process. */
+int py_version_of(const char *path, const char *shown_name, unsigned int *major,
+		  unsigned int *minor);
+
+#endif

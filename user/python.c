@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Finds CPython in a process: of the files it maps, the one defining
+ * _PyRuntime, whatever its name (python3.11, libpython3.12.so.1.0, an
+ * application embedding CPython statically). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "elfsym.h"
+#include "procmaps.h"
+#include "python.h"
+
+/* The address where the file of @map (by device and inode) maps @offset. */
+static __u64 runtime_address(const struct procmaps *maps, const struct lt_mapping *file,
+			     __u64 offset)
+{
+	for (size_t i = 0; i < maps->nr; i++) {
+		const struct lt_mapping *m = &maps->maps[i];
+
+		if (m->inode != file->inode || m->dev_major != file->dev_major ||
+		    m->dev_minor != file->dev_minor)
+			continue;
+		if (offset >= m->offset && offset < m->offset + (m->end - m->start))
+			return m->start + (offset - m->offset);
+	}
+	return 0;
+}
+
+int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsigned int *minor)
+{
+	struct procmaps *maps = procmaps__read(pid);
+	int err = -ENOENT;
+
+	if (!maps)
+		return errno == ENOENT ? -ESRCH : -errno;
+	for (size_t i = 0; i < maps->nr && err == -ENOENT; i++) {
+		const struct lt_mapping *m = &maps->maps[i];
+		struct elf_file *elf;
+		struct elf_func sym;
+		__u64 off;
+
+		if (!m->exec || !lt_mapping__is_file(m))
+			continue;
+		lt_mapping__open_path(pid, m, out->path, sizeof(out->path));
+		elf = elf_file__open(out->path);
+		if (!elf)
+			continue;
+		if (elf_file__find_object(elf, "_PyRuntime", &sym) ||
+		    elf_file__vaddr_to_offset(elf, sym.vaddr, &off)) {
+			elf_file__free(elf);
+			continue;
+		}
+		elf_file__free(elf);
+		snprintf(out->shown, sizeof(out->shown), "%s", m->path);
+		if (py_version_of(out->path, m->path, major, minor)) {
+			err = -ENOTSUP;
+			*major = *minor = 0;
+			break;
+		}
+		out->layout = py_layout_find(*major, *minor);
+		out->runtime = runtime_address(maps, m, off);
+		err = !out->layout ? -ENOTSUP : out->runtime ? 0 : -ENOENT;
+	}
+	procmaps__free(maps);
+	return err;
+}
