@@ -110,6 +110,55 @@ def workload(name, cmd, pairs, expect_leak, heaptrack=False):
     return lines
 
 
+PY = "/usr/bin/python3"
+PY_ROUNDS = os.environ.get("BENCH_PY_ROUNDS", "200")
+PYWORK = str(ROOT / "bench" / "pywork.py")
+
+
+def py_elapsed(stderr):
+    return float(next(l for l in stderr.splitlines() if l.startswith("elapsed="))[8:])
+
+
+def run_py(argv):
+    """Runs @argv (pywork.py, perhaps under a tracer); returns (pywork's own
+    main-loop time, leaktrace's last interval record or None)."""
+    out = TMP / "py.jsonl"
+    if out.exists():
+        out.unlink()
+    p = subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    rec = None
+    if out.exists():
+        recs = [json.loads(l) for l in out.read_text().splitlines()]
+        intervals = [r for r in recs if r["type"] == "interval"]
+        rec = intervals[-1] if intervals else recs[-1]
+    return py_elapsed(p.stderr), rec
+
+
+def python_rows():
+    """pywork.py untraced, under the empty-program floor at leaktrace's sites,
+    under leaktrace, and under tracemalloc at leaktrace's Python depth (32)."""
+    work = [PY, PYWORK, PY_ROUNDS]
+    lt = [str(LT), "-i", "0.5", "-n", "50", "-o", str(TMP / "py.jsonl")]
+    variants = [("untraced", work),
+                ("empty programs at leaktrace's sites", lt + ["--floor", "--probe-at=auto", "--"] + work),
+                ("leaktrace", lt + ["--"] + work),
+                ("python3 -X tracemalloc=32", [PY, "-X", "tracemalloc=32", PYWORK, PY_ROUNDS])]
+    rows, found = [], None
+    for label, argv in variants:
+        runs = sorted((run_py(argv) for _ in range(REPS)), key=lambda r: r[0])
+        t, rec = runs[len(runs) // 2]
+        rows.append((label, t))
+        if label == "leaktrace":
+            found = any(s["kind"] == "pyobj" and s.get("type") == "Record" and
+                        any(f.get("func") == "parse" for f in s["frames"]) for s in rec["stacks"])
+    base = rows[0][1]
+    out = ["| run | main loop | vs untraced |", "|---|---|---|"]
+    out += ["| %s | %.3f s | %.2fx |" % (label, t, t / base) for label, t in rows]
+    out.append("| leak found (pyobj Record from parse) | %s | |" % ("yes" if found else "NO"))
+    return out
+
+
 def memory():
     """leaktrace's own memory with a million allocations outstanding."""
     out = TMP / "hold.jsonl"
@@ -167,6 +216,8 @@ def main():
     out += workload("mallocbench", [str(BIN / "mallocbench"), *mb], MB_ITERS, "leak_one_record")
     out += workload("wordfreq", [str(BIN / "wordfreq"), str(WF_LINES)], 0, "normalize_token", heaptrack=True)
     out += workload("wordfreq-fp", [str(BIN / "wordfreq-fp"), str(WF_LINES)], 0, "normalize_token")
+    out += ["", "Python: bench/pywork.py (%s rounds, /usr/bin/python3, Debian's 3.11), its own "
+            "main-loop time:" % PY_ROUNDS, ""] + python_rows()
     out += ["", "| memory | |", "|---|---|"] + memory()
     out += ["", "| latency | |", "|---|---|"] + latency()
     text = "\n".join(out) + "\n"
