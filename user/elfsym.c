@@ -305,6 +305,23 @@ __u64 elf_file__entry(struct elf_file *f)
 	return f->ehdr.e_entry;
 }
 
+int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr)
+{
+	size_t i, nr_phdrs;
+	GElf_Phdr phdr;
+
+	if (elf_getphdrnum(f->elf, &nr_phdrs))
+		return -ENOENT;
+	for (i = 0; i < nr_phdrs; i++) {
+		if (!gelf_getphdr(f->elf, i, &phdr) || phdr.p_type != PT_LOAD)
+			continue;
+		/* the offset and address of a segment agree modulo its alignment */
+		*vaddr = phdr.p_vaddr - phdr.p_offset;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset)
 {
 	size_t i, nr_phdrs;

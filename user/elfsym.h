@@ -48,6 +48,11 @@ long elf_file__read(struct elf_file *f, __u64 offset, void *buf, size_t len);
 __u64 elf_file__entry(struct elf_file *f);
 int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset);
 
+/* The virtual address of the first PT_LOAD segment's first byte, rounded
+ * down to its page: where the mapping at file offset 0 starts, minus the load
+ * bias. Returns 0 and sets *@vaddr, or -ENOENT if there is no PT_LOAD. */
+int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr);
+
 /* True if the file names a program interpreter (PT_INTERP): it is linked
  * dynamically, and libraries are mapped before its entry point runs. */
 bool elf_file__has_interp(struct elf_file *f);

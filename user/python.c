@@ -9,18 +9,18 @@
 #include "procmaps.h"
 #include "python.h"
 
-/* The address where the file of @map (by device and inode) maps @offset. */
+/* The address of @vaddr of the file @file maps, given the address its first
+ * PT_LOAD segment (@load_vaddr, at file offset 0) is mapped at. Works for data
+ * in .bss, which no file offset holds (3.8 keeps _PyRuntime there). */
 static __u64 runtime_address(const struct procmaps *maps, const struct lt_mapping *file,
-			     __u64 offset)
+			     __u64 load_vaddr, __u64 vaddr)
 {
 	for (size_t i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *m = &maps->maps[i];
 
-		if (m->inode != file->inode || m->dev_major != file->dev_major ||
-		    m->dev_minor != file->dev_minor)
-			continue;
-		if (offset >= m->offset && offset < m->offset + (m->end - m->start))
-			return m->start + (offset - m->offset);
+		if (m->inode == file->inode && m->dev_major == file->dev_major &&
+		    m->dev_minor == file->dev_minor && m->offset == 0)
+			return m->start + (vaddr - load_vaddr);
 	}
 	return 0;
 }
@@ -36,7 +36,7 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 		const struct lt_mapping *m = &maps->maps[i];
 		struct elf_file *elf;
 		struct elf_func sym;
-		__u64 off;
+		__u64 load;
 
 		if (!m->exec || !lt_mapping__is_file(m))
 			continue;
@@ -45,7 +45,7 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 		if (!elf)
 			continue;
 		if (elf_file__find_object(elf, "_PyRuntime", &sym) ||
-		    elf_file__vaddr_to_offset(elf, sym.vaddr, &off)) {
+		    elf_file__load_vaddr(elf, &load)) {
 			elf_file__free(elf);
 			continue;
 		}
@@ -57,7 +57,7 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 			break;
 		}
 		out->layout = py_layout_find(*major, *minor);
-		out->runtime = runtime_address(maps, m, off);
+		out->runtime = runtime_address(maps, m, load, sym.vaddr);
 		err = !out->layout ? -ENOTSUP : out->runtime ? 0 : -ENOENT;
 	}
 	procmaps__free(maps);

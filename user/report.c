@@ -354,6 +354,21 @@ static bool is_eval_frame(const struct lt_frame *f)
 	return f->func && !strncmp(f->func, "_PyEval_EvalFrameDefault", 24);
 }
 
+/* Frames the interpreter makes for itself, which run no code of the program:
+ * 3.13's __init__ cleanup frame, named and filed "__init__", with no lines. */
+static bool is_shim_frame(const struct lt_frame *f)
+{
+	return f->python && !f->line && f->func && f->file && !strcmp(f->func, f->file);
+}
+
+/* Appends Python frame @entry to @out unless it is a shim; returns the count. */
+static size_t add_py_frame(struct report *r, __u32 tgid, __u64 entry, struct lt_frame *out,
+			   size_t n)
+{
+	r->src.resolve_py(r->src.ctx, tgid, entry, &out[n]);
+	return is_shim_frame(&out[n]) ? n : n + 1;
+}
+
 /* The frames of a stack as shown, innermost first: native ones symbolized,
  * and each native frame of the eval loop replaced by the Python frames it
  * ran (those up to the next entry mark); Python frames left over, where the
@@ -374,13 +389,13 @@ static size_t render_frames(struct report *r, __u32 tgid, const __u64 *ips, size
 		while (py < nr && n < max) {
 			bool entry = ips[py] & LT_PY_ENTRY;
 
-			r->src.resolve_py(r->src.ctx, tgid, ips[py++], &out[n++]);
+			n = add_py_frame(r, tgid, ips[py++], out, n);
 			if (entry)
 				break;
 		}
 	}
 	while (py < nr && n < max)
-		r->src.resolve_py(r->src.ctx, tgid, ips[py++], &out[n++]);
+		n = add_py_frame(r, tgid, ips[py++], out, n);
 	return n;
 }
 
