@@ -19,10 +19,12 @@ for arg in "$@"; do
 done
 
 # build: compiler for BPF, skeleton generator, libbpf, elfutils, capstone.
-# test:  python3 drives the end-to-end tests; binutils for objcopy/strip
-#        (separate debug files), procps for ps, util-linux for setpriv.
+# test:  python3 drives the end-to-end tests and runs their Python workloads;
+#        python3-dev (python3-config, libpython) builds the workload that
+#        embeds it; binutils for objcopy/strip (separate debug files), procps
+#        for ps, util-linux for setpriv.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-pkg-config libcapstone-dev python3 binutils procps util-linux clang-format"
+pkg-config libcapstone-dev python3 python3-dev binutils procps util-linux clang-format"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi

@@ -1,0 +1,360 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""CPython: the known leaks of tests/workloads/py come out as kind pyobj (by
+creating stack and type) and heap, with the Python functions and lines that
+made them, and the churn and bounded cache next to them do not: containers,
+kept tracebacks, ctypes, threads, generators and coroutines,
+PYTHONMALLOC=malloc, a shared libpython, -p, CPython 3.12, the sanitizer build.
+
+The workloads run for SECONDS and then hold HOLD seconds leaking nothing
+before they exit (CPython frees module globals at exit, leaks included):
+the record checked is the last interval before the exit, in the hold,
+where nothing is in flight and the window (-w 4, 2 s) still covers the
+loop and no longer the interpreter's start-up. /usr/bin/python3 is Debian's
+(static libpython, LTO, no frame pointers); python3 in PATH may be another."""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, SkipAlways,
+                    assert_no_sanitizer_errors, describe, describe_all, find_py_stacks,
+                    last_interval_before_exit, load_stream, py_line_of, py_marker_line, py_sites,
+                    require_binary, require_root, run_leaktrace, spawn, tmp, workload)
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+INTERVAL = 0.5
+WINDOW = 4
+TOP = 30
+SECONDS = 5
+HOLD = 1.5
+# Loops of ~10 ms for SECONDS: a floor that holds on a loaded machine.
+MIN_LEAKED = 100
+NOISE_FILE = "noise.py"	# churn() and cache_put(), shared by the workloads
+
+
+def _require_python(python=SYSTEM_PYTHON):
+    require_root()
+    if not os.access(python, os.X_OK):
+        raise AssertionError("%s is missing: install python3 (scripts/deps.sh)" % python)
+
+
+def _sizes(text):
+    """{type: (basicsize, itemsize)} from the workload's "sizes ..." line."""
+    m = re.findall(r"^sizes (.*)$", text, re.M)
+    assert m, "the workload printed no 'sizes' line on stderr"
+    return {k: tuple(int(x) for x in v.split("+"))
+            for k, v in (kv.split("=") for kv in m[-1].split())}
+
+
+def _trace(script, python=SYSTEM_PYTHON, binary=LEAKTRACE, env=None, argv_python=None):
+    """leaktrace -- PYTHON -B SCRIPT --seconds SECONDS --hold HOLD. Returns
+    (records, the last interval before exit, leaktrace's stderr, which has
+    the workload's too)."""
+    require_binary(binary)
+    out = tmp(script.replace(".py", ".json"))
+    cmd = list(argv_python or [python]) + ["-B", PY_WORKLOAD_SRC / script,
+                                           "--seconds", SECONDS, "--hold", HOLD]
+    full_env = None
+    if env:
+        full_env = dict(os.environ)
+        full_env.update(env)
+    rc, stdout, err = run_leaktrace(["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "-o", out, "--"]
+                                    + cmd, timeout=60, binary=binary, env=full_env)
+    if binary == LEAKTRACE_SAN:
+        assert_no_sanitizer_errors(err)
+    assert rc == 0, "leaktrace -- %s exited with status %d" % (script, rc)
+    assert re.search(r"^ready \d+$", stdout, re.M), "%s's ready line is not on stdout" % script
+    recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
+    assert "python" in recs[0]["sources"], "start record sources %r lack python" % (
+        recs[0]["sources"])
+    assert recs[-1]["reason"] == "target-exited", "exit reason %r" % recs[-1]["reason"]
+    return recs, last_interval_before_exit(recs), err
+
+
+def _where(rec):
+    return "%s record t=%s:\n%s" % (rec["type"], rec["t"], describe_all(rec))
+
+
+def _one(rec, func, file, kind, type=None):
+    found = find_py_stacks(rec, func, file, kind, type)
+    assert len(found) == 1, "want one %s%s stack whose innermost Python frame is %s (%s), " \
+        "got %d in the %s" % (kind, " " + type if type else "", func, file, len(found), _where(rec))
+    return found[0]
+
+
+def _assert_growing(st, rec, minimum=MIN_LEAKED):
+    assert st["growth_window"] > 0 and st["intervals_grown"] >= 1, "not growing: %s" % describe(st)
+    assert st["count"] >= minimum, "only %d objects: %s (in the %s)" % (
+        st["count"], describe(st), _where(rec))
+
+
+def _assert_sized(st, basic, item=0, items=0):
+    """bytes = count * (tp_basicsize + items * tp_itemsize)."""
+    per = basic + items * item
+    assert st["bytes"] == per * st["count"], "%s: %d B for %d objects, want %d B each" % (
+        describe(st), st["bytes"], st["count"], per)
+
+
+def _assert_native_then_python(st):
+    """Python frames stand in place of the eval loop: after the native
+    frames of the C code that allocates, and none of them after."""
+    langs = [f["lang"] for f in st["frames"]]
+    first = langs.index("python")
+    assert all(l == "python" for l in langs[first:]), "native frame after a Python frame: %s" % (
+        describe(st))
+
+
+def _assert_no_noise(rec, exclude_types=()):
+    """No pyobj or heap stack with a frame in churn() or cache_put() grows.
+    (mmap is left out: pymalloc maps a new arena at whichever allocation
+    finds the others full, churn's as likely as the leak's.)"""
+    noisy = [s for s in rec["stacks"] if s["kind"] in ("pyobj", "heap") and
+             s.get("type") not in exclude_types and
+             any(site[1] == NOISE_FILE for site in py_sites(s))]
+    assert not noisy, "churn/cache listed in the %s record at t=%s:\n%s" % (
+        rec["type"], rec["t"], "\n".join("    " + describe(s) for s in noisy))
+
+
+def _check_container(rec, sizes, noise=True):
+    """container_leak.py's two leaks: Record instances made in
+    leak_record(), each with the list its __init__ makes."""
+    f = "container_leak.py"
+    leak = py_marker_line(f, "leak_record")
+    rec_st = _one(rec, "leak_record", f, "pyobj", "Record")
+    want = [("leak_record", f, leak), ("main", f, py_line_of(f, "leak_record(i)")),
+            ("<module>", f, py_line_of(f, "main()"))]
+    assert py_sites(rec_st) == want, "Record stack: Python frames %r, want %r" % (
+        py_sites(rec_st), want)
+    _assert_growing(rec_st, rec)
+    _assert_sized(rec_st, *sizes["Record"])
+    _assert_native_then_python(rec_st)
+    lst = _one(rec, "Record.__init__", f, "pyobj", "list")
+    want = [("Record.__init__", f, py_marker_line(f, "record_tags")), ("leak_record", f, leak)]
+    assert py_sites(lst)[:2] == want, "list stack: innermost Python frames %r, want %r" % (
+        py_sites(lst)[:2], want)
+    _assert_sized(lst, *sizes["list"])
+    _assert_native_then_python(lst)
+    # one list per Record, none freed
+    assert lst["count"] == rec_st["count"], "%d lists but %d Records:\n    %s\n    %s" % (
+        lst["count"], rec_st["count"], describe(lst), describe(rec_st))
+    if noise:
+        _assert_no_noise(rec)
+    return rec_st, lst
+
+
+def test_py_container():
+    _require_python()
+    _, rec, err = _trace("container_leak.py")
+    _check_container(rec, _sizes(err))
+
+
+def test_py_container_sanitized():
+    _require_python()
+    require_binary(LEAKTRACE_SAN)
+    _, rec, err = _trace("container_leak.py", binary=LEAKTRACE_SAN)
+    _check_container(rec, _sizes(err))
+
+
+def test_py_quiet():
+    _require_python()
+    _, rec, _ = _trace("quiet.py")
+    assert not rec["stacks"], "nothing leaks, yet the %s" % _where(rec)
+    live = rec["totals"].get("pyobj", {}).get("count", 0)
+    assert live > 0, "no live pyobj at t=%s: were objects traced at all?" % rec["t"]
+
+
+def _check_exceptions(rec, sizes, tracebacks):
+    """exc_leak.py keeps sys.exc_info() of a LeakError raised in fail():
+    the exception, made at the raise; the exc_info tuple, made at the store
+    (only those not taken from the tuple free list, which keep the stack
+    they were first made with); with @tracebacks, the two traceback objects
+    and the two frame objects they keep, one each for fail() and
+    keep_failure()."""
+    f = "exc_leak.py"
+    raise_at, store_at = py_marker_line(f, "raise"), py_marker_line(f, "store")
+    call_at = py_line_of(f, "fail(i)")
+    exc = _one(rec, "fail", f, "pyobj", "LeakError")
+    want = [("fail", f, raise_at), ("keep_failure", f, call_at),
+            ("main", f, py_line_of(f, "keep_failure(i)")), ("<module>", f, py_line_of(f, "main()"))]
+    assert py_sites(exc) == want, "LeakError stack: Python frames %r, want %r" % (
+        py_sites(exc), want)
+    _assert_growing(exc, rec)
+    _assert_sized(exc, *sizes["LeakError"])
+    info = _one(rec, "keep_failure", f, "pyobj", "tuple")
+    assert py_sites(info)[0] == ("keep_failure", f, store_at), "exc_info tuple: %s" % describe(info)
+    _assert_growing(info, rec, 1)
+    assert info["count"] <= exc["count"], "more exc_info tuples than exceptions"
+    _assert_sized(info, *sizes["tuple"], items=3)
+    if tracebacks:
+        for typ in ("traceback", "frame"):
+            inner = _one(rec, "fail", f, "pyobj", typ)
+            outer = _one(rec, "keep_failure", f, "pyobj", typ)
+            assert py_sites(inner)[:2] == want[:2], "%s made in fail(): %s" % (typ, describe(inner))
+            assert py_sites(outer)[0] == want[1], "%s made in keep_failure(): %s" % (
+                typ, describe(outer))
+            for st in (inner, outer):
+                assert st["count"] == exc["count"], "%d %s objects for %d exceptions: %s" % (
+                    st["count"], typ, exc["count"], describe(st))
+    # Tuples from the free list keep the stack they were first made with
+    # (a known limit): churn's argument tuples reused for exc_info.
+    _assert_no_noise(rec, exclude_types=("tuple",))
+
+
+def test_py_exceptions():
+    # Debian's static python3.11 (LTO) makes tracebacks and frame objects
+    # where leaktrace does not see them: only the exception and the tuple.
+    _require_python()
+    _, rec, err = _trace("exc_leak.py")
+    _check_exceptions(rec, _sizes(err), tracebacks=False)
+
+
+def test_py_exceptions_libpython():
+    _require_python()
+    pyembed = workload("pyembed")
+    _, rec, err = _trace("exc_leak.py", python=pyembed)
+    _check_exceptions(rec, _sizes(err), tracebacks=True)
+
+
+def test_py_ctypes():
+    _require_python()
+    f = "ctypes_leak.py"
+    _, rec, _ = _trace(f)
+    found = [s for s in rec["stacks"] if s["kind"] == "heap" and
+             ("leak_native", f, py_marker_line(f, "leak_native")) in py_sites(s)]
+    assert len(found) == 1, "want one heap stack through leak_native, got %d in the %s" % (
+        len(found), _where(rec))
+    st = found[0]
+    _assert_growing(st, rec)
+    assert st["bytes"] == 4096 * st["count"], "not 4096-byte blocks: %s" % describe(st)
+    # malloc's caller is libffi's call trampoline: native frames first
+    f0 = st["frames"][0]
+    assert f0["lang"] == "c" and "libffi" in f0["module"], (
+        "frame 0 is not in libffi: %r (%s)" % (f0, describe(st)))
+    _assert_native_then_python(st)
+    want = [("leak_native", f, py_marker_line(f, "leak_native")),
+            ("main", f, py_line_of(f, "leak_native()"))]
+    assert py_sites(st)[:2] == want, "Python frames %r, want %r first" % (py_sites(st), want)
+    _assert_no_noise(rec)
+
+
+def test_py_threads():
+    _require_python()
+    f = "thread_leak.py"
+    recs, rec, err = _trace(f)
+    mine = {"alpha": {"alpha_leak", "alpha_worker"}, "beta": {"beta_leak", "beta_worker"}}
+    for name, typ in (("alpha", "Alpha"), ("beta", "Beta")):
+        st = _one(rec, name + "_leak", f, "pyobj", typ)
+        want = [(name + "_leak", f, py_marker_line(f, name + "_leak")),
+                (name + "_worker", f, py_line_of(f, name + "_leak()"))]
+        assert py_sites(st)[:2] == want, "%s stack: Python frames %r, want %r first" % (
+            typ, py_sites(st), want)
+        assert "Thread.run" in [s[0] for s in py_sites(st)], "%s: no Thread.run: %s" % (
+            typ, describe(st))
+        _assert_growing(st, rec)
+        _assert_sized(st, *_sizes(err)[typ])
+    # The GIL passes every 0.5 ms: no stack, in any record, mixes the
+    # Python frames of one thread with those of the other.
+    for r in recs[1:]:
+        for st in r["stacks"]:
+            funcs = {s[0] for s in py_sites(st)}
+            assert not (funcs & mine["alpha"] and funcs & mine["beta"]), (
+                "one stack with both threads' frames (%s record t=%s): %s" % (
+                    r["type"], r["t"], describe(st)))
+
+
+def test_py_generator_coroutine():
+    _require_python()
+    f = "gen_leak.py"
+    _, rec, err = _trace(f)
+    gen = _one(rec, "gen_items", f, "pyobj", "GenItem")
+    want = [("gen_items", f, py_marker_line(f, "gen_items")),
+            ("coro_leak", f, py_line_of(f, "from_gen.append(next(items))"))]
+    assert py_sites(gen)[:2] == want, "GenItem stack: Python frames %r, want %r first" % (
+        py_sites(gen), want)
+    coro = _one(rec, "coro_leak", f, "pyobj", "CoroItem")
+    want = [("coro_leak", f, py_marker_line(f, "coro_leak")),
+            ("main", f, py_line_of(f, "await coro_leak()"))]
+    assert py_sites(coro)[:2] == want, "CoroItem stack: Python frames %r, want %r first" % (
+        py_sites(coro), want)
+    for st, typ in ((gen, "GenItem"), (coro, "CoroItem")):
+        _assert_growing(st, rec)
+        _assert_sized(st, *_sizes(err)[typ])
+        # run by asyncio's event loop
+        assert "BaseEventLoop.run_forever" in [s[0] for s in py_sites(st)], describe(st)
+    _assert_no_noise(rec)
+
+
+def test_py_pythonmalloc_malloc():
+    # Every object is a malloc block too: the heap stacks carry Python frames.
+    _require_python()
+    _, rec, err = _trace("container_leak.py", env={"PYTHONMALLOC": "malloc"})
+    _check_container(rec, _sizes(err))
+    f = "container_leak.py"
+    heap = [s for s in rec["stacks"] if s["kind"] == "heap" and
+            ("leak_record", f, py_marker_line(f, "leak_record")) in py_sites(s)]
+    assert heap, "no heap stack through leak_record with PYTHONMALLOC=malloc in the %s" % (
+        _where(rec))
+    for st in heap:
+        _assert_native_then_python(st)
+
+
+def test_py_libpython():
+    # The runtime in a shared library, not in the executable.
+    _require_python()
+    pyembed = workload("pyembed")
+    recs, rec, err = _trace("container_leak.py", python=pyembed)
+    start = recs[0]
+    assert start["comm"] == "pyembed", "start comm %r" % start["comm"]
+    py_probes = [p for p in start.get("probes", []) if p.get("func") == "PyType_GenericAlloc"]
+    assert py_probes and all(re.search(r"/libpython3\.\d+\.so[.\d]*$", p["module"])
+                             for p in py_probes), (
+        "PyType_GenericAlloc not probed in libpython: %r" % py_probes)
+    _check_container(rec, _sizes(err))
+
+
+def test_py_pid():
+    _require_python()
+    wl = spawn([SYSTEM_PYTHON, "-B", PY_WORKLOAD_SRC / "container_leak.py"])
+    out = tmp("pid.json")
+    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", INTERVAL, "-w", WINDOW, "-d", 5, "-n", TOP,
+                              "-o", out], timeout=45)
+    assert rc == 0, "leaktrace -p exited with status %d" % rc
+    recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
+    assert recs[0]["pid"] == wl.pid and "python" in recs[0]["sources"], "start record: %r" % (
+        {k: recs[0].get(k) for k in ("pid", "comm", "sources")})
+    ex = recs[-1]
+    assert ex["reason"] == "duration", "exit reason %r, want duration" % ex["reason"]
+    _check_container(ex, _sizes(wl.stderr()), noise=False)
+    assert wl.alive(), "the -p target died while (or after) being traced"
+    assert wl.stop() == 0, "container_leak.py exited non-zero after tracing"
+
+
+def _python_312():
+    """A CPython 3.12 that runs: python3.12 in PATH, else under pyenv's root
+    (where a pyenv shim in PATH may name a version not selected)."""
+    cands = [shutil.which("python3.12"), "/usr/bin/python3.12", "/usr/local/bin/python3.12"]
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    cands += sorted(glob.glob(os.path.join(root, "versions", "3.12*", "bin", "python3.12")))
+    for c in cands:
+        if not c or not os.access(c, os.X_OK):
+            continue
+        try:
+            r = subprocess.run([c, "-c", "import sys; print(sys.version_info[:2] == (3, 12), "
+                                "sys.executable)"], capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        ok, _, exe = r.stdout.strip().partition(" ")
+        if r.returncode == 0 and ok == "True" and os.access(exe, os.X_OK):
+            return exe	# the interpreter itself, not a shim
+    return None
+
+
+def test_py_cpython312():
+    _require_python()
+    python = _python_312()
+    if not python:
+        raise SkipAlways("no python3.12 on this machine (Debian bookworm has none)")
+    _, rec, err = _trace("container_leak.py", python=python)
+    _check_container(rec, _sizes(err))
