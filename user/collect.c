@@ -5,6 +5,7 @@
  * split, shrink or move them and MAP_FIXED can replace them. Stack frames are
  * read once per stack id and kept. */
 #include <errno.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,14 @@ struct stack_key {
 	__u32 pad;
 };
 
+/* What samples are merged by. */
+struct sample_key {
+	__u64 stack;
+	__u64 aux;
+	__u32 tgid;
+	__u32 kind;
+};
+
 struct frames {
 	size_t nr;
 	__u64 ips[];
@@ -61,6 +70,8 @@ struct collector {
 	struct hashmap *regions; /* tgid -> struct regions */
 	struct hashmap *utotals; /* struct stack_key (+kind in pad) -> struct utotal */
 	struct hashmap *stacks;	 /* struct stack_key -> struct frames */
+	struct hashmap *canon;	 /* struct stack_key -> its stack id as shown, + 1 */
+	struct hashmap *merge;	 /* struct sample_key -> index + 1 of its merged sample */
 	struct lt_sample *samples;
 	size_t nr_samples, cap_samples;
 	__u64 ucounters[UCNT__NR];
@@ -344,10 +355,13 @@ struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_
 	c->regions = hashmap__new(sizeof(__u32));
 	c->utotals = hashmap__new(sizeof(struct stack_key));
 	c->stacks = hashmap__new(sizeof(struct stack_key));
+	c->canon = hashmap__new(sizeof(struct stack_key));
+	c->merge = hashmap__new(sizeof(struct sample_key));
 	c->bkeys = calloc(BATCH, sizeof(*c->bkeys));
 	c->bvals = calloc(BATCH, sizeof(*c->bvals));
 	c->stack_buf = calloc(stack_depth + py_depth, sizeof(__u64));
-	if (!c->regions || !c->utotals || !c->stacks || !c->bkeys || !c->bvals || !c->stack_buf) {
+	if (!c->regions || !c->utotals || !c->stacks || !c->canon || !c->merge || !c->bkeys ||
+	    !c->bvals || !c->stack_buf) {
 		errno = ENOMEM;
 		goto fail;
 	}
@@ -390,6 +404,8 @@ void collector__free(struct collector *c)
 	free_values(c->regions, regions_free);
 	free_values(c->utotals, free);
 	free_values(c->stacks, free);
+	hashmap__free(c->canon);
+	hashmap__free(c->merge);
 	free(c->samples);
 	free(c->bkeys);
 	free(c->bvals);
@@ -482,6 +498,96 @@ static int read_stats(struct collector *c)
 	}
 }
 
+/* The stack id that stack @stack of @tgid is shown as: its own, or, if some
+ * native frames are not code, the id of the stack without them. */
+static __u64 canonical(struct collector *c, __u32 tgid, __u64 stack)
+{
+	struct stack_key key = { .stack = stack, .tgid = tgid };
+	__u64 ips[LT_MAX_STACK_DEPTH * 2], id;
+	const __u64 *frames;
+	size_t nr, kept = 0;
+	void *v = hashmap__get(c->canon, &key);
+
+	if (v)
+		return (__u64)(uintptr_t)v - 1;
+	nr = collector__frames(c, tgid, stack, &frames);
+	if (!nr || !c->hooks.code_at)
+		return stack; /* not known yet: ask again next time */
+	for (size_t i = 0; i < nr && kept < LT_MAX_STACK_DEPTH * 2; i++)
+		if ((frames[i] & LT_PY_FRAME) || c->hooks.code_at(c->hooks.ctx, tgid, frames[i]))
+			ips[kept++] = frames[i];
+	id = stack;
+	if (kept < nr && kept) {
+		id = stack_hash(tgid, ips, kept);
+		stack_keep(c, tgid, id, ips, kept);
+	}
+	if (hashmap__put(c->canon, &key, (void *)(uintptr_t)(id + 1)))
+		return stack;
+	return id;
+}
+
+/* Shows every sample's stack as its canonical one, and merges the samples
+ * left with the same stack, type and kind. */
+static int canonicalize(struct collector *c)
+{
+	size_t out = 0;
+
+	hashmap__clear(c->merge);
+	for (size_t i = 0; i < c->nr_samples; i++) {
+		struct lt_sample *x = &c->samples[i];
+		struct sample_key key;
+		void *v;
+
+		if (x->stack != LT_STACK_LOST)
+			x->stack = canonical(c, x->tgid, x->stack);
+		key = (struct sample_key){
+			.stack = x->stack, .aux = x->aux, .tgid = x->tgid, .kind = x->kind
+		};
+		v = hashmap__get(c->merge, &key);
+		if (v) {
+			struct lt_sample *to = &c->samples[(uintptr_t)v - 1];
+
+			to->bytes += x->bytes;
+			to->count += x->count;
+			to->allocs += x->allocs;
+			to->frees += x->frees;
+			continue;
+		}
+		c->samples[out] = *x;
+		if (hashmap__put(c->merge, &key, (void *)(uintptr_t)(out + 1)))
+			return -ENOMEM;
+		out++;
+	}
+	c->nr_samples = out;
+	return 0;
+}
+
+void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n)
+{
+	int fd = bpf_map__fd(c->skel->maps.allocs);
+
+	for (size_t i = 0; i < n; i++) {
+		struct lt_alloc_key k = { .addr = addrs[i], .tgid = tgid, .kind = kind };
+		struct lt_alloc a;
+		struct sample_key key;
+		void *v;
+
+		if (bpf_map_lookup_elem(fd, &k, &a))
+			continue;
+		key = (struct sample_key){ .stack = a.stack == LT_STACK_LOST
+							    ? a.stack
+							    : canonical(c, tgid, a.stack),
+					   .aux = a.aux,
+					   .tgid = tgid,
+					   .kind = kind };
+		v = hashmap__get(c->merge, &key);
+		if (!v)
+			continue;
+		c->samples[(uintptr_t)v - 1].bytes -= a.size;
+		c->samples[(uintptr_t)v - 1].count--;
+	}
+}
+
 int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n)
 {
 	size_t pos = 0;
@@ -499,6 +605,9 @@ int collector__sample(struct collector *c, const struct lt_sample **samples, siz
 		if (err)
 			return err;
 	}
+	err = canonicalize(c);
+	if (err)
+		return err;
 	*samples = c->samples;
 	*n = c->nr_samples;
 	return 0;

@@ -22,6 +22,11 @@ struct collector_hooks {
 	void (*code_mapped)(void *ctx, pid_t pid);
 	/* Process @pid replaced its image with exec. */
 	void (*exec)(void *ctx, pid_t pid);
+	/* Whether @addr of @pid is in executable code: 1, 0, or negative if
+	 * unknown. Native frames that are not are dropped from stacks (walks
+	 * through code without frame pointers pick up stack and data words),
+	 * and stacks left the same are merged. */
+	int (*code_at)(void *ctx, pid_t pid, __u64 addr);
 };
 
 /* @stack_depth, @py_depth: native and Python frames a stack holds (the BPF
@@ -38,6 +43,11 @@ int collector__consume(struct collector *c);
 /* Current state of every stack. *samples lives until the next call. Returns 0
  * or a negative errno. */
 int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n);
+
+/* Takes the resources at @addrs (of @kind, in @tgid) out of the samples of
+ * the last collector__sample(): they are freed, though nothing saw them go
+ * (objects on CPython's free lists). */
+void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n);
 
 /* Frames of @stack, innermost first: returns how many, 0 if unknown.
  * *frames lives until the collector is freed. */

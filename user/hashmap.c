@@ -159,6 +159,13 @@ void *hashmap__remove(struct hashmap *m, const void *key)
 	return v;
 }
 
+void hashmap__clear(struct hashmap *m)
+{
+	if (m->cap)
+		memset(m->values, 0, m->cap * sizeof(*m->values));
+	m->count = m->used = 0;
+}
+
 size_t hashmap__count(const struct hashmap *m)
 {
 	return m->count;

@@ -19,6 +19,8 @@ int hashmap__put(struct hashmap *m, const void *key, void *value);
 /* Removes @key and returns its value, or NULL if absent. */
 void *hashmap__remove(struct hashmap *m, const void *key);
 size_t hashmap__count(const struct hashmap *m);
+/* Removes every entry, keeping the memory for reuse. */
+void hashmap__clear(struct hashmap *m);
 
 /* Iteration: start with *pos = 0; returns false at the end. Removing the entry
  * just returned is allowed; inserting during iteration is not. */

@@ -46,6 +46,7 @@ struct app {
 	pid_t pid;
 	char comm[64];
 	unsigned int sources; /* what is traced: settings' sources, as the target has them */
+	__u64 py_runtime;     /* address of the target's _PyRuntime, when it runs CPython */
 	struct timespec start;
 	bool exec_pending; /* the launched command exec'd and stopped itself */
 };
@@ -188,6 +189,13 @@ static int cb_ra_offset(void *ctx, pid_t pid, __u64 ip, __u64 *off)
 	return symbolizer__ra_offset(a->symbolizer, pid, ip, off);
 }
 
+static int cb_code_at(void *ctx, pid_t pid, __u64 addr)
+{
+	struct app *a = ctx;
+
+	return symbolizer__code_at(a->symbolizer, pid, addr);
+}
+
 static void cb_code_mapped(void *ctx, pid_t pid)
 {
 	struct app *a = ctx;
@@ -247,6 +255,7 @@ static int setup_python(struct app *a, pid_t pid)
 		return err;
 	lt_info("pid %d runs CPython %u.%u in %s", pid, py.layout->major, py.layout->minor,
 		py.shown);
+	a->py_runtime = py.runtime;
 	a->sources |= LT_SRC_PYTHON;
 	return 0;
 }
@@ -410,6 +419,15 @@ static int report_now(struct app *a, const char *reason)
 		lt_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
 	}
+	if (a->sources & LT_SRC_PYTHON) {
+		__u64 freed[2 * LT_PY_FREE_MAX];
+		int nfreed = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, freed,
+						      2 * LT_PY_FREE_MAX);
+
+		if (nfreed > 0)
+			collector__discount(a->collector, a->pid, LT_KIND_PYOBJ, freed, nfreed);
+	}
+	pyresolver__tick(a->pyresolver);
 	prefetch_python(a, samples, n);
 	err = report__sample(a->report, elapsed(a), samples, n);
 	if (err)
@@ -627,6 +645,7 @@ int main(int argc, char **argv)
 					     .ra_offset = cb_ra_offset,
 					     .code_mapped = cb_code_mapped,
 					     .exec = cb_exec,
+					     .code_at = cb_code_at,
 				     });
 	a.report = report__new(
 		&(struct report_opts){

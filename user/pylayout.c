@@ -69,6 +69,10 @@ static const struct py_layout py_layouts[] = {
 		.str_compact_data = 72, /* sizeof(PyCompactUnicodeObject) */
 		.bytes_size = LT_PY_BYTES_SIZE,
 		.bytes_data = LT_PY_BYTES_DATA,
+		.interp_list_free = LT_PY_NONE,
+		.interp_list_numfree = LT_PY_NONE,
+		.interp_dict_free = LT_PY_NONE,
+		.interp_dict_numfree = LT_PY_NONE,
 	},
 	{
 		/* Same as 3.8 for every field used; PyInterpreterState gained
@@ -106,6 +110,10 @@ static const struct py_layout py_layouts[] = {
 		.str_compact_data = 72,
 		.bytes_size = LT_PY_BYTES_SIZE,
 		.bytes_data = LT_PY_BYTES_DATA,
+		.interp_list_free = LT_PY_NONE,
+		.interp_list_numfree = LT_PY_NONE,
+		.interp_dict_free = LT_PY_NONE,
+		.interp_dict_numfree = LT_PY_NONE,
 	},
 	{
 		.major = 3,
@@ -143,6 +151,12 @@ static const struct py_layout py_layouts[] = {
 		.str_compact_data = 72,
 		.bytes_size = LT_PY_BYTES_SIZE,
 		.bytes_data = LT_PY_BYTES_DATA,
+		/* offsetof(PyInterpreterState, list.free_list / list.numfree /
+		 * dict_state.free_list / dict_state.numfree), from the headers */
+		.interp_list_free = 10040,
+		.interp_list_numfree = 10680,
+		.interp_dict_free = 10688,
+		.interp_dict_numfree = 11328,
 	},
 	{
 		.major = 3,
@@ -178,6 +192,12 @@ static const struct py_layout py_layouts[] = {
 		.str_compact_data = 72,
 		.bytes_size = LT_PY_BYTES_SIZE,
 		.bytes_data = LT_PY_BYTES_DATA,
+		/* offsetof(PyInterpreterState, list.free_list / list.numfree /
+		 * dict_state.free_list / dict_state.numfree), from the headers */
+		.interp_list_free = 3872,
+		.interp_list_numfree = 4512,
+		.interp_dict_free = 4520,
+		.interp_dict_numfree = 5160,
 	},
 	{
 		.major = 3,
@@ -214,6 +234,12 @@ static const struct py_layout py_layouts[] = {
 		.str_compact_data = 56,
 		.bytes_size = LT_PY_BYTES_SIZE,
 		.bytes_data = LT_PY_BYTES_DATA,
+		/* offsetof(PyInterpreterState, list.free_list / list.numfree /
+		 * dict_state.free_list / dict_state.numfree), from the headers */
+		.interp_list_free = 270072,
+		.interp_list_numfree = 270712,
+		.interp_dict_free = 270736,
+		.interp_dict_numfree = 272016,
 	},
 	{
 		/* _PyRuntime starts with _Py_DebugOffsets (584 bytes in 3.13.0),
@@ -259,6 +285,10 @@ static const struct py_layout py_layouts[] = {
 		.str_compact_data = 56,
 		.bytes_size = LT_PY_BYTES_SIZE,
 		.bytes_data = LT_PY_BYTES_DATA,
+		.interp_list_free = LT_PY_NONE,
+		.interp_list_numfree = LT_PY_NONE,
+		.interp_dict_free = LT_PY_NONE,
+		.interp_dict_numfree = LT_PY_NONE,
 	},
 };
 

@@ -38,7 +38,14 @@ struct py_layout {
 	/* bytes: PyBytesObject */
 	__u16 bytes_size; /* ob_size */
 	__u16 bytes_data; /* ob_sval */
+	/* The free lists of lists and dicts in PyInterpreterState (3.10 to 3.12;
+	 * LT_PY_NONE elsewhere): objects there are freed, though no tp_free ran.
+	 * Each list is an array of LT_PY_FREE_MAX pointers and an int count. */
+	__u32 interp_list_free, interp_list_numfree;
+	__u32 interp_dict_free, interp_dict_numfree;
 };
+
+#define LT_PY_FREE_MAX 80 /* PyList_MAXFREELIST, PyDict_MAXFREELIST */
 
 /* The layout for CPython @major.@minor, or NULL if not known. */
 const struct py_layout *py_layout_find(unsigned int major, unsigned int minor);

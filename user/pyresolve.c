@@ -38,22 +38,29 @@ struct py_code {
 	int firstlineno;
 	unsigned char *table; /* NULL: too long, or empty */
 	size_t table_len;
+	/* What it was read from: a freed code object's address can be taken by
+	 * another, and these tell them apart. */
+	__u64 seen_file, seen_name, seen_table;
+	unsigned long checked; /* generation of the last check against memory */
+	__u32 version;	       /* of the code at this address; keys its memoized lines */
 };
 
 struct py_line_key {
 	__u64 code;
 	__u32 instr;
-	__u32 pad; /* zeroed: keys compare bytewise */
+	__u32 version; /* struct py_code's */
 };
 
 struct py_proc {
 	const struct py_layout *l;
+	bool gone;	       /* its memory can no longer be read: trust what was read */
 	struct hashmap *codes; /* code address -> struct py_code */
 	struct hashmap *lines; /* struct py_line_key -> line + 1, so never NULL */
 	struct hashmap *types; /* type address -> interned name */
 };
 
 struct pyresolver {
+	unsigned long gen;     /* pyresolver__tick() count */
 	struct hashmap *procs; /* pid_t -> struct py_proc */
 	struct hashmap *strs;  /* 64-bit hash -> chain of struct py_istr */
 };
@@ -85,6 +92,14 @@ struct pyresolver *pyresolver__new(void)
 	return r;
 }
 
+static void py_code__free(struct py_code *c)
+{
+	if (!c)
+		return;
+	free(c->table);
+	free(c);
+}
+
 static void py_proc__free(struct py_proc *p)
 {
 	struct py_code *c;
@@ -92,10 +107,8 @@ static void py_proc__free(struct py_proc *p)
 
 	if (!p)
 		return;
-	while (p->codes && hashmap__next(p->codes, &pos, NULL, (void **)&c)) {
-		free(c->table);
-		free(c);
-	}
+	while (p->codes && hashmap__next(p->codes, &pos, NULL, (void **)&c))
+		py_code__free(c);
 	hashmap__free(p->codes);
 	hashmap__free(p->lines);
 	hashmap__free(p->types);
@@ -409,6 +422,10 @@ static int py_proc__read_code(struct pyresolver *r, struct py_proc *p, pid_t pid
 	strs[0].addr = field_u64(head, l->co_filename);
 	strs[1].addr = field_u64(head, name_off);
 	table = field_u64(head, l->co_linetable);
+	c->seen_file = strs[0].addr;
+	c->seen_name = strs[1].addr;
+	c->seen_table = table;
+	c->checked = r->gen;
 
 	/* The three headers in one read, then the three contents in one. */
 	for (i = 0; i < 2; i++) {
@@ -484,7 +501,7 @@ cleanup:
 
 static int py_proc__line(struct py_proc *p, const struct py_code *c, __u64 addr, unsigned int instr)
 {
-	struct py_line_key key = { .code = addr, .instr = instr };
+	struct py_line_key key = { .code = addr, .instr = instr, .version = c->version };
 	void *v = hashmap__get(p->lines, &key);
 	int line;
 
@@ -499,6 +516,36 @@ static int py_proc__line(struct py_proc *p, const struct py_code *c, __u64 addr,
 	return line;
 }
 
+/* Whether the code object @c read at @addr is still there: checked against
+ * the process's memory once a generation, while the process can be read. */
+static bool py_proc__still(struct pyresolver *r, struct py_proc *p, pid_t pid, __u64 addr,
+			   struct py_code *c)
+{
+	const struct py_layout *l = p->l;
+	__u16 name_off = l->co_qualname != LT_PY_NONE ? l->co_qualname : l->co_name;
+	unsigned char head[PY_CODE_HEAD];
+	int err;
+
+	if (p->gone || c->checked == r->gen)
+		return true;
+	err = mem_read(pid, addr, head, sizeof(head));
+	if (err == -ESRCH) {
+		p->gone = true;
+		return true;
+	}
+	if (err || field_u64(head, l->co_filename) != c->seen_file ||
+	    field_u64(head, name_off) != c->seen_name ||
+	    field_u64(head, l->co_linetable) != c->seen_table)
+		return false;
+	c->checked = r->gen;
+	return true;
+}
+
+void pyresolver__tick(struct pyresolver *r)
+{
+	r->gen++;
+}
+
 int pyresolver__frame(struct pyresolver *r, pid_t pid, __u64 code, unsigned int instr,
 		      struct py_frame *out)
 {
@@ -509,6 +556,17 @@ int pyresolver__frame(struct pyresolver *r, pid_t pid, __u64 code, unsigned int 
 	if (!p)
 		return -ENOENT;
 	c = hashmap__get(p->codes, &code);
+	if (c && !py_proc__still(r, p, pid, code, c)) {
+		__u32 version = c->version + 1;
+
+		hashmap__remove(p->codes, &code);
+		py_code__free(c);
+		c = NULL;
+		err = py_proc__read_code(r, p, pid, code, &c);
+		if (err)
+			return err;
+		c->version = version;
+	}
 	if (!c) {
 		err = py_proc__read_code(r, p, pid, code, &c);
 		if (err)
@@ -528,4 +586,43 @@ const char *pyresolver__type_name(struct pyresolver *r, pid_t pid, __u64 type)
 	if (!p || !type)
 		return NULL;
 	return py_proc__type_name(r, p, pid, type, &err);
+}
+
+int pyresolver__free_objects(struct pyresolver *r, pid_t pid, __u64 runtime, __u64 *out, size_t max)
+{
+	struct py_proc *p = hashmap__get(r->procs, &pid);
+	__u64 interp, lists[LT_PY_FREE_MAX], dicts[LT_PY_FREE_MAX];
+	int nlists = 0, ndicts = 0, err;
+	struct iovec local[4], remote[4];
+	const struct py_layout *l;
+	size_t n = 0;
+
+	if (!p)
+		return -ENOENT;
+	l = p->l;
+	if (l->interp_list_free == LT_PY_NONE || p->gone)
+		return 0;
+	err = mem_read(pid, runtime + l->bpf.rt_interp_main, &interp, sizeof(interp));
+	if (err)
+		return err;
+	local[0] = (struct iovec){ lists, sizeof(lists) };
+	remote[0] = (struct iovec){ (void *)(uintptr_t)(interp + l->interp_list_free),
+				    sizeof(lists) };
+	local[1] = (struct iovec){ &nlists, sizeof(nlists) };
+	remote[1] = (struct iovec){ (void *)(uintptr_t)(interp + l->interp_list_numfree),
+				    sizeof(nlists) };
+	local[2] = (struct iovec){ dicts, sizeof(dicts) };
+	remote[2] = (struct iovec){ (void *)(uintptr_t)(interp + l->interp_dict_free),
+				    sizeof(dicts) };
+	local[3] = (struct iovec){ &ndicts, sizeof(ndicts) };
+	remote[3] = (struct iovec){ (void *)(uintptr_t)(interp + l->interp_dict_numfree),
+				    sizeof(ndicts) };
+	err = mem_readv(pid, local, remote, 4);
+	if (err)
+		return err;
+	for (int i = 0; i < nlists && i < LT_PY_FREE_MAX && n < max; i++)
+		out[n++] = lists[i];
+	for (int i = 0; i < ndicts && i < LT_PY_FREE_MAX && n < max; i++)
+		out[n++] = dicts[i];
+	return n;
 }

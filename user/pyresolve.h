@@ -36,6 +36,18 @@ void pyresolver__forget(struct pyresolver *r, pid_t pid);
 int pyresolver__frame(struct pyresolver *r, pid_t pid, __u64 code, unsigned int instr,
 		      struct py_frame *out);
 
+/* Starts a new generation: a code object cached before is checked again
+ * against the process's memory when next asked for, since its address may
+ * have been freed and taken by another. Call it once per report. */
+void pyresolver__tick(struct pyresolver *r);
+
+/* The objects on @pid's free lists of lists and dicts (CPython 3.10 to 3.12),
+ * whose _PyRuntime is at @runtime: freed, though no tp_free ran and nothing
+ * saw them go. Writes up to @max addresses to @out and returns how many (0
+ * for versions without such lists), or a negative errno. */
+int pyresolver__free_objects(struct pyresolver *r, pid_t pid, __u64 runtime, __u64 *out,
+			     size_t max);
+
 /* The name of the type object at @type in @pid, or NULL when it cannot be
  * read. The string lives until pyresolver__free. */
 const char *pyresolver__type_name(struct pyresolver *r, pid_t pid, __u64 type);

@@ -592,6 +592,16 @@ static int symbolizer__locate(struct symbolizer *s, pid_t pid, __u64 addr,
 	return 0;
 }
 
+int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr)
+{
+	const struct lt_mapping *m;
+	struct sym_file *f;
+
+	if (symbolizer__locate(s, pid, addr, &m, &f))
+		return symbolizer__find_proc(s, pid) ? 0 : -ENOENT;
+	return m->exec;
+}
+
 /* The ELF virtual address at offset @off of the file, from its PT_LOAD
  * segments. */
 static int file__vaddr(const struct sym_file *f, __u64 off, __u64 *vaddr)

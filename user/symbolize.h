@@ -48,6 +48,12 @@ void symbolizer__forget(struct symbolizer *s, pid_t pid);
  * that of the call instruction (addr - 1), as a debugger shows it. */
 int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out);
 
+/* Whether @addr in process @pid lies in an executable mapping: 1 yes, 0 no,
+ * or -ENOENT if the process's mappings are not known. A frame-pointer walk
+ * through code that keeps no frame pointers yields stack and data addresses
+ * too; this tells them apart. */
+int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr);
+
 /* For a stack captured at a syscall inside a wrapper without a frame of its
  * own: the offset from the stack pointer to the wrapper's return address at
  * @ip, from the module's call frame information (.eh_frame/.debug_frame).
