@@ -117,10 +117,12 @@ def _assert_no_noise(rec, exclude_types=()):
         rec["type"], rec["t"], "\n".join("    " + describe(s) for s in noisy))
 
 
-def _check_container(rec, sizes, noise=True):
+def _check_container(rec, sizes, noise=True, qualnames=True):
     """container_leak.py's two leaks: Record instances made in
-    leak_record(), each with the list its __init__ makes."""
+    leak_record(), each with the list its __init__ makes. Before 3.11 code
+    objects have no qualified name: __init__ is plain __init__."""
     f = "container_leak.py"
+    init = "Record.__init__" if qualnames else "__init__"
     leak = py_marker_line(f, "leak_record")
     rec_st = _one(rec, "leak_record", f, "pyobj", "Record")
     want = [("leak_record", f, leak), ("main", f, py_line_of(f, "leak_record(i)")),
@@ -130,8 +132,8 @@ def _check_container(rec, sizes, noise=True):
     _assert_growing(rec_st, rec)
     _assert_sized(rec_st, *sizes["Record"])
     _assert_native_then_python(rec_st)
-    lst = _one(rec, "Record.__init__", f, "pyobj", "list")
-    want = [("Record.__init__", f, py_marker_line(f, "record_tags")), ("leak_record", f, leak)]
+    lst = _one(rec, init, f, "pyobj", "list")
+    want = [(init, f, py_marker_line(f, "record_tags")), ("leak_record", f, leak)]
     assert py_sites(lst)[:2] == want, "list stack: innermost Python frames %r, want %r" % (
         py_sites(lst)[:2], want)
     _assert_sized(lst, *sizes["list"])
@@ -331,18 +333,20 @@ def test_py_pid():
     assert wl.stop() == 0, "container_leak.py exited non-zero after tracing"
 
 
-def _python_312():
-    """A CPython 3.12 that runs: python3.12 in PATH, else under pyenv's root
+def _python(minor):
+    """A CPython 3.@minor that runs: python3.N in PATH, else under pyenv's root
     (where a pyenv shim in PATH may name a version not selected)."""
-    cands = [shutil.which("python3.12"), "/usr/bin/python3.12", "/usr/local/bin/python3.12"]
+    name = "python3.%d" % minor
+    cands = [shutil.which(name), "/usr/bin/" + name, "/usr/local/bin/" + name]
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    cands += sorted(glob.glob(os.path.join(root, "versions", "3.12*", "bin", "python3.12")))
+    cands += sorted(glob.glob(os.path.join(root, "versions", "3.%d.*" % minor, "bin", name)))
     for c in cands:
         if not c or not os.access(c, os.X_OK):
             continue
         try:
-            r = subprocess.run([c, "-c", "import sys; print(sys.version_info[:2] == (3, 12), "
-                                "sys.executable)"], capture_output=True, text=True, timeout=20)
+            r = subprocess.run([c, "-c", "import sys; print(sys.version_info[:2] == (3, %d), "
+                                "sys.executable)" % minor], capture_output=True, text=True,
+                               timeout=20)
         except (OSError, subprocess.TimeoutExpired):
             continue
         ok, _, exe = r.stdout.strip().partition(" ")
@@ -351,10 +355,34 @@ def _python_312():
     return None
 
 
-def test_py_cpython312():
+def _other_cpython(minor):
+    """The container leak under CPython 3.@minor, where one is installed:
+    every version leaktrace keeps a layout for is checked where it can be."""
     _require_python()
-    python = _python_312()
+    python = _python(minor)
     if not python:
-        raise SkipAlways("no python3.12 on this machine (Debian bookworm has none)")
+        raise SkipAlways("no python3.%d on this machine (Debian bookworm has only 3.11)" % minor)
     _, rec, err = _trace("container_leak.py", python=python)
-    _check_container(rec, _sizes(err))
+    # Before 3.11 instances get a __dict__, taken from a free list no probe
+    # sees: its churn is not told apart there, so only the leaks are checked.
+    _check_container(rec, _sizes(err), noise=minor >= 11, qualnames=minor >= 11)
+
+
+def test_py_cpython38():
+    _other_cpython(8)
+
+
+def test_py_cpython39():
+    _other_cpython(9)
+
+
+def test_py_cpython310():
+    _other_cpython(10)
+
+
+def test_py_cpython312():
+    _other_cpython(12)
+
+
+def test_py_cpython313():
+    _other_cpython(13)
