@@ -93,7 +93,7 @@ struct lt_stat {
 	__s64 bytes;  /* outstanding */
 	__u64 allocs; /* recorded since attach */
 	__u64 frees;
-	__u64 pad;
+	__u64 busy; /* writers half-way through an update */
 };
 
 /* Python frames in a stack. An entry with LT_PY_FRAME set is a CPython frame:

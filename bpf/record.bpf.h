@@ -86,6 +86,20 @@ static __always_inline __u64 lt_stack_id(__u64 ip, __u64 fp, __u64 sp, __u32 tgi
 	return id;
 }
 
+/* Adds to a stack's totals. A writer counts itself in busy while the fields
+ * disagree, so that a reader can tell an entry caught half-way through (its
+ * writer preempted between two adds) from a settled one. */
+static __always_inline void lt_stat_add(struct lt_stat *s, __s64 bytes, __u64 allocs, __u64 frees)
+{
+	__sync_fetch_and_add(&s->busy, 1);
+	__sync_fetch_and_add(&s->bytes, bytes);
+	if (allocs)
+		__sync_fetch_and_add(&s->allocs, allocs);
+	if (frees)
+		__sync_fetch_and_add(&s->frees, frees);
+	__sync_fetch_and_add(&s->busy, -1);
+}
+
 /* Removes an outstanding resource and takes it off its stack's totals. Addresses
  * never recorded (made before attach, or dropped) are ignored. */
 static __always_inline void lt_release(__u32 tgid, __u32 kind, __u64 addr)
@@ -109,8 +123,7 @@ static __always_inline void lt_release(__u32 tgid, __u32 kind, __u64 addr)
 	s = bpf_map_lookup_elem(&stats, &sk);
 	if (!s)
 		return;
-	__sync_fetch_and_add(&s->bytes, -(__s64)size);
-	__sync_fetch_and_add(&s->frees, 1);
+	lt_stat_add(s, -(__s64)size, 0, 1);
 }
 
 static __always_inline struct lt_stat *lt_stat_get(struct lt_stat_key *sk)
@@ -151,6 +164,5 @@ static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 
 		lt_count(LT_CNT_ALLOCS_FULL);
 		return;
 	}
-	__sync_fetch_and_add(&s->bytes, (__s64)size);
-	__sync_fetch_and_add(&s->allocs, 1);
+	lt_stat_add(s, (__s64)size, 1, 0);
 }

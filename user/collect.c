@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -57,6 +58,7 @@ struct frames {
 enum user_counter {
 	UCNT_STACKS_UNREADABLE, /* a stack id whose frames could not be read */
 	UCNT_EVENTS_BAD,	/* an event too short or of an unknown type */
+	UCNT_STATS_TORN,	/* totals read while an update was half-way through */
 	UCNT__NR,
 };
 
@@ -94,6 +96,7 @@ static const char *const kernel_counter_names[LT_CNT__NR] = {
 static const char *const user_counter_names[UCNT__NR] = {
 	[UCNT_STACKS_UNREADABLE] = "stacks_unreadable",
 	[UCNT_EVENTS_BAD] = "events_bad",
+	[UCNT_STATS_TORN] = "stats_torn",
 };
 
 static struct utotal *utotal_get(struct collector *c, __u32 tgid, __u32 kind, __u64 stack)
@@ -447,6 +450,30 @@ static int push_stat(struct collector *c, const struct lt_stat_key *k, const str
 	return samples_push(c, &s);
 }
 
+/* How often an entry caught half-way through an update is read again, each
+ * time after letting its writer (preempted, maybe by us) run for a while. */
+#define TORN_RETRIES 20
+#define TORN_WAIT_NS 50000
+
+/* push_stat() of a settled entry: one caught half-way through an update is
+ * read again until its writers are done; still busy after that, it is taken as
+ * it is and counted. */
+static int push_settled(struct collector *c, int fd, const struct lt_stat_key *k,
+			const struct lt_stat *v)
+{
+	const struct timespec wait = { .tv_nsec = TORN_WAIT_NS };
+	struct lt_stat again = *v;
+
+	for (int i = 0; again.busy && i < TORN_RETRIES; i++) {
+		nanosleep(&wait, NULL);
+		if (bpf_map_lookup_elem(fd, k, &again))
+			return 0;
+	}
+	if (again.busy)
+		c->ucounters[UCNT_STATS_TORN]++;
+	return push_stat(c, k, &again);
+}
+
 /* Reads the stats map one key at a time: for kernels without batch lookups. */
 static int read_stats_slow(struct collector *c, int fd)
 {
@@ -460,7 +487,7 @@ static int read_stats_slow(struct collector *c, int fd)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
-		err = push_stat(c, &key, &val);
+		err = push_settled(c, fd, &key, &val);
 		if (err)
 			return err;
 	}
@@ -487,7 +514,7 @@ static int read_stats(struct collector *c)
 			return -errno;
 		}
 		for (__u32 i = 0; i < count; i++) {
-			int e = push_stat(c, &c->bkeys[i], &c->bvals[i]);
+			int e = push_settled(c, fd, &c->bkeys[i], &c->bvals[i]);
 
 			if (e)
 				return e;
