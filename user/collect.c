@@ -76,6 +76,8 @@ struct collector {
 	struct hashmap *merge;	 /* struct sample_key -> index + 1 of its merged sample */
 	struct lt_sample *samples;
 	size_t nr_samples, cap_samples;
+	struct held *held; /* what collector__hold() saw */
+	size_t nr_held, cap_held;
 	__u64 ucounters[UCNT__NR];
 	bool no_batch; /* the kernel lacks batched map lookups */
 	/* batch buffers */
@@ -85,6 +87,12 @@ struct collector {
 };
 
 #define BATCH 4096
+
+/* A resource the program keeps for reuse, with its record when last seen. */
+struct held {
+	__u64 addr;
+	struct lt_alloc a;
+};
 
 static const char *const kernel_counter_names[LT_CNT__NR] = {
 	[LT_CNT_ALLOCS_FULL] = "allocs_full",	[LT_CNT_STATS_FULL] = "stats_full",
@@ -410,6 +418,7 @@ void collector__free(struct collector *c)
 	hashmap__free(c->canon);
 	hashmap__free(c->merge);
 	free(c->samples);
+	free(c->held);
 	free(c->bkeys);
 	free(c->bvals);
 	free(c->stack_buf);
@@ -589,17 +598,48 @@ static int canonicalize(struct collector *c)
 	return 0;
 }
 
+static bool alloc_lookup(struct collector *c, __u32 tgid, __u32 kind, __u64 addr,
+			 struct lt_alloc *a)
+{
+	struct lt_alloc_key k = { .addr = addr, .tgid = tgid, .kind = kind };
+
+	return !bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.allocs), &k, a);
+}
+
+void collector__hold(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n)
+{
+	c->nr_held = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct held h = { .addr = addrs[i] };
+
+		if (!alloc_lookup(c, tgid, kind, addrs[i], &h.a))
+			continue;
+		if (ARRAY_RESERVE(c->held, c->cap_held, c->nr_held + 1))
+			return;
+		c->held[c->nr_held++] = h;
+	}
+}
+
+/* Whether @addr was held with the record @a at the last collector__hold(). */
+static bool held_before(const struct collector *c, __u64 addr, const struct lt_alloc *a)
+{
+	for (size_t i = 0; i < c->nr_held; i++)
+		if (c->held[i].addr == addr)
+			return !memcmp(&c->held[i].a, a, sizeof(*a));
+	return false;
+}
+
 void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n)
 {
-	int fd = bpf_map__fd(c->skel->maps.allocs);
-
 	for (size_t i = 0; i < n; i++) {
-		struct lt_alloc_key k = { .addr = addrs[i], .tgid = tgid, .kind = kind };
-		struct lt_alloc a;
+		struct lt_sample *x;
 		struct sample_key key;
+		struct lt_alloc a;
 		void *v;
 
-		if (bpf_map_lookup_elem(fd, &k, &a))
+		/* Held before and after the maps were read, by the same record:
+		 * the totals read count it under that record's stack. */
+		if (!alloc_lookup(c, tgid, kind, addrs[i], &a) || !held_before(c, addrs[i], &a))
 			continue;
 		key = (struct sample_key){ .stack = a.stack == LT_STACK_LOST
 							    ? a.stack
@@ -610,9 +650,13 @@ void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u6
 		v = hashmap__get(c->merge, &key);
 		if (!v)
 			continue;
-		c->samples[(uintptr_t)v - 1].bytes -= a.size;
-		c->samples[(uintptr_t)v - 1].count--;
+		x = &c->samples[(uintptr_t)v - 1];
+		if (x->count > 0 && x->bytes >= (__s64)a.size) {
+			x->bytes -= a.size;
+			x->count--;
+		}
 	}
+	c->nr_held = 0;
 }
 
 int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n)

@@ -44,9 +44,13 @@ int collector__consume(struct collector *c);
  * or a negative errno. */
 int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n);
 
-/* Takes the resources at @addrs (of @kind, in @tgid) out of the samples of
- * the last collector__sample(): they are freed, though nothing saw them go
- * (objects on CPython's free lists). */
+/* Resources a program keeps for reuse are freed as far as it is concerned,
+ * though nothing saw them go (objects on CPython's free lists); they are taken
+ * out of the samples in two steps around collector__sample(), since the
+ * program goes on while the maps are read: collector__hold() notes the ones at
+ * @addrs (of @kind, in @tgid) before, and collector__discount() takes those
+ * still held after, by the same record, out of the samples just read. */
+void collector__hold(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n);
 void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n);
 
 /* Frames of @stack, innermost first: returns how many, 0 if unknown.

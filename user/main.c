@@ -410,22 +410,27 @@ static int report_now(struct app *a, const char *reason)
 	struct report_status st = { .pid = a->pid };
 	struct report_counter counters[32];
 	const struct lt_sample *samples;
+	__u64 freed[2 * LT_PY_FREE_MAX];
+	int nfreed = 0, err;
 	size_t n;
-	int err;
 
 	collector__consume(a->collector);
+	if (a->sources & LT_SRC_PYTHON) {
+		nfreed = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, freed,
+						  2 * LT_PY_FREE_MAX);
+		if (nfreed > 0)
+			collector__hold(a->collector, a->pid, LT_KIND_PYOBJ, freed, nfreed);
+	}
 	err = collector__sample(a->collector, &samples, &n);
 	if (err) {
 		lt_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
 	}
-	if (a->sources & LT_SRC_PYTHON) {
-		__u64 freed[2 * LT_PY_FREE_MAX];
-		int nfreed = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, freed,
-						      2 * LT_PY_FREE_MAX);
-
-		if (nfreed > 0)
-			collector__discount(a->collector, a->pid, LT_KIND_PYOBJ, freed, nfreed);
+	if (nfreed > 0) {
+		nfreed = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, freed,
+						  2 * LT_PY_FREE_MAX);
+		collector__discount(a->collector, a->pid, LT_KIND_PYOBJ, freed,
+				    nfreed > 0 ? nfreed : 0);
 	}
 	pyresolver__tick(a->pyresolver);
 	prefetch_python(a, samples, n);
