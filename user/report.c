@@ -28,6 +28,7 @@ struct series {
 	__u64 allocs, frees;
 	unsigned long seen; /* interval of the last sample that had it */
 	__s64 *ring;	    /* measure at interval i in ring[i % (window + 1)] */
+	__s64 peak;	    /* highest measure up to the window's first interval */
 };
 
 /* A series ranked for printing, with its growth figures. */
@@ -184,6 +185,8 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 		if (s->seen != r->k)
 			s->bytes = s->count = 0;
 		s->ring[r->k % ring_len(r)] = measure(s);
+		if (r->k >= r->opts.window && ring_at(r, s, r->k - r->opts.window) > s->peak)
+			s->peak = ring_at(r, s, r->k - r->opts.window);
 		r->kind_bytes[s->key.kind] += s->bytes;
 		r->kind_count[s->key.kind] += s->count;
 		if (r->opts.fail_on_growth && !r->tripped &&
@@ -248,7 +251,10 @@ static size_t rank(struct report *r, struct suspect **out)
 		return 0;
 	while (hashmap__next(r->series, &pos, NULL, &s)) {
 		suspect_fill(r, s, &v[n]);
-		if (v[n].growth_window > 0)
+		/* Growing, and above anything it held before the window: a
+		 * bounded cache caught mid-turnover at the window's start
+		 * grows back only to where it was. */
+		if (v[n].growth_window > 0 && v[n].growth_total > v[n].s->peak)
 			n++;
 	}
 	qsort(v, n, sizeof(*v), suspect_cmp);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Which stacks the report lists as leak suspects, fed interval by interval
+ * with the totals a sampled program shows: a steady leak, a leak that stopped,
+ * a bounded cache sometimes caught mid-turnover, and churn that is back to
+ * nothing. */
+#include <stdint.h>
+#include "report.h"
+#include "leaktrace.h"
+#include "ut.h"
+
+enum {
+	LEAK = 0x1001,
+	STOPPED = 0x1002,
+	CACHE = 0x1003,
+	CHURN = 0x1004
+};
+
+static size_t no_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames)
+{
+	(void)ctx, (void)tgid, (void)stack, (void)frames;
+	return 0;
+}
+
+static void no_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
+{
+	(void)ctx, (void)tgid, (void)addr;
+	memset(out, 0, sizeof(*out));
+}
+
+/* Whether the last line of @buf (one JSON record) lists @stack. */
+static bool listed(const char *buf, size_t len, __u64 stack)
+{
+	const char *last = buf;
+	char want[64];
+
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n')
+			last = buf + i + 1;
+	snprintf(want, sizeof(want), "\"stack_id\":\"0x%llx\"", (unsigned long long)stack);
+	return strstr(last, want) != NULL;
+}
+
+static struct lt_sample heap(__u64 stack, __s64 count)
+{
+	return (struct lt_sample){ .stack = stack,
+				   .tgid = 42,
+				   .kind = LT_KIND_HEAP,
+				   .bytes = 32 * count,
+				   .count = count };
+}
+
+int main(void)
+{
+	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
+	struct report_opts opts = { .top = 10, .window = 4 };
+	struct report_status st = { .pid = 42 };
+	/* the cache at 50, caught at 49 between an eviction and an insertion */
+	static const int cache[] = { 50, 50, 49, 50, 50, 50, 49, 50, 50, 50, 50, 50 };
+	static const int churn[] = { 0, 37, 0, 12, 0, 0, 3, 0, 0, 0, 0, 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	struct report *r;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	opts.json[0] = f;
+	r = report__new(&opts, &src);
+	UT_CHECK(f && r, "report made");
+	if (!f || !r)
+		return ut_done();
+	for (int k = 0; k < 12; k++) {
+		struct lt_sample s[] = {
+			heap(LEAK, 10 * (k + 1)),
+			heap(STOPPED, k < 7 ? 5 * (k + 1) : 35),
+			heap(CACHE, cache[k]),
+			heap(CHURN, churn[k]),
+		};
+
+		UT_EQ_INT(report__sample(r, 0.5 * (k + 1), s, 4), 0, "sample taken");
+		report__emit(r, &st, NULL);
+		fflush(f);
+		UT_CHECK(listed(buf, len, LEAK), "interval %d: the steady leak is listed", k);
+		UT_CHECK(listed(buf, len, STOPPED) == (k < 6 + 4),
+			 "interval %d: the stopped leak is listed until its growth leaves the "
+			 "window",
+			 k);
+		UT_CHECK(!listed(buf, len, CACHE) || k < 4,
+			 "interval %d: the bounded cache is not listed once it filled", k);
+		UT_CHECK(!listed(buf, len, CHURN) || churn[k],
+			 "interval %d: churn back to nothing is not listed", k);
+	}
+	report__free(r);
+	fclose(f);
+	free(buf);
+	return ut_done();
+}
