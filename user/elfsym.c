@@ -341,6 +341,40 @@ int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset)
 	return -ENOENT;
 }
 
+int elf_file__tls_slot(struct elf_file *f, const char *name, __u64 *vaddr)
+{
+	unsigned int tpoff = f->ehdr.e_machine == EM_X86_64    ? R_X86_64_TPOFF64
+			     : f->ehdr.e_machine == EM_AARCH64 ? R_AARCH64_TLS_TPREL
+							       : 0;
+	Elf_Scn *scn = NULL;
+
+	if (!tpoff || !f->dynsym.syms)
+		return -ENOENT;
+	while ((scn = elf_nextscn(f->elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_RELA || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < shdr.sh_size / shdr.sh_entsize; i++) {
+			GElf_Rela rela;
+			GElf_Sym sym;
+			const char *sym_name;
+
+			if (!gelf_getrela(data, i, &rela) || GELF_R_TYPE(rela.r_info) != tpoff ||
+			    !gelf_getsym(f->dynsym.syms, GELF_R_SYM(rela.r_info), &sym))
+				continue;
+			sym_name = elf_strptr(f->elf, f->dynsym.strndx, sym.st_name);
+			if (sym_name && !strcmp(sym_name, name)) {
+				*vaddr = rela.r_offset;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
 bool elf_file__has_interp(struct elf_file *f)
 {
 	return f->has_interp;

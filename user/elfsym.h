@@ -53,6 +53,12 @@ int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset);
  * bias. Returns 0 and sets *@vaddr, or -ENOENT if there is no PT_LOAD. */
 int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr);
 
+/* The virtual address of the GOT slot that the dynamic linker fills with the
+ * thread-pointer offset of TLS variable @name (an initial-exec TPOFF
+ * relocation): read it in a process to find the variable in any of its
+ * threads. Returns 0 and sets *@vaddr, or -ENOENT. */
+int elf_file__tls_slot(struct elf_file *f, const char *name, __u64 *vaddr);
+
 /* True if the file names a program interpreter (PT_INTERP): it is linked
  * dynamically, and libraries are mapped before its entry point runs. */
 bool elf_file__has_interp(struct elf_file *f);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include "hashmap.h"
+#include "procmem.h"
 #include "pyresolve.h"
 
 /* Caps on what one object may cost: past them a name is cut short and a
@@ -208,31 +209,6 @@ static const char *pyresolver__intern(struct pyresolver *r, const char *s, size_
 
 /* Reads @nr ranges of @pid in one call. A range that is not mapped ends the
  * read short: that is -EFAULT, as a bad address is for the first range. */
-static int mem_readv(pid_t pid, const struct iovec *local, const struct iovec *remote,
-		     unsigned long nr)
-{
-	size_t want = 0;
-	ssize_t n;
-
-	for (unsigned long i = 0; i < nr; i++) {
-		if (!remote[i].iov_base && remote[i].iov_len)
-			return -EFAULT;
-		want += local[i].iov_len;
-	}
-	n = process_vm_readv(pid, local, nr, remote, nr, 0);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == want ? 0 : -EFAULT;
-}
-
-static int mem_read(pid_t pid, __u64 addr, void *buf, size_t len)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
-
-	return mem_readv(pid, &local, &remote, 1);
-}
-
 /* A NUL-terminated string at @addr, cut at @size - 1 bytes. */
 static int mem_read_cstr(pid_t pid, __u64 addr, char *buf, size_t size)
 {
@@ -243,7 +219,7 @@ static int mem_read_cstr(pid_t pid, __u64 addr, char *buf, size_t size)
 		chunk = PY_CHUNK - ((addr + have) & (PY_CHUNK - 1));
 		if (chunk > size - 1 - have)
 			chunk = size - 1 - have;
-		err = mem_read(pid, addr + have, buf + have, chunk);
+		err = procmem__read(pid, addr + have, buf + have, chunk);
 		if (err)
 			return err;
 		if (memchr(buf + have, '\0', chunk))
@@ -271,7 +247,7 @@ static const char *py_proc__type_name(struct pyresolver *r, struct py_proc *p, p
 
 	if (s)
 		return s;
-	*err = mem_read(pid, type + p->l->tp_name, &ptr, sizeof(ptr));
+	*err = procmem__read(pid, type + p->l->tp_name, &ptr, sizeof(ptr));
 	if (*err)
 		return NULL;
 	*err = mem_read_cstr(pid, ptr, name, sizeof(name));
@@ -408,7 +384,7 @@ static int py_proc__read_code(struct pyresolver *r, struct py_proc *p, pid_t pid
 
 	if (!addr)
 		return -EFAULT;
-	err = mem_read(pid, addr, head, sizeof(head));
+	err = procmem__read(pid, addr, head, sizeof(head));
 	if (err)
 		return err;
 	err = py_proc__check_type(r, p, pid, head, "code");
@@ -434,7 +410,7 @@ static int py_proc__read_code(struct pyresolver *r, struct py_proc *p, pid_t pid
 	}
 	local[2] = (struct iovec){ table_head, l->bytes_data };
 	remote[2] = (struct iovec){ (void *)(uintptr_t)table, l->bytes_data };
-	err = mem_readv(pid, local, remote, 3);
+	err = procmem__readv(pid, local, remote, 3);
 	if (err)
 		goto cleanup;
 	for (i = 0; i < 2 && !err; i++)
@@ -478,7 +454,7 @@ static int py_proc__read_code(struct pyresolver *r, struct py_proc *p, pid_t pid
 		remote[nr++] = (struct iovec){ (void *)(uintptr_t)(table + l->bytes_data),
 					       table_len };
 	}
-	err = mem_readv(pid, local, remote, nr);
+	err = procmem__readv(pid, local, remote, nr);
 	if (err)
 		goto cleanup;
 
@@ -528,7 +504,7 @@ static bool py_proc__still(struct pyresolver *r, struct py_proc *p, pid_t pid, _
 
 	if (p->gone || c->checked == r->gen)
 		return true;
-	err = mem_read(pid, addr, head, sizeof(head));
+	err = procmem__read(pid, addr, head, sizeof(head));
 	if (err == -ESRCH) {
 		p->gone = true;
 		return true;
@@ -602,7 +578,7 @@ int pyresolver__free_objects(struct pyresolver *r, pid_t pid, __u64 runtime, __u
 	l = p->l;
 	if (l->interp_list_free == LT_PY_NONE || p->gone)
 		return 0;
-	err = mem_read(pid, runtime + l->bpf.rt_interp_main, &interp, sizeof(interp));
+	err = procmem__read(pid, runtime + l->bpf.rt_interp_main, &interp, sizeof(interp));
 	if (err)
 		return err;
 	local[0] = (struct iovec){ lists, sizeof(lists) };
@@ -617,7 +593,7 @@ int pyresolver__free_objects(struct pyresolver *r, pid_t pid, __u64 runtime, __u
 	local[3] = (struct iovec){ &ndicts, sizeof(ndicts) };
 	remote[3] = (struct iovec){ (void *)(uintptr_t)(interp + l->interp_dict_numfree),
 				    sizeof(ndicts) };
-	err = mem_readv(pid, local, remote, 4);
+	err = procmem__readv(pid, local, remote, 4);
 	if (err)
 		return err;
 	for (int i = 0; i < nlists && i < LT_PY_FREE_MAX && n < max; i++)
