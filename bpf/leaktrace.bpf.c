@@ -66,3 +66,4 @@ struct {
 #include "heap.bpf.h"
 #include "mmap.bpf.h"
 #include "launch.bpf.h"
+#include "gl.bpf.h"

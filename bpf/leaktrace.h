@@ -19,8 +19,58 @@ enum lt_kind {
 	LT_KIND_HEAP,  /* malloc family, bytes */
 	LT_KIND_MMAP,  /* anonymous mappings, bytes */
 	LT_KIND_PYOBJ, /* CPython objects, bytes of the object itself; aux: its type */
+	/* GL and EGL objects: addr is (share group << 32 | name), or the handle */
+	LT_KIND_GL_TEXTURE,
+	LT_KIND_GL_BUFFER,
+	LT_KIND_GL_FRAMEBUFFER,
+	LT_KIND_GL_RENDERBUFFER,
+	LT_KIND_GL_SHADER,
+	LT_KIND_GL_PROGRAM,
+	LT_KIND_GL_VERTEX_ARRAY,
+	LT_KIND_EGL_CONTEXT,
+	LT_KIND_EGL_SURFACE,
 	LT_KIND__NR,
 };
+
+#define LT_KIND_GL_FIRST LT_KIND_GL_TEXTURE
+#define LT_KIND_GL_LAST LT_KIND_GL_VERTEX_ARRAY /* kinds named per share group */
+
+/* What a GL or EGL entry probe does, in the low byte of its cookie; the kind
+ * it acts on is in the next byte. */
+enum lt_gl_fn {
+	LT_GL_GEN = 1,	      /* (n, names): glGen*, glCreate{Buffers,Framebuffers,...} */
+	LT_GL_CREATE_TEX,     /* (target, n, names): glCreateTextures */
+	LT_GL_DELETE,	      /* (n, names): glDelete* */
+	LT_GL_CREATE_RET,     /* (...) -> name: glCreateShader, glCreateProgram */
+	LT_GL_DELETE_ONE,     /* (name): glDeleteShader, glDeleteProgram */
+	LT_GL_BIND,	      /* (target, name): glBindTexture, glBindBuffer, glBindRenderbuffer */
+	LT_GL_ACTIVE_TEXTURE, /* (unit) */
+	LT_GL_TEX_IMAGE_2D,   /* (target, level, ifmt, w, h, border | fmt, type, data) */
+	LT_GL_TEX_IMAGE_3D,   /* (target, level, ifmt, w, h, d | border, fmt, type, data) */
+	LT_GL_COMPRESSED_2D,  /* (target, level, ifmt, w, h, border | size, data) */
+	LT_GL_TEX_STORAGE_2D, /* (target, levels, ifmt, w, h) */
+	LT_GL_TEX_STORAGE_3D, /* (target, levels, ifmt, w, h, d) */
+	LT_GL_TEXTURE_STORAGE_2D, /* (texture, levels, ifmt, w, h) */
+	LT_GL_BUFFER_DATA,	  /* (target, size, ...): glBufferData, glBufferStorage */
+	LT_GL_NAMED_BUFFER_DATA,  /* (buffer, size, ...) */
+	LT_GL_RB_STORAGE,	  /* (target, ifmt, w, h) */
+	LT_GL_RB_STORAGE_MS,	  /* (target, samples, ifmt, w, h) */
+	LT_GL_NAMED_RB_STORAGE,	  /* (renderbuffer, ifmt, w, h) */
+	LT_EGL_CREATE_CONTEXT,	  /* share context in the argument of the next byte up */
+	LT_EGL_DESTROY_CONTEXT,	  /* (dpy, ctx) */
+	LT_EGL_MAKE_CURRENT,	  /* context in the argument of the next byte up */
+	LT_EGL_CREATE_SURFACE,	  /* (...) -> surface */
+	LT_EGL_DESTROY_SURFACE,	  /* (dpy, surface) */
+	LT_EGL_SWAP,		  /* a frame: a thread with a current context */
+};
+
+#define LT_GL_MAX_NAMES 64  /* names read from one glGen or glDelete call */
+#define LT_GL_MAX_LEVELS 16 /* mip levels a texture's size is kept for */
+
+#define LT_GL_COOKIE(fn, kind, arg) ((__u64)(fn) | (__u64)(kind) << 8 | (__u64)(arg) << 16)
+#define LT_GL_COOKIE_FN(c) ((c)&0xff)
+#define LT_GL_COOKIE_KIND(c) (((c) >> 8) & 0xff)
+#define LT_GL_COOKIE_ARG(c) (((c) >> 16) & 0xff)
 
 /* The function an entry probe sits on: its cookie, set by user space. */
 enum lt_heap_fn {
@@ -53,20 +103,21 @@ enum lt_op {
 };
 
 enum lt_counter {
-	LT_CNT_ALLOCS_FULL, /* allocs map had no room: allocation not recorded */
-	LT_CNT_STATS_FULL,  /* per-stack totals map had no room: allocation not recorded */
-	LT_CNT_STACKS_FULL, /* stacks map had no room: counted under LT_STACK_LOST */
-	LT_CNT_EVENTS_LOST, /* ring buffer full: an mmap/munmap event was lost */
-	LT_CNT_NO_THREAD,   /* no per-thread storage: a call could not be followed */
-	LT_CNT_NO_ENTRY,    /* return probe fired without a matching entry */
-	LT_CNT_MISSED_FREE, /* an address came back from malloc while still recorded */
+	LT_CNT_ALLOCS_FULL,   /* allocs map had no room: allocation not recorded */
+	LT_CNT_STATS_FULL,    /* per-stack totals map had no room: allocation not recorded */
+	LT_CNT_STACKS_FULL,   /* stacks map had no room: counted under LT_STACK_LOST */
+	LT_CNT_EVENTS_LOST,   /* ring buffer full: an mmap/munmap event was lost */
+	LT_CNT_NO_THREAD,     /* no per-thread storage: a call could not be followed */
+	LT_CNT_NO_ENTRY,      /* return probe fired without a matching entry */
+	LT_CNT_MISSED_FREE,   /* an address came back from malloc while still recorded */
+	LT_CNT_GL_NAMES_LOST, /* GL names past LT_GL_MAX_NAMES in one glGen/glDelete call */
 	LT_CNT__NR,
 };
 
 /* Counters that mean the totals are incomplete; the others are diagnostics. */
 #define LT_CNT_DROP_MASK                                                                           \
 	((1u << LT_CNT_ALLOCS_FULL) | (1u << LT_CNT_STATS_FULL) | (1u << LT_CNT_STACKS_FULL) |     \
-	 (1u << LT_CNT_EVENTS_LOST) | (1u << LT_CNT_NO_THREAD))
+	 (1u << LT_CNT_EVENTS_LOST) | (1u << LT_CNT_NO_THREAD) | (1u << LT_CNT_GL_NAMES_LOST))
 
 /* One outstanding resource: allocs map, keyed by where it lives. */
 struct lt_alloc_key {
@@ -149,11 +200,12 @@ struct lt_py_proc {
 
 /* Events for what user space tracks itself (rare, so one event each). */
 enum lt_event_type {
-	LT_EV_MMAP,	/* anonymous mapping made: addr, len, stack */
-	LT_EV_MUNMAP,	/* range unmapped: addr, len */
-	LT_EV_MREMAP,	/* old_addr/old_len moved or resized to addr/len */
-	LT_EV_MAP_EXEC, /* a file was mapped executable: the module list changed */
-	LT_EV_EXEC,	/* the process replaced its image */
+	LT_EV_MMAP,	 /* anonymous mapping made: addr, len, stack */
+	LT_EV_MUNMAP,	 /* range unmapped: addr, len */
+	LT_EV_MREMAP,	 /* old_addr/old_len moved or resized to addr/len */
+	LT_EV_MAP_EXEC,	 /* a file was mapped executable: the module list changed */
+	LT_EV_EXEC,	 /* the process replaced its image */
+	LT_EV_GL_THREAD, /* a thread made a GL context current: addr = its tid, len = fs base */
 };
 
 /* Stack words above the user stack pointer at a syscall: user space finds the

@@ -63,7 +63,7 @@ static __always_inline struct lt_thread *sys_take(__u32 nr, long ret)
 /* Sends an event; with @with_stack, the user stack at the syscall and the
  * words just above the stack pointer, where the syscall wrapper's return
  * address is. */
-static __always_inline void ev_send(__u32 type, __u64 addr, __u64 len, __u64 old_addr,
+static __always_inline bool ev_send(__u32 type, __u64 addr, __u64 len, __u64 old_addr,
 				    __u64 old_len, bool with_stack)
 {
 	struct lt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -72,7 +72,7 @@ static __always_inline void ev_send(__u32 type, __u64 addr, __u64 len, __u64 old
 
 	if (!e) {
 		lt_count(LT_CNT_EVENTS_LOST);
-		return;
+		return false;
 	}
 	e->type = type;
 	e->tgid = tgid;
@@ -99,6 +99,7 @@ static __always_inline void ev_send(__u32 type, __u64 addr, __u64 len, __u64 old
 			lt_thread_get(false), e->frames, LT_MAX_STACK_DEPTH, &e->nr_frames);
 	}
 	bpf_ringbuf_submit(e, 0);
+	return true;
 }
 
 SEC("tracepoint/syscalls/sys_enter_mmap")

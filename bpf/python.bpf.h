@@ -45,7 +45,7 @@ static __always_inline struct lt_py_proc *py_proc(__u32 tgid)
 static __always_inline __u64 py_pthread_self(void)
 {
 #if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(bpf_get_current_task_btf(), thread.fsbase);
+	return lt_task_tp(bpf_get_current_task_btf());
 #else
 	return 0;
 #endif

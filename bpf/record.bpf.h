@@ -166,3 +166,23 @@ static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 
 	}
 	lt_stat_add(s, (__s64)size, 1, 0);
 }
+
+/* Adds @delta bytes to an outstanding resource and to its stack's totals (a
+ * GL texture's level was specified again, a buffer got its storage). */
+static __always_inline void lt_add_size(__u32 tgid, __u32 kind, __u64 addr, __s64 delta)
+{
+	struct lt_alloc_key k = { .addr = addr, .tgid = tgid, .kind = kind };
+	struct lt_stat_key sk = { .tgid = tgid, .kind = kind };
+	struct lt_alloc *a;
+	struct lt_stat *s;
+
+	a = bpf_map_lookup_elem(&allocs, &k);
+	if (!a || !delta)
+		return;
+	__sync_fetch_and_add(&a->size, delta);
+	sk.stack = a->stack;
+	sk.aux = a->aux;
+	s = bpf_map_lookup_elem(&stats, &sk);
+	if (s)
+		__sync_fetch_and_add(&s->bytes, delta);
+}

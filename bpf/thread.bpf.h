@@ -17,8 +17,26 @@ struct lt_thread {
 	__u64 sys_args[4]; /* saved at sys_enter for sys_exit */
 	__u32 sys_nr;	   /* enum lt_sys: which syscall saved them, 0 if none */
 	__u32 pad;
-	__u64 py_tstate; /* this thread's PyThreadState, once found */
+	__u64 py_tstate;   /* this thread's PyThreadState, once found */
+	__u64 gl_ctx;	   /* the GL/EGL context current on this thread */
+	__u64 gl_cookie;   /* the GL/EGL call whose return is awaited, 0 if none */
+	__u64 gl_args[2];  /* what its return probe needs */
+	__u32 gl_reported; /* this thread was shown to user space (its fs base) */
+	__u32 pad2;
 };
+
+/* The thread pointer of @task, which TLS offsets are relative to (on x86-64
+ * glibc and musl also pthread_self()). */
+static __always_inline __u64 lt_task_tp(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(task, thread.fsbase);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(task, thread.uw.tp_value);
+#else
+	return 0;
+#endif
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

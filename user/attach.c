@@ -22,57 +22,72 @@
 #include "array.h"
 #include "attach.h"
 #include "elfsym.h"
+#include "gl.h"
 #include "log.h"
 #include "procmaps.h"
 #include "probepoint.h"
 #include "python.h"
 
-/* One function of the malloc family: its probes and their cookie. */
-struct heap_func {
+/* One function to probe: its probes and their cookie. */
+struct probe_func {
 	const char *name;
-	unsigned int nr_args;
-	bool ret; /* also gets the return probe */
+	unsigned int nr_args; /* in registers, to be left intact where the probe sits */
+	bool ret;	      /* also gets the return probe */
 	bool required;
-	enum lt_heap_fn fn;
+	__u64 cookie;
+	bool keep_sp; /* the stack pointer must be the entry's where the probe sits */
 };
 
-static const struct heap_func heap_funcs[] = {
-	{ "malloc", 1, true, true, LT_FN_MALLOC },
-	{ "free", 1, false, true, LT_FN_FREE },
-	{ "calloc", 2, true, false, LT_FN_CALLOC },
-	{ "realloc", 2, true, false, LT_FN_REALLOC },
-	{ "reallocarray", 3, true, false, LT_FN_REALLOCARRAY },
-	{ "posix_memalign", 3, true, false, LT_FN_POSIX_MEMALIGN },
-	{ "aligned_alloc", 2, true, false, LT_FN_MEMALIGN },
-	{ "memalign", 2, true, false, LT_FN_MEMALIGN },
-	{ "valloc", 1, true, false, LT_FN_VALLOC },
-	{ "pvalloc", 1, true, false, LT_FN_VALLOC },
+static const struct probe_func heap_funcs[] = {
+	{ "malloc", 1, true, true, LT_FN_MALLOC, true },
+	{ "free", 1, false, true, LT_FN_FREE, false },
+	{ "calloc", 2, true, false, LT_FN_CALLOC, true },
+	{ "realloc", 2, true, false, LT_FN_REALLOC, true },
+	{ "reallocarray", 3, true, false, LT_FN_REALLOCARRAY, true },
+	{ "posix_memalign", 3, true, false, LT_FN_POSIX_MEMALIGN, true },
+	{ "aligned_alloc", 2, true, false, LT_FN_MEMALIGN, true },
+	{ "memalign", 2, true, false, LT_FN_MEMALIGN, true },
+	{ "valloc", 1, true, false, LT_FN_VALLOC, true },
+	{ "pvalloc", 1, true, false, LT_FN_VALLOC, true },
 };
 
 /* CPython: what makes an object from its type, and what its tp_free is. */
-static const struct heap_func py_funcs[] = {
-	{ "PyType_GenericAlloc", 2, true, false, LT_FN_PY_GENERIC_ALLOC },
-	{ "_PyObject_GC_New", 1, true, false, LT_FN_PY_NEW },
-	{ "_PyObject_New", 1, true, false, LT_FN_PY_NEW },
-	{ "_PyObject_GC_NewVar", 2, true, false, LT_FN_PY_NEWVAR },
-	{ "_PyObject_NewVar", 2, true, false, LT_FN_PY_NEWVAR },
-	{ "PyObject_GC_Del", 1, false, false, LT_FN_PY_FREE },
-	{ "PyObject_Free", 1, false, false, LT_FN_PY_FREE },
+static const struct probe_func py_funcs[] = {
+	{ "PyType_GenericAlloc", 2, true, false, LT_FN_PY_GENERIC_ALLOC, true },
+	{ "_PyObject_GC_New", 1, true, false, LT_FN_PY_NEW, true },
+	{ "_PyObject_New", 1, true, false, LT_FN_PY_NEW, true },
+	{ "_PyObject_GC_NewVar", 2, true, false, LT_FN_PY_NEWVAR, true },
+	{ "_PyObject_NewVar", 2, true, false, LT_FN_PY_NEWVAR, true },
+	{ "PyObject_GC_Del", 1, false, false, LT_FN_PY_FREE, false },
+	{ "PyObject_Free", 1, false, false, LT_FN_PY_FREE, false },
 	/* lists and dicts also come from free lists, which no allocator sees:
 	 * their constructors see every one */
-	{ "PyList_New", 1, true, false, LT_FN_PY_NEWOBJ },
-	{ "PyDict_New", 0, true, false, LT_FN_PY_NEWOBJ },
-	{ "_PyDict_NewPresized", 1, true, false, LT_FN_PY_NEWOBJ },
+	{ "PyList_New", 1, true, false, LT_FN_PY_NEWOBJ, true },
+	{ "PyDict_New", 0, true, false, LT_FN_PY_NEWOBJ, true },
+	{ "_PyDict_NewPresized", 1, true, false, LT_FN_PY_NEWOBJ, true },
 };
 
 #define NR_HEAP_FUNCS (sizeof(heap_funcs) / sizeof(heap_funcs[0]))
 #define NR_PY_FUNCS (sizeof(py_funcs) / sizeof(py_funcs[0]))
-#define MAX_FUNCS (NR_HEAP_FUNCS > NR_PY_FUNCS ? NR_HEAP_FUNCS : NR_PY_FUNCS)
+#define MAX_SITES 64 /* probes one file gets at most */
 
-/* An allocator file already probed, by identity. */
+/* The programs one kind of probe runs. */
+struct progs {
+	struct bpf_program *entry, *ret;
+};
+
+/* A file already probed (or looked at), by identity; @off: where in it, for
+ * the GL functions probed by address. */
 struct probed_file {
 	dev_t dev;
 	ino_t ino;
+	__u64 off;
+};
+
+/* A set of them. */
+struct file_set {
+	struct probed_file *v;
+	size_t nr, cap;
 };
 
 struct tracer {
@@ -84,8 +99,10 @@ struct tracer {
 	size_t nr_link_fds, cap_link_fds;
 	bool multi; /* the kernel has uprobe_multi links (Linux 6.6) */
 	struct bpf_link *entry_stop;
-	struct probed_file *files;
-	size_t nr_files, cap_files;
+	struct file_set files;	  /* allocator files */
+	struct file_set gl_files; /* files looked at for EGL and GLX functions */
+	struct file_set gl_sites; /* GL implementations probed, by file offset */
+	bool gl_formats;	  /* the glformats map is filled */
 	struct report_probe *probes;
 	size_t nr_probes, cap_probes;
 	char **strings; /* module paths the probes point at */
@@ -94,14 +111,16 @@ struct tracer {
 	bool tracepoints, exec_tp;
 };
 
-static struct bpf_program *entry_prog(struct tracer *t)
+static struct progs heap_progs(struct tracer *t)
 {
-	return t->settings->floor ? t->skel->progs.floor_enter : t->skel->progs.heap_enter;
+	if (t->settings->floor)
+		return (struct progs){ t->skel->progs.floor_enter, t->skel->progs.floor_exit };
+	return (struct progs){ t->skel->progs.heap_enter, t->skel->progs.alloc_exit };
 }
 
-static struct bpf_program *return_prog(struct tracer *t)
+static struct progs gl_progs(struct tracer *t)
 {
-	return t->settings->floor ? t->skel->progs.floor_exit : t->skel->progs.alloc_exit;
+	return (struct progs){ t->skel->progs.gl_enter, t->skel->progs.gl_exit };
 }
 
 /* uprobe_multi links (Linux 6.6) carry many probes of one file in one link,
@@ -230,6 +249,7 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = s->btf);
 	struct tracer *t;
 	bool libc = s->sources & LT_SRC_LIBC, mmap = (s->sources & LT_SRC_MMAP) && !s->floor;
+	bool gl = (s->sources & LT_SRC_GL) && !s->floor;
 	struct bpf_program *prog;
 	int err;
 
@@ -280,6 +300,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 			load = s->floor;
 		else if (is_mmap_prog(name))
 			load = mmap;
+		else if (!strncmp(name, "gl_", 3))
+			load = gl;
 		else if (!strcmp(name, "entry_stop") || !strcmp(name, "process_exec"))
 			load = true;
 		else
@@ -290,10 +312,11 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	t->multi = !s->no_uprobe_multi && have_uprobe_multi();
 	lt_debug("uprobe_multi links: %s", t->multi ? "yes" : "no");
 	if (t->multi) {
-		struct bpf_program *multi[] = { t->skel->progs.heap_enter,
-						t->skel->progs.alloc_exit,
-						t->skel->progs.floor_enter,
-						t->skel->progs.floor_exit };
+		struct bpf_program *multi[] = {
+			t->skel->progs.heap_enter,  t->skel->progs.alloc_exit,
+			t->skel->progs.floor_enter, t->skel->progs.floor_exit,
+			t->skel->progs.gl_enter,    t->skel->progs.gl_exit
+		};
 
 		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
 			bpf_program__set_expected_attach_type(
@@ -378,7 +401,9 @@ void tracer__destroy(struct tracer *t)
 		free(t->strings[i]);
 	free(t->strings);
 	free(t->probes);
-	free(t->files);
+	free(t->files.v);
+	free(t->gl_files.v);
+	free(t->gl_sites.v);
 	free(t);
 }
 
@@ -512,20 +537,21 @@ const struct report_probe *tracer__probes(const struct tracer *t, size_t *nr,
 	return t->probes;
 }
 
-/* Chooses where in @fn to probe: see probepoint.h. */
-static void choose_site(struct tracer *t, struct elf_file *elf, const struct heap_func *hf,
-			const struct elf_func *fn, struct probe_site *site)
+/* Chooses where to probe the function of @pf whose code starts at file offset
+ * @offset (@size bytes, 0 if unknown): see probepoint.h. */
+static void choose_site(struct tracer *t, struct elf_file *elf, const struct probe_func *pf,
+			__u64 offset, __u64 size, struct probe_site *site)
 {
 	unsigned char code[4096];
-	size_t want = fn->size ? fn->size : 64;
+	size_t want = size ? size : 64;
 	long got;
 
 	*site = (struct probe_site){ 0 };
 	if (want > sizeof(code))
 		want = sizeof(code);
-	got = elf_file__read(elf, fn->offset, code, want);
-	if (got <= 0 ||
-	    probepoint__choose(elf_file__machine(elf), code, got, hf->nr_args, hf->ret, site)) {
+	got = elf_file__read(elf, offset, code, want);
+	if (got <= 0 || probepoint__choose(elf_file__machine(elf), code, got, pf->nr_args,
+					   pf->ret || pf->keep_sp, site)) {
 		*site = (struct probe_site){ 0 };
 		return;
 	}
@@ -536,9 +562,9 @@ static void choose_site(struct tracer *t, struct elf_file *elf, const struct hea
 	}
 }
 
-/* One probe site of an allocator: a function, where its probe goes. */
+/* One probe site: a function, where its probe goes. */
 struct heap_site {
-	const struct heap_func *hf;
+	const struct probe_func *hf;
 	struct probe_site site;
 	__u64 off; /* file offset of the probed instruction */
 };
@@ -546,19 +572,19 @@ struct heap_site {
 /* Attaches the entry probe of @hs with a perf-event link, and its return probe
  * at the same place (one trap serves both). Both or neither: an entry without
  * its return would leave the thread inside a call forever. */
-static int attach_perf(struct tracer *t, const struct heap_site *hs, pid_t tgid, const char *path)
+static int attach_perf(struct tracer *t, const struct heap_site *hs, pid_t tgid, const char *path,
+		       struct progs progs)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = hs->hf->fn);
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = hs->hf->cookie);
 	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
 	struct bpf_link *entry, *ret = NULL;
 	int err;
 
-	entry = bpf_program__attach_uprobe_opts(entry_prog(t), tgid, path, hs->off, &entry_opts);
+	entry = bpf_program__attach_uprobe_opts(progs.entry, tgid, path, hs->off, &entry_opts);
 	if (!entry)
 		return -errno;
 	if (hs->hf->ret) {
-		ret = bpf_program__attach_uprobe_opts(return_prog(t), tgid, path, hs->off,
-						      &ret_opts);
+		ret = bpf_program__attach_uprobe_opts(progs.ret, tgid, path, hs->off, &ret_opts);
 		if (!ret) {
 			err = -errno;
 			bpf_link__destroy(entry);
@@ -576,25 +602,25 @@ static int attach_perf(struct tracer *t, const struct heap_site *hs, pid_t tgid,
 /* Attaches every site of one allocator with two uprobe_multi links: the
  * entries (with their cookies) and the returns. Both or neither. */
 static int attach_multi(struct tracer *t, const struct heap_site *hs, size_t nr, pid_t tgid,
-			const char *path)
+			const char *path, struct progs progs)
 {
-	__u64 offs[MAX_FUNCS], cookies[MAX_FUNCS], ret_offs[MAX_FUNCS];
+	__u64 offs[MAX_SITES], cookies[MAX_SITES], ret_offs[MAX_SITES];
 	size_t nr_ret = 0;
 	int entry, ret = -1, err;
 
 	for (size_t i = 0; i < nr; i++) {
 		offs[i] = hs[i].off;
-		cookies[i] = hs[i].hf->fn;
+		cookies[i] = hs[i].hf->cookie;
 		if (hs[i].hf->ret)
 			ret_offs[nr_ret++] = hs[i].off;
 	}
-	entry = link_uprobe_multi(bpf_program__fd(entry_prog(t)), path, offs, cookies, nr, false,
+	entry = link_uprobe_multi(bpf_program__fd(progs.entry), path, offs, cookies, nr, false,
 				  tgid);
 	if (entry < 0)
 		return entry;
 	if (nr_ret) {
-		ret = link_uprobe_multi(bpf_program__fd(return_prog(t)), path, ret_offs, NULL,
-					nr_ret, true, tgid);
+		ret = link_uprobe_multi(bpf_program__fd(progs.ret), path, ret_offs, NULL, nr_ret,
+					true, tgid);
 		if (ret < 0) {
 			close(entry);
 			return ret;
@@ -610,7 +636,8 @@ static int attach_multi(struct tracer *t, const struct heap_site *hs, size_t nr,
 
 static int note_probe(struct tracer *t, const struct heap_site *hs, const char *shown)
 {
-	lt_info("probe %s in %s at +0x%x (%s%s)", hs->hf->name, shown, hs->site.offset,
+	lt_info("probe %s in %s at +0x%x, file offset 0x%llx (%s%s)", hs->hf->name, shown,
+		hs->site.offset, (unsigned long long)hs->off,
 		hs->site.insn[0] ? hs->site.insn : "?",
 		hs->site.emulated ? ", emulated" : ", single-stepped");
 	return add_probe(t, &(struct report_probe){ .func = hs->hf->name,
@@ -620,19 +647,63 @@ static int note_probe(struct tracer *t, const struct heap_site *hs, const char *
 						    .emulated = hs->site.emulated });
 }
 
-/* Puts the heap probes on the allocator in @path (@shown in messages) for
- * process @tgid (-1: every process): with one pair of uprobe_multi links when
- * the kernel has them, else probe by probe, where a failure of an optional
+/* Attaches the probes of @sites in @path (@shown in messages) for process
+ * @tgid (-1: every process): with one pair of uprobe_multi links when the
+ * kernel has them, else probe by probe, where a failure of an optional
  * function is counted and the others go on. */
-static int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char *shown,
-			    struct elf_file *elf, const struct heap_func *funcs, size_t nr_funcs)
+static int attach_sites(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+			const struct heap_site *hs, size_t nr, struct progs progs)
 {
-	struct heap_site hs[MAX_FUNCS];
+	int err;
+
+	if (!nr)
+		return 0;
+	if (t->multi) {
+		err = attach_multi(t, hs, nr, tgid, path, progs);
+		if (err == -ENOMEM)
+			return err;
+		if (!err) {
+			for (size_t i = 0; i < nr && !err; i++)
+				err = note_probe(t, &hs[i], shown);
+			return err;
+		}
+		lt_debug("uprobe_multi link on %s: %s; attaching probe by probe", shown,
+			 strerror(-err));
+	}
+	for (size_t i = 0; i < nr; i++) {
+		err = attach_perf(t, &hs[i], tgid, path, progs);
+		if (err == -ENOMEM)
+			return err;
+		if (err) {
+			if (hs[i].hf->required) {
+				lt_error("cannot attach to %s in %s: %s", hs[i].hf->name, shown,
+					 strerror(-err));
+				return err;
+			}
+			lt_warn("cannot attach to %s in %s: %s; what it does is not seen",
+				hs[i].hf->name, shown, strerror(-err));
+			t->failures++;
+			continue;
+		}
+		err = note_probe(t, &hs[i], shown);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Puts probes on the functions of @funcs that @elf (at @path) defines;
+ * -ENOENT if it lacks a required one. */
+static int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+			    struct elf_file *elf, const struct probe_func *funcs, size_t nr_funcs,
+			    struct progs progs)
+{
+	struct heap_site hs[MAX_SITES];
 	size_t nr = 0;
 	int err;
 
-	for (size_t i = 0; i < nr_funcs; i++) {
-		const struct heap_func *hf = &funcs[i];
+	for (size_t i = 0; i < nr_funcs && nr < MAX_SITES; i++) {
+		const struct probe_func *hf = &funcs[i];
 		struct elf_func fn;
 		bool dup = false;
 
@@ -653,58 +724,29 @@ static int attach_allocator(struct tracer *t, pid_t tgid, const char *path, cons
 		if (dup)
 			continue;
 		hs[nr].hf = hf;
-		choose_site(t, elf, hf, &fn, &hs[nr].site);
+		choose_site(t, elf, hf, fn.offset, fn.size, &hs[nr].site);
 		hs[nr].off = fn.offset + hs[nr].site.offset;
 		nr++;
 	}
-
-	if (t->multi) {
-		err = attach_multi(t, hs, nr, tgid, path);
-		if (err == -ENOMEM)
-			return err;
-		if (!err) {
-			for (size_t i = 0; i < nr && !err; i++)
-				err = note_probe(t, &hs[i], shown);
-			return err;
-		}
-		lt_debug("uprobe_multi link on %s: %s; attaching probe by probe", shown,
-			 strerror(-err));
-	}
-	for (size_t i = 0; i < nr; i++) {
-		err = attach_perf(t, &hs[i], tgid, path);
-		if (err == -ENOMEM)
-			return err;
-		if (err) {
-			if (hs[i].hf->required) {
-				lt_error("cannot attach to %s in %s: %s", hs[i].hf->name, shown,
-					 strerror(-err));
-				return err;
-			}
-			lt_warn("cannot attach to %s in %s: %s; its allocations are not seen",
-				hs[i].hf->name, shown, strerror(-err));
-			t->failures++;
-			continue;
-		}
-		err = note_probe(t, &hs[i], shown);
-		if (err)
-			return err;
-	}
-	return 0;
+	return attach_sites(t, tgid, path, shown, hs, nr, progs);
 }
 
-static bool file_probed(struct tracer *t, const struct stat *st)
+static bool file_set_has(const struct file_set *set, const struct stat *st, __u64 off)
 {
-	for (size_t i = 0; i < t->nr_files; i++)
-		if (t->files[i].dev == st->st_dev && t->files[i].ino == st->st_ino)
+	for (size_t i = 0; i < set->nr; i++)
+		if (set->v[i].dev == st->st_dev && set->v[i].ino == st->st_ino &&
+		    set->v[i].off == off)
 			return true;
 	return false;
 }
 
-static int mark_probed(struct tracer *t, const struct stat *st)
+static int file_set_add(struct file_set *set, const struct stat *st, __u64 off)
 {
-	if (ARRAY_RESERVE(t->files, t->cap_files, t->nr_files + 1))
+	if (ARRAY_RESERVE(set->v, set->cap, set->nr + 1))
 		return -ENOMEM;
-	t->files[t->nr_files++] = (struct probed_file){ .dev = st->st_dev, .ino = st->st_ino };
+	set->v[set->nr++] = (struct probed_file){ .dev = st->st_dev,
+						  .ino = st->st_ino,
+						  .off = off };
 	return 0;
 }
 
@@ -717,12 +759,12 @@ static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char
 
 	if (stat(path, &st))
 		return -errno;
-	if (file_probed(t, &st))
+	if (file_set_has(&t->files, &st, 0))
 		return 0;
-	err = attach_allocator(t, tgid, path, shown, elf, heap_funcs, NR_HEAP_FUNCS);
+	err = attach_allocator(t, tgid, path, shown, elf, heap_funcs, NR_HEAP_FUNCS, heap_progs(t));
 	if (err)
 		return err;
-	return mark_probed(t, &st);
+	return file_set_add(&t->files, &st, 0);
 }
 
 static int attach_lib(struct tracer *t, pid_t tgid)
@@ -837,7 +879,8 @@ int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *
 		lt_error("cannot read %s: %s", py->shown, strerror(-err));
 		return err;
 	}
-	err = attach_allocator(t, tgid, py->path, py->shown, elf, py_funcs, NR_PY_FUNCS);
+	err = attach_allocator(t, tgid, py->path, py->shown, elf, py_funcs, NR_PY_FUNCS,
+			       heap_progs(t));
 	elf_file__free(elf);
 	if (err)
 		return err;
@@ -848,6 +891,274 @@ int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *
 		return err;
 	}
 	t->skel->bss->py_active = 1;
+	return 0;
+}
+
+/* --- GL --- */
+
+static struct probe_func gl_probe_func(const struct gl_func *f)
+{
+	/* keep_sp: some arguments are on the stack */
+	return (struct probe_func){ .name = f->name,
+				    .nr_args = f->nr_args,
+				    .ret = f->ret,
+				    .cookie = f->cookie,
+				    .keep_sp = true };
+}
+
+static int fill_gl_formats(struct tracer *t)
+{
+	struct gl_format formats[512];
+	size_t n = gl_formats(formats, 512);
+	int fd = bpf_map__fd(t->skel->maps.glformats);
+
+	if (t->gl_formats)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, &formats[i].key, &formats[i].bpp, BPF_ANY))
+			return -errno;
+	t->gl_formats = true;
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return base ? base + 1 : path;
+}
+
+static bool has_base_name(const char *path, const char *prefix)
+{
+	return !strncmp(base_name(path), prefix, strlen(prefix));
+}
+
+/* Probes the EGL and GLX functions @elf (at @path, @shown in reports) exports. glvnd's
+ * libGL forwards its glX functions to libGLX: where both are mapped, only
+ * libGLX's are probed, lest a call count twice. */
+static int probe_egl_file(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+			  struct elf_file *elf, bool have_libglx)
+{
+	struct probe_func funcs[MAX_SITES];
+	size_t nr = 0;
+
+	for (size_t i = 0; i < egl_nr_funcs && nr < MAX_SITES; i++) {
+		bool glx = !strncmp(egl_funcs[i].name, "glX", 3);
+
+		if (glx && have_libglx && !has_base_name(shown, "libGLX.so"))
+			continue;
+		if (elf_file__exports(elf, egl_funcs[i].name))
+			funcs[nr++] = gl_probe_func(&egl_funcs[i]);
+	}
+	if (!nr)
+		return 0;
+	lt_debug("pid %d: %zu EGL/GLX functions in %s", tgid, nr, shown);
+	return attach_allocator(t, tgid, path, shown, elf, funcs, nr, gl_progs(t));
+}
+
+int tracer__attach_gl(struct tracer *t, pid_t tgid)
+{
+	struct procmaps *maps;
+	bool have_libglx = false;
+	char path[PATH_MAX];
+	int err;
+
+	if (!(t->settings->sources & LT_SRC_GL) || t->settings->floor)
+		return 0;
+	err = fill_gl_formats(t);
+	if (err) {
+		lt_error("cannot set up the GL texture formats: %s", strerror(-err));
+		return err;
+	}
+	maps = procmaps__read(tgid);
+	if (!maps)
+		return errno == ENOENT ? -ESRCH : -errno;
+	for (size_t i = 0; i < maps->nr; i++)
+		have_libglx |= lt_mapping__is_file(&maps->maps[i]) &&
+			       has_base_name(maps->maps[i].path, "libGLX.so");
+	for (size_t i = 0; i < maps->nr && !err; i++) {
+		const struct lt_mapping *m = &maps->maps[i];
+		struct elf_file *elf;
+		struct stat st;
+
+		if (!m->exec || !lt_mapping__is_file(m))
+			continue;
+		lt_mapping__open_path(tgid, m, path, sizeof(path));
+		if (stat(path, &st) || file_set_has(&t->gl_files, &st, 0))
+			continue;
+		err = file_set_add(&t->gl_files, &st, 0);
+		elf = err ? NULL : elf_file__open(path);
+		if (!elf)
+			continue;
+		err = probe_egl_file(t, tgid, path, m->path, elf, have_libglx);
+		elf_file__free(elf);
+	}
+	procmaps__free(maps);
+	return err;
+}
+
+/* Where a process finds its libraries, below its root. */
+static const char *const lib_dirs[] = {
+#if defined(__x86_64__)
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib/x86_64-linux-gnu",
+#elif defined(__aarch64__)
+	"/usr/lib/aarch64-linux-gnu",
+	"/lib/aarch64-linux-gnu",
+#endif
+	"/usr/lib64",
+	"/lib64",
+	"/usr/lib",
+	"/lib",
+};
+
+/* The first @name in the library directories of @tgid's root: its path
+ * from here in @path, and as the process names it in @shown. */
+static bool find_lib(pid_t tgid, const char *name, char *path, char *shown, size_t len)
+{
+	char real[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(lib_dirs) / sizeof(lib_dirs[0]); i++) {
+		snprintf(path, len, "/proc/%d/root%s/%s", tgid, lib_dirs[i], name);
+		if (access(path, R_OK))
+			continue;
+		/* the name the file will be mapped under: libEGL.so.1.1.0 */
+		return snprintf(shown, len, "%s/%s", lib_dirs[i],
+				realpath(path, real) ? base_name(real) : name) < (int)len;
+	}
+	return false;
+}
+
+int tracer__attach_gl_ahead(struct tracer *t, pid_t tgid)
+{
+	/* libGL last: glvnd's forwards to libGLX, probed where libGLX is */
+	static const char *const libs[] = { "libEGL.so.1", "libGLX.so.0", "libGL.so.1" };
+	char path[PATH_MAX], shown[PATH_MAX];
+	bool have_libglx;
+	int err = 0;
+
+	if (!(t->settings->sources & LT_SRC_GL) || t->settings->floor)
+		return 0;
+	err = fill_gl_formats(t);
+	if (err)
+		return err;
+	have_libglx = find_lib(tgid, "libGLX.so.0", path, shown, sizeof(path));
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]) && !err; i++) {
+		struct elf_file *elf;
+		struct stat st;
+
+		if (!find_lib(tgid, libs[i], path, shown, sizeof(path)) || stat(path, &st) ||
+		    file_set_has(&t->gl_files, &st, 0))
+			continue;
+		err = file_set_add(&t->gl_files, &st, 0);
+		elf = err ? NULL : elf_file__open(path);
+		if (!elf)
+			continue;
+		err = probe_egl_file(t, tgid, path, shown, elf, have_libglx);
+		elf_file__free(elf);
+	}
+	return err;
+}
+
+int tracer__gl_threads(struct tracer *t, pid_t tgid, struct tracer_thread *out, size_t max)
+{
+	struct bpf_link *link;
+	__u64 buf[256];
+	size_t n = 0;
+	ssize_t got;
+	int fd, err = 0;
+
+	t->skel->bss->iter_tgid = tgid;
+	link = bpf_program__attach_iter(t->skel->progs.gl_threads, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		for (size_t i = 0; i + 1 < (size_t)got / 8 && n < max; i += 2)
+			out[n++] = (struct tracer_thread){ .tid = buf[i], .tp = buf[i + 1] };
+	if (got < 0)
+		err = -errno;
+	close(fd);
+cleanup:
+	bpf_link__destroy(link);
+	return err ? err : (int)n;
+}
+
+/* Probes the implementations of @impls that lie in the file mapped at @m,
+ * skipping those already probed; returns how many were new. */
+static int probe_gl_impls(struct tracer *t, pid_t tgid, const struct lt_mapping *m,
+			  const struct gl_impl *impls, size_t n)
+{
+	struct probe_func funcs[MAX_SITES];
+	struct heap_site hs[MAX_SITES];
+	struct elf_file *elf;
+	char path[PATH_MAX];
+	struct stat st;
+	size_t nr = 0;
+	int err;
+
+	lt_mapping__open_path(tgid, m, path, sizeof(path));
+	if (stat(path, &st))
+		return -errno;
+	elf = elf_file__open(path);
+	if (!elf)
+		return -errno;
+	for (size_t i = 0; i < n && nr < MAX_SITES; i++) {
+		__u64 off;
+
+		if (impls[i].addr < m->start || impls[i].addr >= m->end)
+			continue;
+		off = lt_mapping__file_offset(m, impls[i].addr);
+		if (file_set_has(&t->gl_sites, &st, off))
+			continue;
+		err = file_set_add(&t->gl_sites, &st, off);
+		if (err)
+			goto cleanup;
+		funcs[nr] = gl_probe_func(impls[i].func);
+		hs[nr].hf = &funcs[nr];
+		choose_site(t, elf, &funcs[nr], off, 0, &hs[nr].site);
+		hs[nr].off = off + hs[nr].site.offset;
+		nr++;
+	}
+	err = attach_sites(t, tgid, path, m->path, hs, nr, gl_progs(t));
+cleanup:
+	elf_file__free(elf);
+	return err ? err : (int)nr;
+}
+
+int tracer__attach_gl_impls(struct tracer *t, pid_t tgid, const struct gl_impl *impls, size_t n)
+{
+	struct procmaps *maps = procmaps__read(tgid);
+	int err = 0, added = 0;
+
+	if (!maps)
+		return errno == ENOENT ? -ESRCH : -errno;
+	/* one file at a time: the drivers the implementations lie in */
+	for (size_t i = 0; i < n && err >= 0; i++) {
+		const struct lt_mapping *m = procmaps__find(maps, impls[i].addr);
+		bool first = true;
+
+		if (!m || !lt_mapping__is_file(m))
+			continue;
+		for (size_t j = 0; j < i && first; j++)
+			first = !(impls[j].addr >= m->start && impls[j].addr < m->end);
+		if (!first)
+			continue;
+		err = probe_gl_impls(t, tgid, m, impls, n);
+		if (err > 0)
+			added += err;
+	}
+	procmaps__free(maps);
+	return err < 0 ? err : added;
+}
+
+int tracer__stop_on_gl(struct tracer *t, bool on)
+{
+	t->skel->bss->stop_on_gl = on;
 	return 0;
 }
 

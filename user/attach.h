@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
 #include "options.h"
 #include "report.h"
 
@@ -34,6 +35,35 @@ int tracer__attach(struct tracer *t, pid_t tgid);
  * frames. */
 struct py_target;
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py);
+
+/* Source gl: probes the EGL and GLX functions of the files @tgid maps that
+ * were not looked at yet (call again when it maps more), and fills the
+ * texture formats. */
+int tracer__attach_gl(struct tracer *t, pid_t tgid);
+
+/* Probes the EGL and GLX functions of the system's GL libraries (glvnd's
+ * libEGL, libGLX, libGL in @tgid's library directories) before @tgid maps
+ * them: a uprobe on a file takes effect when it is mapped, so the contexts a
+ * program makes right after loading GL are seen. Returns 0 or -errno. */
+int tracer__attach_gl_ahead(struct tracer *t, pid_t tgid);
+
+/* The threads of @tgid and their thread pointers, through a BPF task
+ * iterator: up to @max to @out; returns how many or a negative errno. */
+struct tracer_thread {
+	pid_t tid;
+	__u64 tp;
+};
+int tracer__gl_threads(struct tracer *t, pid_t tgid, struct tracer_thread *out, size_t max);
+
+/* Probes the GL implementations @impls found in @tgid (see gl_discover()),
+ * those not probed yet; returns how many were new or a negative errno. */
+struct gl_impl;
+int tracer__attach_gl_impls(struct tracer *t, pid_t tgid, const struct gl_impl *impls, size_t n);
+
+/* Whether a thread of a traced process stops itself when it first makes a
+ * GL context current, until user space has probed the driver (and sends it
+ * SIGCONT). */
+int tracer__stop_on_gl(struct tracer *t, bool on);
 
 /* Launch support: make @tgid stop itself at its next exec (and clear that),
  * and stop at the entry point of the executable it runs now. */

@@ -98,7 +98,7 @@ static const char *const kernel_counter_names[LT_CNT__NR] = {
 	[LT_CNT_ALLOCS_FULL] = "allocs_full",	[LT_CNT_STATS_FULL] = "stats_full",
 	[LT_CNT_STACKS_FULL] = "stacks_full",	[LT_CNT_EVENTS_LOST] = "events_lost",
 	[LT_CNT_NO_THREAD] = "no_thread_state", [LT_CNT_NO_ENTRY] = "return_without_entry",
-	[LT_CNT_MISSED_FREE] = "missed_free",
+	[LT_CNT_MISSED_FREE] = "missed_free",	[LT_CNT_GL_NAMES_LOST] = "gl_names_lost",
 };
 
 static const char *const user_counter_names[UCNT__NR] = {
@@ -343,6 +343,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 		collector__forget(c, e->tgid);
 		if (c->hooks.exec)
 			c->hooks.exec(c->hooks.ctx, e->tgid);
+		break;
+	case LT_EV_GL_THREAD:
+		if (c->hooks.gl_thread)
+			c->hooks.gl_thread(c->hooks.ctx, e->tgid, (pid_t)e->addr, e->len);
 		break;
 	default:
 		c->ucounters[UCNT_EVENTS_BAD]++;

@@ -27,6 +27,8 @@ struct collector_hooks {
 	 * through code without frame pointers pick up stack and data words),
 	 * and stacks left the same are merged. */
 	int (*code_at)(void *ctx, pid_t pid, __u64 addr);
+	/* Thread @tid of @pid made a GL context current; @tp: its thread pointer. */
+	void (*gl_thread)(void *ctx, pid_t pid, pid_t tid, __u64 tp);
 };
 
 /* @stack_depth, @py_depth: native and Python frames a stack holds (the BPF

@@ -24,6 +24,7 @@
 #include "options.h"
 #include "pyresolve.h"
 #include "python.h"
+#include "gl.h"
 #include "report.h"
 #include "symbolize.h"
 
@@ -49,6 +50,9 @@ struct app {
 	__u64 py_runtime;     /* address of the target's _PyRuntime, when it runs CPython */
 	struct timespec start;
 	bool exec_pending; /* the launched command exec'd and stopped itself */
+	bool gl_ready;	   /* the GL driver's functions are probed */
+	bool gl_warned;	   /* said why they cannot be */
+	bool gl_ahead;	   /* the system's EGL and GLX libraries are probed */
 };
 
 /* Errors that come from what the user asked for (exit 2), not from a failure
@@ -135,6 +139,8 @@ static pid_t check_pid(pid_t pid)
 }
 
 static int setup_python(struct app *a, pid_t pid);
+static int setup_gl(struct app *a, pid_t pid);
+static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current);
 
 /* --- callbacks between modules --- */
 
@@ -201,6 +207,22 @@ static void cb_code_mapped(void *ctx, pid_t pid)
 	struct app *a = ctx;
 
 	symbolizer__refresh(a->symbolizer, pid);
+	/* a GL library may have come with it (SDL and Kivy load libGL late) */
+	if (!a->exec_pending)
+		setup_gl(a, pid);
+}
+
+/* A thread made a GL context current: probe the driver it dispatches to, and
+ * let the launched command go on (it stopped itself for this). */
+static void cb_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp)
+{
+	struct app *a = ctx;
+
+	if (pid != a->pid)
+		return;
+	gl_found(a, pid, tid, tp, true);
+	if (a->launch)
+		kill(pid, SIGCONT);
 }
 
 static void cb_exec(void *ctx, pid_t pid)
@@ -210,6 +232,7 @@ static void cb_exec(void *ctx, pid_t pid)
 	symbolizer__forget(a->symbolizer, pid);
 	if (a->launch) {
 		pyresolver__forget(a->pyresolver, pid);
+		a->gl_ready = false;
 		/* It stopped itself at exec; the event loop arms the new image. */
 		a->exec_pending = true;
 		return;
@@ -218,8 +241,9 @@ static void cb_exec(void *ctx, pid_t pid)
 	lt_info("pid %d exec'd %s: probing its new image", pid, a->comm);
 	symbolizer__refresh(a->symbolizer, pid);
 	pyresolver__forget(a->pyresolver, pid);
-	if (!tracer__attach(a->tracer, pid))
-		setup_python(a, pid);
+	a->gl_ready = false;
+	if (!tracer__attach(a->tracer, pid) && !setup_python(a, pid))
+		setup_gl(a, pid);
 }
 
 /* Traces the CPython that process @pid runs, if any, and if the python source
@@ -257,6 +281,80 @@ static int setup_python(struct app *a, pid_t pid)
 		py.shown);
 	a->py_runtime = py.runtime;
 	a->sources |= LT_SRC_PYTHON;
+	return 0;
+}
+
+/* Probes the driver's GL functions, which the dispatch table of thread @tid
+ * of @pid leads to (@tp: its thread pointer), if not done yet. @current: the
+ * thread has just made a context current, so failing to find them is worth a
+ * warning; any thread may be tried otherwise (at attach, before any context
+ * exists or Mesa is even loaded). */
+static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current)
+{
+	struct gl_impl impls[128];
+	int n, added;
+
+	n = gl_discover(pid, tp, impls, sizeof(impls) / sizeof(impls[0]));
+	if (n < 0 && n != -ESRCH && current && !a->gl_warned) {
+		a->gl_warned = true;
+		lt_warn("pid %d: cannot find its GL driver's functions: %s; only EGL and GLX "
+			"objects are traced",
+			pid,
+			n == -ENOENT	? "it does not use Mesa's dispatch (libglapi)"
+			: n == -ENOTSUP ? "leaktrace cannot load the target's libglapi"
+					: strerror(-n));
+	}
+	if (n <= 0)
+		return;
+	added = tracer__attach_gl_impls(a->tracer, pid, impls, n);
+	if (added < 0) {
+		lt_warn("pid %d: cannot probe its GL driver: %s; GL objects are not traced", pid,
+			strerror(-added));
+		return;
+	}
+	if (added)
+		lt_info("pid %d: %d GL functions probed in its driver (found through thread %d)",
+			pid, added, tid);
+	a->gl_ready = true;
+}
+
+/* Traces the GL, GLES and EGL objects of process @pid, if the gl source is
+ * on and it maps a GL library: probes the EGL and GLX functions, and the
+ * driver's GL functions as soon as a thread has a current context (now, or
+ * when one makes a context current). Called at attach, when new code is
+ * mapped, and at each report until the driver is found. */
+static int setup_gl(struct app *a, pid_t pid)
+{
+	struct tracer_thread threads[256];
+	int n, err;
+
+	if (!(a->settings.sources & LT_SRC_GL))
+		return 0;
+	if (!a->gl_ahead) {
+		a->gl_ahead = true;
+		err = tracer__attach_gl_ahead(a->tracer, pid);
+		if (err)
+			lt_warn("pid %d: cannot probe the system's EGL and GLX libraries: %s; "
+				"contexts made right after GL is loaded may be missed",
+				pid, strerror(-err));
+	}
+	if (!gl_in_use(pid))
+		return 0;
+	if (!(a->sources & LT_SRC_GL))
+		lt_info("pid %d uses GL: tracing its GL and EGL objects", pid);
+	a->sources |= LT_SRC_GL;
+	err = tracer__attach_gl(a->tracer, pid);
+	if (err) {
+		lt_warn("pid %d: cannot probe its EGL and GLX functions: %s", pid, strerror(-err));
+		return err;
+	}
+	if (a->gl_ready)
+		return 0;
+	n = tracer__gl_threads(a->tracer, pid, threads, sizeof(threads) / sizeof(threads[0]));
+	if (n < 0)
+		lt_debug("pid %d: cannot list its threads: %s", pid, strerror(-n));
+	for (int i = 0; i < n && !a->gl_ready; i++)
+		gl_found(a, pid, threads[i].tid, threads[i].tp, false);
 	return 0;
 }
 
@@ -322,6 +420,8 @@ static int arm_after_exec(struct app *a)
 	err = tracer__attach(a->tracer, pid);
 	if (!err)
 		err = setup_python(a, pid);
+	if (!err)
+		setup_gl(a, pid);
 	if (err)
 		return err;
 	kill(pid, SIGCONT);
@@ -333,6 +433,9 @@ static int start_command(struct app *a)
 	int err, exec_err;
 
 	tracer__stop_on_exec(a->tracer, true);
+	/* it stops when it first makes a GL context current, for the driver
+	 * to be probed before it makes any object */
+	tracer__stop_on_gl(a->tracer, true);
 	err = launch__release(a->launch);
 	if (err)
 		return err;
@@ -434,6 +537,8 @@ static int report_now(struct app *a, const char *reason)
 	}
 	pyresolver__tick(a->pyresolver);
 	prefetch_python(a, samples, n);
+	if (!a->exec_pending)
+		setup_gl(a, a->pid);
 	err = report__sample(a->report, elapsed(a), samples, n);
 	if (err)
 		return err;
@@ -641,6 +746,8 @@ int main(int argc, char **argv)
 	}
 
 	a.sources = s->sources;
+	if (s->sources_auto)
+		a.sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
 	a.symbolizer = symbolizer__new(s->debug_dir);
 	a.pyresolver = pyresolver__new();
 	a.collector = collector__new(tracer__skel(a.tracer), s->stack_depth,
@@ -651,6 +758,7 @@ int main(int argc, char **argv)
 					     .code_mapped = cb_code_mapped,
 					     .exec = cb_exec,
 					     .code_at = cb_code_at,
+					     .gl_thread = cb_gl_thread,
 				     });
 	a.report = report__new(
 		&(struct report_opts){
@@ -685,6 +793,8 @@ int main(int argc, char **argv)
 		err = tracer__attach(a.tracer, a.pid);
 		if (!err)
 			err = setup_python(&a, a.pid);
+		if (!err)
+			setup_gl(&a, a.pid);
 	}
 	if (err)
 		goto cleanup;

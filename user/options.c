@@ -70,8 +70,8 @@ static const struct argp_option options[] = {
 	  2 },
 	{ NULL, 0, NULL, 0, "Probes:", 3 },
 	{ "sources", OPT_SOURCES, "LIST", 0,
-	  "Comma list of libc, mmap, python, gl, fd (default auto: libc and mmap, and python "
-	  "if the target runs CPython)",
+	  "Comma list of libc, mmap, python, gl, fd (default auto: libc and mmap, python "
+	  "if the target runs CPython, gl if it maps libGL, libEGL or libGLES)",
 	  3 },
 	{ "lib", OPT_LIB, "PATH", 0,
 	  "Trace the allocator in PATH (a static binary, jemalloc, musl) instead of the "
@@ -296,8 +296,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				    arg);
 		if (s->sources & ~LT_SRC_AVAILABLE)
 			usage_error(state,
-				    "--sources '%s': this version traces libc, mmap and python "
-				    "(gl and fd are not available yet)",
+				    "--sources '%s': this version traces libc, mmap, python and gl "
+				    "(fd is not available yet)",
 				    arg);
 		break;
 	case OPT_LIB:
@@ -406,5 +406,5 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		exit(2);
 	}
 	if (s->sources_auto)
-		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON;
+		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL;
 }

@@ -46,6 +46,7 @@ struct report {
 	double t;
 	__s64 kind_bytes[LT_KIND__NR], kind_count[LT_KIND__NR];
 	__s64 kind_prev_bytes[LT_KIND__NR];
+	unsigned int sources; /* what was traced at the start */
 	bool tripped;
 	char trip_why[256];
 };
@@ -54,6 +55,15 @@ static const char *const kind_names[LT_KIND__NR] = {
 	[LT_KIND_HEAP] = "heap",
 	[LT_KIND_MMAP] = "mmap",
 	[LT_KIND_PYOBJ] = "pyobj",
+	[LT_KIND_GL_TEXTURE] = "gl.texture",
+	[LT_KIND_GL_BUFFER] = "gl.buffer",
+	[LT_KIND_GL_FRAMEBUFFER] = "gl.framebuffer",
+	[LT_KIND_GL_RENDERBUFFER] = "gl.renderbuffer",
+	[LT_KIND_GL_SHADER] = "gl.shader",
+	[LT_KIND_GL_PROGRAM] = "gl.program",
+	[LT_KIND_GL_VERTEX_ARRAY] = "gl.vertex_array",
+	[LT_KIND_EGL_CONTEXT] = "egl.context",
+	[LT_KIND_EGL_SURFACE] = "egl.surface",
 };
 
 static const char *kind_name(__u32 kind)
@@ -61,11 +71,35 @@ static const char *kind_name(__u32 kind)
 	return kind < LT_KIND__NR ? kind_names[kind] : "?";
 }
 
-/* Kinds measured in bytes grow in bytes; the others (GL objects of unknown
- * size, descriptors) in count. */
+/* Kinds measured in bytes grow in bytes; the others in count: GL and EGL
+ * objects, whose bytes are an estimate and 0 for many (a framebuffer leaks
+ * as surely as a texture). */
 static bool kind_has_bytes(__u32 kind)
 {
 	return kind == LT_KIND_HEAP || kind == LT_KIND_MMAP || kind == LT_KIND_PYOBJ;
+}
+
+static unsigned int kind_source(__u32 kind)
+{
+	switch (kind) {
+	case LT_KIND_HEAP:
+		return LT_SRC_LIBC;
+	case LT_KIND_MMAP:
+		return LT_SRC_MMAP;
+	case LT_KIND_PYOBJ:
+		return LT_SRC_PYTHON;
+	default:
+		return LT_SRC_GL;
+	}
+}
+
+/* Totals are shown for the kinds of the sources traced, and for any other
+ * that has something (a source found later, as GL in a program that loads
+ * it late). */
+static bool kind_shown(const struct report *r, __u32 kind)
+{
+	return (r->sources & kind_source(kind)) || r->kind_count[kind] || r->kind_bytes[kind] ||
+	       r->kind_prev_bytes[kind];
 }
 
 void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign)
@@ -189,12 +223,13 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 			s->peak = ring_at(r, s, r->k - r->opts.window);
 		r->kind_bytes[s->key.kind] += s->bytes;
 		r->kind_count[s->key.kind] += s->count;
+		/* the limit is a size: GL objects trip it by their estimated bytes */
 		if (r->opts.fail_on_growth && !r->tripped &&
-		    measure(s) > (__s64)r->opts.fail_on_growth) {
+		    s->bytes > (__s64)r->opts.fail_on_growth) {
 			char size[32];
 
 			r->tripped = true;
-			lt_format_size(size, sizeof(size), measure(s), false);
+			lt_format_size(size, sizeof(size), s->bytes, false);
 			snprintf(r->trip_why, sizeof(r->trip_why),
 				 "a %s stack of pid %u grew by %s since tracing began (limit %llu "
 				 "bytes)",
@@ -239,11 +274,14 @@ static int suspect_cmp(const void *a, const void *b)
 	return (int)x->s->key.kind - (int)y->s->key.kind;
 }
 
-/* The leak suspects, best first; returns how many (at most top). */
+/* The leak suspects, best first; returns how many (at most top). Bytes and
+ * object counts do not compare: suspects measured in bytes (memory) and in
+ * count (GL objects) are ranked apart and take turns, so that neither hides
+ * the other. */
 static size_t rank(struct report *r, struct suspect **out)
 {
-	size_t n = 0, cap = hashmap__count(r->series), pos = 0;
-	struct suspect *v = calloc(cap ? cap : 1, sizeof(*v));
+	size_t n = 0, cap = hashmap__count(r->series), pos = 0, nb = 0, nc = 0, k = 0;
+	struct suspect *v = calloc(cap ? cap : 1, sizeof(*v)), *merged;
 	void *s;
 
 	*out = v;
@@ -258,6 +296,27 @@ static size_t rank(struct report *r, struct suspect **out)
 			n++;
 	}
 	qsort(v, n, sizeof(*v), suspect_cmp);
+	for (size_t i = 0; i < n; i++)
+		nb += kind_has_bytes(v[i].s->key.kind);
+	nc = n - nb;
+	merged = nb && nc ? calloc(n, sizeof(*merged)) : NULL;
+	if (merged) {
+		size_t ib = 0, ic = 0;
+
+		/* the i-th of each class, in their order in v */
+		while (k < n) {
+			while (ib < n && !kind_has_bytes(v[ib].s->key.kind))
+				ib++;
+			if (ib < n)
+				merged[k++] = v[ib++];
+			while (ic < n && kind_has_bytes(v[ic].s->key.kind))
+				ic++;
+			if (ic < n)
+				merged[k++] = v[ic++];
+		}
+		free(v);
+		*out = v = merged;
+	}
 	return n < r->opts.top ? n : r->opts.top;
 }
 
@@ -299,6 +358,7 @@ void report__start(struct report *r, const struct report_start *info)
 	FILE *f;
 	struct jw w;
 
+	r->sources = info->sources;
 	if (!json_wanted(r))
 		return;
 	f = open_memstream(&buf, &len);
@@ -500,6 +560,8 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 	jw__key(&w, "totals");
 	jw__begin_object(&w);
 	for (__u32 kind = 0; kind < LT_KIND__NR; kind++) {
+		if (!kind_shown(r, kind))
+			continue;
 		jw__key(&w, kind_name(kind));
 		jw__begin_object(&w);
 		jw__kint(&w, "bytes", r->kind_bytes[kind]);
@@ -555,12 +617,14 @@ static void text_header(struct report *r, const struct report_status *st, const 
 		fprintf(out, "  final report (%s)", reason);
 	fputc('\n', out);
 	fputs("  live:", out);
-	for (__u32 kind = 0; kind < LT_KIND__NR; kind++) {
+	for (__u32 kind = 0, shown = 0; kind < LT_KIND__NR; kind++) {
+		if (!kind_shown(r, kind))
+			continue;
 		lt_format_size(live, sizeof(live), r->kind_bytes[kind], false);
 		lt_format_size(growth, sizeof(growth),
 			       r->kind_bytes[kind] - r->kind_prev_bytes[kind], true);
-		fprintf(out, "%s %s %s in %" PRId64 " (%s)", kind ? "," : "", kind_name(kind), live,
-			(int64_t)r->kind_count[kind], growth);
+		fprintf(out, "%s %s %s in %" PRId64 " (%s)", shown++ ? "," : "", kind_name(kind),
+			live, (int64_t)r->kind_count[kind], growth);
 	}
 	fprintf(out, "; dropped %llu", (unsigned long long)drops);
 	if (drops) {
@@ -602,6 +666,17 @@ static void text_frame(FILE *out, const struct lt_frame *f, const char **last_mo
 	fputc('\n', out);
 }
 
+/* The width of the KIND column: its longest name. */
+static int kind_width(const struct suspect *top, size_t n)
+{
+	size_t w = 5;
+
+	for (size_t i = 0; i < n; i++)
+		if (strlen(kind_name(top[i].s->key.kind)) > w)
+			w = strlen(kind_name(top[i].s->key.kind));
+	return (int)w;
+}
+
 static void emit_text(struct report *r, const struct report_status *st, const char *reason,
 		      const struct suspect *top, size_t n)
 {
@@ -613,8 +688,8 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		fflush(out);
 		return;
 	}
-	fprintf(out, "  %3s %-5s %10s %9s %10s %10s %10s %6s\n", "#", "KIND", "LIVE", "COUNT",
-		"LAST", "WINDOW", "TOTAL", "TREND");
+	fprintf(out, "  %3s %-*s %10s %9s %10s %10s %10s %6s\n", "#", kind_width(top, n), "KIND",
+		"LIVE", "COUNT", "LAST", "WINDOW", "TOTAL", "TREND");
 	for (size_t i = 0; i < n; i++) {
 		const struct suspect *x = &top[i];
 		const struct series *s = x->s;
@@ -637,8 +712,9 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		}
 		snprintf(trend, sizeof(trend), "%u/%lu", x->grown,
 			 r->k < r->opts.window ? r->k : (unsigned long)r->opts.window);
-		fprintf(out, "  %3zu %-5s %10s %9" PRId64 " %10s %10s %10s %6s\n", i + 1,
-			kind_name(s->key.kind), live, (int64_t)s->count, last, win, total, trend);
+		fprintf(out, "  %3zu %-*s %10s %9" PRId64 " %10s %10s %10s %6s\n", i + 1,
+			kind_width(top, n), kind_name(s->key.kind), live, (int64_t)s->count, last,
+			win, total, trend);
 		if (s->key.stack == LT_STACK_LOST) {
 			fputs("        [stack lost: the stack map was full; see --max-stacks]\n",
 			      out);
