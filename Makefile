@@ -129,7 +129,7 @@ bench:
 	$(Q)$(PYTHON) bench/run.py
 
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h \
-	tests/workloads/*.c)
+	tests/workloads/*.c tests/workloads/gl/*.c tests/workloads/gl/*.h bench/glbench.c)
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 lint:

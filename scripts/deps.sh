@@ -23,8 +23,13 @@ done
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
 #        for ps, util-linux for setpriv.
+# gl:    the GL workloads and glbench: EGL, GL, GLES and libOpenGL headers
+#        (glvnd), Mesa's EGL and GLX and its software rasterizer (llvmpipe,
+#        no GPU needed); the Kivy test runs python3-kivy under Xvfb.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-pkg-config libcapstone-dev python3 python3-dev binutils procps util-linux clang-format"
+pkg-config libcapstone-dev python3 python3-dev binutils procps util-linux clang-format
+libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
+xvfb xauth python3-kivy"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi

@@ -25,11 +25,14 @@ LEAKTRACE_SAN = ROOT / ".output" / "san" / "leaktrace"
 WORKLOADS = ROOT / ".output" / "workloads"
 WORKLOAD_SRC = ROOT / "tests" / "workloads"
 PY_WORKLOAD_SRC = WORKLOAD_SRC / "py"
+GL_WORKLOAD_SRC = WORKLOAD_SRC / "gl"
 BPF_SRC = ROOT / "bpf"
 BPFTOOL = shutil.which("bpftool") or "/usr/sbin/bpftool"
 TRACEFS = Path("/sys/kernel/tracing")
 CI = os.environ.get("CI") == "true"
 
+# kinds whose growth is in bytes; the others grow in objects
+BYTE_KINDS = {"heap", "mmap", "pyobj"}
 KINDS = {"heap", "mmap", "pyobj", "gl.texture", "gl.buffer", "gl.framebuffer",
          "gl.renderbuffer", "gl.shader", "gl.program", "gl.vertex_array",
          "egl.context", "egl.surface", "fd"}
@@ -437,11 +440,24 @@ def validate_record(rec, window=6, top=None, system=False):
     for i, st in enumerate(stacks):
         validate_stack(st, "%s stack %d" % (where, i), window, system)
         assert st["rank"] == i + 1, "%s: stack %d has rank %r, want %d" % (where, i, st["rank"], i + 1)
-    for a, b in zip(stacks, stacks[1:]):
-        assert (a["growth_window"], a["growth_total"]) >= (b["growth_window"], b["growth_total"]), (
-            "%s: rank %d (window %d, total %d) ranked above rank %d (window %d, total %d)" % (
-                where, a["rank"], a["growth_window"], a["growth_total"],
-                b["rank"], b["growth_window"], b["growth_total"]))
+    # Growth is in bytes for some kinds and in objects for the others: each
+    # class is ranked by window growth, then total, and the two take turns.
+    classes = [[st for st in stacks if (st["kind"] in BYTE_KINDS) == by] for by in (True, False)]
+    for cls in classes:
+        for a, b in zip(cls, cls[1:]):
+            assert (a["growth_window"], a["growth_total"]) >= (
+                b["growth_window"], b["growth_total"]), (
+                "%s: rank %d (window %d, total %d) ranked above rank %d (window %d, total %d)" % (
+                    where, a["rank"], a["growth_window"], a["growth_total"],
+                    b["rank"], b["growth_window"], b["growth_total"]))
+    seen = [0, 0]
+    for st in stacks:
+        c = 0 if st["kind"] in BYTE_KINDS else 1
+        seen[c] += 1
+        other = len(classes[1 - c])
+        assert seen[1 - c] == other or seen[c] <= seen[1 - c] + 1, (
+            "%s: rank %d: %d %s stacks before %d of the other class (they take turns)" % (
+                where, st["rank"], seen[c], "byte" if c == 0 else "count", seen[1 - c]))
 
 
 def validate_stream(recs, window=6, top=10, interval=None, system=False):
@@ -515,19 +531,21 @@ def assert_site(frame, func, source, line, module_suffix=None):
 
 # ---------------------------------------------------------------- Python
 
-def py_marker_line(script, name):
-    """Line number (1-based) of the `# LEAK:name` marker in tests/workloads/py/@script."""
+def py_marker_line(script, name, src=PY_WORKLOAD_SRC):
+    """Line number (1-based) of the `# LEAK:name` marker in tests/workloads/py/@script
+    (or in @src/@script)."""
     pat = re.compile(r"#\s*LEAK:%s\s*$" % re.escape(name))
-    hits = [i for i, l in enumerate((PY_WORKLOAD_SRC / script).read_text().splitlines(), 1)
+    hits = [i for i, l in enumerate((Path(src) / script).read_text().splitlines(), 1)
             if pat.search(l)]
     assert len(hits) == 1, "%s: %d markers LEAK:%s" % (script, len(hits), name)
     return hits[0]
 
 
-def py_line_of(script, text):
-    """Line number of the one line of tests/workloads/py/@script that is @text
-    (leading and trailing blanks ignored), e.g. a call whose line a frame shows."""
-    hits = [i for i, l in enumerate((PY_WORKLOAD_SRC / script).read_text().splitlines(), 1)
+def py_line_of(script, text, src=PY_WORKLOAD_SRC):
+    """Line number of the one line of tests/workloads/py/@script (or of
+    @src/@script) that is @text (leading and trailing blanks ignored), e.g. a
+    call whose line a frame shows."""
+    hits = [i for i, l in enumerate((Path(src) / script).read_text().splitlines(), 1)
             if l.strip() == text]
     assert len(hits) == 1, "%s: %d lines %r" % (script, len(hits), text)
     return hits[0]
@@ -588,6 +606,64 @@ def assert_one_error_line(rc, err, *any_of, rc_want=2):
         assert any(k.lower() in low for k in any_of), "error line %r mentions none of %r" % (
             lines[0], any_of)
     return lines[0]
+
+
+# ---------------------------------------------------------------- X server (GL apps)
+
+def require_debian_package(pkg, what):
+    """Skips if Debian package @pkg (which provides @what) is not installed:
+    a plain Skip (a failure under CI, where scripts/deps.sh installs it) when
+    apt knows the package, SkipAlways when this system cannot install it."""
+    r = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Status}", pkg],
+                       capture_output=True, text=True)
+    if r.returncode == 0 and r.stdout.strip() == "installed":
+        return
+    try:
+        pol = subprocess.run(["apt-cache", "policy", pkg], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        pol = ""
+    m = re.search(r"Candidate:\s*(\S+)", pol)
+    if not m or m.group(1) == "(none)":
+        raise SkipAlways("needs %s (Debian package %s), which this system cannot install" % (
+            what, pkg))
+    raise Skip("%s is not installed (Debian package %s): run scripts/deps.sh" % (what, pkg))
+
+
+def start_xvfb(screen="800x600x24", timeout=20):
+    """Starts Xvfb on a free display number for this test (killed when the
+    test ends, like everything spawned here). Returns the DISPLAY value,
+    ":N", once the server accepts clients. The package must be installed
+    (require_debian_package("xvfb", ...)): a server that does not start is a
+    failure."""
+    xvfb = shutil.which("Xvfb") or "/usr/bin/Xvfb"
+    err_path = Path(tmp("xvfb.stderr"))
+    rfd, wfd = os.pipe()
+    try:
+        with open(err_path, "wb") as err:
+            p = _popen([xvfb, "-displayfd", str(wfd), "-screen", "0", screen, "-nolisten", "tcp",
+                        "-noreset"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=err, pass_fds=(wfd,))
+    finally:
+        os.close(wfd)
+    buf = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while not buf.endswith(b"\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([rfd], [], [], 0.1)
+            if ready:
+                chunk = os.read(rfd, 64)
+                if not chunk:
+                    break
+                buf += chunk
+            elif p.poll() is not None:
+                break
+    finally:
+        os.close(rfd)
+    if not buf.strip().isdigit():
+        raise AssertionError("Xvfb did not start (status %s): %s" % (
+            p.poll(), err_path.read_text(errors="replace")[-800:]))
+    return ":" + buf.decode().strip()
 
 
 # ---------------------------------------------------------------- probes left behind

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the GL workloads share, on top of ../wl.h: their options, an EGL
+ * display on Mesa's surfaceless platform (no window system, no GPU needed:
+ * llvmpipe renders), and contexts made current without a surface.
+ *
+ *   WORKLOAD [--seconds S] [--hold H] [--iterations N]
+ *
+ * --seconds / --iterations: how long the main loop runs (default: until
+ * SIGTERM/SIGINT). --hold: then H seconds more, leaking nothing, before the
+ * counts go out on stderr and the program exits: a tracer's last report
+ * before the exit sees the leaks with nothing in flight. The workloads
+ * never destroy their context or terminate the display at exit (the driver
+ * would free the leaks with them): the process just exits. */
+#ifndef GLWL_H
+#define GLWL_H
+
+#define EGL_EGLEXT_PROTOTYPES
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+#include "../wl.h"
+
+struct glwl_opts {
+	struct wl_loop loop;
+	double hold;
+};
+
+static inline void glwl_usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--seconds S | --iterations N] [--hold H]\n", argv0);
+	exit(2);
+}
+
+static inline void glwl_args(int argc, char **argv, struct glwl_opts *o)
+{
+	o->loop.iterations = -1;
+	o->loop.end = 0;
+	o->hold = 0;
+	if (argc % 2 == 0)
+		glwl_usage(argv[0]);
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--iterations"))
+			o->loop.iterations = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--seconds"))
+			o->loop.end = wl_now() + atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--hold"))
+			o->hold = atof(argv[i + 1]);
+		else
+			glwl_usage(argv[0]);
+	}
+}
+
+/* Sleeps the --hold time, unless a signal ended the loop. */
+static inline void glwl_hold(const struct glwl_opts *o)
+{
+	double end = wl_now() + o->hold;
+
+	while (!wl_stop && wl_now() < end)
+		wl_sleep_ms(20);
+}
+
+static inline void glwl_die(const char *what)
+{
+	fprintf(stderr, "%s failed: EGL error 0x%x\n", what, eglGetError());
+	exit(1);
+}
+
+/* The surfaceless display, initialized; @api is EGL_OPENGL_API or EGL_OPENGL_ES_API. */
+__attribute__((noinline, unused)) static EGLDisplay glwl_display(EGLenum api)
+{
+	EGLDisplay d = eglGetPlatformDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY,
+					     NULL);
+	EGLint major, minor;
+
+	if (d == EGL_NO_DISPLAY || !eglInitialize(d, &major, &minor))
+		glwl_die("eglInitialize (surfaceless)");
+	if (!eglBindAPI(api))
+		glwl_die("eglBindAPI");
+	return d;
+}
+
+/* A context without config (EGL_KHR_no_config_context); ES 3 when @es. */
+__attribute__((noinline, unused)) static EGLContext glwl_context(EGLDisplay d, EGLContext share,
+								 int es)
+{
+	static const EGLint es3[] = { EGL_CONTEXT_CLIENT_VERSION, 3, EGL_NONE };
+	const EGLint *attrs = es ? es3 : NULL;
+	EGLContext c;
+
+	c = eglCreateContext(d, EGL_NO_CONFIG_KHR, share, attrs); /* LEAK:glwl_context */
+
+	if (c == EGL_NO_CONTEXT)
+		glwl_die("eglCreateContext");
+	return c;
+}
+
+static inline void glwl_current(EGLDisplay d, EGLContext c)
+{
+	if (!eglMakeCurrent(d, EGL_NO_SURFACE, EGL_NO_SURFACE, c))
+		glwl_die("eglMakeCurrent");
+}
+
+#endif /* GLWL_H */
