@@ -159,6 +159,44 @@ def python_rows():
     return out
 
 
+GL_FRAMES = os.environ.get("BENCH_GL_FRAMES", "5000")
+GL_REPS = int(os.environ.get("BENCH_GL_REPS", "7"))
+# llvmpipe rasterizes in the calling thread: a frame's time is then the
+# workload's own, not how its threads happened to be scheduled
+GL_ENV = dict(os.environ, LP_NUM_THREADS="0")
+
+
+def run_gl(argv):
+    """Runs glbench (perhaps under leaktrace); returns its frames per second."""
+    p = subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, env=GL_ENV)
+    line = next(l for l in p.stderr.splitlines() if "fps=" in l)
+    return float(line[line.index("fps=") + 4:].split()[0])
+
+
+def gl_rows():
+    """glbench's frames per second untraced, under leaktrace with its GL
+    probes alone, and under leaktrace as it runs by default (heap, mmap and
+    GL: Mesa's own mallocs are traced too). The runs take turns, GL_REPS
+    rounds, and each figure is the median: frame rates on a shared machine
+    drift."""
+    work = [str(BIN / "glbench"), GL_FRAMES]
+    lt = [str(LT), "-i", "1000", "-n", "3"]
+    variants = [("untraced", work),
+                ("leaktrace --sources gl", lt + ["--sources", "gl", "--"] + work),
+                ("leaktrace", lt + ["--"] + work)]
+    fps = {label: [] for label, _ in variants}
+    for _ in range(GL_REPS):
+        for label, argv in variants:
+            fps[label].append(run_gl(argv))
+    base = statistics.median(fps["untraced"])
+    out = ["| run | frames per second | vs untraced |", "|---|---|---|"]
+    for label, _ in variants:
+        f = statistics.median(fps[label])
+        out.append("| %s | %.0f | %.2fx |" % (label, f, f / base))
+    return out
+
+
 def memory():
     """leaktrace's own memory with a million allocations outstanding."""
     out = TMP / "hold.jsonl"
@@ -218,6 +256,9 @@ def main():
     out += workload("wordfreq-fp", [str(BIN / "wordfreq-fp"), str(WF_LINES)], 0, "normalize_token")
     out += ["", "Python: bench/pywork.py (%s rounds, /usr/bin/python3, Debian's 3.11), its own "
             "main-loop time:" % PY_ROUNDS, ""] + python_rows()
+    out += ["", "GL: bench/glbench.c (%s frames, EGL surfaceless on Mesa's llvmpipe, a texture "
+            "made and deleted per frame, LP_NUM_THREADS=0), frames per second, median of %d rounds:" % (
+                GL_FRAMES, GL_REPS), ""] + gl_rows()
     out += ["", "| memory | |", "|---|---|"] + memory()
     out += ["", "| latency | |", "|---|---|"] + latency()
     text = "\n".join(out) + "\n"
