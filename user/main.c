@@ -537,7 +537,9 @@ static int report_now(struct app *a, const char *reason)
 	}
 	pyresolver__tick(a->pyresolver);
 	prefetch_python(a, samples, n);
-	if (!a->exec_pending)
+	/* New GL libraries come with new code (cb_code_mapped); here only the
+	 * driver is looked for again, until it is found. */
+	if (!a->exec_pending && !a->gl_ready)
 		setup_gl(a, a->pid);
 	err = report__sample(a->report, elapsed(a), samples, n);
 	if (err)
