@@ -317,8 +317,25 @@ static long gl_purge_one(struct bpf_map *map, struct lt_alloc_key *k, struct lt_
 	return 0;
 }
 
+static long gl_purge_level(struct bpf_map *map, struct gl_level_key *k, __u64 *size,
+			   struct gl_purge *p)
+{
+	if (k->tgid == p->tgid && (k->addr >> 32) == p->group)
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
+static long gl_purge_bind(struct bpf_map *map, struct gl_bind_key *k, __u32 *name, __u64 *ctx)
+{
+	if (k->ctx == *ctx)
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
 /* Context @ctx is destroyed: if it was the last of its share group, the
- * driver frees the group's objects, and so are they counted. */
+ * driver frees the group's objects, and so are they counted. What it had
+ * bound, and the sizes of the group's texture levels, go too: a context
+ * made later at the same address starts with none (rare, so a walk). */
 static __always_inline void gl_destroy_context(__u32 tgid, __u64 ctx)
 {
 	__u64 root = gl_root(ctx);
@@ -326,11 +343,14 @@ static __always_inline void gl_destroy_context(__u32 tgid, __u64 ctx)
 	struct gl_purge p = { .tgid = tgid, .group = (__u32)root };
 
 	lt_release(tgid, LT_KIND_EGL_CONTEXT, ctx);
+	bpf_for_each_map_elem(&glbinds, gl_purge_bind, &ctx, 0);
 	if (g && __sync_fetch_and_add(&g->live, -1) > 1) {
 		bpf_map_delete_elem(&glgroups, &ctx);
+		bpf_map_delete_elem(&glunits, &ctx);
 		return;
 	}
 	bpf_for_each_map_elem(&allocs, gl_purge_one, &p, 0);
+	bpf_for_each_map_elem(&gllevels, gl_purge_level, &p, 0);
 	bpf_map_delete_elem(&glgroups, &ctx);
 	bpf_map_delete_elem(&glgroups, &root);
 	bpf_map_delete_elem(&glunits, &ctx);

@@ -1088,10 +1088,21 @@ cleanup:
 	return err ? err : (int)n;
 }
 
+/* Whether @f makes objects: those probes go in last, so that no object is
+ * seen made whose binding or storage calls are not probed yet (attaching to
+ * a program that is drawing). */
+static bool gl_func_makes(const struct gl_func *f)
+{
+	__u32 fn = LT_GL_COOKIE_FN(f->cookie);
+
+	return fn == LT_GL_GEN || fn == LT_GL_CREATE_TEX || fn == LT_GL_CREATE_RET;
+}
+
 /* Probes the implementations of @impls that lie in the file mapped at @m,
- * skipping those already probed; returns how many were new. */
+ * those that make objects (@makers) or the others, skipping those already
+ * probed; returns how many were new. */
 static int probe_gl_impls(struct tracer *t, pid_t tgid, const struct lt_mapping *m,
-			  const struct gl_impl *impls, size_t n)
+			  const struct gl_impl *impls, size_t n, bool makers)
 {
 	struct probe_func funcs[MAX_SITES];
 	struct heap_site hs[MAX_SITES];
@@ -1110,7 +1121,8 @@ static int probe_gl_impls(struct tracer *t, pid_t tgid, const struct lt_mapping 
 	for (size_t i = 0; i < n && nr < MAX_SITES; i++) {
 		__u64 off;
 
-		if (impls[i].addr < m->start || impls[i].addr >= m->end)
+		if (impls[i].addr < m->start || impls[i].addr >= m->end ||
+		    gl_func_makes(impls[i].func) != makers)
 			continue;
 		off = lt_mapping__file_offset(m, impls[i].addr);
 		if (file_set_has(&t->gl_sites, &st, off))
@@ -1137,20 +1149,23 @@ int tracer__attach_gl_impls(struct tracer *t, pid_t tgid, const struct gl_impl *
 
 	if (!maps)
 		return errno == ENOENT ? -ESRCH : -errno;
-	/* one file at a time: the drivers the implementations lie in */
-	for (size_t i = 0; i < n && err >= 0; i++) {
-		const struct lt_mapping *m = procmaps__find(maps, impls[i].addr);
-		bool first = true;
+	/* one file at a time (the drivers the implementations lie in); the
+	 * functions that make objects after all the others */
+	for (int makers = 0; makers < 2 && err >= 0; makers++) {
+		for (size_t i = 0; i < n && err >= 0; i++) {
+			const struct lt_mapping *m = procmaps__find(maps, impls[i].addr);
+			bool first = true;
 
-		if (!m || !lt_mapping__is_file(m))
-			continue;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(impls[j].addr >= m->start && impls[j].addr < m->end);
-		if (!first)
-			continue;
-		err = probe_gl_impls(t, tgid, m, impls, n);
-		if (err > 0)
-			added += err;
+			if (!m || !lt_mapping__is_file(m))
+				continue;
+			for (size_t j = 0; j < i && first; j++)
+				first = !(impls[j].addr >= m->start && impls[j].addr < m->end);
+			if (!first)
+				continue;
+			err = probe_gl_impls(t, tgid, m, impls, n, makers);
+			if (err > 0)
+				added += err;
+		}
 	}
 	procmaps__free(maps);
 	return err < 0 ? err : added;
