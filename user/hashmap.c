@@ -8,7 +8,9 @@
 #include <sys/types.h>
 #include "hashmap.h"
 
-#define TOMBSTONE ((void *)1)
+/* A removed entry: an address no caller's value can have. */
+static char tombstone;
+#define TOMBSTONE ((void *)&tombstone)
 
 struct hashmap {
 	size_t key_size;

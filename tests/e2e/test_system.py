@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""--system: every process at once, ranked by growth; processes started later
+and short-lived ones; their state released when they exit."""
+
+import time
+
+from common import (check_no_probes_left, describe_all, load_stream, marker_line,
+                    require_root, run_leaktrace, spawn_workload, start_leaktrace_bg, tmp,
+                    wait_for_start, workload, assert_site)
+
+FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
+
+
+def _ours(rec, pids):
+    return [p for p in rec["processes"] if p["pid"] in pids]
+
+
+def _leak_stacks(rec, pid):
+    return [s for s in rec["stacks"] if s["pid"] == pid and s["frames"]
+            and s["frames"][0].get("func") == "sys_leak_site"]
+
+
+def test_system_five_processes():
+    """Two of five processes leak at different rates: both are found, ranked
+    by rate, with their stacks; the three quiet ones list no stack."""
+    require_root()
+    fast = spawn_workload("sysleak", FAST)
+    slow = spawn_workload("sysleak", SLOW)
+    quiet = [spawn_workload("sysleak", 0) for _ in range(3)]
+    out = tmp("system.json")
+    rc, _, err = run_leaktrace(["--system", "-i", "0.5", "-d", "4", "-n", "50", "-o", out],
+                               timeout=90)
+    assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
+    recs = load_stream(out, window=6, top=50, interval=0.5, system=True)
+    assert recs[0].get("system") is True, "start record does not say system: %r" % recs[0]
+    assert "pid" not in recs[-1], "a --system record carries pid at its top level"
+    last = [r for r in recs if r["type"] == "interval"][-1]
+    line = marker_line("sysleak.c", "sys_leak_site")
+    pids = {fast.pid, slow.pid} | {q.pid for q in quiet}
+    ranked = [p["pid"] for p in last["processes"] if p["pid"] in pids]
+    assert ranked[:2] == [fast.pid, slow.pid], (
+        "processes ranked %r, want the fast leaker %d then the slow one %d first: %r" % (
+            ranked, fast.pid, slow.pid, _ours(last, pids)))
+    rows = {p["pid"]: p for p in last["processes"]}
+    for wl, rate in ((fast, FAST), (slow, SLOW)):
+        row = rows[wl.pid]
+        assert row["comm"] == "sysleak", "pid %d comm %r" % (wl.pid, row["comm"])
+        # 0.5 s intervals, 25 leaks an interval: the window holds several
+        assert row["growth_window"] >= rate * 25, "pid %d grew %d in the window, want >= %d" % (
+            wl.pid, row["growth_window"], rate * 25)
+        st = _leak_stacks(last, wl.pid)
+        assert st, "no sys_leak_site stack for pid %d:\n%s" % (wl.pid, describe_all(last))
+        assert_site(st[0]["frames"][0], "sys_leak_site", "sysleak.c", line)
+        assert st[0]["comm"] == "sysleak"
+        assert st[0]["bytes"] % rate == 0 and st[0]["count"] == st[0]["bytes"] // rate, (
+            "pid %d: %d bytes in %d blocks of %d" % (wl.pid, st[0]["bytes"], st[0]["count"], rate))
+        assert st[0]["growth_window"] > 0
+    for q in quiet:
+        listed = [s for s in last["stacks"] if s["pid"] == q.pid]
+        assert not listed, "quiet pid %d has suspects:\n%s" % (q.pid, describe_all(last))
+        assert rows.get(q.pid, {"growth_window": 0})["growth_window"] < SLOW * 25 // 2, (
+            "quiet pid %d grew like a leaker: %r" % (q.pid, rows.get(q.pid)))
+    for wl in [fast, slow] + quiet:
+        assert wl.alive(), "pid %d died under --system" % wl.pid
+
+
+def test_system_short_processes():
+    """Hundreds of short processes during the sweep (forks that leave blocks
+    outstanding, and execs of /bin/true): a process started later is traced,
+    the dead leave the table with a line and take their state with them."""
+    require_root()
+    out = tmp("spawn.json")
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", "50", "-o", out])
+    wait_for_start(out, lt)
+    later = spawn_workload("sysleak", FAST)  # started after leaktrace
+    spawner = spawn_workload("spawner", 600, "--hold", 60)
+    deadline = time.monotonic() + 40
+    while "spawned" not in spawner.stderr() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "spawned 600" in spawner.stderr(), "spawner: %r" % spawner.stderr()[-500:]
+    time.sleep(1.6)  # three more reports
+    lt.signal(2)
+    rc, _, err = lt.wait(timeout=30)
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-2000:])
+    recs = load_stream(out, window=6, top=50, interval=0.5, system=True)
+    ivs = [r for r in recs if r["type"] in ("interval", "exit")]
+    exited = [e for r in ivs for e in r["exited"]]
+    children = [e for e in exited if e["comm"] == "spawner" and e["pid"] != spawner.pid]
+    # 300 forks leave 8000 bytes each; most are seen before they exit
+    assert len(children) >= 100, "only %d forked children said to exit (of 300): %r" % (
+        len(children), exited[:20])
+    assert all(c["bytes"] == 8000 for c in children), "children left %r" % sorted(
+        {c["bytes"] for c in children})
+    assert len({c["pid"] for c in children}) == len(children), "a child said to exit twice"
+    final = ivs[-1]
+    # every child was reaped over a second before the last report
+    for p in final["processes"] + final["stacks"]:
+        assert p["comm"] != "spawner" or p["pid"] == spawner.pid, (
+            "child %d of the spawner is gone but still in the last report" % p["pid"])
+    st = _leak_stacks(final, later.pid)
+    assert st, "the leaker started after leaktrace is not found:\n%s" % describe_all(final)
+    assert_site(st[0]["frames"][0], "sys_leak_site", "sysleak.c",
+                marker_line("sysleak.c", "sys_leak_site"))
+    # nothing lost for lack of room, and leaktrace's own state does not
+    # keep the dead: its process table is back to the living
+    assert final["dropped"] == 0, "dropped %d: %r" % (final["dropped"], final["counters"])
+    check_no_probes_left()
+
+
+def test_system_bad_combinations():
+    require_root()
+    for args, what in ((["--system", "--sources", "python"], "python"),
+                       (["--system", "--lib", workload("leaky")], "--lib"),
+                       (["--system", "-p", "1"], "exclude")):
+        rc, _, err = run_leaktrace(args + ["-d", "1"], timeout=20)
+        assert rc == 2, "%s: exit status %d, want 2" % (args, rc)
+        lines = [l for l in err.splitlines() if l.strip()]
+        assert len(lines) == 1 and what in lines[0], "%s: want one line naming %s: %r" % (
+            args, what, err)
