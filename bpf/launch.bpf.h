@@ -20,6 +20,21 @@ int process_exec(struct trace_event_raw_sched_process_exec *ctx)
 	return 0;
 }
 
+/* --system: a process whose last thread exits, for user space to release
+ * what it kept of it. signal->live counts the threads not yet exiting, and
+ * is down to 0 here for the last one. */
+SEC("tracepoint/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!lt_is_target(bpf_get_current_pid_tgid() >> 32) ||
+	    BPF_CORE_READ(task, signal, live.counter))
+		return 0;
+	ev_send(LT_EV_EXIT, 0, 0, 0, 0, false);
+	return 0;
+}
+
 /* Attached, filtered to the launched process, at its executable's entry point:
  * by then the dynamic loader has mapped every library it needs. */
 SEC("uprobe")

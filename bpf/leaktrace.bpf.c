@@ -12,12 +12,17 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Settings, written through the skeleton before load. */
 const volatile __u32 stack_depth = LT_DEFAULT_STACK_DEPTH;
+/* --system: every process is traced but leaktrace itself (self_tgid); the
+ * uprobes, attached for every process, must then skip it too. */
+const volatile __u32 trace_all;
+const volatile __u32 self_tgid;
 
 /* Drop and diagnostic counters, read by user space through the skeleton. */
 __u64 counters[LT_CNT__NR];
 
 /* Processes being traced (tgid -> 1), for the probes that see every process:
- * syscall and scheduler tracepoints. Uprobes are filtered by the kernel. */
+ * syscall and scheduler tracepoints. Uprobes are filtered by the kernel.
+ * Unused with trace_all. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);

@@ -206,6 +206,7 @@ enum lt_event_type {
 	LT_EV_MAP_EXEC,	 /* a file was mapped executable: the module list changed */
 	LT_EV_EXEC,	 /* the process replaced its image */
 	LT_EV_GL_THREAD, /* a thread made a GL context current: addr = its tid, len = fs base */
+	LT_EV_EXIT,	 /* the process's last thread exited (--system) */
 };
 
 /* Stack words above the user stack pointer at a syscall: user space finds the
@@ -223,6 +224,7 @@ struct lt_event {
 	__u64 sp_words[LT_SP_WORDS];
 	__u32 nr_frames;
 	__u32 pad;
+	char comm[16];			  /* the sending thread's name */
 	__u64 frames[LT_MAX_STACK_DEPTH]; /* only nr_frames are sent */
 };
 
@@ -252,7 +254,7 @@ _Static_assert(sizeof(struct lt_alloc) == 24, "lt_alloc layout changed");
 _Static_assert(sizeof(struct lt_stat_key) == 24, "lt_stat_key layout changed");
 _Static_assert(sizeof(struct lt_py_proc) == 48, "lt_py_proc layout changed");
 _Static_assert(sizeof(struct lt_stat) == 32, "lt_stat layout changed");
-_Static_assert(sizeof(struct lt_event) == 88 + 8 * LT_MAX_STACK_DEPTH, "lt_event layout changed");
+_Static_assert(sizeof(struct lt_event) == 104 + 8 * LT_MAX_STACK_DEPTH, "lt_event layout changed");
 #endif
 
 #endif /* LEAKTRACE_H */

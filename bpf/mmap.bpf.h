@@ -85,6 +85,7 @@ static __always_inline bool ev_send(__u32 type, __u64 addr, __u64 len, __u64 old
 		e->sp_words[i] = 0;
 	e->nr_frames = 0;
 	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* The ring's memory holds older events, and the walk leaves gaps. */
 	for (i = 0; i < LT_MAX_STACK_DEPTH; i++) {
 		/* keeps clang from turning the loop into a memset call */

@@ -66,5 +66,15 @@ static __always_inline bool lt_in_call(struct lt_thread *t, __u64 sp)
 
 static __always_inline bool lt_is_target(__u32 tgid)
 {
+	if (trace_all)
+		return tgid && tgid != self_tgid;
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/* Whether a uprobe hit is to be recorded: always, as the kernel filters them
+ * by process, except with trace_all, where leaktrace's own calls come too.
+ * Folded away at load otherwise. */
+static __always_inline bool lt_uprobe_wanted(void)
+{
+	return !trace_all || (bpf_get_current_pid_tgid() >> 32) != self_tgid;
 }

@@ -2,6 +2,7 @@
 /* Opens, sizes and loads the skeleton, finds the allocators a process uses and
  * puts the heap probes on them (each where the kernel can emulate the probed
  * instruction, see probepoint.h), and attaches the tracepoints. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -69,7 +70,8 @@ static const struct probe_func py_funcs[] = {
 
 #define NR_HEAP_FUNCS (sizeof(heap_funcs) / sizeof(heap_funcs[0]))
 #define NR_PY_FUNCS (sizeof(py_funcs) / sizeof(py_funcs[0]))
-#define MAX_SITES 64 /* probes one file gets at most */
+#define LT_PF_KTHREAD 0x00200000 /* in /proc/PID/stat flags */
+#define MAX_SITES 64		 /* probes one file gets at most */
 
 /* The programs one kind of probe runs. */
 struct progs {
@@ -100,6 +102,7 @@ struct tracer {
 	bool multi; /* the kernel has uprobe_multi links (Linux 6.6) */
 	struct bpf_link *entry_stop;
 	struct file_set files;	  /* allocator files */
+	struct file_set checked;  /* --system: files looked at for an allocator */
 	struct file_set gl_files; /* files looked at for EGL and GLX functions */
 	struct file_set gl_sites; /* GL implementations probed, by file offset */
 	bool gl_formats;	  /* the glformats map is filled */
@@ -108,7 +111,7 @@ struct tracer {
 	char **strings; /* module paths the probes point at */
 	size_t nr_strings, cap_strings;
 	unsigned int failures;
-	bool tracepoints, exec_tp;
+	bool tracepoints, exec_tp, exit_tp;
 };
 
 static struct progs heap_progs(struct tracer *t)
@@ -282,6 +285,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	}
 
 	t->skel->rodata->stack_depth = s->stack_depth;
+	t->skel->rodata->trace_all = s->system;
+	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->py_depth = s->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
 	bpf_map__set_value_size(t->skel->maps.stacks,
 				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));
@@ -304,6 +309,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 			load = gl;
 		else if (!strcmp(name, "entry_stop") || !strcmp(name, "process_exec"))
 			load = true;
+		else if (!strcmp(name, "process_exit"))
+			load = s->system;
 		else
 			load = libc && !s->floor;
 		bpf_program__set_autoload(prog, load);
@@ -402,6 +409,7 @@ void tracer__destroy(struct tracer *t)
 	free(t->strings);
 	free(t->probes);
 	free(t->files.v);
+	free(t->checked.v);
 	free(t->gl_files.v);
 	free(t->gl_sites.v);
 	free(t);
@@ -761,7 +769,9 @@ static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char
 		return -errno;
 	if (file_set_has(&t->files, &st, 0))
 		return 0;
-	err = attach_allocator(t, tgid, path, shown, elf, heap_funcs, NR_HEAP_FUNCS, heap_progs(t));
+	/* --system: for every process that maps it, now or later */
+	err = attach_allocator(t, t->settings->system ? -1 : tgid, path, shown, elf, heap_funcs,
+			       NR_HEAP_FUNCS, heap_progs(t));
 	if (err)
 		return err;
 	return file_set_add(&t->files, &st, 0);
@@ -798,11 +808,14 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 {
 	struct procmaps *maps = procmaps__read(tgid);
 	char path[PATH_MAX], exe[PATH_MAX];
-	struct stat exe_st = { 0 };
+	struct stat exe_st = { 0 }, st;
+	bool system = t->settings->system;
 	int found = 0, err = 0;
 
 	if (!maps) {
 		err = -errno;
+		if (system) /* gone already, or a kernel thread */
+			return 0;
 		lt_error("cannot read the mappings of pid %d: %s", tgid, strerror(-err));
 		return err == -ENOENT ? -ESRCH : err;
 	}
@@ -822,6 +835,16 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 		if (seen)
 			continue;
 		lt_mapping__open_path(tgid, m, path, sizeof(path));
+		/* --system: each file is looked at once, whoever maps it */
+		if (system) {
+			if (stat(path, &st) || file_set_has(&t->checked, &st, 0)) {
+				found += !err && file_set_has(&t->files, &st, 0);
+				continue;
+			}
+			err = file_set_add(&t->checked, &st, 0);
+			if (err)
+				break;
+		}
 		elf = elf_file__open(path);
 		if (!elf)
 			continue;
@@ -847,6 +870,10 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 		elf_file__free(elf);
 	}
 	procmaps__free(maps);
+	if (!err && !found && system) {
+		lt_debug("pid %d: no allocator found", tgid);
+		return 0;
+	}
 	if (!err && !found) {
 		lt_error("cannot find an allocator in pid %d: no mapped object defines malloc "
 			 "and free; pass the allocator with --lib PATH",
@@ -865,6 +892,76 @@ int tracer__attach(struct tracer *t, pid_t tgid)
 	if (!err)
 		err = attach_tracepoints(t);
 	return err;
+}
+
+/* The process of /proc entry @name, if it is one with user space other than
+ * leaktrace: its pid, else 0. */
+static pid_t user_process(const char *name)
+{
+	char path[64], line[256];
+	unsigned long flags = 0;
+	pid_t pid = atoi(name);
+	FILE *f;
+
+	if (pid <= 0 || pid == getpid())
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		const char *p = strrchr(line, ')');
+
+		if (p)
+			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
+	}
+	if (f)
+		fclose(f);
+	return f && !(flags & LT_PF_KTHREAD) ? pid : 0;
+}
+
+int tracer__attach_system(struct tracer *t)
+{
+	DIR *d;
+	struct dirent *de;
+	int err = 0, nr = 0;
+
+	/* Exits and execs first: a process whose allocations are recorded is
+	 * seen to go, even while the others are being looked at. */
+	ensure_tracefs();
+	if (!t->exec_tp) {
+		err = attach_tp(t, t->skel->progs.process_exec, "sched", "sched_process_exec");
+		t->exec_tp = !err;
+	}
+	if (!err && !t->exit_tp) {
+		err = attach_tp(t, t->skel->progs.process_exit, "sched", "sched_process_exit");
+		t->exit_tp = !err;
+	}
+	err = err ?: attach_tracepoints(t);
+	if (err)
+		return err;
+	d = opendir("/proc");
+	if (!d) {
+		err = -errno;
+		lt_error("cannot list the processes in /proc: %s", strerror(-err));
+		return err;
+	}
+	while (!err && (de = readdir(d))) {
+		pid_t pid = user_process(de->d_name);
+
+		if (!pid)
+			continue;
+		nr++;
+		err = t->settings->sources & LT_SRC_LIBC ? attach_mapped(t, pid) : 0;
+	}
+	closedir(d);
+	lt_info("looked at %d processes: %zu allocator files probed", nr, t->files.nr);
+	return err;
+}
+
+int tracer__attach_new(struct tracer *t, pid_t tgid)
+{
+	if (!(t->settings->sources & LT_SRC_LIBC) || t->settings->lib)
+		return 0;
+	return attach_mapped(t, tgid);
 }
 
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py)

@@ -30,6 +30,14 @@ int tracer__add_target(struct tracer *t, pid_t tgid);
  * exec picks up only what is new. */
 int tracer__attach(struct tracer *t, pid_t tgid);
 
+/* --system: probes every allocator file the processes running now map, for
+ * every process, and the tracepoints. */
+int tracer__attach_system(struct tracer *t);
+
+/* --system: probes the allocator files @tgid maps that were not looked at
+ * yet (it exec'd or loaded a library). Quiet when it maps none. */
+int tracer__attach_new(struct tracer *t, pid_t tgid);
+
 /* Probes the object allocation of the CPython that @py found in @tgid and
  * gives the BPF side its layout, so every stack of @tgid gets its Python
  * frames. */

@@ -304,10 +304,19 @@ static __u64 mmap_stack(struct collector *c, const struct lt_event *e)
 	return h;
 }
 
+/* The name in event @e, made a string in @buf. */
+static const char *comm_of(const struct lt_event *e, char buf[sizeof(e->comm) + 1])
+{
+	memcpy(buf, e->comm, sizeof(e->comm));
+	buf[sizeof(e->comm)] = 0;
+	return buf;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
 	const struct lt_event *e = data;
+	char comm[sizeof(e->comm) + 1];
 
 	if (size < offsetof(struct lt_event, frames)) {
 		c->ucounters[UCNT_EVENTS_BAD]++;
@@ -340,9 +349,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 			c->hooks.code_mapped(c->hooks.ctx, e->tgid);
 		break;
 	case LT_EV_EXEC:
-		collector__forget(c, e->tgid);
+		if (!c->hooks.exec_deferred)
+			collector__forget(c, e->tgid);
 		if (c->hooks.exec)
-			c->hooks.exec(c->hooks.ctx, e->tgid);
+			c->hooks.exec(c->hooks.ctx, e->tgid, comm_of(e, comm));
+		break;
+	case LT_EV_EXIT:
+		if (c->hooks.exit)
+			c->hooks.exit(c->hooks.ctx, e->tgid, comm_of(e, comm));
 		break;
 	case LT_EV_GL_THREAD:
 		if (c->hooks.gl_thread)
@@ -736,45 +750,116 @@ size_t collector__counters(struct collector *c, struct report_counter *out, size
 	return n;
 }
 
-/* Deletes from @map every key whose tgid (at @tgid_off in the key) is @tgid. */
-static void purge_map(int fd, size_t key_size, size_t tgid_off, __u32 tgid)
+/* Of the @nr keys (of @key_size) at @keys, deletes from @fd those whose tgid
+ * (at @tgid_off) is in @gone; with @stacks, also puts the stack id at the
+ * key's start in it. */
+static void purge_keys(int fd, unsigned char *keys, size_t nr, size_t key_size, size_t tgid_off,
+		       const struct hashmap *gone, struct hashmap *stacks)
 {
-	unsigned char key[32], next[32];
-	void *prev = NULL;
-	__u32 t;
+	for (size_t i = 0; i < nr; i++) {
+		unsigned char *key = keys + i * key_size;
+		__u64 id;
+		__u32 t;
 
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(&t, next + tgid_off, sizeof(t));
-		if (t == tgid) {
-			/* Deleting the current key restarts the walk from the
-			 * previous one, which is still there. */
-			bpf_map_delete_elem(fd, next);
+		memcpy(&t, key + tgid_off, sizeof(t));
+		if (!hashmap__get(gone, &t))
 			continue;
-		}
-		memcpy(key, next, key_size);
-		prev = key;
+		memcpy(&id, key, sizeof(id));
+		if (stacks && id != LT_STACK_LOST)
+			hashmap__put(stacks, &id, (void *)1);
+		bpf_map_delete_elem(fd, key);
 	}
 }
 
-void collector__forget(struct collector *c, pid_t tgid)
+/* Deletes from @fd every key whose tgid (at @tgid_off in the key) is in
+ * @gone; with @stacks, the stack ids at the keys' start go in it (the stats
+ * map, whose keys name every stored stack). One pass, read in batches where
+ * the kernel has them; an entry of a batch already read can be deleted. */
+static void purge_map(struct collector *c, int fd, size_t key_size, size_t tgid_off,
+		      const struct hashmap *gone, struct hashmap *stacks)
 {
-	struct regions *r = hashmap__remove(c->regions, &tgid);
+	unsigned char *keys = (unsigned char *)c->bkeys, next[32], key[32];
+	__u32 token = 0, count;
+	bool first = true;
+	void *prev = NULL;
+	int err;
+
+	while (!c->no_batch) {
+		count = BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, keys, c->bvals,
+					   &count, NULL);
+		if (err && errno != ENOENT)
+			break; /* done key by key below, from the start */
+		purge_keys(fd, keys, count, key_size, tgid_off, gone, stacks);
+		if (err)
+			return;
+		first = false;
+	}
+	/* collect, then delete: deleting the walk's current key restarts it */
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		size_t nr = 0;
+
+		do {
+			memcpy(keys + nr++ * key_size, next, key_size);
+			memcpy(key, next, key_size);
+			prev = key;
+		} while (nr < BATCH && !bpf_map_get_next_key(fd, prev, next));
+		purge_keys(fd, keys, nr, key_size, tgid_off, gone, stacks);
+	}
+}
+
+/* Removes from @m (keyed by struct stack_key) the entries of processes in
+ * @gone, freeing their values with @fn if given. */
+static void forget_keyed(struct hashmap *m, const struct hashmap *gone, void (*fn)(void *))
+{
 	size_t pos = 0;
 	const void *k;
 	void *v;
 
-	if (r)
-		regions_free(r);
-	while (hashmap__next(c->utotals, &pos, &k, &v)) {
+	while (hashmap__next(m, &pos, &k, &v)) {
 		const struct stack_key *key = k;
 
-		if (key->tgid == (__u32)tgid) {
-			hashmap__remove(c->utotals, key);
-			free(v);
-		}
+		if (!hashmap__get(gone, &key->tgid))
+			continue;
+		hashmap__remove(m, key);
+		if (fn)
+			fn(v);
 	}
-	purge_map(bpf_map__fd(c->skel->maps.allocs), sizeof(struct lt_alloc_key),
-		  offsetof(struct lt_alloc_key, tgid), tgid);
-	purge_map(bpf_map__fd(c->skel->maps.stats), sizeof(struct lt_stat_key),
-		  offsetof(struct lt_stat_key, tgid), tgid);
+}
+
+void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n)
+{
+	struct hashmap *gone = hashmap__new(sizeof(__u32)), *stacks = hashmap__new(sizeof(__u64));
+	int fd = bpf_map__fd(c->skel->maps.stacks);
+	size_t pos = 0;
+	const void *k;
+
+	if (!gone || !stacks)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		__u32 t = tgids[i];
+		struct regions *r = hashmap__remove(c->regions, &t);
+
+		if (r)
+			regions_free(r);
+		hashmap__put(gone, &t, (void *)1);
+	}
+	forget_keyed(c->utotals, gone, free);
+	forget_keyed(c->stacks, gone, free);
+	forget_keyed(c->canon, gone, NULL);
+	purge_map(c, bpf_map__fd(c->skel->maps.allocs), sizeof(struct lt_alloc_key),
+		  offsetof(struct lt_alloc_key, tgid), gone, NULL);
+	purge_map(c, bpf_map__fd(c->skel->maps.stats), sizeof(struct lt_stat_key),
+		  offsetof(struct lt_stat_key, tgid), gone, stacks);
+	/* their stacks go too: ids are per process */
+	while (hashmap__next(stacks, &pos, &k, NULL))
+		bpf_map_delete_elem(fd, k);
+cleanup:
+	hashmap__free(stacks);
+	hashmap__free(gone);
+}
+
+void collector__forget(struct collector *c, pid_t tgid)
+{
+	collector__forget_many(c, &tgid, 1);
 }

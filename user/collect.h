@@ -5,6 +5,7 @@
 #ifndef LT_COLLECT_H
 #define LT_COLLECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
@@ -20,8 +21,16 @@ struct collector_hooks {
 	int (*ra_offset)(void *ctx, pid_t pid, __u64 ip, __u64 *sp_offset);
 	/* Process @pid mapped new code (a library was loaded). */
 	void (*code_mapped)(void *ctx, pid_t pid);
-	/* Process @pid replaced its image with exec. */
-	void (*exec)(void *ctx, pid_t pid);
+	/* Process @pid replaced its image with exec; @comm: its new name.
+	 * What was recorded of the old image is forgotten first, unless
+	 * @exec_deferred: then the caller does it, with collector__forget_many()
+	 * (--system, where execs are many and each forget is a pass over the
+	 * maps). */
+	void (*exec)(void *ctx, pid_t pid, const char *comm);
+	bool exec_deferred;
+	/* Process @pid (@comm) exited (--system only). What the collector
+	 * holds of it stays until collector__forget_many(). */
+	void (*exit)(void *ctx, pid_t pid, const char *comm);
 	/* Whether @addr of @pid is in executable code: 1, 0, or negative if
 	 * unknown. Native frames that are not are dropped from stacks (walks
 	 * through code without frame pointers pick up stack and data words),
@@ -63,7 +72,10 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
  * written to @out (at most @max). */
 size_t collector__counters(struct collector *c, struct report_counter *out, size_t max);
 
-/* Forgets everything recorded for @tgid: its image was replaced. */
+/* Forgets everything recorded for @tgid (its image was replaced), or for
+ * each of @tgids (they exited): totals, mappings, stacks, in the BPF maps and
+ * here. One pass over the maps for all of them. */
 void collector__forget(struct collector *c, pid_t tgid);
+void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n);
 
 #endif

@@ -22,6 +22,7 @@
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "procs.h"
 #include "pyresolve.h"
 #include "python.h"
 #include "gl.h"
@@ -43,6 +44,7 @@ struct app {
 	struct pyresolver *pyresolver;
 	struct report *report;
 	struct launch *launch;
+	struct procs *procs; /* --system: names, and processes to look at */
 	FILE *json_file;
 	pid_t pid;
 	char comm[64];
@@ -185,6 +187,8 @@ static const char *cb_comm(void *ctx, __u32 tgid)
 {
 	struct app *a = ctx;
 
+	if (a->procs)
+		return procs__comm(a->procs, tgid);
 	return (pid_t)tgid == a->pid ? a->comm : NULL;
 }
 
@@ -206,6 +210,11 @@ static void cb_code_mapped(void *ctx, pid_t pid)
 {
 	struct app *a = ctx;
 
+	if (a->procs) {
+		/* looked at from the loop: a new allocator may have come */
+		procs__touch(a->procs, pid);
+		return;
+	}
 	symbolizer__refresh(a->symbolizer, pid);
 	/* a GL library may have come with it (SDL and Kivy load libGL late) */
 	if (!a->exec_pending)
@@ -225,11 +234,17 @@ static void cb_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp)
 		kill(pid, SIGCONT);
 }
 
-static void cb_exec(void *ctx, pid_t pid)
+static void cb_exec(void *ctx, pid_t pid, const char *comm)
 {
 	struct app *a = ctx;
 
 	symbolizer__forget(a->symbolizer, pid);
+	if (a->procs) {
+		procs__named(a->procs, pid, comm);
+		procs__touch(a->procs, pid);
+		procs__execd(a->procs, pid);
+		return;
+	}
 	if (a->launch) {
 		pyresolver__forget(a->pyresolver, pid);
 		a->gl_ready = false;
@@ -244,6 +259,70 @@ static void cb_exec(void *ctx, pid_t pid)
 	a->gl_ready = false;
 	if (!tracer__attach(a->tracer, pid) && !setup_python(a, pid))
 		setup_gl(a, pid);
+}
+
+static void cb_exit(void *ctx, pid_t pid, const char *comm)
+{
+	struct app *a = ctx;
+
+	if (a->procs)
+		procs__exited(a->procs, pid, comm);
+}
+
+/* --system: probes the allocators of the processes that exec'd or mapped
+ * new code since last time, those not probed yet. */
+static void look_at_new(struct app *a)
+{
+	pid_t pids[256];
+	size_t n;
+
+	if (!a->procs)
+		return;
+	while ((n = procs__take_touched(a->procs, pids, 256)))
+		for (size_t i = 0; i < n; i++)
+			tracer__attach_new(a->tracer, pids[i]);
+}
+
+/* --system: notes as exited the processes of @samples that are gone, should
+ * their exit event have been missed (lost, or before the tracepoint). */
+static void sweep_gone(struct app *a, const struct lt_sample *samples, size_t n)
+{
+	__u32 last = 0;
+
+	if (!a->procs)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (samples[i].tgid == last)
+			continue;
+		last = samples[i].tgid;
+		if (kill(last, 0) && errno == ESRCH)
+			procs__exited(a->procs, last, "?");
+	}
+}
+
+/* --system: releases what is kept of the processes that exited, in the
+ * report, the collector (BPF maps included) and the symbolizer. */
+static void release_exited(struct app *a)
+{
+	pid_t pids[1024];
+	size_t n;
+
+	if (!a->procs)
+		return;
+	while ((n = procs__take_exited(a->procs, pids, 1024))) {
+		for (size_t i = 0; i < n; i++) {
+			report__forget(a->report, pids[i], procs__comm(a->procs, pids[i]), true);
+			symbolizer__forget(a->symbolizer, pids[i]);
+		}
+		collector__forget_many(a->collector, pids, n);
+	}
+	/* The old images of those that exec'd: with what the new ones made
+	 * since, which the next interval cannot tell apart. */
+	while ((n = procs__take_execd(a->procs, pids, 1024))) {
+		for (size_t i = 0; i < n; i++)
+			report__forget(a->report, pids[i], NULL, false);
+		collector__forget_many(a->collector, pids, n);
+	}
 }
 
 /* Traces the CPython that process @pid runs, if any, and if the python source
@@ -518,6 +597,8 @@ static int report_now(struct app *a, const char *reason)
 	size_t n;
 
 	collector__consume(a->collector);
+	look_at_new(a);
+	release_exited(a);
 	if (a->sources & LT_SRC_PYTHON) {
 		nfreed = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, freed,
 						  2 * LT_PY_FREE_MAX);
@@ -537,9 +618,10 @@ static int report_now(struct app *a, const char *reason)
 	}
 	pyresolver__tick(a->pyresolver);
 	prefetch_python(a, samples, n);
+	sweep_gone(a, samples, n);
 	/* New GL libraries come with new code (cb_code_mapped); here only the
 	 * driver is looked for again, until it is found. */
-	if (!a->exec_pending && !a->gl_ready)
+	if (!a->exec_pending && !a->gl_ready && !a->procs)
 		setup_gl(a, a->pid);
 	err = report__sample(a->report, elapsed(a), samples, n);
 	if (err)
@@ -554,6 +636,8 @@ static int report_now(struct app *a, const char *reason)
 
 static bool target_gone(struct app *a)
 {
+	if (a->procs)
+		return false;
 	if (a->launch)
 		return launch__reap(a->launch);
 	return kill(a->pid, 0) && errno == ESRCH;
@@ -581,7 +665,7 @@ static int run(struct app *a, int sig_fd)
 		dfd = timer_fd(s->duration, 0);
 		err = dfd < 0 ? dfd : add_fd(ep, dfd, WAKE_DURATION);
 	}
-	if (!err && !a->launch) {
+	if (!err && !a->launch && !a->procs) {
 		/* A pidfd becomes readable when the process exits (Linux 5.3). */
 		pidfd = syscall(SYS_pidfd_open, a->pid, 0);
 		if (pidfd >= 0)
@@ -609,6 +693,7 @@ static int run(struct app *a, int sig_fd)
 			switch (evs[i].data.u32) {
 			case WAKE_RING:
 				collector__consume(a->collector);
+				look_at_new(a);
 				break;
 			case WAKE_TIMER:
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
@@ -678,7 +763,12 @@ static void say_start(struct app *a)
 					 .nr_probes = nr,
 					 .probe_failures = failures,
 				 });
-	if (!a->settings.json)
+	if (!a->settings.json && a->procs)
+		fprintf(stderr,
+			"leaktrace: tracing every process: %zu probes%s; a report every %gs, "
+			"Ctrl-C to stop\n",
+			nr, failures ? " (some failed, see above)" : "", a->settings.interval);
+	else if (!a->settings.json)
 		fprintf(stderr,
 			"leaktrace: tracing pid %d (%s): %zu probes%s; a report every %gs, "
 			"Ctrl-C to stop\n",
@@ -756,9 +846,11 @@ int main(int argc, char **argv)
 				     s->sources & LT_SRC_PYTHON ? s->stack_depth : 0,
 				     &(struct collector_hooks){
 					     .ctx = &a,
-					     .ra_offset = cb_ra_offset,
+					     .ra_offset = s->system ? NULL : cb_ra_offset,
 					     .code_mapped = cb_code_mapped,
 					     .exec = cb_exec,
+					     .exit = cb_exit,
+					     .exec_deferred = s->system,
 					     .code_at = cb_code_at,
 					     .gl_thread = cb_gl_thread,
 				     });
@@ -770,6 +862,7 @@ int main(int argc, char **argv)
 			.fail_on_growth = s->fail_on_growth,
 			.text = s->json ? NULL : stdout,
 			.json = { s->json ? stdout : NULL, a.json_file },
+			.system = s->system,
 		},
 		&(struct report_source){
 			.ctx = &a,
@@ -785,10 +878,19 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	err = tracer__add_target(a.tracer, a.pid);
-	if (err)
-		goto cleanup;
-	if (a.launch) {
+	if (s->system) {
+		a.procs = procs__new();
+		err = a.procs ? tracer__attach_system(a.tracer) : -ENOMEM;
+		if (err)
+			goto cleanup;
+	} else {
+		err = tracer__add_target(a.tracer, a.pid);
+		if (err)
+			goto cleanup;
+	}
+	if (s->system) {
+		/* attached above */
+	} else if (a.launch) {
 		err = start_command(&a);
 	} else {
 		symbolizer__refresh(a.symbolizer, a.pid);
@@ -812,6 +914,7 @@ cleanup:
 	if (err)
 		status = status_of(err);
 	launch__free(a.launch);
+	procs__free(a.procs);
 	report__free(a.report);
 	collector__free(a.collector);
 	pyresolver__free(a.pyresolver);

@@ -52,7 +52,8 @@ enum {
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "What to trace:", 1 },
 	{ "pid", 'p', "PID", 0, "Trace this process, all its threads", 1 },
-	{ "system", OPT_SYSTEM, NULL, 0, "Trace every process (not available in this version)", 1 },
+	{ "system", OPT_SYSTEM, NULL, 0,
+	  "Trace every process, including ones started later (sources libc, mmap, fd)", 1 },
 	{ NULL, 0, NULL, 0, "Reports:", 2 },
 	{ "interval", 'i', "SEC", 0, "Seconds between reports, decimals allowed (default 5)", 2 },
 	{ "duration", 'd', "SEC", 0,
@@ -399,12 +400,20 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		      stderr);
 		exit(2);
 	}
-	if (s->system) {
-		fputs("leaktrace: --system is not available in this version: trace one process "
-		      "with -p PID\n",
+	if (s->system && !s->sources_auto && (s->sources & (LT_SRC_PYTHON | LT_SRC_GL))) {
+		fputs("leaktrace: --system traces the sources libc, mmap and fd; python and gl "
+		      "need one process: use -p PID or -- COMMAND\n",
+		      stderr);
+		exit(2);
+	}
+	if (s->system && s->lib) {
+		fputs("leaktrace: --lib names one process's allocator; --system finds each "
+		      "process's own: drop --lib\n",
 		      stderr);
 		exit(2);
 	}
 	if (s->sources_auto)
 		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL;
+	if (s->system)
+		s->sources &= ~(LT_SRC_PYTHON | LT_SRC_GL);
 }

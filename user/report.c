@@ -10,6 +10,7 @@
 #include <time.h>
 #include <linux/types.h>
 #include "leaktrace.h"
+#include "array.h"
 #include "hashmap.h"
 #include "json.h"
 #include "options.h"
@@ -38,6 +39,19 @@ struct suspect {
 	unsigned int grown;
 };
 
+/* --system: one process's figures (memory kinds only), for ranking them. */
+struct proc_row {
+	__u32 tgid;
+	__s64 bytes, count, growth, growth_window;
+};
+
+/* A process that exited since the last emit, with what it had then. */
+struct gone {
+	__u32 tgid;
+	char comm[24];
+	__s64 bytes;
+};
+
 struct report {
 	struct report_opts opts;
 	struct report_source src;
@@ -49,6 +63,10 @@ struct report {
 	unsigned int sources; /* what was traced at the start */
 	bool tripped;
 	char trip_why[256];
+	struct gone *gone; /* exited since the last emit */
+	size_t nr_gone, cap_gone;
+	struct proc_row *procs; /* --system: ranked, during an emit */
+	size_t nr_procs;
 };
 
 static const char *const kind_names[LT_KIND__NR] = {
@@ -154,6 +172,7 @@ void report__free(struct report *r)
 	while (hashmap__next(r->series, &pos, NULL, &v))
 		series_free(v);
 	hashmap__free(r->series);
+	free(r->gone);
 	free(r);
 }
 
@@ -368,8 +387,12 @@ void report__start(struct report *r, const struct report_start *info)
 	jw__begin_object(&w);
 	jw__kstr(&w, "type", "start");
 	jw__kstr(&w, "version", LT_VERSION);
-	jw__kint(&w, "pid", info->pid);
-	jw__kstr(&w, "comm", info->comm);
+	if (!r->opts.system) {
+		jw__kint(&w, "pid", info->pid);
+		jw__kstr(&w, "comm", info->comm);
+	} else {
+		jw__kbool(&w, "system", true);
+	}
 	jw__key(&w, "sources");
 	jw__begin_array(&w);
 	for (unsigned int bit = 1; bit <= LT_SRC_FD; bit <<= 1)
@@ -537,6 +560,138 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	jw__end_object(w);
 }
 
+void report__forget(struct report *r, __u32 tgid, const char *comm, bool say)
+{
+	size_t pos = 0;
+	__s64 bytes = 0;
+	bool shown = false;
+	void *v;
+
+	while (hashmap__next(r->series, &pos, NULL, &v)) {
+		struct series *s = v;
+
+		if (s->key.tgid != tgid)
+			continue;
+		if (kind_has_bytes(s->key.kind))
+			bytes += s->bytes;
+		hashmap__remove(r->series, &s->key);
+		series_free(s);
+		shown = true;
+	}
+	/* said only of processes the report had something of */
+	if (!shown || !say || ARRAY_RESERVE(r->gone, r->cap_gone, r->nr_gone + 1))
+		return;
+	r->gone[r->nr_gone] = (struct gone){ .tgid = tgid, .bytes = bytes };
+	snprintf(r->gone[r->nr_gone].comm, sizeof(r->gone[0].comm), "%s", comm ? comm : "?");
+	r->nr_gone++;
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct proc_row *x = a, *y = b;
+
+	if (x->growth_window != y->growth_window)
+		return x->growth_window > y->growth_window ? -1 : 1;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+/* --system: the processes, most growing first (by their memory kinds, then
+ * live bytes); returns how many, at most top, in *out (to free). */
+static size_t rank_procs(const struct report *r, struct proc_row **out)
+{
+	unsigned long k = r->k, from = k > r->opts.window ? k - r->opts.window : 0;
+	struct hashmap *by_tgid = hashmap__new(sizeof(__u32));
+	struct proc_row *rows = NULL;
+	size_t n = 0, cap = 0, pos = 0;
+	void *v;
+
+	*out = NULL;
+	if (!by_tgid)
+		return 0;
+	while (hashmap__next(r->series, &pos, NULL, &v)) {
+		const struct series *s = v;
+		void *at = hashmap__get(by_tgid, &s->key.tgid);
+		struct proc_row *row;
+
+		if (!kind_has_bytes(s->key.kind))
+			continue;
+		if (!at) {
+			if (ARRAY_RESERVE(rows, cap, n + 1) ||
+			    hashmap__put(by_tgid, &s->key.tgid, (void *)(uintptr_t)(n + 1)))
+				break;
+			rows[n] = (struct proc_row){ .tgid = s->key.tgid };
+			at = (void *)(uintptr_t)(++n);
+		}
+		row = &rows[(uintptr_t)at - 1];
+		row->bytes += s->bytes;
+		row->count += s->count;
+		row->growth += ring_at(r, s, k) - (k ? ring_at(r, s, k - 1) : 0);
+		row->growth_window += ring_at(r, s, k) - ring_at(r, s, from);
+	}
+	hashmap__free(by_tgid);
+	if (rows)
+		qsort(rows, n, sizeof(*rows), proc_cmp);
+	*out = rows;
+	return n < r->opts.top ? n : r->opts.top;
+}
+
+static void emit_procs_text(struct report *r, const struct proc_row *rows, size_t n)
+{
+	FILE *out = r->opts.text;
+
+	for (size_t i = 0; i < r->nr_gone; i++) {
+		char live[32];
+
+		lt_format_size(live, sizeof(live), r->gone[i].bytes, false);
+		fprintf(out, "  pid %u (%s) exited with %s live: left the table\n", r->gone[i].tgid,
+			r->gone[i].comm, live);
+	}
+	if (!n)
+		return;
+	fprintf(out, "  %7s %-16s %10s %9s %10s %10s\n", "PID", "COMM", "LIVE", "COUNT", "LAST",
+		"WINDOW");
+	for (size_t i = 0; i < n; i++) {
+		char live[32], last[32], win[32];
+
+		lt_format_size(live, sizeof(live), rows[i].bytes, false);
+		lt_format_size(last, sizeof(last), rows[i].growth, true);
+		lt_format_size(win, sizeof(win), rows[i].growth_window, true);
+		fprintf(out, "  %7u %-16.16s %10s %9" PRId64 " %10s %10s\n", rows[i].tgid,
+			comm_of(r, rows[i].tgid), live, (int64_t)rows[i].count, last, win);
+	}
+	fputc('\n', out);
+}
+
+static void json_procs(struct report *r, struct jw *w, const struct proc_row *rows, size_t n)
+{
+	jw__key(w, "processes");
+	jw__begin_array(w);
+	for (size_t i = 0; i < n; i++) {
+		jw__begin_object(w);
+		jw__kuint(w, "rank", i + 1);
+		jw__kuint(w, "pid", rows[i].tgid);
+		jw__kstr(w, "comm", comm_of(r, rows[i].tgid));
+		jw__kint(w, "bytes", rows[i].bytes);
+		jw__kint(w, "count", rows[i].count);
+		jw__kint(w, "growth", rows[i].growth);
+		jw__kint(w, "growth_window", rows[i].growth_window);
+		jw__end_object(w);
+	}
+	jw__end_array(w);
+	jw__key(w, "exited");
+	jw__begin_array(w);
+	for (size_t i = 0; i < r->nr_gone; i++) {
+		jw__begin_object(w);
+		jw__kuint(w, "pid", r->gone[i].tgid);
+		jw__kstr(w, "comm", r->gone[i].comm);
+		jw__kint(w, "bytes", r->gone[i].bytes);
+		jw__end_object(w);
+	}
+	jw__end_array(w);
+}
+
 static void emit_json(struct report *r, const struct report_status *st, const char *reason,
 		      const struct suspect *top, size_t n)
 {
@@ -555,8 +710,12 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 	if (reason) {
 		jw__kstr(&w, "reason", reason);
 	}
-	jw__kint(&w, "pid", st->pid);
-	jw__kstr(&w, "comm", comm_of(r, st->pid));
+	if (r->opts.system) {
+		json_procs(r, &w, r->procs, r->nr_procs);
+	} else {
+		jw__kint(&w, "pid", st->pid);
+		jw__kstr(&w, "comm", comm_of(r, st->pid));
+	}
 	jw__key(&w, "totals");
 	jw__begin_object(&w);
 	for (__u32 kind = 0; kind < LT_KIND__NR; kind++) {
@@ -611,8 +770,11 @@ static void text_header(struct report *r, const struct report_status *st, const 
 
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	fprintf(out, "\nleaktrace %s  +%.1fs  pid %d (%s)", when, r->t, st->pid,
-		comm_of(r, st->pid));
+	if (r->opts.system)
+		fprintf(out, "\nleaktrace %s  +%.1fs  all processes", when, r->t);
+	else
+		fprintf(out, "\nleaktrace %s  +%.1fs  pid %d (%s)", when, r->t, st->pid,
+			comm_of(r, st->pid));
 	if (reason)
 		fprintf(out, "  final report (%s)", reason);
 	fputc('\n', out);
@@ -683,6 +845,8 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 	FILE *out = r->opts.text;
 
 	text_header(r, st, reason);
+	if (r->opts.system)
+		emit_procs_text(r, r->procs, r->nr_procs);
 	if (!n) {
 		fputs("  no growing stacks\n", out);
 		fflush(out);
@@ -715,6 +879,9 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		fprintf(out, "  %3zu %-*s %10s %9" PRId64 " %10s %10s %10s %6s\n", i + 1,
 			kind_width(top, n), kind_name(s->key.kind), live, (int64_t)s->count, last,
 			win, total, trend);
+		if (r->opts.system)
+			fprintf(out, "        in pid %u (%s)\n", s->key.tgid,
+				comm_of(r, s->key.tgid));
 		if (s->key.stack == LT_STACK_LOST) {
 			fputs("        [stack lost: the stack map was full; see --max-stacks]\n",
 			      out);
@@ -737,11 +904,17 @@ void report__emit(struct report *r, const struct report_status *status, const ch
 	struct suspect *top;
 	size_t n = rank(r, &top);
 
+	if (r->opts.system)
+		r->nr_procs = rank_procs(r, &r->procs);
 	if (r->opts.text)
 		emit_text(r, status, reason, top, n);
 	if (json_wanted(r))
 		emit_json(r, status, reason, top, n);
 	free(top);
+	free(r->procs);
+	r->procs = NULL;
+	r->nr_procs = 0;
+	r->nr_gone = 0;
 }
 
 bool report__tripped(const struct report *r, char *why, size_t len)

@@ -49,6 +49,7 @@ struct report_opts {
 	__u64 fail_on_growth; /* 0 = off */
 	FILE *text;	      /* table goes here; NULL = none */
 	FILE *json[2];	      /* JSON lines go to each non-NULL one */
+	bool system;	      /* every process: processes ranked first, pid on stacks */
 };
 
 /* A counter shown in the header and the JSON: drops make the totals
@@ -101,6 +102,10 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 /* Prints the report for the last sample: an interval report when @reason is
  * NULL, else the final one ("target-exited", "duration", "signal"). */
 void report__emit(struct report *r, const struct report_status *status, const char *reason);
+
+/* Process @tgid (@comm) exited, or exec'd: its stacks leave the report,
+ * which says so once, at the next emit, if @say. */
+void report__forget(struct report *r, __u32 tgid, const char *comm, bool say);
 
 /* True once any stack grew by more than fail_on_growth since tracing began;
  * @why then says which, for one line on stderr. */
