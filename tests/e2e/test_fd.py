@@ -8,10 +8,11 @@ frames in fd stacks; fd alone; fd off unless asked."""
 
 import signal
 
-from common import (PY_WORKLOAD_SRC, describe, describe_all, find_py_stacks, find_stacks, funcs,
+from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_sanitizer_errors,
+                    describe, describe_all, find_py_stacks, find_stacks, funcs,
                     last_interval_before_exit, load_stream, marker_line, py_line_of,
-                    py_marker_line, py_sites, require_root, run_leaktrace, spawn_workload,
-                    start_leaktrace_bg, tmp, wait_for_start, workload)
+                    py_marker_line, py_sites, require_binary, require_root, run_leaktrace,
+                    spawn_workload, start_leaktrace_bg, tmp, wait_for_start, workload)
 
 
 def _one(rec, func, depth=1, kind=None):
@@ -80,13 +81,16 @@ FDEXACT_GONE = ("site_range_victims", "site_pipe2_closed", "site_dup2_victim", "
                 "site_closed_loop")
 
 
-def test_fd_exact():
+def _fd_exact(binary):
     """Every call of fdexact seen from the start (--sources fd alone): the
     count left open at each site is exact."""
     require_root()
+    require_binary(binary)
     out = tmp("fdexact.json")
-    rc, _, _ = run_leaktrace(["--sources", "fd", "-i", "0.5", "-w", "100", "-n", "100",
-                              "-o", out, "--", workload("fdexact")], timeout=45)
+    rc, _, err = run_leaktrace(["--sources", "fd", "-i", "0.5", "-w", "100", "-n", "100",
+                                "-o", out, "--", workload("fdexact")], timeout=45, binary=binary)
+    if binary == LEAKTRACE_SAN:
+        assert_no_sanitizer_errors(err)
     assert rc == 0, "leaktrace -- fdexact exited with status %d" % rc
     recs = load_stream(out, window=100, top=100, interval=0.5)
     assert recs[0]["sources"] == ["fd"], "start sources %r" % recs[0]["sources"]
@@ -123,6 +127,14 @@ def test_fd_exact():
     if ex["totals"]["fd"]["count"] != want:
         bad.append("totals.fd.count %d, want %d" % (ex["totals"]["fd"]["count"], want))
     assert not bad, "\n".join(bad) + "\n" + describe_all(ex)
+
+
+def test_fd_exact():
+    _fd_exact(LEAKTRACE)
+
+
+def test_fd_exact_sanitized():
+    _fd_exact(LEAKTRACE_SAN)
 
 
 def test_fd_closed_before_attach():
