@@ -70,5 +70,6 @@ struct {
 #include "record.bpf.h"
 #include "heap.bpf.h"
 #include "mmap.bpf.h"
+#include "fd.bpf.h"
 #include "launch.bpf.h"
 #include "gl.bpf.h"

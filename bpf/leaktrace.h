@@ -29,6 +29,7 @@ enum lt_kind {
 	LT_KIND_GL_VERTEX_ARRAY,
 	LT_KIND_EGL_CONTEXT,
 	LT_KIND_EGL_SURFACE,
+	LT_KIND_FD, /* file descriptors: addr is the fd number, size 0 */
 	LT_KIND__NR,
 };
 
@@ -213,6 +214,22 @@ enum lt_event_type {
  * syscall wrapper's return address among them with the wrapper's CFI. */
 #define LT_SP_WORDS 4
 
+/* A syscall instruction in a traced process's code, and where the syscall
+ * wrapper around it keeps its return address and its caller's frame pointer
+ * (from its CFI, found by user space): sysframes map. Stacks taken at a
+ * syscall start from the wrapper's caller, which a frame-pointer walk cannot
+ * see because wrappers make no frame. */
+struct lt_sys_site {
+	__u64 ip; /* right after the syscall instruction */
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct lt_sys_frame {
+	__s32 ra_off; /* return address at sp + ra_off */
+	__s32 fp_off; /* caller's frame pointer at sp + fp_off; < 0: still in its register */
+};
+
 struct lt_event {
 	__u32 type; /* enum lt_event_type */
 	__u32 tgid;
@@ -253,6 +270,8 @@ _Static_assert(sizeof(struct lt_alloc_key) == 16, "lt_alloc_key layout changed")
 _Static_assert(sizeof(struct lt_alloc) == 24, "lt_alloc layout changed");
 _Static_assert(sizeof(struct lt_stat_key) == 24, "lt_stat_key layout changed");
 _Static_assert(sizeof(struct lt_py_proc) == 48, "lt_py_proc layout changed");
+_Static_assert(sizeof(struct lt_sys_site) == 16, "lt_sys_site layout changed");
+_Static_assert(sizeof(struct lt_sys_frame) == 8, "lt_sys_frame layout changed");
 _Static_assert(sizeof(struct lt_stat) == 32, "lt_stat layout changed");
 _Static_assert(sizeof(struct lt_event) == 104 + 8 * LT_MAX_STACK_DEPTH, "lt_event layout changed");
 #endif

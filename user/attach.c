@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,7 @@ struct tracer {
 	size_t nr_strings, cap_strings;
 	unsigned int failures;
 	bool tracepoints, exec_tp, exit_tp;
+	bool fd_tracepoints;
 };
 
 static struct progs heap_progs(struct tracer *t)
@@ -244,6 +246,18 @@ static bool is_mmap_prog(const char *name)
 	return false;
 }
 
+static bool is_fd_prog(const char *name)
+{
+	static const char *const names[] = { "fd_exit",		 "dup2_exit",	    "fcntl_exit",
+					     "pipe_exit",	 "socketpair_exit", "close_enter",
+					     "close_range_enter" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 static const char *const perm_hint = "run as root (or with CAP_BPF and CAP_PERFMON)";
 
 struct tracer *tracer__open(const struct lt_settings *s)
@@ -253,6 +267,7 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	struct tracer *t;
 	bool libc = s->sources & LT_SRC_LIBC, mmap = (s->sources & LT_SRC_MMAP) && !s->floor;
 	bool gl = (s->sources & LT_SRC_GL) && !s->floor;
+	bool fd = (s->sources & LT_SRC_FD) && !s->floor;
 	struct bpf_program *prog;
 	int err;
 
@@ -307,6 +322,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 			load = mmap;
 		else if (!strncmp(name, "gl_", 3))
 			load = gl;
+		else if (is_fd_prog(name))
+			load = fd;
 		else if (!strcmp(name, "entry_stop") || !strcmp(name, "process_exec"))
 			load = true;
 		else if (!strcmp(name, "process_exit"))
@@ -490,6 +507,94 @@ static int attach_tracepoints(struct tracer *t)
 	}
 	t->tracepoints = true;
 	return 0;
+}
+
+/* Source fd: one program serves every syscall that returns one new
+ * descriptor; the others need their arguments. */
+static int attach_fd_tracepoints(struct tracer *t)
+{
+	struct leaktrace_bpf *p = t->skel;
+	const struct {
+		struct bpf_program *prog;
+		const char *name;
+	} tps[] = {
+		{ p->progs.fd_exit, "sys_exit_open" },
+		{ p->progs.fd_exit, "sys_exit_openat" },
+		{ p->progs.fd_exit, "sys_exit_openat2" },
+		{ p->progs.fd_exit, "sys_exit_creat" },
+		{ p->progs.fd_exit, "sys_exit_socket" },
+		{ p->progs.fd_exit, "sys_exit_dup" },
+		{ p->progs.fd_exit, "sys_exit_eventfd" },
+		{ p->progs.fd_exit, "sys_exit_eventfd2" },
+		{ p->progs.fd_exit, "sys_exit_memfd_create" },
+		{ p->progs.fd_exit, "sys_exit_accept" },
+		{ p->progs.fd_exit, "sys_exit_accept4" },
+		{ p->progs.fd_exit, "sys_exit_epoll_create" },
+		{ p->progs.fd_exit, "sys_exit_epoll_create1" },
+		{ p->progs.fd_exit, "sys_exit_timerfd_create" },
+		{ p->progs.fd_exit, "sys_exit_signalfd" },
+		{ p->progs.fd_exit, "sys_exit_signalfd4" },
+		{ p->progs.fd_exit, "sys_exit_inotify_init" },
+		{ p->progs.fd_exit, "sys_exit_inotify_init1" },
+		{ p->progs.fd_exit, "sys_exit_pidfd_open" },
+		{ p->progs.dup2_exit, "sys_exit_dup2" },
+		{ p->progs.dup2_exit, "sys_exit_dup3" },
+		{ p->progs.fcntl_exit, "sys_exit_fcntl" },
+		{ p->progs.pipe_exit, "sys_exit_pipe" },
+		{ p->progs.pipe_exit, "sys_exit_pipe2" },
+		{ p->progs.socketpair_exit, "sys_exit_socketpair" },
+		{ p->progs.close_enter, "sys_enter_close" },
+		{ p->progs.close_range_enter, "sys_enter_close_range" },
+	};
+	char path[128];
+	int err;
+
+	if (t->fd_tracepoints || !(t->settings->sources & LT_SRC_FD) || t->settings->floor)
+		return 0;
+	ensure_tracefs();
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		/* a kernel without the legacy calls (arm64 has no open, pipe,
+		 * dup2...) has no tracepoint for them either */
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", tps[i].name);
+		if (access(path, F_OK) && !access("/sys/kernel/tracing/events/syscalls", F_OK)) {
+			lt_debug("no tracepoint syscalls/%s: skipped", tps[i].name);
+			continue;
+		}
+		err = attach_tp(t, tps[i].prog, "syscalls", tps[i].name);
+		if (err)
+			return err;
+	}
+	t->fd_tracepoints = true;
+	return 0;
+}
+
+int tracer__add_sys_frame(struct tracer *t, pid_t tgid, __u64 ip, __u64 ra_off, __s64 fp_off)
+{
+	struct lt_sys_site key = { .ip = ip, .tgid = tgid };
+	struct lt_sys_frame val = { .ra_off = ra_off, .fp_off = fp_off < 0 ? -1 : fp_off };
+
+	if (ra_off > INT32_MAX || fp_off > INT32_MAX)
+		return -ERANGE;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.sysframes), &key, &val, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void tracer__forget_sys_frames(struct tracer *t, pid_t tgid)
+{
+	int fd = bpf_map__fd(t->skel->maps.sysframes);
+	struct lt_sys_site key, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.tgid == (__u32)tgid) {
+			/* the walk goes on from the previous key, still there */
+			bpf_map_delete_elem(fd, &next);
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
 }
 
 static const char *keep_string(struct tracer *t, const char *s)
@@ -891,6 +996,8 @@ int tracer__attach(struct tracer *t, pid_t tgid)
 		err = t->settings->lib ? attach_lib(t, tgid) : attach_mapped(t, tgid);
 	if (!err)
 		err = attach_tracepoints(t);
+	if (!err)
+		err = attach_fd_tracepoints(t);
 	return err;
 }
 
@@ -936,6 +1043,7 @@ int tracer__attach_system(struct tracer *t)
 		t->exit_tp = !err;
 	}
 	err = err ?: attach_tracepoints(t);
+	err = err ?: attach_fd_tracepoints(t);
 	if (err)
 		return err;
 	d = opendir("/proc");

@@ -28,6 +28,7 @@
 #include "gl.h"
 #include "report.h"
 #include "symbolize.h"
+#include "syssites.h"
 
 enum exit_status {
 	EXIT_DONE = 0,
@@ -45,6 +46,7 @@ struct app {
 	struct report *report;
 	struct launch *launch;
 	struct procs *procs; /* --system: names, and processes to look at */
+	struct syssites *syssites; /* source fd: the syscall instructions found */
 	FILE *json_file;
 	pid_t pid;
 	char comm[64];
@@ -142,6 +144,7 @@ static pid_t check_pid(pid_t pid)
 
 static int setup_python(struct app *a, pid_t pid);
 static int setup_gl(struct app *a, pid_t pid);
+static void setup_fd(struct app *a, pid_t pid);
 static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current);
 
 /* --- callbacks between modules --- */
@@ -216,6 +219,7 @@ static void cb_code_mapped(void *ctx, pid_t pid)
 		return;
 	}
 	symbolizer__refresh(a->symbolizer, pid);
+	setup_fd(a, pid);
 	/* a GL library may have come with it (SDL and Kivy load libGL late) */
 	if (!a->exec_pending)
 		setup_gl(a, pid);
@@ -239,6 +243,10 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 	struct app *a = ctx;
 
 	symbolizer__forget(a->symbolizer, pid);
+	if (a->syssites) {
+		syssites__forget(a->syssites, pid);
+		tracer__forget_sys_frames(a->tracer, pid);
+	}
 	if (a->procs) {
 		procs__named(a->procs, pid, comm);
 		procs__touch(a->procs, pid);
@@ -257,6 +265,7 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 	symbolizer__refresh(a->symbolizer, pid);
 	pyresolver__forget(a->pyresolver, pid);
 	a->gl_ready = false;
+	setup_fd(a, pid);
 	if (!tracer__attach(a->tracer, pid) && !setup_python(a, pid))
 		setup_gl(a, pid);
 }
@@ -437,6 +446,47 @@ static int setup_gl(struct app *a, pid_t pid)
 	return 0;
 }
 
+struct fd_scan {
+	struct app *a;
+	pid_t pid;
+	int known; /* sites whose wrapper's CFI says where its caller is */
+};
+
+static void fd_site(void *ctx, __u64 ip)
+{
+	struct fd_scan *sc = ctx;
+	__u64 ra_off;
+	__s64 fp_off;
+
+	if (symbolizer__sys_frame(sc->a->symbolizer, sc->pid, ip, &ra_off, &fp_off))
+		return;
+	if (!tracer__add_sys_frame(sc->a->tracer, sc->pid, ip, ra_off, fp_off))
+		sc->known++;
+}
+
+/* Source fd: tells the BPF side, for each syscall instruction in the code of
+ * @pid not seen yet, where its wrapper keeps the return address into its
+ * caller, so that a descriptor's stack starts at the function that called
+ * open() or socket(). Called at attach, before a launched command runs, and
+ * when new code is mapped. */
+static void setup_fd(struct app *a, pid_t pid)
+{
+	struct fd_scan sc = { .a = a, .pid = pid };
+	int n;
+
+	if (!(a->settings.sources & LT_SRC_FD) || a->settings.floor)
+		return;
+	if (!a->syssites)
+		a->syssites = syssites__new();
+	if (!a->syssites)
+		return;
+	n = syssites__scan(a->syssites, pid, fd_site, &sc);
+	if (n < 0)
+		lt_debug("pid %d: cannot scan its code for syscalls: %s", pid, strerror(-n));
+	else if (n)
+		lt_debug("pid %d: %d syscall sites, %d with a known caller", pid, n, sc.known);
+}
+
 /* Names the Python frames and types of every stack sampled, while the process
  * can still be read: what is named now is named after it exits too. */
 static void prefetch_python(struct app *a, const struct lt_sample *samples, size_t n)
@@ -496,6 +546,7 @@ static int arm_after_exec(struct app *a)
 	}
 	read_comm(pid, a->comm, sizeof(a->comm));
 	symbolizer__refresh(a->symbolizer, pid);
+	setup_fd(a, pid);
 	err = tracer__attach(a->tracer, pid);
 	if (!err)
 		err = setup_python(a, pid);
@@ -894,6 +945,7 @@ int main(int argc, char **argv)
 		err = start_command(&a);
 	} else {
 		symbolizer__refresh(a.symbolizer, a.pid);
+		setup_fd(&a, a.pid);
 		err = tracer__attach(a.tracer, a.pid);
 		if (!err)
 			err = setup_python(&a, a.pid);
@@ -919,6 +971,7 @@ cleanup:
 	collector__free(a.collector);
 	pyresolver__free(a.pyresolver);
 	symbolizer__free(a.symbolizer);
+	syssites__free(a.syssites);
 	tracer__destroy(a.tracer);
 	if (a.json_file)
 		fclose(a.json_file);

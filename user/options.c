@@ -26,6 +26,7 @@ static const char doc[] =
 	"  sudo leaktrace -p 1234 --json -o leaks.jsonl\n"
 	"  sudo leaktrace --fail-on-growth 10M -d 30 -- ./test-suite   (exit 3 on a leak)\n"
 	"  sudo leaktrace --lib /opt/app/lib/libjemalloc.so.2 -p 1234\n"
+	"  sudo leaktrace --sources auto,fd -p 1234    (also descriptors never closed)\n"
 	"\v"
 	"Sizes take K, M, G (powers of 1024), optionally followed by B or iB.\n"
 	"Exit status: 0 done; 1 runtime failure; 2 bad usage or input; 3 growth limit\n"
@@ -72,7 +73,8 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Probes:", 3 },
 	{ "sources", OPT_SOURCES, "LIST", 0,
 	  "Comma list of libc, mmap, python, gl, fd (default auto: libc and mmap, python "
-	  "if the target runs CPython, gl if it maps libGL, libEGL or libGLES)",
+	  "if the target runs CPython, gl if it maps libGL, libEGL or libGLES; fd only if "
+	  "named: auto,fd)",
 	  3 },
 	{ "lib", OPT_LIB, "PATH", 0,
 	  "Trace the allocator in PATH (a static binary, jemalloc, musl) instead of the "
@@ -296,10 +298,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				    "mmap, python, gl, fd",
 				    arg);
 		if (s->sources & ~LT_SRC_AVAILABLE)
-			usage_error(state,
-				    "--sources '%s': this version traces libc, mmap, python and gl "
-				    "(fd is not available yet)",
-				    arg);
+			usage_error(state, "--sources '%s': this version cannot trace it", arg);
 		break;
 	case OPT_LIB:
 		s->lib = arg;
@@ -363,7 +362,7 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		.interval = 5,
 		.top = 10,
 		.window = 6,
-		.sources = LT_SRC_AVAILABLE,
+		.sources = LT_SRC_AVAILABLE & ~LT_SRC_FD, /* fd only on request */
 		.sources_auto = true,
 		.stack_depth = 32,
 		.max_allocs = 1u << 20,

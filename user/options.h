@@ -20,7 +20,7 @@ enum lt_source {
 };
 
 /* The sources this version can trace. */
-#define LT_SRC_AVAILABLE (LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL)
+#define LT_SRC_AVAILABLE (LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL | LT_SRC_FD)
 
 enum lt_probe_at {
 	LT_PROBE_AT_DEFAULT, /* auto, or entry under --floor */

@@ -82,6 +82,7 @@ static const char *const kind_names[LT_KIND__NR] = {
 	[LT_KIND_GL_VERTEX_ARRAY] = "gl.vertex_array",
 	[LT_KIND_EGL_CONTEXT] = "egl.context",
 	[LT_KIND_EGL_SURFACE] = "egl.surface",
+	[LT_KIND_FD] = "fd",
 };
 
 static const char *kind_name(__u32 kind)
@@ -106,6 +107,8 @@ static unsigned int kind_source(__u32 kind)
 		return LT_SRC_MMAP;
 	case LT_KIND_PYOBJ:
 		return LT_SRC_PYTHON;
+	case LT_KIND_FD:
+		return LT_SRC_FD;
 	default:
 		return LT_SRC_GL;
 	}

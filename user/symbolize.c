@@ -765,30 +765,107 @@ static int frame__ra_offset(Dwarf_Frame *frame, int sp, __u64 *sp_offset)
 	return 0;
 }
 
-int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_offset)
+/* The DWARF number of the frame pointer of the psABI whose stack pointer is
+ * @sp, or -1. */
+static int fp_regno(int sp)
+{
+	switch (sp) {
+	case 7: /* x86-64: rbp */
+		return 6;
+	case 31: /* aarch64: x29 */
+		return 29;
+	default:
+		return -1;
+	}
+}
+
+/* Where @frame keeps its caller's frame pointer: *@fp_offset from the stack
+ * pointer, or -1 if the register still holds it. Only "CFA = SP + k" and
+ * "saved at CFA + n" or "same value" are understood. */
+static int frame__fp_offset(Dwarf_Frame *frame, int sp, __s64 *fp_offset)
+{
+	Dwarf_Op ops_mem[3], *ops;
+	int fp = fp_regno(sp);
+	size_t nops;
+	__s64 cfa_off;
+
+	if (fp < 0 || dwarf_frame_cfa(frame, &ops, &nops) || nops != 1)
+		return -EINVAL;
+	if (ops[0].atom == DW_OP_bregx && ops[0].number == (Dwarf_Word)sp)
+		cfa_off = (__s64)ops[0].number2;
+	else if (sp < 32 && ops[0].atom == DW_OP_breg0 + sp)
+		cfa_off = (__s64)ops[0].number;
+	else
+		return -EINVAL;
+	if (dwarf_frame_register(frame, fp, ops_mem, &ops, &nops))
+		return -EINVAL;
+	/* no operations: "same value" (or undefined, which callee-saved
+	 * registers are not in code that follows the psABI) */
+	if (nops == 0) {
+		*fp_offset = -1;
+		return 0;
+	}
+	if (nops != 2 || ops[0].atom != DW_OP_call_frame_cfa || ops[1].atom != DW_OP_plus_uconst ||
+	    cfa_off + (__s64)ops[1].number < 0)
+		return -EINVAL;
+	*fp_offset = cfa_off + (__s64)ops[1].number;
+	return 0;
+}
+
+/* The CFI frame at @ip (no return address: nothing subtracted) in @pid;
+ * *@frame is to be freed, @f is where it was found. */
+static int sys_frame_at(struct symbolizer *s, pid_t pid, __u64 ip, Dwarf_Frame **frame,
+			struct sym_file **file)
 {
 	const struct lt_mapping *map;
-	Dwarf_Frame *frame = NULL;
 	Dwarf_Addr cfi_bias;
 	struct sym_file *f;
 	Dwarf_CFI *cfi;
 	__u64 vaddr;
 	int err, i;
 
+	*frame = NULL;
 	err = symbolizer__locate(s, pid, ip, &map, &f);
 	if (err)
 		return err;
 	if (!f || !f->dwfl || file__vaddr(f, lt_mapping__file_offset(map, ip), &vaddr))
 		return -ENOENT;
-	/* @ip follows a syscall instruction and is no return address: no -1 */
-	for (i = 0; i < 2 && !frame; i++) {
+	for (i = 0; i < 2 && !*frame; i++) {
 		cfi = i ? dwfl_module_dwarf_cfi(f->mod, &cfi_bias)
 			: dwfl_module_eh_cfi(f->mod, &cfi_bias);
-		if (cfi && dwarf_cfi_addrframe(cfi, vaddr + f->bias - cfi_bias, &frame))
-			frame = NULL;
+		if (cfi && dwarf_cfi_addrframe(cfi, vaddr + f->bias - cfi_bias, frame))
+			*frame = NULL;
 	}
-	if (!frame)
-		return -ENOENT;
+	*file = f;
+	return *frame ? 0 : -ENOENT;
+}
+
+int symbolizer__sys_frame(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *ra_offset,
+			  __s64 *fp_offset)
+{
+	Dwarf_Frame *frame;
+	struct sym_file *f;
+	int err;
+
+	err = sys_frame_at(s, pid, ip, &frame, &f);
+	if (err)
+		return err;
+	err = frame__ra_offset(frame, f->sp_regno, ra_offset);
+	if (!err)
+		err = frame__fp_offset(frame, f->sp_regno, fp_offset);
+	free(frame);
+	return err;
+}
+
+int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_offset)
+{
+	Dwarf_Frame *frame;
+	struct sym_file *f;
+	int err;
+
+	err = sys_frame_at(s, pid, ip, &frame, &f);
+	if (err)
+		return err;
 	err = frame__ra_offset(frame, f->sp_regno, sp_offset);
 	free(frame);
 	return err;
