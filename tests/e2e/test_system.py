@@ -101,9 +101,12 @@ def test_system_short_processes():
     assert st, "the leaker started after leaktrace is not found:\n%s" % describe_all(final)
     assert_site(st[0]["frames"][0], "sys_leak_site", "sysleak.c",
                 marker_line("sysleak.c", "sys_leak_site"))
-    # nothing lost for lack of room, and leaktrace's own state does not
-    # keep the dead: its process table is back to the living
-    assert final["dropped"] == 0, "dropped %d: %r" % (final["dropped"], final["counters"])
+    # nothing lost for lack of room: the dead were released from the maps
+    # (a stack of a process that exec'd, read just as it was released, may
+    # be counted unreadable: that is no lack of room)
+    full = {k: final["counters"][k] for k in ("allocs_full", "stats_full", "stacks_full",
+                                               "events_lost")}
+    assert not any(full.values()), "maps or ring full: %r" % full
     check_no_probes_left()
 
 
