@@ -45,7 +45,7 @@ struct app {
 	struct pyresolver *pyresolver;
 	struct report *report;
 	struct launch *launch;
-	struct procs *procs; /* --system: names, and processes to look at */
+	struct procs *procs;	   /* --system: names, and processes to look at */
 	struct syssites *syssites; /* source fd: the syscall instructions found */
 	FILE *json_file;
 	pid_t pid;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "options.h"
 
 const char *argp_program_version = "leaktrace " LT_VERSION;
@@ -83,7 +84,7 @@ static const struct argp_option options[] = {
 	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Frames kept per stack, 1-127 (default 32)", 3 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0,
 	  "Outstanding allocations tracked at most; more are counted as dropped (default "
-	  "1048576)",
+	  "1048576, less on machines with under 1 GiB of RAM: about 1/8 of it in BPF maps)",
 	  3 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks stored at most; more are counted under [stack lost] (default "
@@ -194,6 +195,27 @@ int lt_parse_size(const char *str, __u64 *out)
 		return -ERANGE;
 	*out = (__u64)v;
 	return 0;
+}
+
+/* The BPF memory one outstanding allocation costs: its allocs entry, with
+ * the hash map's own overhead (~123 MiB measured at 1M outstanding). */
+#define ALLOC_ENTRY_BYTES 128
+
+unsigned long lt_default_max_allocs(unsigned long long ram)
+{
+	unsigned long long want = ram / 8 / ALLOC_ENTRY_BYTES;
+	unsigned long n = 1ul << 16;
+
+	while (n < (1ul << 20) && 2ull * n <= want)
+		n *= 2;
+	return n;
+}
+
+unsigned long long lt_ram_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (unsigned long long)pages * size : 0;
 }
 
 static const char *const source_names[] = { "libc", "mmap", "python", "gl", "fd" };
@@ -365,7 +387,7 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		.sources = LT_SRC_AVAILABLE & ~LT_SRC_FD, /* fd only on request */
 		.sources_auto = true,
 		.stack_depth = 32,
-		.max_allocs = 1u << 20,
+		.max_allocs = lt_default_max_allocs(lt_ram_bytes()),
 		.max_stacks = 1u << 15,
 	};
 

@@ -66,4 +66,10 @@ int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
 /* The --sources name of one source bit. */
 const char *lt_source_name(unsigned int source);
 
+/* The default of --max-allocs for a machine with @ram bytes of memory: 1M
+ * outstanding allocations, fewer where their maps would take more than an
+ * eighth of the memory (a 256 MiB board: 256K); never under 64K. */
+unsigned long lt_default_max_allocs(unsigned long long ram);
+unsigned long long lt_ram_bytes(void); /* physical memory, 0 if unknown */
+
 #endif

@@ -49,6 +49,80 @@ static struct lt_sample heap(__u64 stack, __s64 count)
 				   .count = count };
 }
 
+/* --system: processes ranked by growth, and one that exits said so once. */
+static void system_mode(void)
+{
+	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
+	struct report_opts opts = { .top = 10, .window = 4, .system = true };
+	struct report_status st = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	struct report *r;
+	FILE *f = open_memstream(&buf, &len);
+	const char *last;
+
+	opts.json[0] = f;
+	r = report__new(&opts, &src);
+	UT_CHECK(f && r, "system report made");
+	if (!f || !r)
+		return;
+	for (int k = 0; k < 6; k++) {
+		struct lt_sample s[] = {
+			{ .stack = LEAK,
+			  .tgid = 7,
+			  .kind = LT_KIND_HEAP,
+			  .bytes = 100 * (k + 1),
+			  .count = k + 1 },
+			{ .stack = LEAK,
+			  .tgid = 8,
+			  .kind = LT_KIND_HEAP,
+			  .bytes = 900 * (k + 1),
+			  .count = k + 1 },
+			{ .stack = CACHE,
+			  .tgid = 9,
+			  .kind = LT_KIND_HEAP,
+			  .bytes = 5000,
+			  .count = 5 },
+		};
+
+		report__sample(r, k + 1, s, 3);
+		report__emit(r, &st, NULL);
+	}
+	fflush(f);
+	last = buf;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n')
+			last = buf + i + 1;
+	UT_CHECK(!strstr(last, "\"type\":\"interval\",\"t\":6.000,\"pid\""),
+		 "no pid at the top of a --system record");
+	UT_CHECK(strstr(last, "\"processes\":[{\"rank\":1,\"pid\":8,") != NULL,
+		 "the fastest grower ranks first: %.200s", last);
+	UT_CHECK(strstr(last, "{\"rank\":2,\"pid\":7,") != NULL, "the slower one second");
+	UT_CHECK(strstr(last, "{\"rank\":3,\"pid\":9,") != NULL, "the flat one last");
+	UT_CHECK(strstr(last, "\"exited\":[]") != NULL, "nothing exited yet");
+	report__forget(r, 8, "leaker", true);
+	report__forget(r, 123, "never-seen", true);
+	report__sample(r, 7, NULL, 0);
+	report__emit(r, &st, NULL);
+	fflush(f);
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n')
+			last = buf + i + 1;
+	UT_CHECK(strstr(last, "\"exited\":[{\"pid\":8,\"comm\":\"leaker\",\"bytes\":5400}]") !=
+			 NULL,
+		 "the exited process is said once, with what it had: %.300s", last);
+	UT_CHECK(!strstr(last, "\"pid\":8,\"comm\":\"?\""), "and is out of the table");
+	report__emit(r, &st, NULL);
+	fflush(f);
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n')
+			last = buf + i + 1;
+	UT_CHECK(strstr(last, "\"exited\":[]") != NULL, "said only once");
+	report__free(r);
+	fclose(f);
+	free(buf);
+}
+
 int main(void)
 {
 	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
@@ -92,5 +166,6 @@ int main(void)
 	report__free(r);
 	fclose(f);
 	free(buf);
+	system_mode();
 	return ut_done();
 }
