@@ -126,6 +126,7 @@ bench:
 	$(Q)scripts/deps.sh --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory -C bench
+	$(Q)$(MAKE) --no-print-directory workloads
 	$(Q)$(PYTHON) bench/run.py
 
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h \

@@ -13,7 +13,8 @@ separately: first table after -p, and exit after SIGINT. Memory: leaktrace's
 resident set and its BPF maps with a million allocations outstanding.
 
 Each figure is the median of BENCH_REPS runs (default 3). Results go to
-stdout and to bench/results/latest.md. Needs root.
+stdout and to bench/results/latest.md. `run.py --only system` measures the
+--system rows alone (bench/results/system.md). Needs root.
 """
 import json
 import os
@@ -236,10 +237,89 @@ def latency():
     return ["| first table after `-p`, beyond the interval | %.2f s |" % statistics.median(firsts),
             "| exit after SIGINT (final report, probes detached) | %.2f s |" % statistics.median(stops)]
 
+SYS_REPS = int(os.environ.get("BENCH_SYS_REPS", "5"))
+SYS_PROCS = int(os.environ.get("BENCH_SYS_PROCS", "1000"))
+
+
+def system_workload():
+    """A fixed multi-process load: two wordfreqs, a mallocbench and 200 short
+    processes (forks that leak, execs of /bin/true) side by side; seconds
+    until the last ends."""
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for cmd in (
+        [str(BIN / "wordfreq"), str(WF_LINES // 4)], [str(BIN / "wordfreq"), str(WF_LINES // 4)],
+        [str(BIN / "mallocbench"), str(MB_ITERS // 4), "1000"],
+        [str(ROOT / ".output" / "workloads" / "spawner"), "200"])]
+    for p in procs:
+        assert p.wait() == 0, p.args
+    return time.perf_counter() - t0
+
+
+def start_system(*opts):
+    out = TMP / "system.jsonl"
+    out.unlink(missing_ok=True)
+    lt = subprocess.Popen([str(LT), "--system", "-i", "1", "-n", "3", "-o", str(out), *opts],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 1):
+        time.sleep(0.1)
+    return lt, out
+
+
+def system_rows():
+    """The multi-process load untraced and under --system, alternating; then
+    leaktrace's own memory with SYS_PROCS processes holding 1M allocations."""
+    base, traced = [], []
+    for _ in range(SYS_REPS):
+        base.append(system_workload())
+        lt, _ = start_system()
+        traced.append(system_workload())
+        lt.send_signal(signal.SIGINT)
+        lt.wait(timeout=60)
+    b, t = statistics.median(base), statistics.median(traced)
+    rows = ["| run | time | vs untraced |", "|---|---|---|",
+            "| untraced | %.2f s | 1.00x |" % b,
+            "| under `leaktrace --system` | %.2f s | %.2fx |" % (t, t / b)]
+    each = 1000000 // SYS_PROCS
+    # room for every allocation and every process's 64 stacks
+    lt, out = start_system("--max-allocs", "2097152", "--max-stacks", "131072")
+    holds = [subprocess.Popen([str(BIN / "hold"), str(each), "30000"], stderr=subprocess.DEVNULL)
+             for _ in range(SYS_PROCS)]
+    deadline, rec = time.monotonic() + 60, None
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        recs = [json.loads(l) for l in out.read_text().splitlines()]
+        ivs = [r for r in recs if r["type"] == "interval"]
+        held = [r for r in ivs if r["totals"]["heap"]["count"] >= 1000000]
+        if len(held) >= 2:
+            rec = held[-1]
+            break
+    peak = max(r["self"]["rss_peak"] for r in ivs)
+    lt.send_signal(signal.SIGINT)
+    lt.wait(timeout=120)
+    for h in holds:
+        h.kill()
+        h.wait()
+    rec = rec or ivs[-1]
+    rows += ["", "| `--system` memory | |", "|---|---|",
+             "| processes holding allocations | %d x %d |" % (SYS_PROCS, each),
+             "| outstanding allocations (all processes) | %d |" % rec["totals"]["heap"]["count"],
+             "| leaktrace resident memory (peak) | %.1f MiB |" % (peak / 2**20),
+             "| BPF maps (kernel memory, fdinfo memlock) | %.1f MiB |" % (rec["self"]["bpf_memory"] / 2**20),
+             "| dropped | %d |" % rec["dropped"]]
+    return rows
+
 
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF)")
+    if sys.argv[1:] == ["--only", "system"]:
+        # the --system figures alone, to bench/results/system.md
+        text = "\n".join(["# leaktrace --system, %s" % time.strftime("%Y-%m-%d"), ""] +
+                         system_rows()) + "\n"
+        print(text)
+        (ROOT / "bench" / "results" / "system.md").write_text(text)
+        return
     kernel = os.uname().release
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     out = ["# leaktrace benchmarks",
@@ -259,6 +339,9 @@ def main():
     out += ["", "GL: bench/glbench.c (%s frames, EGL surfaceless on Mesa's llvmpipe, a texture "
             "made and deleted per frame, LP_NUM_THREADS=0), frames per second, median of %d rounds:" % (
                 GL_FRAMES, GL_REPS), ""] + gl_rows()
+    out += ["", "Whole system: two wordfreqs, a mallocbench and 200 short processes at once, "
+            "untraced and under `leaktrace --system`, alternating, median of %d:" % SYS_REPS,
+            ""] + system_rows()
     out += ["", "| memory | |", "|---|---|"] + memory()
     out += ["", "| latency | |", "|---|---|"] + latency()
     text = "\n".join(out) + "\n"

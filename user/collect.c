@@ -74,6 +74,7 @@ struct collector {
 	struct hashmap *stacks;	 /* struct stack_key -> struct frames */
 	struct hashmap *canon;	 /* struct stack_key -> its stack id as shown, + 1 */
 	struct hashmap *merge;	 /* struct sample_key -> index + 1 of its merged sample */
+	struct hashmap *sampled; /* tgid -> (void *)1: processes in the last sample */
 	struct lt_sample *samples;
 	size_t nr_samples, cap_samples;
 	struct held *held; /* what collector__hold() saw */
@@ -349,7 +350,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 			c->hooks.code_mapped(c->hooks.ctx, e->tgid);
 		break;
 	case LT_EV_EXEC:
-		if (!c->hooks.exec_deferred)
+		if (!c->hooks.exec_sampled_only || hashmap__get(c->sampled, &e->tgid))
 			collector__forget(c, e->tgid);
 		if (c->hooks.exec)
 			c->hooks.exec(c->hooks.ctx, e->tgid, comm_of(e, comm));
@@ -386,11 +387,12 @@ struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_
 	c->stacks = hashmap__new(sizeof(struct stack_key));
 	c->canon = hashmap__new(sizeof(struct stack_key));
 	c->merge = hashmap__new(sizeof(struct sample_key));
+	c->sampled = hashmap__new(sizeof(__u32));
 	c->bkeys = calloc(BATCH, sizeof(*c->bkeys));
 	c->bvals = calloc(BATCH, sizeof(*c->bvals));
 	c->stack_buf = calloc(stack_depth + py_depth, sizeof(__u64));
-	if (!c->regions || !c->utotals || !c->stacks || !c->canon || !c->merge || !c->bkeys ||
-	    !c->bvals || !c->stack_buf) {
+	if (!c->regions || !c->utotals || !c->stacks || !c->canon || !c->merge || !c->sampled ||
+	    !c->bkeys || !c->bvals || !c->stack_buf) {
 		errno = ENOMEM;
 		goto fail;
 	}
@@ -435,6 +437,7 @@ void collector__free(struct collector *c)
 	free_values(c->stacks, free);
 	hashmap__free(c->canon);
 	hashmap__free(c->merge);
+	hashmap__free(c->sampled);
 	free(c->samples);
 	free(c->held);
 	free(c->bkeys);
@@ -697,6 +700,9 @@ int collector__sample(struct collector *c, const struct lt_sample **samples, siz
 	err = canonicalize(c);
 	if (err)
 		return err;
+	hashmap__clear(c->sampled);
+	for (size_t i = 0; i < c->nr_samples; i++)
+		hashmap__put(c->sampled, &c->samples[i].tgid, (void *)1);
 	*samples = c->samples;
 	*n = c->nr_samples;
 	return 0;

@@ -22,12 +22,12 @@ struct collector_hooks {
 	/* Process @pid mapped new code (a library was loaded). */
 	void (*code_mapped)(void *ctx, pid_t pid);
 	/* Process @pid replaced its image with exec; @comm: its new name.
-	 * What was recorded of the old image is forgotten first, unless
-	 * @exec_deferred: then the caller does it, with collector__forget_many()
-	 * (--system, where execs are many and each forget is a pass over the
-	 * maps). */
+	 * What was recorded of the old image is forgotten first (a pass over
+	 * the maps); with @exec_sampled_only, only if the last sample had the
+	 * process: --system sees many execs, most right after a fork, by
+	 * processes that recorded next to nothing yet. */
 	void (*exec)(void *ctx, pid_t pid, const char *comm);
-	bool exec_deferred;
+	bool exec_sampled_only;
 	/* Process @pid (@comm) exited (--system only). What the collector
 	 * holds of it stays until collector__forget_many(). */
 	void (*exit)(void *ctx, pid_t pid, const char *comm);

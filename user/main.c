@@ -248,9 +248,11 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 		tracer__forget_sys_frames(a->tracer, pid);
 	}
 	if (a->procs) {
+		/* the old image's stacks go; the collector forgot it if it
+		 * had recorded anything worth it */
+		report__forget(a->report, pid, NULL, false);
 		procs__named(a->procs, pid, comm);
 		procs__touch(a->procs, pid);
-		procs__execd(a->procs, pid);
 		return;
 	}
 	if (a->launch) {
@@ -323,13 +325,6 @@ static void release_exited(struct app *a)
 			report__forget(a->report, pids[i], procs__comm(a->procs, pids[i]), true);
 			symbolizer__forget(a->symbolizer, pids[i]);
 		}
-		collector__forget_many(a->collector, pids, n);
-	}
-	/* The old images of those that exec'd: with what the new ones made
-	 * since, which the next interval cannot tell apart. */
-	while ((n = procs__take_execd(a->procs, pids, 1024))) {
-		for (size_t i = 0; i < n; i++)
-			report__forget(a->report, pids[i], NULL, false);
 		collector__forget_many(a->collector, pids, n);
 	}
 }
@@ -901,7 +896,7 @@ int main(int argc, char **argv)
 					     .code_mapped = cb_code_mapped,
 					     .exec = cb_exec,
 					     .exit = cb_exit,
-					     .exec_deferred = s->system,
+					     .exec_sampled_only = s->system,
 					     .code_at = cb_code_at,
 					     .gl_thread = cb_gl_thread,
 				     });

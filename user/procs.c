@@ -23,7 +23,7 @@ struct pidset {
 
 struct procs {
 	struct hashmap *names; /* pid -> struct name */
-	struct pidset touched, exited, execd;
+	struct pidset touched, exited;
 	pid_t *dead; /* handed out as exited: names forgotten at the next take */
 	size_t nr_dead, cap_dead;
 };
@@ -61,8 +61,7 @@ struct procs *procs__new(void)
 	if (!p)
 		return NULL;
 	p->names = hashmap__new(sizeof(pid_t));
-	if (!p->names || pidset_init(&p->touched) || pidset_init(&p->exited) ||
-	    pidset_init(&p->execd)) {
+	if (!p->names || pidset_init(&p->touched) || pidset_init(&p->exited)) {
 		procs__free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -82,10 +81,8 @@ void procs__free(struct procs *p)
 	hashmap__free(p->names);
 	hashmap__free(p->touched.in);
 	hashmap__free(p->exited.in);
-	hashmap__free(p->execd.in);
 	free(p->touched.v);
 	free(p->exited.v);
-	free(p->execd.v);
 	free(p->dead);
 	free(p);
 }
@@ -161,16 +158,6 @@ size_t procs__take_exited(struct procs *p, pid_t *out, size_t max)
 		p->nr_dead = n;
 	}
 	return n;
-}
-
-void procs__execd(struct procs *p, pid_t pid)
-{
-	pidset_add(&p->execd, pid);
-}
-
-size_t procs__take_execd(struct procs *p, pid_t *out, size_t max)
-{
-	return pidset_take(&p->execd, out, max);
 }
 
 size_t procs__count(const struct procs *p)

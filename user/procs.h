@@ -30,11 +30,6 @@ size_t procs__take_touched(struct procs *p, pid_t *out, size_t max);
 void procs__exited(struct procs *p, pid_t pid, const char *comm);
 size_t procs__take_exited(struct procs *p, pid_t *out, size_t max);
 
-/* @pid exec'd: what was recorded of its old image is to go;
- * procs__take_execd() hands out and clears those noted, up to @max. */
-void procs__execd(struct procs *p, pid_t pid);
-size_t procs__take_execd(struct procs *p, pid_t *out, size_t max);
-
 /* Processes whose name is kept. */
 size_t procs__count(const struct procs *p);
 
