@@ -52,7 +52,9 @@ OUTPUT ?= .output/$(VARIANT)
 SAN_FLAGS :=
 endif
 
-PKGS := libbpf libelf libdw capstone
+# capstone places the probes in x86-64 code (user/probepoint.c); elsewhere
+# they go on the function entries.
+PKGS := libbpf libelf libdw $(if $(filter x86,$(ARCH)),capstone)
 ifneq ($(ARCH),$(SRCARCH))
 ifeq ($(CROSS_COMPILE),)
 $(error ARCH=$(ARCH) needs a cross compiler: CROSS_COMPILE=aarch64-linux-gnu- for arm64)
@@ -60,7 +62,7 @@ endif
 endif
 ifneq ($(CROSS_COMPILE),)
 ifeq ($(shell command -v $(CC) >/dev/null && $(PKG_CONFIG) --exists $(PKGS) && echo ok),)
-$(error no $(CC), or no $(CROSS_TRIPLET) libbpf, libelf, libdw or capstone: run 'sudo scripts/deps.sh --cross')
+$(error no $(CC), or no $(CROSS_TRIPLET) $(PKGS): run 'sudo scripts/deps.sh --cross')
 endif
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -76,7 +78,8 @@ endif
 
 CFLAGS_USER := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE \
-	-I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS) $(SAN_FLAGS) $(STATIC_CFLAGS) $(EXTRA_CFLAGS)
+	-I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS) $(if $(filter capstone,$(PKGS)),-DLT_HAVE_CAPSTONE) \
+	$(SAN_FLAGS) $(STATIC_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_USER := $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \

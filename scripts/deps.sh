@@ -45,8 +45,7 @@ fi
 add_arch=false
 if $cross; then
 	PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
-	for p in libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libbz2-dev \
-		libcapstone-dev; do
+	for p in libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libbz2-dev; do
 		PKGS="$PKGS $p:arm64"
 	done
 	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=true
