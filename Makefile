@@ -3,6 +3,9 @@
 # `make V=1` shows every command; `make SANITIZE=1` builds under ASan+UBSan into
 # .output/san. The two commands a fresh Debian machine needs are `sudo make demo`
 # and `sudo make test`; both install missing packages first (scripts/deps.sh).
+# Boards: `make STATIC=1` links everything statically (.output/x86-static);
+# `make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- STATIC=1` cross-builds
+# ./leaktrace-arm64 (.output/arm64-static; `sudo scripts/deps.sh --cross` first).
 
 ifeq ($(V),1)
 Q :=
@@ -20,24 +23,63 @@ CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 CC := $(CROSS_COMPILE)gcc
+ifneq ($(CROSS_COMPILE),)
+# Debian's multiarch: the target's libraries and .pc files are under
+# /usr/lib/<triplet> (arm64 packages installed by scripts/deps.sh --cross).
+CROSS_TRIPLET := $(patsubst %-,%,$(notdir $(CROSS_COMPILE)))
+PKG_CONFIG ?= PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
 PKG_CONFIG ?= pkg-config
 PYTHON ?= python3
 
+# Another architecture, or a static build, gets an output directory of its
+# own, so that builds do not clobber one another. The binary goes to
+# ./leaktrace when it runs here, else to ./leaktrace-$(ARCH).
+VARIANT := $(ARCH)$(if $(filter 1,$(STATIC)),-static)
+PRODUCT := $(if $(filter $(SRCARCH),$(ARCH)),leaktrace,leaktrace-$(ARCH))
 ifeq ($(SANITIZE),1)
+ifeq ($(VARIANT),$(SRCARCH))
 OUTPUT ?= .output/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
+$(error SANITIZE=1 builds for this machine only, dynamically linked)
+endif
+else ifeq ($(VARIANT),$(SRCARCH))
 OUTPUT ?= .output
+SAN_FLAGS :=
+else
+OUTPUT ?= .output/$(VARIANT)
 SAN_FLAGS :=
 endif
 
-PKGS := libbpf libelf libdw capstone
+# capstone places the probes in x86-64 code (user/probepoint.c); elsewhere
+# they go on the function entries.
+PKGS := libbpf libelf libdw $(if $(filter x86,$(ARCH)),capstone)
+ifneq ($(ARCH),$(SRCARCH))
+ifeq ($(CROSS_COMPILE),)
+$(error ARCH=$(ARCH) needs a cross compiler: CROSS_COMPILE=aarch64-linux-gnu- for arm64)
+endif
+endif
+ifneq ($(CROSS_COMPILE),)
+ifeq ($(shell command -v $(CC) >/dev/null && $(PKG_CONFIG) --exists $(PKGS) && echo ok),)
+$(error no $(CC), or no $(CROSS_TRIPLET) $(PKGS): run 'sudo scripts/deps.sh --cross')
+endif
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+ifeq ($(STATIC),1)
+# Everything in the binary: libbpf, elfutils and what libdw.a needs
+# (zlib, liblzma, libbz2), capstone and glibc. user/static/ stands in for
+# what would dlopen: libdw's debuginfod client.
+PKG_LIBS := -static $(shell $(PKG_CONFIG) --static --libs $(PKGS) 2>/dev/null) -lz
+STATIC_CFLAGS := -DLT_STATIC
+else
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lz
+endif
 
 CFLAGS_USER := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE \
-	-I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS) $(SAN_FLAGS) $(EXTRA_CFLAGS)
+	-I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS) $(if $(filter capstone,$(PKGS)),-DLT_HAVE_CAPSTONE) \
+	$(SAN_FLAGS) $(STATIC_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_USER := $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
@@ -47,7 +89,7 @@ BPF_SRC := bpf/leaktrace.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h)
 SKEL := $(OUTPUT)/leaktrace.skel.h
 
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*.c) $(if $(filter 1,$(STATIC)),$(wildcard user/static/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 
@@ -55,21 +97,24 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test check e2e bench workloads unit format lint vmlinux install clean
+.PHONY: all deps demo test check e2e bench workloads unit format lint vmlinux install clean FORCE
 
 ifeq ($(SANITIZE),1)
 all: $(OUTPUT)/leaktrace
 else
-all: leaktrace
-# Replaced by rename, so a running ./leaktrace does not make the copy fail.
-leaktrace: $(OUTPUT)/leaktrace
-	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
+all: $(PRODUCT)
+# Replaced by rename, so a running ./leaktrace does not make the copy fail;
+# copied whenever it differs, since the last build may have been another
+# variant (STATIC=1) with an older binary of its own.
+$(PRODUCT): $(OUTPUT)/leaktrace FORCE
+	$(Q)cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 endif
+FORCE:
 
 deps:
 	$(Q)scripts/deps.sh
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/user/static $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/leaktrace.bpf.o: $(BPF_SRC) $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
@@ -81,7 +126,7 @@ $(SKEL): $(OUTPUT)/leaktrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name leaktrace_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user $(OUTPUT)/user/static
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_USER) -MMD -MP -c $< -o $@
 
@@ -112,7 +157,7 @@ e2e: all workloads
 	$(Q)$(PYTHON) tests/run.py --e2e
 
 test:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh --cross
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
 	$(Q)$(PYTHON) tests/run.py
@@ -129,8 +174,9 @@ bench:
 	$(Q)$(MAKE) --no-print-directory workloads
 	$(Q)$(PYTHON) bench/run.py
 
-FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h \
-	tests/workloads/*.c tests/workloads/gl/*.c tests/workloads/gl/*.h bench/glbench.c)
+FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/static/*.c tests/unit/*.c \
+	tests/unit/*.h tests/workloads/*.c tests/workloads/gl/*.c tests/workloads/gl/*.h \
+	bench/glbench.c)
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 lint:
@@ -140,10 +186,10 @@ vmlinux:
 	$(Q)scripts/gen-vmlinux.sh x86 arm64
 
 PREFIX ?= /usr/local
-install: leaktrace
-	$(Q)install -D -m 0755 leaktrace $(DESTDIR)$(PREFIX)/sbin/leaktrace
+install: $(PRODUCT)
+	$(Q)install -D -m 0755 $(PRODUCT) $(DESTDIR)$(PREFIX)/sbin/leaktrace
 
 clean:
-	$(Q)rm -rf .output leaktrace
+	$(Q)rm -rf .output leaktrace leaktrace-*
 	$(Q)$(MAKE) --no-print-directory -C tests/workloads clean
 	$(Q)$(MAKE) --no-print-directory -C bench clean

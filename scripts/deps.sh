@@ -3,18 +3,24 @@
 # Installs the Debian packages leaktrace needs to build, test and demo itself.
 # Idempotent: when everything is present it only asks dpkg and exits.
 #
-# usage: scripts/deps.sh [--check] [--bench]
+# usage: scripts/deps.sh [--check] [--bench] [--cross]
 #   --check  exit 1 and name what is missing instead of installing it
 #   --bench  also what `make bench` compares against (heaptrack)
+#   --cross  also the arm64 board build (`make ARCH=arm64 CROSS_COMPILE=
+#            aarch64-linux-gnu- STATIC=1`): Debian's cross compiler, the arm64
+#            libraries through multiarch (adds dpkg's arm64 architecture), and
+#            qemu-user-static to run the result here for --help and --version
 set -eu
 
 check=false
 bench=false
+cross=false
 for arg in "$@"; do
 	case "$arg" in
 	--check) check=true ;;
 	--bench) bench=true ;;
-	*) echo "usage: scripts/deps.sh [--check] [--bench]" >&2; exit 2 ;;
+	--cross) cross=true ;;
+	*) echo "usage: scripts/deps.sh [--check] [--bench] [--cross]" >&2; exit 2 ;;
 	esac
 done
 
@@ -23,35 +29,59 @@ done
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
 #        for ps, util-linux for setpriv.
+# static: `make STATIC=1` links what libdw.a needs (liblzma, libbz2) statically;
+#        the tests also build a musl program (musl-tools) with its malloc inside.
 # gl:    the GL workloads and glbench: EGL, GL, GLES and libOpenGL headers
 #        (glvnd), Mesa's EGL and GLX and its software rasterizer (llvmpipe,
 #        no GPU needed); the Kivy test runs python3-kivy under Xvfb.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
 pkg-config libcapstone-dev python3 python3-dev binutils procps util-linux clang-format
+liblzma-dev libbz2-dev musl-tools
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
 xvfb xauth python3-kivy"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi
+add_arch=false
+if $cross; then
+	PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
+	for p in libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libbz2-dev; do
+		PKGS="$PKGS $p:arm64"
+	done
+	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=true
+fi
 
+# Once arm64 is added, an unqualified libbpf-dev names both instances: ask
+# for the native one (an Architecture: all package only answers unqualified).
+native=$(dpkg --print-architecture)
 missing=""
 for p in $PKGS; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	case "$p" in *:*) q=$p ;; *) q=$p:$native ;; esac
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$q" 2>/dev/null ||
+		dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$status" = installed ] || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 
+hint="sudo make deps"
+$cross && hint="sudo scripts/deps.sh --cross"
 if $check; then
-	echo "leaktrace: missing Debian packages:$missing; run 'sudo make deps'" >&2
+	echo "leaktrace: missing Debian packages:$missing; run '$hint'" >&2
 	exit 1
 fi
 if [ "$(id -u)" != 0 ]; then
-	echo "leaktrace: cannot install the missing Debian packages ($missing ) without root; run 'sudo make deps'" >&2
+	echo "leaktrace: cannot install the missing Debian packages ($missing ) without root; run '$hint'" >&2
 	exit 1
 fi
 
 echo "leaktrace: installing Debian packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
+if $add_arch; then
+	# arm64 packages next to the native ones (multiarch): their package
+	# lists come with the next update.
+	dpkg --add-architecture arm64
+	apt-get update -q
+fi
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 if ! apt-get install -y -q --no-install-recommends $missing; then
 	# A fresh machine may have no package lists yet.

@@ -245,6 +245,11 @@ static const struct lt_mapping *find_glapi(const struct procmaps *maps)
  * small and runs no code when loaded. */
 static int glapi_slots(const char *path, int *slots)
 {
+#ifdef LT_STATIC
+	/* A static glibc can dlopen only with the shared libraries of the very
+	 * glibc it was built with, which a board does not have. */
+	return -ENOTSUP;
+#else
 	int (*get_offset)(const char *name);
 	void *lib = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
 
@@ -259,6 +264,7 @@ static int glapi_slots(const char *path, int *slots)
 		slots[i] = get_offset(gl_funcs[i].name);
 	/* kept loaded: it would be loaded again at the next discovery */
 	return 0;
+#endif
 }
 
 int gl_discover(pid_t pid, __u64 tp, struct gl_impl *out, size_t max)

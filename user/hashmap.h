@@ -7,6 +7,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* libbpf.a defines hashmap__new, hashmap__free and hashmap__clear for its own
+ * hashmap: a static link (STATIC=1) sees both. Ours are linked under other
+ * names, and keep these in the code. */
+#define hashmap__new lt_hashmap__new
+#define hashmap__free lt_hashmap__free
+#define hashmap__get lt_hashmap__get
+#define hashmap__put lt_hashmap__put
+#define hashmap__remove lt_hashmap__remove
+#define hashmap__count lt_hashmap__count
+#define hashmap__clear lt_hashmap__clear
+#define hashmap__next lt_hashmap__next
+
 struct hashmap;
 
 /* Returns NULL with errno set. */

@@ -3,13 +3,20 @@
  * instruction of the straight-line start that the kernel emulates instead of
  * single-stepping, when moving there is provably harmless. Decodes with
  * capstone; every other architecture gets the function's entry. */
+#ifdef LT_HAVE_CAPSTONE
 #include <capstone/capstone.h>
+#endif
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "probepoint.h"
+
+/* Built with the decoder where leaktrace runs on x86-64, the only place
+ * where it traces x86-64 code: elsewhere (make ARCH=arm64) capstone's tables
+ * for every architecture it knows would be most of a static board binary. */
+#ifdef LT_HAVE_CAPSTONE
 
 /* How far the straight-line start reaches: past a few pushes and a check or
  * two, compilers have done what they do before the first branch. */
@@ -243,6 +250,8 @@ cleanup:
 	return err;
 }
 
+#endif /* LT_HAVE_CAPSTONE */
+
 int probepoint__choose(unsigned int machine, const void *code, size_t len, unsigned int nr_args,
 		       bool keep_sp, struct probe_site *out)
 {
@@ -253,5 +262,9 @@ int probepoint__choose(unsigned int machine, const void *code, size_t len, unsig
 		return 0;
 	if (!code || !len)
 		return -EINVAL;
+#ifdef LT_HAVE_CAPSTONE
 	return probepoint__choose_x86_64(code, len, nr_args, keep_sp, out);
+#else
+	return 0;
+#endif
 }
