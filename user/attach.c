@@ -282,6 +282,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	}
 
 	t->skel->rodata->stack_depth = s->stack_depth;
+	t->skel->rodata->sample_every = s->sample_every > 1 ? s->sample_every : 0;
+	t->skel->rodata->sample_bytes = s->sample_bytes;
 	t->skel->rodata->py_depth = s->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
 	bpf_map__set_value_size(t->skel->maps.stacks,
 				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));
