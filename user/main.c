@@ -768,6 +768,8 @@ int main(int argc, char **argv)
 			.top = s->top,
 			.window = s->window,
 			.fail_on_growth = s->fail_on_growth,
+			.sample_every = s->sample_every,
+			.sample_bytes = s->sample_bytes,
 			.text = s->json ? NULL : stdout,
 			.json = { s->json ? stdout : NULL, a.json_file },
 		},
