@@ -241,7 +241,17 @@ static bool is_mmap_prog(const char *name)
 	return false;
 }
 
-static const char *const perm_hint = "run as root (or with CAP_BPF and CAP_PERFMON)";
+static const char *const perm_hint = LT_HINT_PERM;
+
+bool tracer__may_trace(void)
+{
+	return may_trace();
+}
+
+bool tracer__have_uprobe_multi(void)
+{
+	return have_uprobe_multi();
+}
 
 struct tracer *tracer__open(const struct lt_settings *s)
 {
@@ -263,9 +273,7 @@ struct tracer *tracer__open(const struct lt_settings *s)
 		if (s->btf)
 			lt_error("cannot read kernel BTF from %s: %s", btf, strerror(err));
 		else
-			lt_error("kernel BTF not found at %s: the kernel needs "
-				 "CONFIG_DEBUG_INFO_BTF=y (or pass its BTF with --btf FILE)",
-				 btf);
+			lt_error("kernel BTF not found at %s: " LT_HINT_BTF, btf);
 		errno = ENOENT;
 		return NULL;
 	}

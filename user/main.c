@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "attach.h"
+#include "check.h"
 #include "collect.h"
 #include "elfsym.h"
 #include "launch.h"
@@ -701,6 +702,8 @@ int main(int argc, char **argv)
 	 * hang before timing out. Debug files are looked up locally. */
 	unsetenv("DEBUGINFOD_URLS");
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (s->check)
+		return check__run(s);
 
 	if (s->pid) {
 		a.pid = check_pid(s->pid);
