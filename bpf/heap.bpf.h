@@ -8,6 +8,27 @@
  * their registers there, and for functions with a return probe the stack
  * pointer is still the entry's. */
 
+/* Whether to record a fresh heap call (@op) of @size bytes: every call, or
+ * under sampling one in sample_every, or each with probability
+ * size/sample_bytes (at most 1 GiB, so the products fit in 64 bits). Decided
+ * here, at the entry: a call left out walks no stack and records nothing at
+ * its return. A realloc is drawn for like a new allocation, whether its old
+ * block was recorded or not: it frees one block and makes another, and only
+ * an independent draw gives every block the chance the weights assume (see
+ * lt_weigh()). Keeping a recorded block recorded would record a realloc'ed
+ * block with chance 2/N - 1/N^2 and overestimate it nearly twice. */
+static __always_inline bool heap_sampled(__u32 op, __u64 size)
+{
+	/* enum lt_op has the heap calls first */
+	if (op > LT_OP_POSIX_MEMALIGN || (!sample_every && !sample_bytes))
+		return true;
+	if (sample_every)
+		return (__u64)bpf_get_prandom_u32() * sample_every < (1ULL << 32);
+	if (size >= sample_bytes)
+		return true;
+	return (__u64)bpf_get_prandom_u32() * sample_bytes < (size ? size : 1) << 32;
+}
+
 /* BPF_KPROBE and BPF_KRETPROBE serve uprobes as well; libbpf 1.1 has no
  * BPF_UPROBE spelling. */
 static __always_inline int call_enter(struct pt_regs *ctx, __u32 op, __u64 size, __u64 ptr)
@@ -29,6 +50,11 @@ static __always_inline int call_enter(struct pt_regs *ctx, __u32 op, __u64 size,
 	t->op = op;
 	t->size = size;
 	t->ptr = ptr;
+	if (!heap_sampled(op, size)) {
+		/* a realloc left out still releases its old block, if recorded */
+		t->op = LT_OP_SKIP;
+		t->ptr = op == LT_OP_REALLOC ? ptr : 0;
+	}
 	return 0;
 }
 
@@ -109,6 +135,11 @@ int BPF_KRETPROBE(alloc_exit, __u64 ret)
 	}
 	if (--t->depth)
 		return 0;
+	if (t->op == LT_OP_SKIP) {
+		if (t->ptr && (ret || !t->size))
+			lt_release(tgid, LT_KIND_HEAP, t->ptr);
+		return 0;
+	}
 
 	switch (t->op) {
 	case LT_OP_POSIX_MEMALIGN:

@@ -16,6 +16,10 @@ const volatile __u32 stack_depth = LT_DEFAULT_STACK_DEPTH;
  * uprobes, attached for every process, must then skip it too. */
 const volatile __u32 trace_all;
 const volatile __u32 self_tgid;
+/* Heap sampling: record one call in sample_every, or each call with
+ * probability size/sample_bytes; both 0: every call (see heap_sampled()). */
+const volatile __u32 sample_every = 0;
+const volatile __u64 sample_bytes = 0;
 
 /* Drop and diagnostic counters, read by user space through the skeleton. */
 __u64 counters[LT_CNT__NR];

@@ -101,7 +101,14 @@ enum lt_op {
 	LT_OP_POSIX_MEMALIGN, /* result stored through the first argument */
 	LT_OP_PYOBJ,	      /* a CPython object; the call's ptr is its type */
 	LT_OP_PYOBJ_NEWOBJ,   /* a CPython object whose type is read from it */
+	LT_OP_SKIP,	      /* a heap call left out by sampling: nothing recorded */
 };
+
+/* Under sampling (--sample, --sample-bytes) each recorded heap block stands
+ * for more than itself, and its stack's allocs/frees count in units of
+ * 1/LT_WEIGHT_ONE allocation: a block of size s recorded with probability
+ * s/SIZE stands for SIZE/s allocations, not a whole number. */
+#define LT_WEIGHT_ONE 65536ULL
 
 enum lt_counter {
 	LT_CNT_ALLOCS_FULL,   /* allocs map had no room: allocation not recorded */

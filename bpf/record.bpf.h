@@ -100,6 +100,30 @@ static __always_inline void lt_stat_add(struct lt_stat *s, __s64 bytes, __u64 al
 	__sync_fetch_and_add(&s->busy, -1);
 }
 
+/* What a recorded resource of @size bytes adds to its stack's totals, in
+ * bytes and in allocations (@count, in units of 1/LT_WEIGHT_ONE under heap
+ * sampling, else whole): itself, or under sampling the expected amount it
+ * stands for (Horvitz-Thompson: divided by its chance of being recorded).
+ * One in N: N times itself. Per SIZE bytes, recorded with probability
+ * p = min(1, s/SIZE) (a 0-byte block as 1 byte): s/p bytes and 1/p blocks,
+ * that is SIZE bytes and SIZE/s blocks when s < SIZE. A function of the size
+ * alone, so a release takes off exactly what the record added. */
+static __always_inline void lt_weigh(__u32 kind, __u64 size, __s64 *bytes, __u64 *count)
+{
+	*bytes = size;
+	*count = 1;
+	if (kind != LT_KIND_HEAP || (!sample_every && !sample_bytes))
+		return;
+	*count = LT_WEIGHT_ONE;
+	if (sample_every) {
+		*bytes = size * sample_every;
+		*count = LT_WEIGHT_ONE * sample_every;
+	} else if (size < sample_bytes) {
+		*bytes = size ? sample_bytes : 0;
+		*count = LT_WEIGHT_ONE * sample_bytes / (size ? size : 1);
+	}
+}
+
 /* Removes an outstanding resource and takes it off its stack's totals. Addresses
  * never recorded (made before attach, or dropped) are ignored. */
 static __always_inline void lt_release(__u32 tgid, __u32 kind, __u64 addr)
@@ -108,7 +132,8 @@ static __always_inline void lt_release(__u32 tgid, __u32 kind, __u64 addr)
 	struct lt_stat_key sk = { .tgid = tgid, .kind = kind };
 	struct lt_alloc *a;
 	struct lt_stat *s;
-	__u64 size;
+	__u64 size, count;
+	__s64 bytes;
 
 	a = bpf_map_lookup_elem(&allocs, &k);
 	if (!a)
@@ -123,7 +148,8 @@ static __always_inline void lt_release(__u32 tgid, __u32 kind, __u64 addr)
 	s = bpf_map_lookup_elem(&stats, &sk);
 	if (!s)
 		return;
-	lt_stat_add(s, -(__s64)size, 0, 1);
+	lt_weigh(kind, size, &bytes, &count);
+	lt_stat_add(s, -bytes, 0, count);
 }
 
 static __always_inline struct lt_stat *lt_stat_get(struct lt_stat_key *sk)
@@ -145,6 +171,8 @@ static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 
 	struct lt_stat_key sk = { .stack = stack, .aux = aux, .tgid = tgid, .kind = kind };
 	struct lt_alloc v = { .size = size, .stack = stack, .aux = aux };
 	struct lt_stat *s;
+	__u64 count;
+	__s64 bytes;
 	long err;
 
 	s = lt_stat_get(&sk);
@@ -164,7 +192,8 @@ static __always_inline void lt_record(__u32 tgid, __u32 kind, __u64 addr, __u64 
 		lt_count(LT_CNT_ALLOCS_FULL);
 		return;
 	}
-	lt_stat_add(s, (__s64)size, 1, 0);
+	lt_weigh(kind, size, &bytes, &count);
+	lt_stat_add(s, bytes, count, 0);
 }
 
 /* Adds @delta bytes to an outstanding resource and to its stack's totals (a

@@ -258,7 +258,17 @@ static bool is_fd_prog(const char *name)
 	return false;
 }
 
-static const char *const perm_hint = "run as root (or with CAP_BPF and CAP_PERFMON)";
+static const char *const perm_hint = LT_HINT_PERM;
+
+bool tracer__may_trace(void)
+{
+	return may_trace();
+}
+
+bool tracer__have_uprobe_multi(void)
+{
+	return have_uprobe_multi();
+}
 
 struct tracer *tracer__open(const struct lt_settings *s)
 {
@@ -281,9 +291,7 @@ struct tracer *tracer__open(const struct lt_settings *s)
 		if (s->btf)
 			lt_error("cannot read kernel BTF from %s: %s", btf, strerror(err));
 		else
-			lt_error("kernel BTF not found at %s: the kernel needs "
-				 "CONFIG_DEBUG_INFO_BTF=y (or pass its BTF with --btf FILE)",
-				 btf);
+			lt_error("kernel BTF not found at %s: " LT_HINT_BTF, btf);
 		errno = ENOENT;
 		return NULL;
 	}
@@ -302,6 +310,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	t->skel->rodata->stack_depth = s->stack_depth;
 	t->skel->rodata->trace_all = s->system;
 	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->sample_every = s->sample_every > 1 ? s->sample_every : 0;
+	t->skel->rodata->sample_bytes = s->sample_bytes;
 	t->skel->rodata->py_depth = s->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
 	bpf_map__set_value_size(t->skel->maps.stacks,
 				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));

@@ -15,6 +15,19 @@
 struct tracer;
 struct leaktrace_bpf;
 
+/* What to do when BPF is not permitted, or the kernel has no BTF: the hints
+ * of the errors tracer__open() reports, for --check to give the same. */
+#define LT_HINT_PERM "run as root (or with CAP_BPF and CAP_PERFMON)"
+#define LT_HINT_BTF "the kernel needs CONFIG_DEBUG_INFO_BTF=y (or pass its BTF with --btf FILE)"
+
+/* Whether this process has the capabilities BPF tracing needs: CAP_SYS_ADMIN,
+ * or CAP_BPF and CAP_PERFMON. */
+bool tracer__may_trace(void);
+
+/* Whether the kernel has uprobe_multi links (Linux 6.6), which carry every
+ * probe of a file in one link; false also when BPF is not permitted. */
+bool tracer__have_uprobe_multi(void);
+
 /* Opens and loads the BPF object for @s. Returns NULL with errno set. */
 struct tracer *tracer__open(const struct lt_settings *s);
 void tracer__destroy(struct tracer *t); /* detaches everything; accepts NULL */

@@ -464,6 +464,13 @@ static int samples_push(struct collector *c, const struct lt_sample *s)
 	return 0;
 }
 
+/* Whole allocations from a sampled stack's allocs or frees, which count in
+ * units of 1/LT_WEIGHT_ONE (see lt_weigh()), rounded to nearest. */
+static __u64 whole(__u64 v)
+{
+	return (v + LT_WEIGHT_ONE / 2) / LT_WEIGHT_ONE;
+}
+
 static int push_stat(struct collector *c, const struct lt_stat_key *k, const struct lt_stat *v)
 {
 	struct lt_sample s = {
@@ -476,6 +483,13 @@ static int push_stat(struct collector *c, const struct lt_stat_key *k, const str
 		.allocs = v->allocs,
 		.frees = v->frees,
 	};
+
+	if (k->kind == LT_KIND_HEAP &&
+	    (c->skel->rodata->sample_every || c->skel->rodata->sample_bytes)) {
+		s.allocs = whole(v->allocs);
+		s.frees = whole(v->frees);
+		s.count = (__s64)(s.allocs - s.frees);
+	}
 
 	return samples_push(c, &s);
 }

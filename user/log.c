@@ -5,6 +5,16 @@
 #include "log.h"
 
 static int verbosity;
+static char *capture;
+static size_t capture_len;
+
+void lt_log_capture(char *buf, size_t len)
+{
+	capture = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = 0;
+}
 
 void lt_log_set_verbosity(int v)
 {
@@ -22,6 +32,11 @@ static void vlog(int min_verbosity, const char *prefix, const char *fmt, va_list
 
 	if (verbosity < min_verbosity)
 		return;
+	if (capture && min_verbosity == 0) {
+		vsnprintf(capture, capture_len, fmt, args);
+		capture[strcspn(capture, "\n")] = 0;
+		return;
+	}
 	fprintf(stderr, "leaktrace: %s", prefix);
 	vfprintf(stderr, fmt, args);
 	if (!len || fmt[len - 1] != '\n')

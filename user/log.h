@@ -5,6 +5,7 @@
 #define LT_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <bpf/libbpf.h>
 
 void lt_log_set_verbosity(int verbosity);
@@ -14,6 +15,11 @@ void lt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* While @buf is not NULL, errors and warnings go to @buf (the last one, its
+ * "leaktrace: " left out) instead of stderr: --check reports them in its
+ * own lines. */
+void lt_log_capture(char *buf, size_t len);
 
 /* The libbpf print hook: its warnings show with -v, its debug lines with -vv. */
 int lt_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list args);

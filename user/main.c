@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "attach.h"
+#include "check.h"
 #include "collect.h"
 #include "elfsym.h"
 #include "launch.h"
@@ -837,6 +838,8 @@ int main(int argc, char **argv)
 	 * hang before timing out. Debug files are looked up locally. */
 	unsetenv("DEBUGINFOD_URLS");
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (s->check)
+		return check__run(s);
 
 	if (s->pid) {
 		a.pid = check_pid(s->pid);
@@ -906,6 +909,8 @@ int main(int argc, char **argv)
 			.top = s->top,
 			.window = s->window,
 			.fail_on_growth = s->fail_on_growth,
+			.sample_every = s->sample_every,
+			.sample_bytes = s->sample_bytes,
 			.text = s->json ? NULL : stdout,
 			.json = { s->json ? stdout : NULL, a.json_file },
 			.system = s->system,

@@ -28,12 +28,14 @@ static const char doc[] =
 	"  sudo leaktrace --fail-on-growth 10M -d 30 -- ./test-suite   (exit 3 on a leak)\n"
 	"  sudo leaktrace --lib /opt/app/lib/libjemalloc.so.2 -p 1234\n"
 	"  sudo leaktrace --sources auto,fd -p 1234    (also descriptors never closed)\n"
+	"  sudo leaktrace --sample-bytes 512K -p 1234  (a busy process: estimates)\n"
+	"  sudo leaktrace --check                      (can leaktrace run here?)\n"
 	"\v"
 	"Sizes take K, M, G (powers of 1024), optionally followed by B or iB.\n"
 	"Exit status: 0 done; 1 runtime failure; 2 bad usage or input; 3 growth limit\n"
 	"exceeded (--fail-on-growth).";
 
-static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--system";
+static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--system\n--check";
 
 enum {
 	OPT_SYSTEM = 0x100,
@@ -49,6 +51,9 @@ enum {
 	OPT_PROBE_AT,
 	OPT_FLOOR,
 	OPT_NO_UPROBE_MULTI,
+	OPT_SAMPLE,
+	OPT_SAMPLE_BYTES,
+	OPT_CHECK,
 };
 
 static const struct argp_option options[] = {
@@ -56,6 +61,10 @@ static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process, all its threads", 1 },
 	{ "system", OPT_SYSTEM, NULL, 0,
 	  "Trace every process, including ones started later (sources libc, mmap, fd)", 1 },
+	{ "check", OPT_CHECK, NULL, 0,
+	  "Trace nothing: say what this machine offers for leaktrace and what to do about what "
+	  "is missing; exit 1 if leaktrace cannot run here (--json: one JSON object)",
+	  1 },
 	{ NULL, 0, NULL, 0, "Reports:", 2 },
 	{ "interval", 'i', "SEC", 0, "Seconds between reports, decimals allowed (default 5)", 2 },
 	{ "duration", 'd', "SEC", 0,
@@ -89,6 +98,14 @@ static const struct argp_option options[] = {
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks stored at most; more are counted under [stack lost] (default "
 	  "32768)",
+	  3 },
+	{ "sample", OPT_SAMPLE, "N", 0,
+	  "Record one heap allocation in N, drawn at random, and report estimates (N times "
+	  "what was recorded); for busy processes (default 1: every one)",
+	  3 },
+	{ "sample-bytes", OPT_SAMPLE_BYTES, "SIZE", 0,
+	  "Record a heap allocation of s bytes with probability s/SIZE (about one per SIZE "
+	  "bytes allocated; larger ones always) and report estimates; SIZE at most 1G",
 	  3 },
 	{ "btf", OPT_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of /sys/kernel/btf/vmlinux (for kernels built without "
@@ -361,6 +378,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_UPROBE_MULTI:
 		s->no_uprobe_multi = true;
 		break;
+	case OPT_SAMPLE:
+		s->sample_every = parse_count(state, "--sample", arg, 1, LT_SAMPLE_EVERY_MAX);
+		break;
+	case OPT_SAMPLE_BYTES:
+		if (lt_parse_size(arg, &s->sample_bytes) || s->sample_bytes > LT_SAMPLE_BYTES_MAX)
+			usage_error(
+				state,
+				"invalid --sample-bytes '%s': expected a size from 1 to 1G, such "
+				"as 512K",
+				arg);
+		break;
+	case OPT_CHECK:
+		s->check = true;
+		break;
 	case 'v':
 		s->verbose++;
 		break;
@@ -409,8 +440,19 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	argp_err_exit_status = 2;
 	argp_parse(&argp, nopts, argv, 0, NULL, s);
 
+	if (s->sample_every && s->sample_bytes) {
+		fputs("leaktrace: --sample and --sample-bytes exclude each other: give one\n",
+		      stderr);
+		exit(2);
+	}
 	modes = !!s->pid + !!s->command + s->system;
-	if (modes == 0) {
+	if (s->check && modes) {
+		fputs("leaktrace: --check traces nothing: give it without -p, -- COMMAND or "
+		      "--system\n",
+		      stderr);
+		exit(2);
+	}
+	if (modes == 0 && !s->check) {
 		fputs("leaktrace: nothing to trace: give -p PID, -- COMMAND or --system (see "
 		      "--help)\n",
 		      stderr);

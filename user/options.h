@@ -49,9 +49,17 @@ struct lt_settings {
 	unsigned int max_allocs;
 	unsigned int max_stacks;
 	enum lt_probe_at probe_at;
-	bool floor;	      /* attach the probes with empty programs */
-	bool no_uprobe_multi; /* attach probe by probe even where uprobe_multi exists */
+	bool floor;		   /* attach the probes with empty programs */
+	bool no_uprobe_multi;	   /* attach probe by probe even where uprobe_multi exists */
+	unsigned int sample_every; /* --sample: record one heap call in N; 0 or 1 = all */
+	__u64 sample_bytes;	   /* --sample-bytes: one per SIZE bytes; 0 = off */
+	bool check;		   /* --check: report what the machine offers, trace nothing */
 };
+
+/* Bounds of the sampling options: the BPF side's draw multiplies a 32-bit
+ * random number by them, in 64 bits. */
+#define LT_SAMPLE_EVERY_MAX (1u << 24)
+#define LT_SAMPLE_BYTES_MAX (1ULL << 30)
 
 /* Parses the command line into @s. Exits with status 2 and one line on stderr
  * on bad usage, with 0 after --help or --version. */

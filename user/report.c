@@ -117,6 +117,34 @@ static unsigned int kind_source(__u32 kind)
 /* Totals are shown for the kinds of the sources traced, and for any other
  * that has something (a source found later, as GL in a program that loads
  * it late). */
+/* Whether the figures of @kind are estimates from sampled calls (--sample,
+ * --sample-bytes: heap only). */
+static bool estimated(const struct report *r, __u32 kind)
+{
+	return kind == LT_KIND_HEAP && (r->opts.sample_every > 1 || r->opts.sample_bytes);
+}
+
+/* "sampled":{"every":N} or {"bytes":SIZE}, when sampling. */
+static void json_sampled(const struct report *r, struct jw *w)
+{
+	if (!estimated(r, LT_KIND_HEAP))
+		return;
+	jw__key(w, "sampled");
+	jw__begin_object(w);
+	if (r->opts.sample_bytes)
+		jw__kuint(w, "bytes", r->opts.sample_bytes);
+	else
+		jw__kuint(w, "every", r->opts.sample_every);
+	jw__end_object(w);
+}
+
+/* @figure, marked "~" when it is an estimate. */
+static const char *mark(char *buf, size_t len, const char *figure, bool estimate)
+{
+	snprintf(buf, len, "%s%s", estimate ? "~" : "", figure);
+	return buf;
+}
+
 static bool kind_shown(const struct report *r, __u32 kind)
 {
 	return (r->sources & kind_source(kind)) || r->kind_count[kind] || r->kind_bytes[kind] ||
@@ -407,6 +435,7 @@ void report__start(struct report *r, const struct report_start *info)
 	jw__kuint(&w, "window", r->opts.window);
 	jw__kuint(&w, "top", r->opts.top);
 	jw__kuint(&w, "stack_depth", info->stack_depth);
+	json_sampled(r, &w);
 	jw__key(&w, "probes");
 	jw__begin_array(&w);
 	for (size_t i = 0; i < info->nr_probes; i++) {
@@ -538,6 +567,8 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	jw__kint(w, "growth_window", x->growth_window);
 	jw__kint(w, "growth_total", x->growth_total);
 	jw__kuint(w, "intervals_grown", x->grown);
+	if (estimated(r, s->key.kind))
+		jw__kbool(w, "estimate", true);
 	jw__kuint(w, "allocs", s->allocs);
 	jw__kuint(w, "frees", s->frees);
 	jw__kuint(w, "pid", s->key.tgid);
@@ -729,9 +760,12 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 		jw__kint(&w, "bytes", r->kind_bytes[kind]);
 		jw__kint(&w, "count", r->kind_count[kind]);
 		jw__kint(&w, "growth", r->kind_bytes[kind] - r->kind_prev_bytes[kind]);
+		if (estimated(r, kind))
+			jw__kbool(&w, "estimate", true);
 		jw__end_object(&w);
 	}
 	jw__end_object(&w);
+	json_sampled(r, &w);
 	jw__kuint(&w, "dropped", dropped(st));
 	jw__key(&w, "counters");
 	jw__begin_object(&w);
@@ -780,6 +814,12 @@ static void text_header(struct report *r, const struct report_status *st, const 
 			comm_of(r, st->pid));
 	if (reason)
 		fprintf(out, "  final report (%s)", reason);
+	if (r->opts.sample_bytes) {
+		lt_format_size(live, sizeof(live), r->opts.sample_bytes, false);
+		fprintf(out, "  heap sampled per %s (~: estimates)", live);
+	} else if (r->opts.sample_every > 1) {
+		fprintf(out, "  heap sampled 1/%u (~: estimates)", r->opts.sample_every);
+	}
 	fputc('\n', out);
 	fputs("  live:", out);
 	for (__u32 kind = 0, shown = 0; kind < LT_KIND__NR; kind++) {
@@ -788,8 +828,10 @@ static void text_header(struct report *r, const struct report_status *st, const 
 		lt_format_size(live, sizeof(live), r->kind_bytes[kind], false);
 		lt_format_size(growth, sizeof(growth),
 			       r->kind_bytes[kind] - r->kind_prev_bytes[kind], true);
-		fprintf(out, "%s %s %s in %" PRId64 " (%s)", shown++ ? "," : "", kind_name(kind),
-			live, (int64_t)r->kind_count[kind], growth);
+		fprintf(out, "%s %s %s%s in %s%" PRId64 " (%s%s)", shown++ ? "," : "",
+			kind_name(kind), estimated(r, kind) ? "~" : "", live,
+			estimated(r, kind) ? "~" : "", (int64_t)r->kind_count[kind],
+			estimated(r, kind) ? "~" : "", growth);
 	}
 	fprintf(out, "; dropped %llu", (unsigned long long)drops);
 	if (drops) {
@@ -846,6 +888,8 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		      const struct suspect *top, size_t n)
 {
 	FILE *out = r->opts.text;
+	/* a column wider for the "~" of estimates */
+	int wd = estimated(r, LT_KIND_HEAP) ? 12 : 10;
 
 	text_header(r, st, reason);
 	if (r->opts.system)
@@ -855,13 +899,13 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		fflush(out);
 		return;
 	}
-	fprintf(out, "  %3s %-*s %10s %9s %10s %10s %10s %6s\n", "#", kind_width(top, n), "KIND",
-		"LIVE", "COUNT", "LAST", "WINDOW", "TOTAL", "TREND");
+	fprintf(out, "  %3s %-*s %*s %*s %*s %*s %*s %6s\n", "#", kind_width(top, n), "KIND", wd,
+		"LIVE", wd - 1, "COUNT", wd, "LAST", wd, "WINDOW", wd, "TOTAL", "TREND");
 	for (size_t i = 0; i < n; i++) {
 		const struct suspect *x = &top[i];
 		const struct series *s = x->s;
-		bool bytes = kind_has_bytes(s->key.kind);
-		char live[32], last[32], win[32], total[32], trend[16];
+		bool bytes = kind_has_bytes(s->key.kind), est = estimated(r, s->key.kind);
+		char live[32], count[32], last[32], win[32], total[32], trend[16], m[5][40];
 		const char *last_module = NULL;
 		struct lt_frame frames[MAX_SHOWN];
 		const __u64 *ips;
@@ -879,9 +923,12 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		}
 		snprintf(trend, sizeof(trend), "%u/%lu", x->grown,
 			 r->k < r->opts.window ? r->k : (unsigned long)r->opts.window);
-		fprintf(out, "  %3zu %-*s %10s %9" PRId64 " %10s %10s %10s %6s\n", i + 1,
-			kind_width(top, n), kind_name(s->key.kind), live, (int64_t)s->count, last,
-			win, total, trend);
+		snprintf(count, sizeof(count), "%" PRId64, (int64_t)s->count);
+		fprintf(out, "  %3zu %-*s %*s %*s %*s %*s %*s %6s\n", i + 1, kind_width(top, n),
+			kind_name(s->key.kind), wd, mark(m[0], sizeof(m[0]), live, est), wd - 1,
+			mark(m[1], sizeof(m[1]), count, est), wd,
+			mark(m[2], sizeof(m[2]), last, est), wd, mark(m[3], sizeof(m[3]), win, est),
+			wd, mark(m[4], sizeof(m[4]), total, est), trend);
 		if (r->opts.system)
 			fprintf(out, "        in pid %u (%s)\n", s->key.tgid,
 				comm_of(r, s->key.tgid));

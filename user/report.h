@@ -47,9 +47,13 @@ struct report_opts {
 	unsigned int top;
 	unsigned int window;
 	__u64 fail_on_growth; /* 0 = off */
-	FILE *text;	      /* table goes here; NULL = none */
-	FILE *json[2];	      /* JSON lines go to each non-NULL one */
-	bool system;	      /* every process: processes ranked first, pid on stacks */
+	/* heap figures are estimates from one call in sample_every (when > 1),
+	 * or from one per sample_bytes bytes (when not 0) */
+	unsigned int sample_every;
+	__u64 sample_bytes;
+	FILE *text;    /* table goes here; NULL = none */
+	FILE *json[2]; /* JSON lines go to each non-NULL one */
+	bool system;   /* every process: processes ranked first, pid on stacks */
 };
 
 /* A counter shown in the header and the JSON: drops make the totals
