@@ -287,9 +287,9 @@ def system_rows():
     each = 1000000 // SYS_PROCS
     # room for every allocation and every process's 64 stacks
     lt, out = start_system("--max-allocs", "2097152", "--max-stacks", "131072")
-    holds = [subprocess.Popen([str(BIN / "hold"), str(each), "30000"], stderr=subprocess.DEVNULL)
+    holds = [subprocess.Popen([str(BIN / "hold"), str(each), "90000"], stderr=subprocess.DEVNULL)
              for _ in range(SYS_PROCS)]
-    deadline, rec = time.monotonic() + 60, None
+    deadline, rec = time.monotonic() + 150, None
     while time.monotonic() < deadline:
         time.sleep(1)
         recs = [json.loads(l) for l in out.read_text().splitlines()]
