@@ -11,7 +11,8 @@ const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH * 2] = {};
  * up than this is garbage, not a frame (default stacks are 8 MiB). */
 #define LT_MAX_FRAME_SPAN (8ULL << 20)
 
-/* Walks the frame-pointer chain from (ip, fp), with @sp the stack pointer:
+/* Walks the stack from (ip, fp, sp): with the unwind tables where there are
+ * (unwind.bpf.h), else along the frame-pointer chain from (ip, fp), with @sp the stack pointer:
  * up to stack_depth return addresses, innermost first, at @ips[0...]; then,
  * if @py is not NULL and @ips has room (@cap entries), the Python frames at
  * @ips[stack_depth...]. Stores them unless @ips is NULL (whose unused entries
@@ -26,18 +27,21 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 				     __u32 cap, __u32 *nr)
 {
 	__u64 h = lt_mix(lt_stack_seed(tgid), ip), below = sp;
-	__u32 i;
+	__u32 i = 1;
 
 	if (ips)
 		ips[0] = ip;
-	for (i = 1; i < LT_MAX_STACK_DEPTH; i++) {
+	/* tables first where there are: frame pointers go on where they end */
+	if (unwind_tables)
+		i = unw_walk(ip, &fp, &below, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
+	for (; i < LT_MAX_STACK_DEPTH; i++) {
 		struct {
 			__u64 next;
 			__u64 ret;
 		} frame;
 
-		if (i >= stack_depth || i >= cap || fp < below || fp - below > LT_MAX_FRAME_SPAN ||
-		    fp & 7)
+		if (i >= stack_depth || i >= cap || !below || fp < below ||
+		    fp - below > LT_MAX_FRAME_SPAN || fp & 7)
 			break;
 		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
 			break;

@@ -47,6 +47,8 @@ enum {
 	OPT_PROBE_AT,
 	OPT_FLOOR,
 	OPT_NO_UPROBE_MULTI,
+	OPT_UNWIND,
+	OPT_UNWIND_ROWS,
 };
 
 static const struct argp_option options[] = {
@@ -85,6 +87,15 @@ static const struct argp_option options[] = {
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks stored at most; more are counted under [stack lost] (default "
 	  "32768)",
+	  3 },
+	{ "unwind", OPT_UNWIND, "HOW", 0,
+	  "tables (default): walk native stacks with unwind tables from each module's "
+	  ".eh_frame/.debug_frame, frame pointers where a module has none; fp: frame "
+	  "pointers only",
+	  3 },
+	{ "unwind-rows", OPT_UNWIND_ROWS, "N", 0,
+	  "Unwind table rows kept, 8 bytes each, for all modules; a module that does not fit "
+	  "is walked with frame pointers and counted (default 524288)",
 	  3 },
 	{ "btf", OPT_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of /sys/kernel/btf/vmlinux (for kernels built without "
@@ -333,6 +344,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else
 			usage_error(state, "invalid --probe-at '%s': expected auto or entry", arg);
 		break;
+	case OPT_UNWIND:
+		if (!strcmp(arg, "tables"))
+			s->unwind_fp = false;
+		else if (!strcmp(arg, "fp"))
+			s->unwind_fp = true;
+		else
+			usage_error(state, "invalid --unwind '%s': expected tables or fp", arg);
+		break;
+	case OPT_UNWIND_ROWS:
+		s->unwind_rows = parse_count(state, "--unwind-rows", arg, 1, 1UL << 24);
+		break;
 	case OPT_FLOOR:
 		s->floor = true;
 		break;
@@ -367,6 +389,7 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		.stack_depth = 32,
 		.max_allocs = 1u << 20,
 		.max_stacks = 1u << 15,
+		.unwind_rows = 1u << 19,
 	};
 
 	/* Everything after the first "--" is the command, untouched by argp. */

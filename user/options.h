@@ -51,6 +51,8 @@ struct lt_settings {
 	enum lt_probe_at probe_at;
 	bool floor;	      /* attach the probes with empty programs */
 	bool no_uprobe_multi; /* attach probe by probe even where uprobe_multi exists */
+	bool unwind_fp;	      /* --unwind fp: frame pointers only, no unwind tables */
+	unsigned int unwind_rows;
 };
 
 /* Parses the command line into @s. Exits with status 2 and one line on stderr
