@@ -531,8 +531,9 @@ static void self_rss(unsigned long long *rss, unsigned long long *peak)
 }
 
 /* With -v, at the end: how many of the stacks recorded reach the program's
- * or a thread's start (their outermost native frame), the measure of how
- * well stacks are walked. Stacks cut at --stack-depth are told apart. */
+ * or a thread's start (one of their three outermost native frames is main,
+ * __libc_start_main, start_thread...), the measure of how well stacks are
+ * walked. Stacks cut at --stack-depth are told apart. */
 static void say_completeness(struct app *a, const struct lt_sample *samples, size_t n)
 {
 	size_t stacks = 0, complete = 0, cut = 0;
@@ -554,11 +555,19 @@ static void say_completeness(struct app *a, const struct lt_sample *samples, siz
 		if (!native)
 			continue;
 		stacks++;
-		symbolizer__resolve(a->symbolizer, samples[i].tgid, ips[native - 1], &fr);
-		if (unwind_is_start(fr.func))
-			complete++;
-		else if (native == a->settings.stack_depth)
-			cut++;
+		/* _start of a stripped executable has no name: look at the
+		 * libc frames before it too */
+		for (size_t j = native; j > 0 && j + 3 > native; j--) {
+			symbolizer__resolve(a->symbolizer, samples[i].tgid, ips[j - 1], &fr);
+			if (unwind_is_start(fr.func)) {
+				complete++;
+				break;
+			}
+			if (j == native && native == a->settings.stack_depth) {
+				cut++;
+				break;
+			}
+		}
 	}
 	lt_info("stacks: %zu of %zu reach main or a thread start (%.1f%%), %zu cut at "
 		"--stack-depth",
