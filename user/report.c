@@ -438,18 +438,23 @@ static size_t add_py_frame(struct report *r, __u32 tgid, __u64 entry, struct lt_
 /* The frames of a stack as shown, innermost first: native ones symbolized,
  * and each native frame of the eval loop replaced by the Python frames it
  * ran (those up to the next entry mark); Python frames left over, where the
- * native walk ended early, come last. Returns how many went into @out. */
+ * native walk ended early, come last. Native frames past the first Python
+ * frame are the interpreter's calls between Python frames and its start
+ * (unwind tables walk that far): the Python frames stand for them. Returns
+ * how many went into @out. */
 static size_t render_frames(struct report *r, __u32 tgid, const __u64 *ips, size_t nr,
 			    struct lt_frame *out, size_t max)
 {
-	size_t n = 0, py = 0;
+	size_t n = 0, py = 0, py_first;
 
 	while (py < nr && !(ips[py] & LT_PY_FRAME))
 		py++;
+	py_first = py;
 	for (size_t i = 0; i < nr && !(ips[i] & LT_PY_FRAME) && n < max; i++) {
 		r->src.resolve(r->src.ctx, tgid, ips[i], &out[n]);
 		if (!is_eval_frame(&out[n]) || py == nr) {
-			n++;
+			if (py == py_first)
+				n++;
 			continue;
 		}
 		while (py < nr && n < max) {
