@@ -27,21 +27,20 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 				     __u32 cap, __u32 *nr)
 {
 	__u64 h = lt_mix(lt_stack_seed(tgid), ip), below = sp;
-	__u32 i = 1;
+	__u32 i, n = 0;
 
 	if (ips)
 		ips[0] = ip;
-	/* tables first where there are: frame pointers go on where they end */
 	if (unwind_tables)
-		i = unw_walk(ip, &fp, &below, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
-	for (; i < LT_MAX_STACK_DEPTH; i++) {
+		n = unw_walk(ip, fp, sp, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
+	for (i = 1; !n && i < LT_MAX_STACK_DEPTH; i++) {
 		struct {
 			__u64 next;
 			__u64 ret;
 		} frame;
 
-		if (i >= stack_depth || i >= cap || !below || fp < below ||
-		    fp - below > LT_MAX_FRAME_SPAN || fp & 7)
+		if (i >= stack_depth || i >= cap || fp < below || fp - below > LT_MAX_FRAME_SPAN ||
+		    fp & 7)
 			break;
 		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
 			break;
@@ -51,6 +50,8 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 		below = fp + sizeof(frame);
 		fp = frame.next;
 	}
+	if (n)
+		i = n;
 	if (py && cap >= stack_depth + py_depth) {
 		__u32 n = py_walk(py, t, &h, ips);
 

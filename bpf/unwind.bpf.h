@@ -57,7 +57,6 @@ struct {
 } unwframes SEC(".maps");
 
 #define UNW_EXACT 1 /* ip is where the frame is, not a return address */
-#define UNW_FP 2    /* no table here: frame pointers from these registers */
 
 struct unw_state {
 	__u64 ip, sp, bp, h;
@@ -157,9 +156,17 @@ static long unw_step(__u32 index, struct unw_state *st)
 	m = p ? unw_find_map(p, pc) : NULL;
 	r = m ? unw_find_row(m, pc) : NULL;
 	if (!r || r->cfa == LT_UNW_NONE) {
+		/* no table: this frame's caller through its frame pointer, as
+		 * record.bpf.h's walk does; tables again from the caller on */
 		lt_count(LT_CNT_UNW_NO_TABLE);
-		st->flags |= UNW_FP;
-		return 1;
+		if (st->bp < st->sp || st->bp - st->sp > LT_UNW_MAX_FRAME || st->bp & 7 ||
+		    bpf_probe_read_user(regs, 2 * sizeof(__u64), (void *)st->bp) || !regs[1])
+			return 1;
+		st->sp = st->bp + 2 * sizeof(__u64);
+		st->bp = regs[0];
+		st->ip = regs[1];
+		st->flags &= ~UNW_EXACT;
+		goto push;
 	}
 	switch (r->cfa) {
 	case LT_UNW_RSP:
@@ -214,18 +221,17 @@ bad:
 	return 1;
 }
 
-/* Walks the stack at (@ip, *@fp, *@sp) of @tgid with the tables, as far as
- * they go: frames 1... (frame 0 is @ip) into @ips unless NULL, at most
- * @max in all, each mixed into *@h. Returns the frames now in @ips. Leaves
- * in *@fp and *@sp the registers of the last frame when a frame-pointer walk
- * should go on from there (no table for its code), else sets *@sp to 0. */
-static __always_inline __u32 unw_walk(__u64 ip, __u64 *fp, __u64 *sp, __u32 tgid, __u64 *h,
+/* Walks the stack at (@ip, @fp, @sp) of @tgid: with the tables, and through
+ * frame pointers for frames whose code has none: frames 1... (frame 0 is
+ * @ip) into @ips unless NULL, at most @max in all, each mixed into *@h.
+ * Returns the frames now in @ips, or 0 when the process has no tables. */
+static __always_inline __u32 unw_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, __u64 *h,
 				      __u64 *ips, __u32 max)
 {
 	struct unw_state st = {
 		.ip = ip,
-		.sp = *sp,
-		.bp = *fp,
+		.sp = sp,
+		.bp = fp,
 		.h = *h,
 		.tgid = tgid,
 		.n = 1,
@@ -236,12 +242,10 @@ static __always_inline __u32 unw_walk(__u64 ip, __u64 *fp, __u64 *sp, __u32 tgid
 
 	if (!bpf_map_lookup_elem(&unwprocs, &tgid)) {
 		lt_count(LT_CNT_UNW_NO_TABLE);
-		return 1;
+		return 0;
 	}
 	bpf_loop(LT_MAX_STACK_DEPTH, unw_step, &st, 0);
 	*h = st.h;
-	*fp = st.bp;
-	*sp = st.flags & UNW_FP ? st.sp : 0;
 	f = bpf_map_lookup_elem(&unwframes, &zero);
 	if (ips && f) {
 		for (i = 1; i < LT_MAX_STACK_DEPTH; i++) {
