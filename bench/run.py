@@ -18,6 +18,7 @@ stdout and to bench/results/latest.md. `run.py --only system` measures the
 """
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -314,6 +315,59 @@ def system_rows():
     return rows
 
 
+UNW_XZ_MB = 8
+
+
+def completeness(cmd, unwind):
+    """(stacks reaching main or a thread start, stacks) of cmd under leaktrace."""
+    r = subprocess.run([str(LT), "-v", "-i", "1000", "--stack-depth", "64", "--unwind", unwind,
+                        "--", *cmd], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    m = re.search(r"stacks: (\d+) of (\d+) reach main", r.stderr)
+    return int(m.group(1)), int(m.group(2))
+
+
+def unwind_rows():
+    """Stack completeness with frame pointers and with unwind tables, and the
+    cost per malloc+free pair of each walk, measured in the same run."""
+    data = TMP / "xz.in"
+    data.write_bytes(os.urandom(UNW_XZ_MB << 19).hex().encode())
+    wl = ROOT / ".output" / "workloads"
+    progs = [("mallocbench (-O2, no frame pointers)", [str(BIN / "mallocbench"), "200000", "1000"]),
+             ("mallocbench-fp", [str(BIN / "mallocbench-fp"), "200000", "1000"]),
+             ("wordfreq (no frame pointers)", [str(BIN / "wordfreq"), "100000"]),
+             ("tests' unwind workload (exe + 2 libs, no frame pointers)",
+              [str(wl / "unwind"), "--iterations", "50"]),
+             ("tests' unwind workload, in a signal handler",
+              [str(wl / "unwind"), "signal", "--iterations", "50"]),
+             ("Debian's xz -6 (%d MiB, through liblzma)" % UNW_XZ_MB,
+              ["xz", "-6", "-T1", "-c", "-k", str(data)]),
+             ("Debian's perl (a hash of 200000 strings, sorted)",
+              ["perl", "-e", 'my %h; $h{$_} = "x" x ($_ % 100) for 1..200000; '
+               'my @s = sort { $a <=> $b } keys %h;'])]
+    lines = ["| program | stacks | frame pointers | unwind tables |", "|---|---|---|---|"]
+    for name, cmd in progs:
+        if not os.path.exists(cmd[0]) and not shutil.which(cmd[0]):
+            continue
+        fp, n_fp = completeness(cmd, "fp")
+        tb, n_tb = completeness(cmd, "tables")
+        lines.append("| %s | %d / %d | %.1f%% | %.1f%% |" % (
+            name, n_fp, n_tb, 100.0 * fp / max(n_fp, 1), 100.0 * tb / max(n_tb, 1)))
+    lines += ["", "| per malloc+free | frame pointers | unwind tables | added by tables |",
+              "|---|---|---|---|"]
+    mb = ["%d" % MB_ITERS, "1000"]
+    for name in ("mallocbench", "mallocbench-fp"):
+        cmd = [str(BIN / name), *mb]
+        base = median(run_untraced, cmd)
+        per = {}
+        for unwind in ("fp", "tables"):
+            t, _ = median(run_leaktrace, ["--unwind", unwind], cmd)
+            per[unwind] = (t - base) / MB_ITERS * 1e6
+        lines.append("| %s | %.2f µs | %.2f µs | %+.2f µs |" % (
+            name, per["fp"], per["tables"], per["tables"] - per["fp"]))
+    return lines
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF)")
@@ -348,6 +402,10 @@ def main():
     out += ["", "Whole system: two wordfreqs, a mallocbench and 200 short processes at once, "
             "untraced and under `leaktrace --system`, alternating, median of %d:" % SYS_REPS,
             ""] + system_rows()
+    out += ["", "Native stacks: the share of stacks recorded that reach main or a thread start "
+            "(`leaktrace -v`'s summary, --stack-depth 64), walked with frame pointers "
+            "(`--unwind fp`) and with unwind tables (the default); then what each walk adds per "
+            "malloc+free pair of mallocbench (%d pairs):" % MB_ITERS, ""] + unwind_rows()
     out += ["", "| memory | |", "|---|---|"] + memory()
     out += ["", "| latency | |", "|---|---|"] + latency()
     text = "\n".join(out) + "\n"

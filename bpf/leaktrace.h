@@ -119,6 +119,8 @@ enum lt_counter {
 	LT_CNT_NO_ENTRY,      /* return probe fired without a matching entry */
 	LT_CNT_MISSED_FREE,   /* an address came back from malloc while still recorded */
 	LT_CNT_GL_NAMES_LOST, /* GL names past LT_GL_MAX_NAMES in one glGen/glDelete call */
+	LT_CNT_UNW_NO_TABLE,  /* a stack reached code without an unwind table: frame pointers on */
+	LT_CNT_UNW_BAD_READ,  /* a return address or saved register could not be read */
 	LT_CNT__NR,
 };
 
@@ -206,6 +208,48 @@ struct lt_py_proc {
 	__u8 pad[11];	      /* explicit, so both sides agree on the layout */
 };
 
+/* Unwind tables (bpf/unwind.bpf.h, user/unwind.c): per module, rows sorted
+ * by address, each the rule from its address to the next row's. The return
+ * address is at CFA - 8 in every row (x86-64); offsets are in 8-byte units. */
+enum lt_unw_cfa {
+	LT_UNW_NONE,	  /* no call frame information: frame pointers from here */
+	LT_UNW_RSP,	  /* CFA = rsp + off */
+	LT_UNW_RBP,	  /* CFA = rbp + off */
+	LT_UNW_RBP_DEREF, /* CFA = *(rbp + off): a function that realigned its stack */
+	LT_UNW_PLT,	  /* CFA = rsp + 8, + 8 from byte rbp_off of a 16-byte PLT entry */
+	LT_UNW_SIGNAL,	  /* a signal trampoline: the registers are in the ucontext at rsp */
+	LT_UNW_END,	  /* the outermost frame (return address undefined) */
+};
+
+struct lt_unw_row {
+	__u32 pc;      /* ELF virtual address in the module */
+	__s16 cfa_off; /* in 8-byte units */
+	__u8 cfa;      /* enum lt_unw_cfa */
+	__s8 rbp_off;  /* rbp saved at CFA + 8 * rbp_off; 0: unchanged */
+};
+
+/* Executable mappings of a process with their tables: unwprocs map, by tgid,
+ * sorted by start. */
+#define LT_UNW_MAX_MAPS 256
+
+struct lt_unw_map {
+	__u64 start, end;
+	__u64 bias;    /* ELF virtual address = address - bias */
+	__u32 row;     /* first row in the unwrows map; LT_UNW_ROW_FP: see there */
+	__u32 nr_rows; /* 0: no table, frame pointers */
+};
+
+/* The row of a mapping whose module keeps frame pointers in every function:
+ * it gets no table, and its frames are walked through them, which is
+ * cheaper than a lookup and as right, past a function's prologue. */
+#define LT_UNW_ROW_FP 0xffffffffu
+
+struct lt_unw_proc {
+	__u32 nr;
+	__u32 pad;
+	struct lt_unw_map maps[LT_UNW_MAX_MAPS];
+};
+
 /* Events for what user space tracks itself (rare, so one event each). */
 enum lt_event_type {
 	LT_EV_MMAP,	 /* anonymous mapping made: addr, len, stack */
@@ -279,6 +323,8 @@ _Static_assert(sizeof(struct lt_stat_key) == 24, "lt_stat_key layout changed");
 _Static_assert(sizeof(struct lt_py_proc) == 48, "lt_py_proc layout changed");
 _Static_assert(sizeof(struct lt_sys_site) == 16, "lt_sys_site layout changed");
 _Static_assert(sizeof(struct lt_sys_frame) == 8, "lt_sys_frame layout changed");
+_Static_assert(sizeof(struct lt_unw_row) == 8, "lt_unw_row layout changed");
+_Static_assert(sizeof(struct lt_unw_map) == 32, "lt_unw_map layout changed");
 _Static_assert(sizeof(struct lt_stat) == 32, "lt_stat layout changed");
 _Static_assert(sizeof(struct lt_event) == 104 + 8 * LT_MAX_STACK_DEPTH, "lt_event layout changed");
 #endif

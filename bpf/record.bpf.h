@@ -11,7 +11,8 @@ const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH * 2] = {};
  * up than this is garbage, not a frame (default stacks are 8 MiB). */
 #define LT_MAX_FRAME_SPAN (8ULL << 20)
 
-/* Walks the frame-pointer chain from (ip, fp), with @sp the stack pointer:
+/* Walks the stack from (ip, fp, sp): with the unwind tables where there are
+ * (unwind.bpf.h), else along the frame-pointer chain from (ip, fp), with @sp the stack pointer:
  * up to stack_depth return addresses, innermost first, at @ips[0...]; then,
  * if @py is not NULL and @ips has room (@cap entries), the Python frames at
  * @ips[stack_depth...]. Stores them unless @ips is NULL (whose unused entries
@@ -26,11 +27,13 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 				     __u32 cap, __u32 *nr)
 {
 	__u64 h = lt_mix(lt_stack_seed(tgid), ip), below = sp;
-	__u32 i;
+	__u32 i, n = 0;
 
 	if (ips)
 		ips[0] = ip;
-	for (i = 1; i < LT_MAX_STACK_DEPTH; i++) {
+	if (unwind_tables)
+		n = unw_walk(ip, fp, sp, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
+	for (i = 1; !n && i < LT_MAX_STACK_DEPTH; i++) {
 		struct {
 			__u64 next;
 			__u64 ret;
@@ -47,6 +50,8 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 		below = fp + sizeof(frame);
 		fp = frame.next;
 	}
+	if (n)
+		i = n;
 	if (py && cap >= stack_depth + py_depth) {
 		__u32 n = py_walk(py, t, &h, ips);
 

@@ -317,6 +317,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));
 	bpf_map__set_max_entries(t->skel->maps.stacks, s->max_stacks);
 	bpf_map__set_max_entries(t->skel->maps.allocs, s->max_allocs);
+	t->skel->rodata->unwind_tables = !s->unwind_fp;
+	bpf_map__set_max_entries(t->skel->maps.unwrows, s->unwind_fp ? 1 : s->unwind_rows);
 	bpf_map__set_max_entries(t->skel->maps.stats,
 				 s->max_stacks * 2 > 65536 ? s->max_stacks * 2 : 65536);
 

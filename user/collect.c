@@ -96,10 +96,11 @@ struct held {
 };
 
 static const char *const kernel_counter_names[LT_CNT__NR] = {
-	[LT_CNT_ALLOCS_FULL] = "allocs_full",	[LT_CNT_STATS_FULL] = "stats_full",
-	[LT_CNT_STACKS_FULL] = "stacks_full",	[LT_CNT_EVENTS_LOST] = "events_lost",
-	[LT_CNT_NO_THREAD] = "no_thread_state", [LT_CNT_NO_ENTRY] = "return_without_entry",
-	[LT_CNT_MISSED_FREE] = "missed_free",	[LT_CNT_GL_NAMES_LOST] = "gl_names_lost",
+	[LT_CNT_ALLOCS_FULL] = "allocs_full",	   [LT_CNT_STATS_FULL] = "stats_full",
+	[LT_CNT_STACKS_FULL] = "stacks_full",	   [LT_CNT_EVENTS_LOST] = "events_lost",
+	[LT_CNT_NO_THREAD] = "no_thread_state",	   [LT_CNT_NO_ENTRY] = "return_without_entry",
+	[LT_CNT_MISSED_FREE] = "missed_free",	   [LT_CNT_GL_NAMES_LOST] = "gl_names_lost",
+	[LT_CNT_UNW_NO_TABLE] = "unwind_no_table", [LT_CNT_UNW_BAD_READ] = "unwind_bad_read",
 };
 
 static const char *const user_counter_names[UCNT__NR] = {

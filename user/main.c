@@ -30,6 +30,7 @@
 #include "report.h"
 #include "symbolize.h"
 #include "syssites.h"
+#include "unwind.h"
 
 enum exit_status {
 	EXIT_DONE = 0,
@@ -43,6 +44,7 @@ struct app {
 	struct tracer *tracer;
 	struct collector *collector;
 	struct symbolizer *symbolizer;
+	struct unwinder *unwinder; /* NULL under --unwind fp */
 	struct pyresolver *pyresolver;
 	struct report *report;
 	struct launch *launch;
@@ -144,6 +146,7 @@ static pid_t check_pid(pid_t pid)
 }
 
 static int setup_python(struct app *a, pid_t pid);
+static void setup_unwind(struct app *a, pid_t pid);
 static int setup_gl(struct app *a, pid_t pid);
 static void setup_fd(struct app *a, pid_t pid);
 static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current);
@@ -221,6 +224,7 @@ static void cb_code_mapped(void *ctx, pid_t pid)
 	}
 	symbolizer__refresh(a->symbolizer, pid);
 	setup_fd(a, pid);
+	setup_unwind(a, pid);
 	/* a GL library may have come with it (SDL and Kivy load libGL late) */
 	if (!a->exec_pending)
 		setup_gl(a, pid);
@@ -244,6 +248,8 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 	struct app *a = ctx;
 
 	symbolizer__forget(a->symbolizer, pid);
+	if (a->unwinder)
+		unwinder__forget(a->unwinder, pid);
 	if (a->syssites) {
 		syssites__forget(a->syssites, pid);
 		tracer__forget_sys_frames(a->tracer, pid);
@@ -266,6 +272,7 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 	read_comm(pid, a->comm, sizeof(a->comm));
 	lt_info("pid %d exec'd %s: probing its new image", pid, a->comm);
 	symbolizer__refresh(a->symbolizer, pid);
+	setup_unwind(a, pid);
 	pyresolver__forget(a->pyresolver, pid);
 	a->gl_ready = false;
 	setup_fd(a, pid);
@@ -328,6 +335,20 @@ static void release_exited(struct app *a)
 		}
 		collector__forget_many(a->collector, pids, n);
 	}
+}
+
+/* Gives the BPF side the unwind tables of what @pid maps now. */
+static void setup_unwind(struct app *a, pid_t pid)
+{
+	int err;
+
+	if (!a->unwinder)
+		return;
+	err = unwinder__refresh(a->unwinder, pid);
+	if (err && err != -ESRCH)
+		lt_warn("pid %d: cannot load its unwind tables: %s; its stacks are walked with "
+			"frame pointers",
+			pid, strerror(-err));
 }
 
 /* Traces the CPython that process @pid runs, if any, and if the python source
@@ -543,6 +564,7 @@ static int arm_after_exec(struct app *a)
 	read_comm(pid, a->comm, sizeof(a->comm));
 	symbolizer__refresh(a->symbolizer, pid);
 	setup_fd(a, pid);
+	setup_unwind(a, pid);
 	err = tracer__attach(a->tracer, pid);
 	if (!err)
 		err = setup_python(a, pid);
@@ -634,6 +656,50 @@ static void self_rss(unsigned long long *rss, unsigned long long *peak)
 		fclose(f);
 }
 
+/* With -v, at the end: how many of the stacks recorded reach the program's
+ * or a thread's start (one of their three outermost native frames is main,
+ * __libc_start_main, start_thread...), the measure of how well stacks are
+ * walked. Stacks cut at --stack-depth are told apart. */
+static void say_completeness(struct app *a, const struct lt_sample *samples, size_t n)
+{
+	size_t stacks = 0, complete = 0, cut = 0;
+	struct lt_frame fr;
+
+	for (size_t i = 0; i < n; i++) {
+		const __u64 *ips;
+		size_t nr = collector__frames(a->collector, samples[i].tgid, samples[i].stack,
+					      &ips),
+		       native = 0;
+
+		/* the same stack comes once per kind and type */
+		if (!nr || (i && samples[i].stack == samples[i - 1].stack &&
+			    samples[i].tgid == samples[i - 1].tgid))
+			continue;
+		while (native < nr && native < a->settings.stack_depth && ips[native] &&
+		       !(ips[native] & LT_PY_FRAME))
+			native++;
+		if (!native)
+			continue;
+		stacks++;
+		/* _start of a stripped executable has no name: look at the
+		 * libc frames before it too */
+		for (size_t j = native; j > 0 && j + 3 > native; j--) {
+			symbolizer__resolve(a->symbolizer, samples[i].tgid, ips[j - 1], &fr);
+			if (unwind_is_start(fr.func)) {
+				complete++;
+				break;
+			}
+			if (j == native && native == a->settings.stack_depth) {
+				cut++;
+				break;
+			}
+		}
+	}
+	lt_info("stacks: %zu of %zu reach main or a thread start (%.1f%%), %zu cut at "
+		"--stack-depth",
+		complete, stacks, stacks ? 100.0 * complete / stacks : 0.0, cut);
+}
+
 static int report_now(struct app *a, const char *reason)
 {
 	struct report_status st = { .pid = a->pid };
@@ -675,6 +741,11 @@ static int report_now(struct app *a, const char *reason)
 		return err;
 	st.counters = counters;
 	st.nr_counters = collector__counters(a->collector, counters, 32);
+	if (a->unwinder)
+		st.nr_counters += unwinder__counters(a->unwinder, counters + st.nr_counters,
+						     32 - st.nr_counters);
+	if (reason && a->settings.verbose)
+		say_completeness(a, samples, n);
 	st.bpf_memory = tracer__bpf_memory(a->tracer);
 	self_rss(&st.rss, &st.rss_peak);
 	report__emit(a->report, &st, reason);
@@ -890,6 +961,14 @@ int main(int argc, char **argv)
 	if (s->sources_auto)
 		a.sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
 	a.symbolizer = symbolizer__new(s->debug_dir);
+	if (!s->unwind_fp) {
+		a.unwinder = unwinder__new(tracer__skel(a.tracer), s->unwind_rows);
+		if (!a.unwinder) {
+			err = -errno;
+			lt_error("cannot set up: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
 	a.pyresolver = pyresolver__new();
 	a.collector = collector__new(tracer__skel(a.tracer), s->stack_depth,
 				     s->sources & LT_SRC_PYTHON ? s->stack_depth : 0,
@@ -946,6 +1025,7 @@ int main(int argc, char **argv)
 	} else {
 		symbolizer__refresh(a.symbolizer, a.pid);
 		setup_fd(&a, a.pid);
+		setup_unwind(&a, a.pid);
 		err = tracer__attach(a.tracer, a.pid);
 		if (!err)
 			err = setup_python(&a, a.pid);
@@ -972,6 +1052,7 @@ cleanup:
 	pyresolver__free(a.pyresolver);
 	symbolizer__free(a.symbolizer);
 	syssites__free(a.syssites);
+	unwinder__free(a.unwinder);
 	tracer__destroy(a.tracer);
 	if (a.json_file)
 		fclose(a.json_file);

@@ -54,6 +54,8 @@ enum {
 	OPT_SAMPLE,
 	OPT_SAMPLE_BYTES,
 	OPT_CHECK,
+	OPT_UNWIND,
+	OPT_UNWIND_ROWS,
 };
 
 static const struct argp_option options[] = {
@@ -106,6 +108,15 @@ static const struct argp_option options[] = {
 	{ "sample-bytes", OPT_SAMPLE_BYTES, "SIZE", 0,
 	  "Record a heap allocation of s bytes with probability s/SIZE (about one per SIZE "
 	  "bytes allocated; larger ones always) and report estimates; SIZE at most 1G",
+	  3 },
+	{ "unwind", OPT_UNWIND, "HOW", 0,
+	  "tables (default): walk native stacks with unwind tables from each module's "
+	  ".eh_frame/.debug_frame, frame pointers where a module has none; fp: frame "
+	  "pointers only",
+	  3 },
+	{ "unwind-rows", OPT_UNWIND_ROWS, "N", 0,
+	  "Unwind table rows kept, 8 bytes each, for all modules; a module that does not fit "
+	  "is walked with frame pointers and counted (default 524288)",
 	  3 },
 	{ "btf", OPT_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of /sys/kernel/btf/vmlinux (for kernels built without "
@@ -372,6 +383,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else
 			usage_error(state, "invalid --probe-at '%s': expected auto or entry", arg);
 		break;
+	case OPT_UNWIND:
+		if (!strcmp(arg, "tables"))
+			s->unwind_fp = false;
+		else if (!strcmp(arg, "fp"))
+			s->unwind_fp = true;
+		else
+			usage_error(state, "invalid --unwind '%s': expected tables or fp", arg);
+		break;
+	case OPT_UNWIND_ROWS:
+		s->unwind_rows = parse_count(state, "--unwind-rows", arg, 1, 1UL << 24);
+		break;
 	case OPT_FLOOR:
 		s->floor = true;
 		break;
@@ -420,6 +442,7 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		.stack_depth = 32,
 		.max_allocs = lt_default_max_allocs(lt_ram_bytes()),
 		.max_stacks = 1u << 15,
+		.unwind_rows = 1u << 19,
 	};
 
 	/* Everything after the first "--" is the command, untouched by argp. */

@@ -54,6 +54,8 @@ struct lt_settings {
 	unsigned int sample_every; /* --sample: record one heap call in N; 0 or 1 = all */
 	__u64 sample_bytes;	   /* --sample-bytes: one per SIZE bytes; 0 = off */
 	bool check;		   /* --check: report what the machine offers, trace nothing */
+	bool unwind_fp;		   /* --unwind fp: frame pointers only, no unwind tables */
+	unsigned int unwind_rows;
 };
 
 /* Bounds of the sampling options: the BPF side's draw multiplies a 32-bit

@@ -493,20 +493,30 @@ static size_t add_py_frame(struct report *r, __u32 tgid, __u64 entry, struct lt_
 /* The frames of a stack as shown, innermost first: native ones symbolized,
  * and each native frame of the eval loop replaced by the Python frames it
  * ran (those up to the next entry mark); Python frames left over, where the
- * native walk ended early, come last. Returns how many went into @out. */
+ * native walk ended early, come last. Past the first Python frame, the
+ * interpreter's own native frames are its calls between Python frames, and
+ * past the last, its start (unwind tables walk that far): the Python frames
+ * stand for them. Native frames of other modules between Python frames (a C
+ * extension that calls back into Python) stay. Returns how many went into
+ * @out. */
 static size_t render_frames(struct report *r, __u32 tgid, const __u64 *ips, size_t nr,
 			    struct lt_frame *out, size_t max)
 {
-	size_t n = 0, py = 0;
+	size_t n = 0, py = 0, py_first;
+	const char *interp = NULL; /* the module of the eval loop */
 
 	while (py < nr && !(ips[py] & LT_PY_FRAME))
 		py++;
+	py_first = py;
 	for (size_t i = 0; i < nr && !(ips[i] & LT_PY_FRAME) && n < max; i++) {
 		r->src.resolve(r->src.ctx, tgid, ips[i], &out[n]);
 		if (!is_eval_frame(&out[n]) || py == nr) {
-			n++;
+			if (py == py_first || (py < nr && !(interp && out[n].module &&
+							    !strcmp(out[n].module, interp))))
+				n++;
 			continue;
 		}
+		interp = out[n].module;
 		while (py < nr && n < max) {
 			bool entry = ips[py] & LT_PY_ENTRY;
 

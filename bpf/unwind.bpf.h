@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Native stacks through code built without frame pointers: each frame's caller
+ * is found with the unwind table user space derived from its module's
+ * .eh_frame or .debug_frame (user/unwind.c). Tables live in one array of rows
+ * shared by every module and process; a process's executable mappings say
+ * which rows are whose. Where a frame's code has no table, the frame-pointer
+ * walk of record.bpf.h goes on from the registers recovered so far.
+ * Included once, by leaktrace.bpf.c. */
+
+/* Whether stacks are walked with the tables at all (--unwind). */
+const volatile __u32 unwind_tables = 0;
+
+/* Steps of the binary searches: over LT_UNW_MAX_MAPS mappings, and over the
+ * rows of one module (user space keeps modules below 1 << LT_UNW_ROW_STEPS). */
+#define LT_UNW_MAP_STEPS 9
+#define LT_UNW_ROW_STEPS 24
+
+/* The largest frame believed (default stacks are 8 MiB): past it, a rule
+ * applied to the wrong code. */
+#define LT_UNW_MAX_FRAME (8ULL << 20)
+
+/* Offsets in a signal frame's ucontext (at rsp in the trampoline) of the
+ * interrupted rbp, rsp and rip: uc_mcontext is at 40, and its rbp, rsp and
+ * rip are general registers 10, 15 and 16 (asm/sigcontext.h). */
+#define LT_UC_RBP 120
+#define LT_UC_RSP 160
+#define LT_UC_RIP 168
+
+/* The rows: sized (--unwind-rows) and filled by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_unw_row);
+} unwrows SEC(".maps");
+
+/* Executable mappings per process, with their modules' rows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct lt_unw_proc);
+} unwprocs SEC(".maps");
+
+/* The frames of the walk in progress: the per-frame step runs under bpf_loop,
+ * whose callback has no pointer into the caller's destination. */
+struct unw_frames {
+	__u64 ips[LT_MAX_STACK_DEPTH + 1]; /* a power of two, for the mask below */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct unw_frames);
+} unwframes SEC(".maps");
+
+#define UNW_EXACT 1 /* ip is where the frame is, not a return address */
+
+struct unw_state {
+	__u64 ip, sp, bp, h;
+	__u32 tgid;
+	__u32 n;   /* frames so far, ip's included */
+	__u32 max; /* frames wanted */
+	__u32 flags;
+};
+
+/* One binary search: the first index in [lo, hi) whose address is past
+ * key ends in lo. Each step is a bpf_loop round: unrolled, the searches'
+ * branches multiply past what the verifier explores. */
+struct unw_search {
+	const struct lt_unw_proc *p; /* searching its mappings, else rows */
+	__u64 key;
+	__u32 lo, hi;
+};
+
+static long unw_map_step(__u32 index, struct unw_search *s)
+{
+	__u32 mid;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = (s->lo + s->hi) / 2;
+	if (s->p->maps[mid & (LT_UNW_MAX_MAPS - 1)].start <= s->key)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+}
+
+static long unw_row_step(__u32 index, struct unw_search *s)
+{
+	const struct lt_unw_row *r;
+	__u32 mid;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = s->lo + (s->hi - s->lo) / 2;
+	r = bpf_map_lookup_elem(&unwrows, &mid);
+	if (!r) {
+		s->lo = s->hi = 0;
+		return 1;
+	}
+	if (r->pc <= s->key)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+}
+
+static __always_inline const struct lt_unw_map *unw_find_map(const struct lt_unw_proc *p, __u64 pc)
+{
+	struct unw_search s = { .p = p, .key = pc, .lo = 0, .hi = p->nr };
+	const struct lt_unw_map *m;
+
+	if (s.hi > LT_UNW_MAX_MAPS)
+		s.hi = LT_UNW_MAX_MAPS;
+	bpf_loop(LT_UNW_MAP_STEPS, unw_map_step, &s, 0);
+	if (!s.lo)
+		return NULL;
+	m = &p->maps[(s.lo - 1) & (LT_UNW_MAX_MAPS - 1)];
+	return pc < m->end ? m : NULL;
+}
+
+/* The row covering @pc in @m, or NULL. */
+static __always_inline const struct lt_unw_row *unw_find_row(const struct lt_unw_map *m, __u64 pc)
+{
+	struct unw_search s = { .key = pc - m->bias, .lo = m->row, .hi = m->row + m->nr_rows };
+	__u32 first = m->row;
+
+	if (!m->nr_rows || s.key > 0xffffffffULL)
+		return NULL;
+	bpf_loop(LT_UNW_ROW_STEPS, unw_row_step, &s, 0);
+	if (s.lo <= first)
+		return NULL;
+	s.lo--;
+	return bpf_map_lookup_elem(&unwrows, &s.lo);
+}
+
+/* Moves @st from its frame to the caller's; returns 1 to end the walk. */
+static long unw_step(__u32 index, struct unw_state *st)
+{
+	const struct lt_unw_proc *p;
+	const struct lt_unw_map *m;
+	const struct lt_unw_row *r;
+	struct unw_frames *f;
+	__u64 pc, cfa, ra = 0, regs[7];
+	__u32 zero = 0, n = st->n;
+	bool fp;
+
+	if (n >= st->max || n >= LT_MAX_STACK_DEPTH)
+		return 1;
+	/* a return address is past its call: look up the call itself */
+	pc = st->flags & UNW_EXACT ? st->ip : st->ip - 1;
+	p = bpf_map_lookup_elem(&unwprocs, &st->tgid);
+	m = p ? unw_find_map(p, pc) : NULL;
+	/* code that keeps frame pointers, at a return address (so past its
+	 * prologue): the fast path, no row to look up */
+	fp = m && m->row == LT_UNW_ROW_FP && !(st->flags & UNW_EXACT);
+	r = m && !fp ? unw_find_row(m, pc) : NULL;
+	if (!r || r->cfa == LT_UNW_NONE) {
+		/* no table: this frame's caller through its frame pointer, as
+		 * record.bpf.h's walk does; tables again from the caller on */
+		if (!fp)
+			lt_count(LT_CNT_UNW_NO_TABLE);
+		if (st->bp < st->sp || st->bp - st->sp > LT_UNW_MAX_FRAME || st->bp & 7 ||
+		    bpf_probe_read_user(regs, 2 * sizeof(__u64), (void *)st->bp) || !regs[1])
+			return 1;
+		st->sp = st->bp + 2 * sizeof(__u64);
+		st->bp = regs[0];
+		st->ip = regs[1];
+		st->flags &= ~UNW_EXACT;
+		goto push;
+	}
+	switch (r->cfa) {
+	case LT_UNW_RSP:
+		cfa = st->sp + (__s64)r->cfa_off * 8;
+		break;
+	case LT_UNW_RBP:
+		cfa = st->bp + (__s64)r->cfa_off * 8;
+		break;
+	case LT_UNW_RBP_DEREF:
+		if (bpf_probe_read_user(&cfa, sizeof(cfa),
+					(void *)(st->bp + (__s64)r->cfa_off * 8)))
+			goto bad;
+		break;
+	case LT_UNW_PLT:
+		cfa = st->sp + 8 + ((st->ip & 15) >= (__u64)r->rbp_off ? 8 : 0);
+		break;
+	case LT_UNW_SIGNAL:
+		/* The interrupted code's registers; its pc is no return address. */
+		if (bpf_probe_read_user(regs, sizeof(regs), (void *)(st->sp + LT_UC_RBP)) ||
+		    !regs[(LT_UC_RIP - LT_UC_RBP) / 8])
+			goto bad;
+		st->bp = regs[0];
+		st->sp = regs[(LT_UC_RSP - LT_UC_RBP) / 8];
+		st->ip = regs[(LT_UC_RIP - LT_UC_RBP) / 8];
+		st->flags |= UNW_EXACT;
+		goto push;
+	default: /* LT_UNW_END: the outermost frame */
+		return 1;
+	}
+	/* a caller's frame is above its callee's */
+	if (cfa <= st->sp || cfa - st->sp > LT_UNW_MAX_FRAME ||
+	    bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
+		goto bad;
+	if (r->rbp_off && r->cfa != LT_UNW_PLT &&
+	    bpf_probe_read_user(&st->bp, sizeof(st->bp), (void *)(cfa + (__s64)r->rbp_off * 8)))
+		goto bad;
+	if (!ra)
+		return 1;
+	st->ip = ra;
+	st->sp = cfa;
+	st->flags &= ~UNW_EXACT;
+push:
+	f = bpf_map_lookup_elem(&unwframes, &zero);
+	if (!f)
+		return 1;
+	f->ips[n & LT_MAX_STACK_DEPTH] = st->ip;
+	st->h = lt_mix(st->h, st->ip);
+	st->n = n + 1;
+	return 0;
+bad:
+	lt_count(LT_CNT_UNW_BAD_READ);
+	return 1;
+}
+
+/* Walks the stack at (@ip, @fp, @sp) of @tgid: with the tables, and through
+ * frame pointers for frames whose code has none: frames 1... (frame 0 is
+ * @ip) into @ips unless NULL, at most @max in all, each mixed into *@h.
+ * Returns the frames now in @ips, or 0 when the process has no tables. */
+static __always_inline __u32 unw_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, __u64 *h,
+				      __u64 *ips, __u32 max)
+{
+	struct unw_state st = {
+		.ip = ip,
+		.sp = sp,
+		.bp = fp,
+		.h = *h,
+		.tgid = tgid,
+		.n = 1,
+		.max = max,
+	};
+	struct unw_frames *f;
+	__u32 zero = 0, i;
+
+	if (!bpf_map_lookup_elem(&unwprocs, &tgid)) {
+		lt_count(LT_CNT_UNW_NO_TABLE);
+		return 0;
+	}
+	bpf_loop(LT_MAX_STACK_DEPTH, unw_step, &st, 0);
+	*h = st.h;
+	f = bpf_map_lookup_elem(&unwframes, &zero);
+	if (ips && f) {
+		for (i = 1; i < LT_MAX_STACK_DEPTH; i++) {
+			if (i >= st.n || i >= stack_depth)
+				break;
+			ips[i] = f->ips[i];
+		}
+	}
+	return st.n;
+}

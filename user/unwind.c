@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unwind tables: libdw reads each module's call frame information, and every
+ * range of addresses with its own rules becomes one row (CFA rule, where rbp
+ * was saved; the return address is at CFA - 8 on x86-64), adjacent equal rows
+ * merged. Ranges come from the FDEs, found through .eh_frame_hdr's table and
+ * the function symbols, and each FDE is followed row by row: libdw says where
+ * each row ends. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dwarf.h>
+#include <gelf.h>
+#include <elfutils/libdw.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.skel.h"
+#include "array.h"
+#include "log.h"
+#include "procmaps.h"
+#include "report.h"
+#include "unwind.h"
+
+#define REG_RBP 6
+#define REG_RSP 7
+#define REG_RIP 16
+
+/* Rows a module may have: the BPF side's search takes 24 steps. */
+#define MAX_MODULE_ROWS (1u << 24)
+
+struct rows {
+	struct lt_unw_row *v;
+	size_t nr, cap;
+};
+
+static bool row__same_rule(const struct lt_unw_row *a, const struct lt_unw_row *b)
+{
+	return a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->rbp_off == b->rbp_off;
+}
+
+/* Appends @r, merged with the row before when it has the same rule, or in
+ * place of it when it starts at the same address (a range of no length). */
+static int rows__push(struct rows *rs, const struct lt_unw_row *r)
+{
+	while (rs->nr && rs->v[rs->nr - 1].pc >= r->pc)
+		rs->nr--;
+	if (rs->nr && row__same_rule(&rs->v[rs->nr - 1], r))
+		return 0;
+	if (ARRAY_RESERVE(rs->v, rs->cap, rs->nr + 1))
+		return -ENOMEM;
+	rs->v[rs->nr++] = *r;
+	return 0;
+}
+
+/* "register + offset" as libdw writes it; false for anything else. */
+static bool op__breg(const Dwarf_Op *op, int *reg, __s64 *off)
+{
+	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
+		*reg = op->atom - DW_OP_breg0;
+		*off = (__s64)op->number;
+		return true;
+	}
+	if (op->atom == DW_OP_bregx) {
+		*reg = (int)op->number;
+		*off = (__s64)op->number2;
+		return true;
+	}
+	return false;
+}
+
+/* Offset N of a register saved at CFA + N; false for other rules. */
+static bool frame__saved_at(Dwarf_Frame *fr, int reg, __s64 *off)
+{
+	Dwarf_Op mem[3], *ops;
+	size_t nops;
+
+	if (dwarf_frame_register(fr, reg, mem, &ops, &nops) || !ops || !nops ||
+	    ops[0].atom != DW_OP_call_frame_cfa)
+		return false;
+	if (nops == 1) {
+		*off = 0;
+		return true;
+	}
+	/* libdw keeps the rule's signed offset in .number */
+	if (nops != 2 || ops[1].atom != DW_OP_plus_uconst)
+		return false;
+	*off = (__s64)ops[1].number;
+	return true;
+}
+
+static bool frame__ra_undefined(Dwarf_Frame *fr, int ra)
+{
+	Dwarf_Op mem[3], *ops;
+	size_t nops;
+
+	return !dwarf_frame_register(fr, ra, mem, &ops, &nops) && !nops && ops == mem;
+}
+
+/* The x86-64 PLT rule binutils writes for .plt: CFA = rsp + 8, + 8 once the
+ * entry's push is done, "rsp + 8 + ((rip & 15) >= N) << 3". Returns N or -1. */
+static int plt_threshold(const Dwarf_Op *ops, size_t nops)
+{
+	int reg;
+	__s64 off;
+
+	if (nops != 9 || !op__breg(&ops[0], &reg, &off) || reg != REG_RSP || off != 8 ||
+	    !op__breg(&ops[1], &reg, &off) || reg != REG_RIP || ops[2].atom != DW_OP_lit15 ||
+	    ops[3].atom != DW_OP_and || ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit31 ||
+	    ops[5].atom != DW_OP_ge || ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl ||
+	    ops[8].atom != DW_OP_plus)
+		return -1;
+	return ops[4].atom - DW_OP_lit0;
+}
+
+/* The row for @fr at @pc. Rules it cannot express become LT_UNW_NONE, where
+ * the BPF side goes on with frame pointers. */
+static void row__of(Dwarf_Frame *fr, __u64 pc, struct lt_unw_row *r)
+{
+	Dwarf_Op *ops;
+	size_t nops;
+	__s64 off = 0, rbp;
+	int ra, reg, plt;
+
+	memset(r, 0, sizeof(*r));
+	r->pc = (__u32)pc;
+	ra = dwarf_frame_info(fr, NULL, NULL, NULL);
+	if (ra < 0 || dwarf_frame_cfa(fr, &ops, &nops) || !nops)
+		return;
+	if (nops == 1 && op__breg(&ops[0], &reg, &off) && (reg == REG_RSP || reg == REG_RBP)) {
+		r->cfa = reg == REG_RSP ? LT_UNW_RSP : LT_UNW_RBP;
+	} else if (nops == 2 && ops[1].atom == DW_OP_deref && op__breg(&ops[0], &reg, &off)) {
+		/* glibc's __restore_rt: "CFA = *(rsp + 160)", the rsp saved in
+		 * the ucontext; and stack realignment: "CFA = *(rbp - 8)" */
+		if (reg == REG_RSP && off == 160) {
+			r->cfa = LT_UNW_SIGNAL;
+			return;
+		}
+		if (reg != REG_RBP)
+			return;
+		r->cfa = LT_UNW_RBP_DEREF;
+	} else if ((plt = plt_threshold(ops, nops)) >= 0) {
+		r->cfa = LT_UNW_PLT;
+		r->rbp_off = (__s8)plt;
+		return;
+	} else {
+		return;
+	}
+	if (off % 8 || off / 8 < -32768 || off / 8 > 32767) {
+		r->cfa = LT_UNW_NONE;
+		return;
+	}
+	r->cfa_off = (__s16)(off / 8);
+	if (frame__ra_undefined(fr, ra)) {
+		r->cfa = LT_UNW_END;
+		r->cfa_off = 0;
+		return;
+	}
+	if (!frame__saved_at(fr, ra, &off) || off != -8) {
+		r->cfa = LT_UNW_NONE;
+		r->cfa_off = 0;
+		return;
+	}
+	if (frame__saved_at(fr, REG_RBP, &rbp) && rbp && rbp % 8 == 0 && rbp / 8 >= -128 &&
+	    rbp / 8 <= 127)
+		r->rbp_off = (__s8)(rbp / 8);
+}
+
+/* A table of addresses to start from. */
+struct seeds {
+	__u64 *v;
+	size_t nr, cap;
+};
+
+static int seeds__add(struct seeds *s, __u64 addr)
+{
+	if (ARRAY_RESERVE(s->v, s->cap, s->nr + 1))
+		return -ENOMEM;
+	s->v[s->nr++] = addr;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The start of every FDE, from .eh_frame_hdr's binary search table, in the
+ * one encoding every linker writes (4-byte offsets from the header). */
+static int seeds__eh_frame_hdr(struct seeds *s, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	const __u8 *p;
+	__u32 count;
+	size_t off = 8, i;
+	__s32 loc;
+
+	if (!d || d->d_size < 12)
+		return 0;
+	p = d->d_buf;
+	/* version 1; eh_frame_ptr any 4-byte form; count udata4; table datarel sdata4 */
+	if (p[0] != 1 || (p[1] & 0x0f) != 0x0b || p[2] != 0x03 || p[3] != 0x3b)
+		return 0;
+	memcpy(&count, p + off, 4);
+	off += 4;
+	for (i = 0; i < count && off + 8 <= d->d_size; i++, off += 8) {
+		memcpy(&loc, p + off, 4);
+		if (seeds__add(s, sh->sh_addr + (__s64)loc))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int seeds__symbols(struct seeds *s, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t i, n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	GElf_Sym sym;
+
+	for (i = 0; d && i < n; i++) {
+		if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    !sym.st_value || sym.st_shndx == SHN_UNDEF)
+			continue;
+		if (seeds__add(s, sym.st_value))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The frame for @pc from the first CFI that has one; the caller frees it. */
+static Dwarf_Frame *cfi__frame(Dwarf_CFI *const cfis[2], __u64 pc)
+{
+	Dwarf_Frame *fr;
+
+	for (int i = 0; i < 2; i++) {
+		if (cfis[i] && !dwarf_cfi_addrframe(cfis[i], pc, &fr))
+			return fr;
+	}
+	return NULL;
+}
+
+int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
+{
+	struct seeds seeds = { 0 };
+	struct rows rows = { 0 };
+	Dwarf_CFI *cfis[2] = { NULL, NULL };
+	Dwarf *dw = NULL;
+	bool debug_frame = false;
+	size_t shstrndx, i;
+	__u64 covered = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	Elf *elf;
+	int err;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -EINVAL;
+	if (!gelf_getehdr(elf, &eh) || elf_getshdrstrndx(elf, &shstrndx)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	if (eh.e_machine != EM_X86_64) {
+		err = -ENOTSUP;
+		goto cleanup;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		err = 0;
+		if (name && !strcmp(name, ".eh_frame_hdr"))
+			err = seeds__eh_frame_hdr(&seeds, scn, &sh);
+		else if (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM)
+			err = seeds__symbols(&seeds, elf, scn, &sh);
+		else if (name && !strcmp(name, ".debug_frame") && sh.sh_type != SHT_NOBITS)
+			debug_frame = true;
+		if (err)
+			goto cleanup;
+	}
+	cfis[0] = dwarf_getcfi_elf(elf);
+	if (debug_frame) {
+		dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+		cfis[1] = dw ? dwarf_getcfi(dw) : NULL;
+	}
+	if (!cfis[0] && !cfis[1]) {
+		err = -ENOENT;
+		goto cleanup;
+	}
+	qsort(seeds.v, seeds.nr, sizeof(*seeds.v), cmp_u64);
+
+	/* Follow each range of rules from its seed to where no CFI covers
+	 * the address, and mark that gap. */
+	for (i = 0; i < seeds.nr; i++) {
+		__u64 pc = seeds.v[i];
+		Dwarf_Frame *fr;
+
+		if (pc < covered)
+			continue;
+		while ((fr = cfi__frame(cfis, pc))) {
+			Dwarf_Addr start, end;
+			struct lt_unw_row r;
+
+			dwarf_frame_info(fr, &start, &end, NULL);
+			row__of(fr, pc, &r);
+			free(fr);
+			if (pc > 0xffffffffULL) {
+				err = -ERANGE;
+				goto cleanup;
+			}
+			err = rows__push(&rows, &r);
+			if (err)
+				goto cleanup;
+			if (end <= pc)
+				break;
+			pc = end;
+		}
+		if (pc == seeds.v[i])
+			continue;
+		covered = pc;
+		err = rows__push(&rows, &(struct lt_unw_row){ .pc = (__u32)pc });
+		if (err)
+			goto cleanup;
+	}
+	if (!rows.nr) {
+		err = -ENOENT;
+		goto cleanup;
+	}
+	*out = rows.v;
+	*nr_out = rows.nr;
+	rows.v = NULL;
+	err = 0;
+cleanup:
+	free(rows.v);
+	free(seeds.v);
+	if (cfis[0])
+		dwarf_cfi_end(cfis[0]);
+	if (dw)
+		dwarf_end(dw);
+	elf_end(elf);
+	return err;
+}
+
+const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_t nr, __u64 pc)
+{
+	size_t lo = 0, hi = nr, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (rows[mid].pc <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &rows[lo - 1] : NULL;
+}
+
+/* --- modules and processes --- */
+
+struct unw_seg {
+	__u64 offset, filesz, vaddr;
+};
+
+/* A module file, by identity, and where its rows are. */
+struct unw_module {
+	__u64 inode;
+	__u32 dev_major, dev_minor;
+	char *path;
+	int err; /* why it has no table, or 0 */
+	bool fp; /* keeps frame pointers: walked with them, no table */
+	__u32 row, nr_rows;
+	struct unw_seg *segs;
+	size_t nr_segs;
+};
+
+struct unwinder {
+	int rows_fd, procs_fd;
+	__u32 max_rows, used_rows;
+	struct unw_module *mods;
+	size_t nr_mods, cap_mods;
+	__u64 with_table, with_fp, no_cfi, no_room, too_many_maps;
+};
+
+struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows)
+{
+	struct unwinder *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->rows_fd = bpf_map__fd(skel->maps.unwrows);
+	u->procs_fd = bpf_map__fd(skel->maps.unwprocs);
+	u->max_rows = max_rows;
+	return u;
+}
+
+void unwinder__free(struct unwinder *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->nr_mods; i++) {
+		free(u->mods[i].path);
+		free(u->mods[i].segs);
+	}
+	free(u->mods);
+	free(u);
+}
+
+static int module__read_segments(struct unw_module *m, int fd)
+{
+	GElf_Phdr ph;
+	size_t nr, i;
+	int err = 0;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_getphdrnum(elf, &nr)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	m->segs = calloc(nr ? nr : 1, sizeof(*m->segs));
+	if (!m->segs) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < nr; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		m->segs[m->nr_segs++] = (struct unw_seg){ ph.p_offset, ph.p_filesz, ph.p_vaddr };
+	}
+cleanup:
+	elf_end(elf);
+	return err;
+}
+
+/* Loads @nr rows at @first of the unwrows map. */
+static int unwinder__load_rows(struct unwinder *u, __u32 first, const struct lt_unw_row *rows,
+			       size_t nr)
+{
+	enum {
+		CHUNK = 4096
+	};
+	__u32 keys[CHUNK];
+	size_t done = 0;
+
+	while (done < nr) {
+		__u32 n = nr - done < CHUNK ? (__u32)(nr - done) : CHUNK;
+
+		for (__u32 k = 0; k < n; k++)
+			keys[k] = first + (__u32)done + k;
+		if (bpf_map_update_batch(u->rows_fd, keys, rows + done, &n, NULL)) {
+			/* kernels without batch updates on arrays (before 5.6) */
+			for (__u32 k = 0; k < n; k++) {
+				if (bpf_map_update_elem(u->rows_fd, &keys[k], &rows[done + k],
+							BPF_ANY))
+					return -errno;
+			}
+		}
+		done += n;
+	}
+	return 0;
+}
+
+/* Whether the code of @rows keeps frame pointers: in most of the bytes the
+ * rows cover, the frame's CFA is rbp + 16, with rbp saved at CFA - 16 (what
+ * every function compiled with frame pointers has between its prologue and
+ * its epilogue; code without them uses rbp for a CFA only where it
+ * realigns or allocates on the stack at run time). */
+bool unwind_table__keeps_fp(const struct lt_unw_row *rows, size_t nr)
+{
+	__u64 fp = 0, all = 0;
+
+	for (size_t i = 0; i + 1 < nr; i++) {
+		__u64 len = rows[i + 1].pc - rows[i].pc;
+
+		if (rows[i].cfa != LT_UNW_RSP && rows[i].cfa != LT_UNW_RBP)
+			continue;
+		all += len;
+		if (rows[i].cfa == LT_UNW_RBP && rows[i].cfa_off == 2 && rows[i].rbp_off == -2)
+			fp += len;
+	}
+	return all && fp * 10 >= all * 8;
+}
+
+/* Makes the table of the module @map of @pid maps. Failures are kept in the
+ * module, so that it is tried once. */
+static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
+			    const struct lt_mapping *map)
+{
+	struct lt_unw_row *rows = NULL;
+	char path[PATH_MAX + 64];
+	size_t nr = 0;
+	int fd, err;
+
+	lt_mapping__open_path(pid, map, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		m->err = -errno;
+		goto out;
+	}
+	err = module__read_segments(m, fd);
+	if (!err)
+		err = unwind_table__build(fd, &rows, &nr);
+	close(fd);
+	if (!err && nr >= MAX_MODULE_ROWS)
+		err = -E2BIG;
+	if (!err && unwind_table__keeps_fp(rows, nr)) {
+		m->fp = true;
+		u->with_fp++;
+		lt_info("%s keeps frame pointers: its frames are walked with them", map->path);
+		goto out;
+	}
+	if (!err && nr > u->max_rows - u->used_rows) {
+		u->no_room++;
+		lt_warn("no room for the unwind table of %s (%zu rows, %u of %u left): its frames "
+			"are walked with frame pointers; raise --unwind-rows",
+			map->path, nr, u->max_rows - u->used_rows, u->max_rows);
+		m->err = -ENOSPC;
+		goto out;
+	}
+	if (!err)
+		err = unwinder__load_rows(u, u->used_rows, rows, nr);
+	if (err) {
+		m->err = err;
+		u->no_cfi++;
+		lt_debug("no unwind table for %s: %s", map->path, strerror(-err));
+		goto out;
+	}
+	m->row = u->used_rows;
+	m->nr_rows = (__u32)nr;
+	u->used_rows += (__u32)nr;
+	u->with_table++;
+	lt_info("unwind table of %s: %zu rows (%zu KiB); %u of %u rows used", map->path, nr,
+		nr * sizeof(*rows) / 1024, u->used_rows, u->max_rows);
+out:
+	free(rows);
+}
+
+static struct unw_module *unwinder__module(struct unwinder *u, pid_t pid,
+					   const struct lt_mapping *map)
+{
+	struct unw_module *m;
+
+	for (size_t i = 0; i < u->nr_mods; i++) {
+		m = &u->mods[i];
+		if (m->inode == map->inode && m->dev_major == map->dev_major &&
+		    m->dev_minor == map->dev_minor && (map->inode || !strcmp(m->path, map->path)))
+			return m;
+	}
+	if (ARRAY_RESERVE(u->mods, u->cap_mods, u->nr_mods + 1))
+		return NULL;
+	m = &u->mods[u->nr_mods];
+	memset(m, 0, sizeof(*m));
+	m->inode = map->inode;
+	m->dev_major = map->dev_major;
+	m->dev_minor = map->dev_minor;
+	m->path = strdup(map->path);
+	if (!m->path)
+		return NULL;
+	u->nr_mods++;
+	unwinder__build(u, m, pid, map);
+	return m;
+}
+
+/* The bias of @map in @m: runtime address minus ELF virtual address. */
+static int module__bias(const struct unw_module *m, const struct lt_mapping *map, __u64 *bias)
+{
+	for (size_t i = 0; i < m->nr_segs; i++) {
+		const struct unw_seg *s = &m->segs[i];
+
+		if (map->offset >= s->offset && map->offset - s->offset < s->filesz) {
+			*bias = map->start - (map->offset - s->offset + s->vaddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int unwinder__refresh(struct unwinder *u, pid_t pid)
+{
+	struct lt_unw_proc *p = calloc(1, sizeof(*p));
+	struct procmaps *maps = procmaps__read(pid);
+	__u32 key = (__u32)pid;
+	size_t tables = 0;
+	int err = 0;
+
+	if (!p || !maps) {
+		err = !maps && (errno == ENOENT || errno == ESRCH) ? -ESRCH : -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < maps->nr; i++) {
+		const struct lt_mapping *map = &maps->maps[i];
+		struct unw_module *m;
+		__u64 bias;
+
+		if (!map->exec || !lt_mapping__is_file(map))
+			continue;
+		m = unwinder__module(u, pid, map);
+		if (!m) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		if (m->err || (!m->nr_rows && !m->fp) || module__bias(m, map, &bias))
+			continue;
+		if (p->nr == LT_UNW_MAX_MAPS) {
+			u->too_many_maps++;
+			break;
+		}
+		p->maps[p->nr++] = (struct lt_unw_map){
+			.start = map->start,
+			.end = map->end,
+			.bias = bias,
+			.row = m->fp ? LT_UNW_ROW_FP : m->row,
+			.nr_rows = m->nr_rows,
+		};
+		tables += !m->fp;
+	}
+	if (!tables) {
+		/* frame pointers everywhere: the plain walk, no table walk */
+		bpf_map_delete_elem(u->procs_fd, &key);
+		goto cleanup;
+	}
+	if (bpf_map_update_elem(u->procs_fd, &key, p, BPF_ANY))
+		err = -errno;
+cleanup:
+	procmaps__free(maps);
+	free(p);
+	return err;
+}
+
+void unwinder__forget(struct unwinder *u, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+
+	bpf_map_delete_elem(u->procs_fd, &key);
+}
+
+size_t unwinder__counters(const struct unwinder *u, struct report_counter *out, size_t max)
+{
+	const struct report_counter all[] = {
+		{ "unwind_modules", u->with_table, false },
+		{ "unwind_modules_fp", u->with_fp, false },
+		{ "unwind_rows", u->used_rows, false },
+		{ "unwind_rows_max", u->max_rows, false },
+		{ "unwind_modules_no_cfi", u->no_cfi, false },
+		{ "unwind_modules_no_room", u->no_room, false },
+		{ "unwind_maps_over", u->too_many_maps, false },
+	};
+	size_t n = 0;
+
+	for (; n < sizeof(all) / sizeof(all[0]) && n < max; n++)
+		out[n] = all[n];
+	return n;
+}
+
+bool unwind_is_start(const char *func)
+{
+	static const char *const starts[] = {
+		"main",	  "__libc_start_main", "__libc_start_call_main",
+		"_start", "start_thread",      "clone3",
+		"clone",
+	};
+
+	size_t len;
+
+	if (!func)
+		return false;
+	/* "__libc_start_main@@GLIBC_2.34": the version does not count, nor do
+	 * glibc's leading underscores on its clones (__clone3) */
+	len = strcspn(func, "@");
+	while (len > 2 && !strncmp(func, "__clone", 7)) {
+		func += 2;
+		len -= 2;
+	}
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		if (strlen(starts[i]) == len && !strncmp(func, starts[i], len))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Unwind tables for the BPF stack walk (bpf/unwind.bpf.h): per module file,
+ * the rules of its .eh_frame (and .debug_frame) reduced to one compact row per
+ * address range, made when a process is first seen to map the file and shared
+ * by every process that maps it; per process, its executable mappings and
+ * where their rows are. The rows live in one BPF array of fixed size: a
+ * module that does not fit, or whose tables cannot be read, is walked with
+ * frame pointers, and counted. */
+#ifndef LT_UNWIND_H
+#define LT_UNWIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "leaktrace.h"
+
+struct unwinder;
+struct leaktrace_bpf;
+struct report_counter;
+
+/* Builds the rows of the ELF file open at @fd (x86-64 only), sorted by
+ * address, into *@rows (malloc'd, the caller frees) and *@nr. Returns 0,
+ * -ENOENT when the file has no call frame information, -ENOTSUP for another
+ * architecture, or another negative errno. */
+int unwind_table__build(int fd, struct lt_unw_row **rows, size_t *nr);
+
+/* Whether the code @rows describe keeps frame pointers throughout: such a
+ * module is walked with them (the fast path), and needs no table. */
+bool unwind_table__keeps_fp(const struct lt_unw_row *rows, size_t nr);
+
+/* The row covering ELF virtual address @pc in @rows, or NULL: the lookup the
+ * BPF side makes, for tests. */
+const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_t nr, __u64 pc);
+
+/* @max_rows: the size of the skeleton's unwrows map. Returns NULL with errno
+ * set. */
+struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows);
+void unwinder__free(struct unwinder *u); /* accepts NULL */
+
+/* Reads the mappings of @pid, makes the tables of the files it maps that have
+ * none yet, and hands the BPF side the process's mappings. Call it when
+ * tracing starts and whenever the process maps new code. Returns 0 or a
+ * negative errno (-ESRCH: the process is gone). */
+int unwinder__refresh(struct unwinder *u, pid_t pid);
+
+/* Forgets process @pid's mappings (it exec'd, or exited). */
+void unwinder__forget(struct unwinder *u, pid_t pid);
+
+/* Fills @out with up to @max counters: modules with tables, rows used and
+ * available, modules without (no CFI, or no room). Returns how many. */
+size_t unwinder__counters(const struct unwinder *u, struct report_counter *out, size_t max);
+
+/* Whether a stack whose outermost frame is in @func is complete: it reached
+ * the program's or a thread's start. */
+bool unwind_is_start(const char *func);
+
+#endif
