@@ -99,7 +99,7 @@ static const struct argp_option options[] = {
 	  3 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks stored at most; more are counted under [stack lost] (default "
-	  "32768)",
+	  "131072)",
 	  3 },
 	{ "sample", OPT_SAMPLE, "N", 0,
 	  "Record one heap allocation in N, drawn at random, and report estimates (N times "
@@ -116,7 +116,8 @@ static const struct argp_option options[] = {
 	  3 },
 	{ "unwind-rows", OPT_UNWIND_ROWS, "N", 0,
 	  "Unwind table rows kept, 8 bytes each, for all modules; a module that does not fit "
-	  "is walked with frame pointers and counted (default 524288)",
+	  "is walked with frame pointers and counted (default 2097152, less on machines with "
+	  "under 1 GiB of RAM: a 64th of it)",
 	  3 },
 	{ "btf", OPT_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of /sys/kernel/btf/vmlinux (for kernels built without "
@@ -235,6 +236,16 @@ unsigned long lt_default_max_allocs(unsigned long long ram)
 	unsigned long n = 1ul << 16;
 
 	while (n < (1ul << 20) && 2ull * n <= want)
+		n *= 2;
+	return n;
+}
+
+unsigned long lt_default_unwind_rows(unsigned long long ram)
+{
+	unsigned long long want = ram / 64 / 8; /* 8 bytes a row */
+	unsigned long n = 1ul << 18;
+
+	while (n < (1ul << 21) && 2ull * n <= want)
 		n *= 2;
 	return n;
 }
@@ -441,8 +452,8 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		.sources_auto = true,
 		.stack_depth = 32,
 		.max_allocs = lt_default_max_allocs(lt_ram_bytes()),
-		.max_stacks = 1u << 15,
-		.unwind_rows = 1u << 19,
+		.max_stacks = 1u << 17,
+		.unwind_rows = lt_default_unwind_rows(lt_ram_bytes()),
 	};
 
 	/* Everything after the first "--" is the command, untouched by argp. */

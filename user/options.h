@@ -80,6 +80,10 @@ const char *lt_source_name(unsigned int source);
  * outstanding allocations, fewer where their maps would take more than an
  * eighth of the memory (a 256 MiB board: 256K); never under 64K. */
 unsigned long lt_default_max_allocs(unsigned long long ram);
+/* The default of --unwind-rows: 2M rows (16 MiB, room for a GL driver with
+ * LLVM besides libc and the program), fewer where that is more than a 64th
+ * of the memory (512K on a 256 MiB board); never under 256K. */
+unsigned long lt_default_unwind_rows(unsigned long long ram);
 unsigned long long lt_ram_bytes(void); /* physical memory, 0 if unknown */
 
 #endif

@@ -295,7 +295,8 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 		err = -ENOENT;
 		goto cleanup;
 	}
-	qsort(seeds.v, seeds.nr, sizeof(*seeds.v), cmp_u64);
+	if (seeds.nr)
+		qsort(seeds.v, seeds.nr, sizeof(*seeds.v), cmp_u64);
 
 	/* Follow each range of rules from its seed to where no CFI covers
 	 * the address, and mark that gap. */
