@@ -146,7 +146,7 @@ static pid_t check_pid(pid_t pid)
 }
 
 static int setup_python(struct app *a, pid_t pid);
-static void setup_unwind(struct app *a, pid_t pid);
+static void setup_unwind(struct app *a, pid_t pid, bool later);
 static int setup_gl(struct app *a, pid_t pid);
 static void setup_fd(struct app *a, pid_t pid);
 static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current);
@@ -224,7 +224,7 @@ static void cb_code_mapped(void *ctx, pid_t pid)
 	}
 	symbolizer__refresh(a->symbolizer, pid);
 	setup_fd(a, pid);
-	setup_unwind(a, pid);
+	setup_unwind(a, pid, true);
 	/* a GL library may have come with it (SDL and Kivy load libGL late) */
 	if (!a->exec_pending)
 		setup_gl(a, pid);
@@ -272,7 +272,7 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 	read_comm(pid, a->comm, sizeof(a->comm));
 	lt_info("pid %d exec'd %s: probing its new image", pid, a->comm);
 	symbolizer__refresh(a->symbolizer, pid);
-	setup_unwind(a, pid);
+	setup_unwind(a, pid, true);
 	pyresolver__forget(a->pyresolver, pid);
 	a->gl_ready = false;
 	setup_fd(a, pid);
@@ -337,13 +337,19 @@ static void release_exited(struct app *a)
 	}
 }
 
-/* Gives the BPF side the unwind tables of what @pid maps now. */
-static void setup_unwind(struct app *a, pid_t pid)
+/* Gives the BPF side the unwind tables of what @pid maps now; @later: from
+ * the unwinder's thread, while the event loop goes on (a program that
+ * loaded a library runs on meanwhile, and may stop itself for the loop). */
+static void setup_unwind(struct app *a, pid_t pid, bool later)
 {
 	int err;
 
 	if (!a->unwinder)
 		return;
+	if (later) {
+		unwinder__refresh_later(a->unwinder, pid);
+		return;
+	}
 	err = unwinder__refresh(a->unwinder, pid);
 	if (err && err != -ESRCH)
 		lt_warn("pid %d: cannot load its unwind tables: %s; its stacks are walked with "
@@ -564,7 +570,7 @@ static int arm_after_exec(struct app *a)
 	read_comm(pid, a->comm, sizeof(a->comm));
 	symbolizer__refresh(a->symbolizer, pid);
 	setup_fd(a, pid);
-	setup_unwind(a, pid);
+	setup_unwind(a, pid, false);
 	err = tracer__attach(a->tracer, pid);
 	if (!err)
 		err = setup_python(a, pid);
@@ -1025,7 +1031,7 @@ int main(int argc, char **argv)
 	} else {
 		symbolizer__refresh(a.symbolizer, a.pid);
 		setup_fd(&a, a.pid);
-		setup_unwind(&a, a.pid);
+		setup_unwind(&a, a.pid, false);
 		err = tracer__attach(a.tracer, a.pid);
 		if (!err)
 			err = setup_python(&a, a.pid);

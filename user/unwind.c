@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,12 +383,26 @@ struct unw_module {
 	size_t nr_segs;
 };
 
+/* What the worker thread is asked to do, in order. */
+struct unw_job {
+	pid_t pid;
+	bool forget;
+};
+
 struct unwinder {
 	int rows_fd, procs_fd;
 	__u32 max_rows, used_rows;
 	struct unw_module *mods;
 	size_t nr_mods, cap_mods;
 	__u64 with_table, with_fp, no_cfi, no_room, too_many_maps;
+	pthread_mutex_t work; /* held while the tables are made or changed */
+	/* the worker, started by the first unwinder__refresh_later() */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct unw_job *jobs;
+	size_t nr_jobs, cap_jobs;
+	pthread_t worker;
+	bool worker_on, stopping;
 };
 
 struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows)
@@ -396,6 +411,9 @@ struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows
 
 	if (!u)
 		return NULL;
+	pthread_mutex_init(&u->work, NULL);
+	pthread_mutex_init(&u->qlock, NULL);
+	pthread_cond_init(&u->qcond, NULL);
 	u->rows_fd = bpf_map__fd(skel->maps.unwrows);
 	u->procs_fd = bpf_map__fd(skel->maps.unwprocs);
 	u->max_rows = max_rows;
@@ -406,6 +424,14 @@ void unwinder__free(struct unwinder *u)
 {
 	if (!u)
 		return;
+	if (u->worker_on) {
+		pthread_mutex_lock(&u->qlock);
+		u->stopping = true;
+		pthread_cond_signal(&u->qcond);
+		pthread_mutex_unlock(&u->qlock);
+		pthread_join(u->worker, NULL);
+	}
+	free(u->jobs);
 	for (size_t i = 0; i < u->nr_mods; i++) {
 		free(u->mods[i].path);
 		free(u->mods[i].segs);
@@ -585,7 +611,7 @@ static int module__bias(const struct unw_module *m, const struct lt_mapping *map
 	return -ENOENT;
 }
 
-int unwinder__refresh(struct unwinder *u, pid_t pid)
+static int refresh(struct unwinder *u, pid_t pid)
 {
 	struct lt_unw_proc *p = calloc(1, sizeof(*p));
 	struct procmaps *maps = procmaps__read(pid);
@@ -637,23 +663,100 @@ cleanup:
 	return err;
 }
 
+int unwinder__refresh(struct unwinder *u, pid_t pid)
+{
+	int err;
+
+	pthread_mutex_lock(&u->work);
+	err = refresh(u, pid);
+	pthread_mutex_unlock(&u->work);
+	return err;
+}
+
+static void *worker(void *arg)
+{
+	struct unwinder *u = arg;
+
+	for (;;) {
+		struct unw_job job;
+		int err;
+
+		pthread_mutex_lock(&u->qlock);
+		while (!u->nr_jobs && !u->stopping)
+			pthread_cond_wait(&u->qcond, &u->qlock);
+		if (!u->nr_jobs) {
+			pthread_mutex_unlock(&u->qlock);
+			return NULL;
+		}
+		job = u->jobs[0];
+		memmove(u->jobs, u->jobs + 1, --u->nr_jobs * sizeof(*u->jobs));
+		pthread_mutex_unlock(&u->qlock);
+		pthread_mutex_lock(&u->work);
+		if (job.forget) {
+			__u32 key = (__u32)job.pid;
+
+			bpf_map_delete_elem(u->procs_fd, &key);
+			err = 0;
+		} else {
+			err = refresh(u, job.pid);
+		}
+		pthread_mutex_unlock(&u->work);
+		if (err && err != -ESRCH)
+			lt_warn("pid %d: cannot load its unwind tables: %s; its stacks are walked "
+				"with frame pointers",
+				job.pid, strerror(-err));
+	}
+}
+
+/* Queues @job for the worker, starting it the first time; done at once
+ * (here) if no thread can be had. */
+static void enqueue(struct unwinder *u, struct unw_job job)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&u->qlock);
+	if (!u->worker_on && !pthread_create(&u->worker, NULL, worker, u))
+		u->worker_on = true;
+	if (u->worker_on && !ARRAY_RESERVE(u->jobs, u->cap_jobs, u->nr_jobs + 1)) {
+		u->jobs[u->nr_jobs++] = job;
+		pthread_cond_signal(&u->qcond);
+		queued = true;
+	}
+	pthread_mutex_unlock(&u->qlock);
+	if (queued)
+		return;
+	if (job.forget) {
+		__u32 key = (__u32)job.pid;
+
+		pthread_mutex_lock(&u->work);
+		bpf_map_delete_elem(u->procs_fd, &key);
+		pthread_mutex_unlock(&u->work);
+	} else {
+		unwinder__refresh(u, job.pid);
+	}
+}
+
+void unwinder__refresh_later(struct unwinder *u, pid_t pid)
+{
+	enqueue(u, (struct unw_job){ .pid = pid });
+}
+
 void unwinder__forget(struct unwinder *u, pid_t pid)
 {
-	__u32 key = (__u32)pid;
-
-	bpf_map_delete_elem(u->procs_fd, &key);
+	enqueue(u, (struct unw_job){ .pid = pid, .forget = true });
 }
 
 size_t unwinder__counters(const struct unwinder *u, struct report_counter *out, size_t max)
 {
+	/* read while the worker may be adding to them: each is one word */
 	const struct report_counter all[] = {
-		{ "unwind_modules", u->with_table, false },
-		{ "unwind_modules_fp", u->with_fp, false },
-		{ "unwind_rows", u->used_rows, false },
+		{ "unwind_modules", __atomic_load_n(&u->with_table, __ATOMIC_RELAXED), false },
+		{ "unwind_modules_fp", __atomic_load_n(&u->with_fp, __ATOMIC_RELAXED), false },
+		{ "unwind_rows", __atomic_load_n(&u->used_rows, __ATOMIC_RELAXED), false },
 		{ "unwind_rows_max", u->max_rows, false },
-		{ "unwind_modules_no_cfi", u->no_cfi, false },
-		{ "unwind_modules_no_room", u->no_room, false },
-		{ "unwind_maps_over", u->too_many_maps, false },
+		{ "unwind_modules_no_cfi", __atomic_load_n(&u->no_cfi, __ATOMIC_RELAXED), false },
+		{ "unwind_modules_no_room", __atomic_load_n(&u->no_room, __ATOMIC_RELAXED), false },
+		{ "unwind_maps_over", __atomic_load_n(&u->too_many_maps, __ATOMIC_RELAXED), false },
 	};
 	size_t n = 0;
 

@@ -44,7 +44,13 @@ void unwinder__free(struct unwinder *u); /* accepts NULL */
  * negative errno (-ESRCH: the process is gone). */
 int unwinder__refresh(struct unwinder *u, pid_t pid);
 
-/* Forgets process @pid's mappings (it exec'd, or exited). */
+/* unwinder__refresh(), done by a thread of the unwinder's own, so that
+ * making a big module's table (0.4 s for libLLVM) holds nothing up; until it
+ * is done, the new modules are walked with frame pointers. */
+void unwinder__refresh_later(struct unwinder *u, pid_t pid);
+
+/* Forgets process @pid's mappings (it exec'd, or exited), in order with the
+ * refreshes asked for later. */
 void unwinder__forget(struct unwinder *u, pid_t pid);
 
 /* Fills @out with up to @max counters: modules with tables, rows used and
