@@ -705,16 +705,17 @@ static int attach_perf(struct tracer *t, const struct heap_site *hs, pid_t tgid,
 	struct bpf_link *entry, *ret = NULL;
 	int err;
 
-	entry = bpf_program__attach_uprobe_opts(progs.entry, tgid, path, hs->off, &entry_opts);
-	if (!entry)
-		return -errno;
+	/* the return first, as in attach_multi() */
 	if (hs->hf->ret) {
 		ret = bpf_program__attach_uprobe_opts(progs.ret, tgid, path, hs->off, &ret_opts);
-		if (!ret) {
-			err = -errno;
-			bpf_link__destroy(entry);
-			return err;
-		}
+		if (!ret)
+			return -errno;
+	}
+	entry = bpf_program__attach_uprobe_opts(progs.entry, tgid, path, hs->off, &entry_opts);
+	if (!entry) {
+		err = -errno;
+		bpf_link__destroy(ret);
+		return err;
 	}
 	err = keep_link(t, entry);
 	if (!err && ret)
@@ -739,17 +740,21 @@ static int attach_multi(struct tracer *t, const struct heap_site *hs, size_t nr,
 		if (hs[i].hf->ret)
 			ret_offs[nr_ret++] = hs[i].off;
 	}
-	entry = link_uprobe_multi(bpf_program__fd(progs.entry), path, offs, cookies, nr, false,
-				  tgid);
-	if (entry < 0)
-		return entry;
+	/* Returns first: an entry seen before its return probe is in place
+	 * would leave the thread inside a call for good, and every later call
+	 * from the same depth taken for a nested one. */
 	if (nr_ret) {
 		ret = link_uprobe_multi(bpf_program__fd(progs.ret), path, ret_offs, NULL, nr_ret,
 					true, tgid);
-		if (ret < 0) {
-			close(entry);
+		if (ret < 0)
 			return ret;
-		}
+	}
+	entry = link_uprobe_multi(bpf_program__fd(progs.entry), path, offs, cookies, nr, false,
+				  tgid);
+	if (entry < 0) {
+		if (ret >= 0)
+			close(ret);
+		return entry;
 	}
 	err = keep_link_fd(t, entry);
 	if (!err && ret >= 0)

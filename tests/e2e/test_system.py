@@ -120,3 +120,25 @@ def test_system_bad_combinations():
         lines = [l for l in err.splitlines() if l.strip()]
         assert len(lines) == 1 and what in lines[0], "%s: want one line naming %s: %r" % (
             args, what, err)
+
+
+def test_system_busy_at_attach():
+    """Processes inside malloc when the probes go in are traced all the same:
+    a call whose entry is seen must have its return seen too (the return
+    probes go in first), else the thread stays "inside a call" and every
+    later malloc from the same depth looks nested and goes unrecorded."""
+    require_root()
+    hot = [spawn_workload("hotloop") for _ in range(3)]
+    for _ in range(2):
+        out = tmp("busy.json")
+        rc, _, err = run_leaktrace(["--system", "-i", "0.5", "-d", "1.5", "-n", "50", "-o", out],
+                                   timeout=60)
+        assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
+        last = [r for r in load_stream(out, window=6, top=50, interval=0.5, system=True)
+                if r["type"] == "interval"][-1]
+        for wl in hot:
+            st = [s for s in last["stacks"] if s["pid"] == wl.pid and s["frames"]
+                  and s["frames"][0].get("func") == "hot_leak_site"]
+            assert st and st[0]["growth_window"] > 0, (
+                "pid %d, busy in malloc at attach, has no growing hot_leak_site:\n%s" % (
+                    wl.pid, describe_all(last)))
