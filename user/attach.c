@@ -71,8 +71,7 @@ static const struct probe_func py_funcs[] = {
 
 #define NR_HEAP_FUNCS (sizeof(heap_funcs) / sizeof(heap_funcs[0]))
 #define NR_PY_FUNCS (sizeof(py_funcs) / sizeof(py_funcs[0]))
-#define LT_PF_KTHREAD 0x00200000 /* in /proc/PID/stat flags */
-#define MAX_SITES 64		 /* probes one file gets at most */
+#define MAX_SITES 64 /* probes one file gets at most */
 
 /* The programs one kind of probe runs. */
 struct progs {
@@ -1022,24 +1021,11 @@ int tracer__attach(struct tracer *t, pid_t tgid)
  * leaktrace: its pid, else 0. */
 static pid_t user_process(const char *name)
 {
-	char path[64], line[256];
-	unsigned long flags = 0;
 	pid_t pid = atoi(name);
-	FILE *f;
 
 	if (pid <= 0 || pid == getpid())
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (f && fgets(line, sizeof(line), f)) {
-		const char *p = strrchr(line, ')');
-
-		if (p)
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
-	}
-	if (f)
-		fclose(f);
-	return f && !(flags & LT_PF_KTHREAD) ? pid : 0;
+	return lt_pid_is_kthread(pid) == 0 ? pid : 0;
 }
 
 int tracer__attach_system(struct tracer *t)

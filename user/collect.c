@@ -351,7 +351,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 			c->hooks.code_mapped(c->hooks.ctx, e->tgid);
 		break;
 	case LT_EV_EXEC:
-		if (!c->hooks.exec_sampled_only || hashmap__get(c->sampled, &e->tgid))
+		if (!c->hooks.exec_sampled_only || collector__sampled(c, e->tgid))
 			collector__forget(c, e->tgid);
 		if (c->hooks.exec)
 			c->hooks.exec(c->hooks.ctx, e->tgid, comm_of(e, comm));
@@ -878,6 +878,13 @@ void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n)
 cleanup:
 	hashmap__free(stacks);
 	hashmap__free(gone);
+}
+
+bool collector__sampled(const struct collector *c, pid_t tgid)
+{
+	__u32 key = tgid;
+
+	return hashmap__get(c->sampled, &key) != NULL;
 }
 
 void collector__forget(struct collector *c, pid_t tgid)

@@ -72,6 +72,9 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
  * written to @out (at most @max). */
 size_t collector__counters(struct collector *c, struct report_counter *out, size_t max);
 
+/* Whether the last collector__sample() had anything of @tgid. */
+bool collector__sampled(const struct collector *c, pid_t tgid);
+
 /* Forgets everything recorded for @tgid (its image was replaced), or for
  * each of @tgids (they exited): totals, mappings, stacks, in the BPF maps and
  * here. One pass over the maps for all of them. */

@@ -23,10 +23,12 @@
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "procmaps.h"
 #include "procs.h"
 #include "pyresolve.h"
 #include "python.h"
 #include "gl.h"
+#include "hashmap.h"
 #include "report.h"
 #include "symbolize.h"
 #include "syssites.h"
@@ -104,7 +106,6 @@ static void read_comm(pid_t pid, char *buf, size_t len)
 static pid_t check_pid(pid_t pid)
 {
 	char path[64], line[256];
-	unsigned long flags = 0;
 	pid_t tgid = 0;
 	FILE *f;
 
@@ -119,18 +120,7 @@ static pid_t check_pid(pid_t pid)
 			break;
 	fclose(f);
 
-	/* PF_KTHREAD, field 9 of stat: no user space, nothing to probe. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (f && fgets(line, sizeof(line), f)) {
-		const char *p = strrchr(line, ')');
-
-		if (p)
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
-	}
-	if (f)
-		fclose(f);
-	if (flags & 0x00200000) {
+	if (lt_pid_is_kthread(pid) == 1) {
 		lt_error("cannot trace pid %d: it is a kernel thread, which has no user space "
 			 "to probe",
 			 pid);
@@ -255,9 +245,10 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 		tracer__forget_sys_frames(a->tracer, pid);
 	}
 	if (a->procs) {
-		/* the old image's stacks go; the collector forgot it if it
-		 * had recorded anything worth it */
-		report__forget(a->report, pid, NULL, false);
+		/* the old image's stacks go, where the collector forgot
+		 * them: if it had recorded anything worth it */
+		if (collector__sampled(a->collector, pid))
+			report__forget(a->report, pid, NULL, false);
 		procs__named(a->procs, pid, comm);
 		procs__touch(a->procs, pid);
 		return;
@@ -306,23 +297,28 @@ static void look_at_new(struct app *a)
  * their exit event have been missed (lost, or before the tracepoint). */
 static void sweep_gone(struct app *a, const struct lt_sample *samples, size_t n)
 {
-	__u32 last = 0;
+	struct hashmap *seen;
 
-	if (!a->procs)
+	if (!a->procs || !(seen = hashmap__new(sizeof(__u32))))
 		return;
+	/* once a process, not once a stack */
 	for (size_t i = 0; i < n; i++) {
-		if (samples[i].tgid == last)
+		__u32 tgid = samples[i].tgid;
+
+		if (hashmap__get(seen, &tgid) || hashmap__put(seen, &tgid, (void *)1))
 			continue;
-		last = samples[i].tgid;
-		if (kill(last, 0) && errno == ESRCH)
-			procs__exited(a->procs, last, "?");
+		if (kill(tgid, 0) && errno == ESRCH)
+			procs__exited(a->procs, tgid, "?");
 	}
+	hashmap__free(seen);
 }
 
 /* --system: releases what is kept of the processes that exited, in the
  * report, the collector (BPF maps included) and the symbolizer. */
 static void release_exited(struct app *a)
 {
+	const char *comms[1024];
+	__u32 tgids[1024];
 	pid_t pids[1024];
 	size_t n;
 
@@ -330,9 +326,11 @@ static void release_exited(struct app *a)
 		return;
 	while ((n = procs__take_exited(a->procs, pids, 1024))) {
 		for (size_t i = 0; i < n; i++) {
-			report__forget(a->report, pids[i], procs__comm(a->procs, pids[i]), true);
+			tgids[i] = pids[i];
+			comms[i] = procs__comm(a->procs, pids[i]);
 			symbolizer__forget(a->symbolizer, pids[i]);
 		}
+		report__forget_many(a->report, tgids, comms, n);
 		collector__forget_many(a->collector, pids, n);
 	}
 }

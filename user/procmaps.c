@@ -219,3 +219,24 @@ void lt_mapping__open_path(pid_t pid, const struct lt_mapping *map, char *buf, s
 		snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", pid,
 			 (unsigned long long)map->start, (unsigned long long)map->end);
 }
+
+int lt_pid_is_kthread(pid_t pid)
+{
+	char path[64], line[512];
+	unsigned long flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -ESRCH;
+	if (fgets(line, sizeof(line), f)) {
+		/* past the name, which may hold spaces and parentheses */
+		const char *p = strrchr(line, ')');
+
+		if (p)
+			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
+	}
+	fclose(f);
+	return !!(flags & 0x00200000); /* PF_KTHREAD */
+}

@@ -28,6 +28,10 @@ struct procmaps {
 
 /* Reads /proc/@pid/maps. Returns NULL with errno set (ENOENT: no such process). */
 struct procmaps *procmaps__read(pid_t pid);
+
+/* Whether @pid is a kernel thread (PF_KTHREAD in /proc/PID/stat): no user
+ * space to probe. 1, 0, or -ESRCH when there is no such process. */
+int lt_pid_is_kthread(pid_t pid);
 /* Parses maps text, for fixtures. Returns NULL with errno set (EINVAL: a line
  * could not be parsed). */
 struct procmaps *procmaps__parse(FILE *f);

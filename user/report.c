@@ -604,30 +604,50 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	jw__end_object(w);
 }
 
-void report__forget(struct report *r, __u32 tgid, const char *comm, bool say)
+void report__forget_many(struct report *r, const __u32 *tgids, const char *const *comms, size_t n)
 {
+	struct hashmap *which = hashmap__new(sizeof(__u32));
+	__s64 *bytes = calloc(n ? n : 1, sizeof(*bytes));
+	bool *shown = calloc(n ? n : 1, sizeof(*shown));
 	size_t pos = 0;
-	__s64 bytes = 0;
-	bool shown = false;
 	void *v;
 
+	if (!which || !bytes || !shown)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		hashmap__put(which, &tgids[i], (void *)(uintptr_t)(i + 1));
+	/* one pass over the series, whatever the number of processes */
 	while (hashmap__next(r->series, &pos, NULL, &v)) {
 		struct series *s = v;
+		void *at = hashmap__get(which, &s->key.tgid);
+		size_t i = (uintptr_t)at - 1;
 
-		if (s->key.tgid != tgid)
+		if (!at)
 			continue;
 		if (kind_has_bytes(s->key.kind))
-			bytes += s->bytes;
+			bytes[i] += s->bytes;
+		shown[i] = true;
 		hashmap__remove(r->series, &s->key);
 		series_free(s);
-		shown = true;
 	}
 	/* said only of processes the report had something of */
-	if (!shown || !say || ARRAY_RESERVE(r->gone, r->cap_gone, r->nr_gone + 1))
-		return;
-	r->gone[r->nr_gone] = (struct gone){ .tgid = tgid, .bytes = bytes };
-	snprintf(r->gone[r->nr_gone].comm, sizeof(r->gone[0].comm), "%s", comm ? comm : "?");
-	r->nr_gone++;
+	for (size_t i = 0; i < n && comms; i++) {
+		if (!shown[i] || ARRAY_RESERVE(r->gone, r->cap_gone, r->nr_gone + 1))
+			continue;
+		r->gone[r->nr_gone] = (struct gone){ .tgid = tgids[i], .bytes = bytes[i] };
+		snprintf(r->gone[r->nr_gone].comm, sizeof(r->gone[0].comm), "%s",
+			 comms[i] ? comms[i] : "?");
+		r->nr_gone++;
+	}
+cleanup:
+	hashmap__free(which);
+	free(bytes);
+	free(shown);
+}
+
+void report__forget(struct report *r, __u32 tgid, const char *comm, bool say)
+{
+	report__forget_many(r, &tgid, say ? &comm : NULL, 1);
 }
 
 static int proc_cmp(const void *a, const void *b)

@@ -110,6 +110,9 @@ void report__emit(struct report *r, const struct report_status *status, const ch
 /* Process @tgid (@comm) exited, or exec'd: its stacks leave the report,
  * which says so once, at the next emit, if @say. */
 void report__forget(struct report *r, __u32 tgid, const char *comm, bool say);
+/* The same for @n processes at once (one pass over the stacks), said of
+ * with their names @comms, or not at all if @comms is NULL. */
+void report__forget_many(struct report *r, const __u32 *tgids, const char *const *comms, size_t n);
 
 /* True once any stack grew by more than fail_on_growth since tracing began;
  * @why then says which, for one line on stderr. */

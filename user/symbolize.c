@@ -851,7 +851,7 @@ int symbolizer__sys_frame(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *ra_o
 	if (err)
 		return err;
 	err = frame__ra_offset(frame, f->sp_regno, ra_offset);
-	if (!err)
+	if (!err && fp_offset)
 		err = frame__fp_offset(frame, f->sp_regno, fp_offset);
 	free(frame);
 	return err;
@@ -859,16 +859,7 @@ int symbolizer__sys_frame(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *ra_o
 
 int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_offset)
 {
-	Dwarf_Frame *frame;
-	struct sym_file *f;
-	int err;
-
-	err = sys_frame_at(s, pid, ip, &frame, &f);
-	if (err)
-		return err;
-	err = frame__ra_offset(frame, f->sp_regno, sp_offset);
-	free(frame);
-	return err;
+	return symbolizer__sys_frame(s, pid, ip, sp_offset, NULL);
 }
 
 struct symbolizer *symbolizer__new(const char *debug_dir)

@@ -64,7 +64,7 @@ int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_o
  * wrapper at @ip keeps its caller's frame pointer, *@fp_offset bytes above
  * the stack pointer, or -1 when the frame pointer register still holds it
  * (a wrapper may use that register for something else: glibc's open64).
- * Returns 0, or a negative errno when no CFI says. */
+ * Returns 0, or a negative errno when no CFI says. @fp_offset may be NULL. */
 int symbolizer__sys_frame(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *ra_offset,
 			  __s64 *fp_offset);
 

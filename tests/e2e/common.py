@@ -608,6 +608,20 @@ def assert_one_error_line(rc, err, *any_of, rc_want=2):
     return lines[0]
 
 
+def assert_bad_values(cases, pid):
+    """Each (args, words) of @cases, run as `leaktrace ARGS -p @pid`, fails with
+    one error line holding one of @words (assert_one_error_line); every
+    failing case is listed."""
+    bad = []
+    for args, words in cases:
+        rc, _, err = run_leaktrace(args + ["-p", pid], timeout=20)
+        try:
+            assert_one_error_line(rc, err, *words)
+        except AssertionError as e:
+            bad.append("%s: %s" % (" ".join(args), e))
+    assert not bad, "\n  ".join([""] + bad)
+
+
 # ---------------------------------------------------------------- X server (GL apps)
 
 def require_debian_package(pkg, what):

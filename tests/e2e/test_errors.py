@@ -5,7 +5,7 @@ what failed (SPEC.md, "Exit status"); --help and --version."""
 import re
 from pathlib import Path
 
-from common import (assert_one_error_line, check_no_probes_left, require_root,
+from common import (assert_bad_values, assert_one_error_line, check_no_probes_left, require_root,
                     run_leaktrace, spawn, spawn_workload)
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -49,14 +49,7 @@ BAD_OPTIONS = [
 def test_bad_option_values():
     require_root()
     wl = _sleeper()
-    bad = []
-    for args, words in BAD_OPTIONS:
-        rc, _, err = run_leaktrace(args + ["-p", wl.pid], timeout=20)
-        try:
-            assert_one_error_line(rc, err, *words)
-        except AssertionError as e:
-            bad.append("%s: %s" % (" ".join(args), e))
-    assert not bad, "\n  ".join([""] + bad)
+    assert_bad_values(BAD_OPTIONS, wl.pid)
 
 
 def test_no_target():
