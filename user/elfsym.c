@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "safeopen.h"
 
 /* The .gnu.version bit that marks a non-default version ("name@VER" rather
  * than "name@@VER"); binutils calls it VERSYM_HIDDEN, glibc's <elf.h> has no
@@ -98,7 +99,6 @@ static int elf_file__load_sections(struct elf_file *f)
 struct elf_file *elf_file__open(const char *path)
 {
 	struct elf_file *f;
-	struct stat st;
 	int err;
 
 	pthread_once(&elf_version_once, elf_version__init);
@@ -106,18 +106,10 @@ struct elf_file *elf_file__open(const char *path)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a regular file, or libelf would fail with a message that hides why */
+	f->fd = lt_open_untrusted(path);
 	if (f->fd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (fstat(f->fd, &st)) {
-		err = -errno;
-		goto cleanup;
-	}
-	/* libelf would fail on a directory with a message that hides why. */
-	if (S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
+		err = f->fd;
 		goto cleanup;
 	}
 

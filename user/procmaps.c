@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "procmaps.h"
+#include "safeopen.h"
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -214,10 +216,23 @@ bool lt_mapping__is_file(const struct lt_mapping *map)
 
 void lt_mapping__open_path(pid_t pid, const struct lt_mapping *map, char *buf, size_t len)
 {
+	struct stat st;
+	int fd = -1;
+
+	/* The path as the process sees it, if it still names the file mapped
+	 * (an upgrade may have replaced it) and opens safely; else the
+	 * kernel's link to the mapped file itself. */
 	snprintf(buf, len, "/proc/%d/root%s", pid, map->path);
-	if (map->deleted || access(buf, R_OK))
-		snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", pid,
-			 (unsigned long long)map->start, (unsigned long long)map->end);
+	if (!map->deleted)
+		fd = lt_open_untrusted(buf);
+	if (fd >= 0 && !fstat(fd, &st) && st.st_ino == map->inode) {
+		close(fd);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)map->start,
+		 (unsigned long long)map->end);
 }
 
 int lt_pid_is_kthread(pid_t pid)

@@ -45,7 +45,8 @@ bool lt_mapping__is_file(const struct lt_mapping *map);
 
 /* A path under which this process can open the file @pid maps at @map:
  * through the process's root (containers), or through map_files when the
- * file was deleted or is not reachable so. */
+ * file was deleted, replaced since, or does not open safely that way
+ * (lt_open_untrusted(), which callers use to open the path). */
 void lt_mapping__open_path(pid_t pid, const struct lt_mapping *map, char *buf, size_t len);
 
 /* Offset in the mapped file of runtime address @addr, which @map covers. */

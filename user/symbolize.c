@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include "debuginfo.h"
 #include "log.h"
 #include "procmaps.h"
+#include "safeopen.h"
 #include "symbolize.h"
 
 #define container_of(ptr, type, member)                                                            \
@@ -23,13 +25,6 @@
 		char *__mptr = (char *)(ptr);                                                      \
 		(type *)(__mptr - offsetof(type, member));                                         \
 	})
-
-/* libdwfl looks by build-id under the absolute entries first (DIR/.build-id/),
- * then for the .gnu_debuglink name in the file's directory, its .debug/, and
- * below /usr/lib/debug. The leading '-' skips the CRC check of debuglink
- * targets: reading a whole debug file to checksum it costs more than a rare
- * mismatch. */
-#define DEBUGINFO_PATH "-:.debug:/usr/lib/debug"
 
 /* A chained hash table whose nodes are embedded in the entries. */
 struct hnode {
@@ -63,6 +58,8 @@ struct sym_file {
 	int sp_regno;	/* DWARF number of the stack pointer, -1 if unknown */
 	struct sym_seg *segs;
 	size_t nr_segs;
+	struct debuginfo_ctx dbg; /* the module's userdata */
+	int dwarf;		  /* 1: libdw may read its DWARF, -1: not, 0: not known yet */
 };
 
 /* What one address in one file resolved to. */
@@ -98,7 +95,7 @@ struct sym_str {
 
 struct symbolizer {
 	Dwfl_Callbacks callbacks; /* every Dwfl keeps a pointer to it */
-	char *debuginfo_path;	  /* callbacks.debuginfo_path points here */
+	char *debug_dir;	  /* --debug-dir, absolute, or NULL */
 	struct htab files;
 	struct htab procs;
 	struct htab results;
@@ -322,23 +319,23 @@ static int open_mapped(pid_t pid, const struct lt_mapping *map, bool same_root, 
 
 	if (!map->deleted &&
 	    (size_t)snprintf(name, size, "/proc/%d/root%s", (int)pid, map->path) < size) {
-		fd = open(name, O_RDONLY | O_CLOEXEC);
+		fd = lt_open_untrusted(name);
 		if (fd < 0)
-			err = -errno;
+			err = fd;
 		/* the path may name another file by now, after an upgrade */
 		else if (!fstat(fd, &st) && st.st_ino == map->inode)
 			goto found;
 	}
 	snprintf(name, size, "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)map->start, (unsigned long long)map->end);
-	alt = open(name, O_RDONLY | O_CLOEXEC);
+	alt = lt_open_untrusted(name);
 	if (alt >= 0) {
 		if (fd >= 0)
 			close(fd);
 		return alt;
 	}
 	if (fd < 0)
-		return map->deleted ? -errno : err;
+		return map->deleted ? alt : err;
 	/* map_files wants CAP_SYS_ADMIN, and on overlayfs the inode in maps
 	 * can differ from st_ino: the path is the best there is */
 found:
@@ -417,6 +414,12 @@ static int symbolizer__open_file(struct symbolizer *s, pid_t pid, const struct l
 	} else if (dwfl_report_end(f->dwfl, NULL, NULL) || file__read_segments(f)) {
 		lt_debug("cannot read %s: %s", map->path, dwfl_errmsg(-1));
 		f->mod = NULL;
+	} else {
+		void **userdata;
+
+		f->dbg.debug_dir = s->debug_dir;
+		dwfl_module_info(f->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+		*userdata = &f->dbg;
 	}
 	/* DWARF is loaded at the first lookup: libdw decompresses all of a
 	 * file's debug sections then, too much for every file of a process */
@@ -638,6 +641,24 @@ static const char *symbolizer__src_path(struct symbolizer *s, Dwfl_Line *line, c
 	return ret;
 }
 
+/* True if the DWARF of @f may be read: see debuginfo__dwarf_safe(). Known
+ * at the first lookup, when libdwfl loads it. */
+static bool file__dwarf_safe(struct sym_file *f)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw;
+
+	if (!f->dwarf) {
+		dw = dwfl_module_getdwarf(f->mod, &bias);
+		f->dwarf = !dw || debuginfo__dwarf_safe(dw, &f->dbg) ? 1 : -1;
+		if (f->dwarf < 0)
+			lt_info("%s: not reading its DWARF, which would make libdw open files it "
+				"names (a dwz alt file not found, or split DWARF)",
+				f->path);
+	}
+	return f->dwarf > 0;
+}
+
 /* Looks @vaddr of @f up, from the cache or with libdwfl. Returns NULL when
  * out of memory. */
 static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const struct sym_file *f,
@@ -677,7 +698,7 @@ static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const s
 			r->func = symbolizer__intern(s, name);
 			r->func_off = off + back;
 		}
-		line = dwfl_module_getsrc(mod, pc);
+		line = file__dwarf_safe((struct sym_file *)f) ? dwfl_module_getsrc(mod, pc) : NULL;
 		src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
 		if (src) {
 			r->src = symbolizer__src_path(s, line, src);
@@ -866,35 +887,33 @@ struct symbolizer *symbolizer__new(const char *debug_dir)
 {
 	struct symbolizer *s;
 	char *dir = NULL;
+	struct stat st;
 	int err = 0;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	if (debug_dir) {
-		/* build-id lookups only search absolute directories */
+		/* names are compared with it as they are */
 		dir = realpath(debug_dir, NULL);
 		if (!dir) {
 			err = -errno;
 			goto cleanup;
 		}
-		/* the path list is colon-separated */
-		if (strchr(dir, ':')) {
-			err = -EINVAL;
+		if (stat(dir, &st)) {
+			err = -errno;
 			goto cleanup;
 		}
-		if (asprintf(&s->debuginfo_path, "%s:%s", DEBUGINFO_PATH, dir) < 0)
-			s->debuginfo_path = NULL;
-	} else {
-		s->debuginfo_path = strdup(DEBUGINFO_PATH);
+		if (!S_ISDIR(st.st_mode)) {
+			err = -ENOTDIR;
+			goto cleanup;
+		}
+		s->debug_dir = dir;
+		dir = NULL;
 	}
-	if (!s->debuginfo_path) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
+	/* every file is reported with its descriptor: find_elf is not used */
 	s->callbacks.find_elf = dwfl_build_id_find_elf;
-	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
-	s->callbacks.debuginfo_path = &s->debuginfo_path;
+	s->callbacks.find_debuginfo = debuginfo__find;
 cleanup:
 	free(dir);
 	if (err) {
@@ -913,6 +932,6 @@ void symbolizer__free(struct symbolizer *s)
 	htab__clear(&s->results, free_container);
 	htab__clear(&s->files, file__free);
 	htab__clear(&s->strs, free_container);
-	free(s->debuginfo_path);
+	free(s->debug_dir);
 	free(s);
 }

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "procmaps.h"
 #include "report.h"
+#include "safeopen.h"
 #include "unwind.h"
 
 #define REG_RBP 6
@@ -528,9 +529,9 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 	int fd, err;
 
 	lt_mapping__open_path(pid, map, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = lt_open_untrusted(path);
 	if (fd < 0) {
-		m->err = -errno;
+		m->err = fd;
 		goto out;
 	}
 	err = module__read_segments(m, fd);
@@ -613,16 +614,16 @@ static int module__bias(const struct unw_module *m, const struct lt_mapping *map
 
 static int refresh(struct unwinder *u, pid_t pid)
 {
-	struct lt_unw_proc *p = calloc(1, sizeof(*p));
 	struct procmaps *maps = procmaps__read(pid);
+	int err = maps ? 0 : errno == ENOENT ? -ESRCH : -errno;
+	struct lt_unw_proc *p = calloc(1, sizeof(*p));
 	__u32 key = (__u32)pid;
 	size_t tables = 0;
-	int err = 0;
 
-	if (!p || !maps) {
-		err = !maps && (errno == ENOENT || errno == ESRCH) ? -ESRCH : -ENOMEM;
+	if (!err && !p)
+		err = -ENOMEM;
+	if (err)
 		goto cleanup;
-	}
 	for (size_t i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *map = &maps->maps[i];
 		struct unw_module *m;

@@ -338,6 +338,73 @@ static void *check_lib(struct symbolizer *s, const char *dir, const char *prefix
 	return handle;
 }
 
+/* Like check_lib(), for a library whose debug file must not be read: its
+ * function is named (from .dynsym), its source is not. */
+static void *check_lib_unread(struct symbolizer *s, const char *dir, const char *prefix)
+{
+	char path[PATH_MAX], name[64];
+	void *(*entry)(void);
+	struct lt_frame f;
+	void *handle;
+
+	snprintf(path, sizeof(path), "%s/lib%s.so", dir, prefix);
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	UT_CHECK(handle != NULL, "dlopen %s: %s", path, handle ? "ok" : dlerror());
+	if (!handle)
+		return NULL;
+	snprintf(name, sizeof(name), "%s_entry", prefix);
+	*(void **)&entry = dlsym(handle, name);
+	UT_CHECK(entry != NULL, "%s found", name);
+	if (!entry)
+		return handle;
+	UT_EQ_INT(symbolizer__resolve(s, getpid(), (uintptr_t)entry(), &f), 0,
+		  "resolve in the library");
+	UT_EQ_STR(f.func, name, "function in the library, without its debug file");
+	UT_CHECK(!f.file && f.line <= 0, "%s: no source line (%s)", prefix,
+		 f.file ? f.file : "none");
+	return handle;
+}
+
+/* A traced file names its debug file: a FIFO there would block an open()
+ * for good, and a symbolic link could point anywhere. Neither is opened. */
+static void test_hostile_debuglink(void)
+{
+	char tmpl[] = "/tmp/lt-symbolize-XXXXXX", dir[PATH_MAX], c[PATH_MAX + 8], d[PATH_MAX + 8];
+	struct symbolizer *s = NULL;
+	void *fifo = NULL, *sym = NULL;
+
+	if (!mkdtemp(tmpl) || !realpath(tmpl, dir)) {
+		UT_CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(c, sizeof(c), "%s/c", dir);
+	snprintf(d, sizeof(d), "%s/d", dir);
+	UT_EQ_INT(run("mkdir -p '%s/.debug' '%s/elsewhere'", c, d), 0, "mkdir");
+	UT_EQ_INT(build_lib(c, "fifo", "fifo.dbg"), 0, "build the FIFO-linked library");
+	UT_EQ_INT(run("cd '%s' && objcopy --add-gnu-debuglink=fifo.dbg libfifo.so && "
+		      "rm fifo.dbg && mkfifo fifo.dbg .debug/fifo.dbg",
+		      c),
+		  0, "debuglink to FIFOs");
+	UT_EQ_INT(build_lib(d, "sym", "sym.dbg"), 0, "build the symlink-linked library");
+	UT_EQ_INT(run("cd '%s' && objcopy --add-gnu-debuglink=sym.dbg libsym.so && "
+		      "mv sym.dbg elsewhere/ && ln -s elsewhere/sym.dbg sym.dbg",
+		      d),
+		  0, "debuglink to a symbolic link");
+
+	s = symbolizer__new(NULL);
+	UT_CHECK(s != NULL, "symbolizer");
+	if (s) {
+		fifo = check_lib_unread(s, c, "fifo");
+		sym = check_lib_unread(s, d, "sym");
+	}
+	if (fifo)
+		dlclose(fifo);
+	if (sym)
+		dlclose(sym);
+	symbolizer__free(s);
+	run("rm -rf '%s'", dir);
+}
+
 static void test_separate_debug(void)
 {
 	char tmpl[] = "/tmp/lt-symbolize-XXXXXX", dir[PATH_MAX], a[PATH_MAX + 8], b[PATH_MAX + 8],
@@ -415,6 +482,7 @@ int main(void)
 	test_ra_offset(s);
 	symbolizer__free(s);
 	test_separate_debug();
+	test_hostile_debuglink();
 	test_new();
 	return ut_done();
 }
