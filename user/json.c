@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The JSON writer: separators between values and RFC 8259 string escaping. */
 #include <math.h>
+#include <string.h>
+#include "escape.h"
 #include "json.h"
 
 void jw__init(struct jw *w, FILE *f)
@@ -56,32 +58,39 @@ void jw__end_array(struct jw *w)
 	unnest(w, ']');
 }
 
+/* RFC 8259 escaping. Valid UTF-8 passes, but for the C1 controls, which a
+ * terminal showing the JSON would act on; each byte of invalid UTF-8 (a
+ * traced program's strings are any bytes) becomes U+FFFD. */
 static void write_string(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t rest = strlen(s);
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
+	while (*p) {
+		size_t n = lt_utf8_seq(p, rest);
+
+		if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p, f);
+		} else if (*p == '\n') {
 			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
+		} else if (*p == '\t') {
 			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p);
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			fprintf(f, "\\u%04x", p[1]);
+		} else if (!n) {
+			fputs("\\ufffd", f);
+			n = 1;
+		} else {
+			fwrite(p, 1, n, f);
 		}
+		if (n < 1)
+			n = 1;
+		p += n;
+		rest -= n;
 	}
 	fputc('"', f);
 }

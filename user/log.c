@@ -2,6 +2,7 @@
 /* Messages and verbosity, and the libbpf print hook. */
 #include <stdio.h>
 #include <string.h>
+#include "escape.h"
 #include "log.h"
 
 static int verbosity;
@@ -28,7 +29,8 @@ int lt_log_verbosity(void)
 
 static void vlog(int min_verbosity, const char *prefix, const char *fmt, va_list args)
 {
-	size_t len = strlen(fmt);
+	char msg[1024], esc[2048];
+	size_t len;
 
 	if (verbosity < min_verbosity)
 		return;
@@ -37,10 +39,13 @@ static void vlog(int min_verbosity, const char *prefix, const char *fmt, va_list
 		capture[strcspn(capture, "\n")] = 0;
 		return;
 	}
-	fprintf(stderr, "leaktrace: %s", prefix);
-	vfprintf(stderr, fmt, args);
-	if (!len || fmt[len - 1] != '\n')
-		fputc('\n', stderr);
+	/* Messages name what a traced process controls (paths it maps, its
+	 * name): one line, escaped. */
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	len = strlen(msg);
+	if (len && msg[len - 1] == '\n')
+		msg[len - 1] = 0;
+	fprintf(stderr, "leaktrace: %s%s\n", prefix, lt_escape_term(esc, sizeof(esc), msg));
 }
 
 #define LOG_FN(name, min, prefix)                                                                  \
