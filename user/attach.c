@@ -301,8 +301,18 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	t->settings = s;
 	t->skel = leaktrace_bpf__open_opts(&opts);
 	if (!t->skel) {
+		char msg[128];
+
 		err = errno;
-		lt_error("cannot open the BPF object: %s", strerror(err));
+		libbpf_strerror(err, msg, sizeof(msg));
+		if (s->btf) {
+			lt_error("cannot use %s as kernel BTF: %s; pass a file with the kernel's "
+				 "BTF (as /sys/kernel/btf/vmlinux)",
+				 s->btf, msg);
+			err = ENOEXEC;
+		} else {
+			lt_error("cannot open the BPF object: %s", msg);
+		}
 		goto fail;
 	}
 
@@ -362,10 +372,21 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	if (err) {
 		/* The capabilities were there, so EPERM or EACCES here is the
 		 * verifier, an LSM or lockdown: a runtime failure, not usage. */
+		char msg[128];
+
 		err = -err;
+		libbpf_strerror(err, msg, sizeof(msg));
+		if (s->btf && err >= __LIBBPF_ERRNO__START) {
+			/* libbpf's own codes: it could not use that BTF */
+			lt_error("cannot use %s as kernel BTF: %s; pass a file with the "
+				 "kernel's BTF (as /sys/kernel/btf/vmlinux)",
+				 s->btf, msg);
+			err = ENOEXEC;
+			goto fail;
+		}
 		lt_error("cannot load the BPF programs: %s; rerun with -v to see the verifier "
 			 "log",
-			 strerror(err));
+			 msg);
 		err = err == EPERM || err == EACCES ? EIO : err;
 		goto fail;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "options.h"
 
@@ -145,6 +146,24 @@ static const struct argp_option options[] = {
 static void usage_error(struct argp_state *state, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/* A path option names a directory (@dir) or a regular file, or exit 2. */
+static void check_path(const char *opt, const char *path, bool dir)
+{
+	struct stat st;
+
+	if (!path)
+		return;
+	if (stat(path, &st)) {
+		fprintf(stderr, "leaktrace: invalid %s '%s': %s\n", opt, path, strerror(errno));
+		exit(2);
+	}
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "leaktrace: invalid %s '%s': not a %s\n", opt, path,
+			dir ? "directory" : "regular file");
+		exit(2);
+	}
+}
+
 static void usage_error(struct argp_state *state, const char *fmt, ...)
 {
 	va_list args;
@@ -158,6 +177,21 @@ static void usage_error(struct argp_state *state, const char *fmt, ...)
 	exit(2);
 }
 
+/* The end of the plain decimal number at @str (digits, and a fraction
+ * after a point): what strtod() reads beyond that (hex, "inf", "nan",
+ * exponents) is refused. */
+static const char *decimal_end(const char *str)
+{
+	const char *p = str;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	return p;
+}
+
 int lt_parse_seconds(const char *str, double *out)
 {
 	char *end;
@@ -165,7 +199,7 @@ int lt_parse_seconds(const char *str, double *out)
 
 	errno = 0;
 	v = strtod(str, &end);
-	if (end == str || *end || errno || isnan(v))
+	if (end == str || *end || end != decimal_end(str) || errno || isnan(v))
 		return -EINVAL;
 	if (v <= 0 || v > 1e9 || isinf(v))
 		return -ERANGE;
@@ -201,7 +235,7 @@ int lt_parse_size(const char *str, __u64 *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(str, &end);
-	if (end == str || errno || isnan(v) || isinf(v))
+	if (end == str || end != decimal_end(str) || errno || isnan(v) || isinf(v))
 		return -EINVAL;
 	if (*end) {
 		u = strchr(units, *end & ~0x20);
@@ -220,7 +254,8 @@ int lt_parse_size(const char *str, __u64 *out)
 		return -EINVAL;
 	}
 	v *= mult;
-	if (v < 1 || v >= 18446744073709551615.0)
+	/* sizes are compared with signed byte counts: below 2^63 */
+	if (v < 1 || v >= 9223372036854775808.0)
 		return -ERANGE;
 	*out = (__u64)v;
 	return 0;
@@ -509,6 +544,8 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		      stderr);
 		exit(2);
 	}
+	check_path("--debug-dir", s->debug_dir, true);
+	check_path("--btf", s->btf, false);
 	if (s->sources_auto)
 		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL;
 	if (s->system)
