@@ -17,6 +17,7 @@ struct launch {
 	int go_fd;  /* write end: one byte releases the child */
 	int err_fd; /* read end: the errno of a failed exec */
 	bool exited;
+	int status; /* its wait status, once exited */
 };
 
 static void __attribute__((noreturn)) child_main(char **argv, int go_fd, int err_fd)
@@ -108,6 +109,7 @@ int launch__wait_stop(struct launch *l, int *exec_err)
 			return 1;
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			l->exited = true;
+			l->status = status;
 			if (read(l->err_fd, &err, sizeof(err)) == sizeof(err))
 				*exec_err = err;
 			return 0;
@@ -122,9 +124,18 @@ bool launch__reap(struct launch *l)
 	if (l->exited)
 		return true;
 	while (waitpid(l->pid, &status, WNOHANG) == l->pid)
-		if (WIFEXITED(status) || WIFSIGNALED(status))
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			l->exited = true;
+			l->status = status;
+		}
 	return l->exited;
+}
+
+bool launch__status(const struct launch *l, int *wstatus)
+{
+	if (l && l->exited)
+		*wstatus = l->status;
+	return l && l->exited;
 }
 
 void launch__terminate(struct launch *l, int sig, int grace_ms)

@@ -30,6 +30,10 @@ int launch__wait_stop(struct launch *l, int *exec_err);
 /* Reaps the child if it has exited, without blocking: returns true then. */
 bool launch__reap(struct launch *l);
 
+/* True once the child was reaped; *@wstatus is then how it ended (a wait
+ * status). */
+bool launch__status(const struct launch *l, int *wstatus);
+
 /* Asks the child to end with @sig, waits up to @grace_ms, then kills it. */
 void launch__terminate(struct launch *l, int sig, int grace_ms);
 

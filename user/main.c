@@ -20,9 +20,11 @@
 #include "check.h"
 #include "collect.h"
 #include "elfsym.h"
+#include "escape.h"
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "output.h"
 #include "procmaps.h"
 #include "procs.h"
 #include "pyresolve.h"
@@ -58,10 +60,11 @@ struct app {
 	unsigned int sources; /* what is traced: settings' sources, as the target has them */
 	__u64 py_runtime;     /* address of the target's _PyRuntime, when it runs CPython */
 	struct timespec start;
-	bool exec_pending; /* the launched command exec'd and stopped itself */
-	bool gl_ready;	   /* the GL driver's functions are probed */
-	bool gl_warned;	   /* said why they cannot be */
-	bool gl_ahead;	   /* the system's EGL and GLX libraries are probed */
+	bool exec_pending;  /* the launched command exec'd and stopped itself */
+	bool gl_ready;	    /* the GL driver's functions are probed */
+	bool gl_warned;	    /* said why they cannot be */
+	bool gl_ahead;	    /* the system's EGL and GLX libraries are probed */
+	bool command_ended; /* the command of -- COMMAND ended by itself */
 };
 
 /* Errors that come from what the user asked for (exit 2), not from a failure
@@ -105,19 +108,21 @@ static void read_comm(pid_t pid, char *buf, size_t len)
  * thread group id, or a negative errno after saying why not. */
 static pid_t check_pid(pid_t pid)
 {
-	char path[64], line[256];
+	char path[64], line[256], state = 0;
 	pid_t tgid = 0;
 	FILE *f;
+	int err;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f) {
 		lt_error("cannot attach to pid %d: no such process", pid);
 		return -ESRCH;
 	}
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
+		if (sscanf(line, "State: %c", &state) == 1 || sscanf(line, "Tgid: %d", &tgid) == 1)
+			if (state && tgid)
+				break;
 	fclose(f);
 
 	if (lt_pid_is_kthread(pid) == 1) {
@@ -126,10 +131,28 @@ static pid_t check_pid(pid_t pid)
 			 pid);
 		return -EINVAL;
 	}
+	if (state == 'Z' || state == 'X') {
+		lt_error("cannot trace pid %d: it has exited (a zombie until its parent reaps it)",
+			 pid);
+		return -ESRCH;
+	}
 	if (tgid == getpid()) {
 		lt_error("cannot trace pid %d: it is leaktrace itself", pid);
 		return -EINVAL;
 	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f || fgetc(f) == EOF) {
+		err = f && !ferror(f) ? ESRCH : errno;
+		if (f)
+			fclose(f);
+		lt_error("cannot trace pid %d: cannot read %s: %s%s", pid, path, strerror(err),
+			 err == EACCES || err == EPERM
+				 ? "; run as root (with CAP_SYS_PTRACE, outside its user namespace)"
+				 : "");
+		return err == ESRCH ? -ESRCH : -EPERM;
+	}
+	fclose(f);
 	if (tgid && tgid != pid)
 		lt_info("pid %d is a thread of process %d: tracing the whole process", pid, tgid);
 	return tgid ? tgid : pid;
@@ -752,8 +775,10 @@ static int report_now(struct app *a, const char *reason)
 		say_completeness(a, samples, n);
 	st.bpf_memory = tracer__bpf_memory(a->tracer);
 	self_rss(&st.rss, &st.rss_peak);
-	report__emit(a->report, &st, reason);
-	return 0;
+	a->command_ended = reason && !strcmp(reason, "target-exited") &&
+			   launch__status(a->launch, &st.command_status);
+	st.command_ended = a->command_ended;
+	return report__emit(a->report, &st, reason);
 }
 
 static bool target_gone(struct app *a)
@@ -869,22 +894,23 @@ cleanup:
 	return err;
 }
 
-static void say_start(struct app *a)
+static int say_start(struct app *a)
 {
+	char comm[256];
 	size_t nr;
 	unsigned int failures;
 	const struct report_probe *probes = tracer__probes(a->tracer, &nr, &failures);
 
-	report__start(a->report, &(struct report_start){
-					 .pid = a->pid,
-					 .comm = a->comm,
-					 .sources = a->sources,
-					 .interval = a->settings.interval,
-					 .stack_depth = a->settings.stack_depth,
-					 .probes = probes,
-					 .nr_probes = nr,
-					 .probe_failures = failures,
-				 });
+	int err = report__start(a->report, &(struct report_start){
+						   .pid = a->pid,
+						   .comm = a->comm,
+						   .sources = a->sources,
+						   .interval = a->settings.interval,
+						   .stack_depth = a->settings.stack_depth,
+						   .probes = probes,
+						   .nr_probes = nr,
+						   .probe_failures = failures,
+					   });
 	if (!a->settings.json && a->procs)
 		fprintf(stderr,
 			"leaktrace: tracing every process: %zu probes%s; a report every %gs, "
@@ -894,8 +920,9 @@ static void say_start(struct app *a)
 		fprintf(stderr,
 			"leaktrace: tracing pid %d (%s): %zu probes%s; a report every %gs, "
 			"Ctrl-C to stop\n",
-			a->pid, a->comm, nr, failures ? " (some failed, see above)" : "",
-			a->settings.interval);
+			a->pid, lt_escape_term(comm, sizeof(comm), a->comm), nr,
+			failures ? " (some failed, see above)" : "", a->settings.interval);
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -903,7 +930,7 @@ int main(int argc, char **argv)
 	struct app a = { 0 };
 	struct lt_settings *s = &a.settings;
 	sigset_t mask;
-	int sig_fd = -1, err = 0, status = EXIT_DONE;
+	int sig_fd = -1, err = 0, status = EXIT_DONE, wstatus;
 	char why[256];
 
 	lt_settings_parse(s, argc, argv);
@@ -913,6 +940,16 @@ int main(int argc, char **argv)
 	 * hang before timing out. Debug files are looked up locally. */
 	unsetenv("DEBUGINFOD_URLS");
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A closed standard descriptor would be the number the next open gets:
+	 * the report would go into that file, or into a BPF map. */
+	for (int fd = 0; fd < 3; fd += 2)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return EXIT_RUNTIME;
+	if (fcntl(STDOUT_FILENO, F_GETFD) < 0) {
+		lt_error("cannot write the report: standard output is closed; redirect it (to "
+			 "/dev/null to keep only -o FILE)");
+		return EXIT_RUNTIME;
+	}
 	if (s->check)
 		return check__run(s);
 
@@ -923,9 +960,9 @@ int main(int argc, char **argv)
 		read_comm(a.pid, a.comm, sizeof(a.comm));
 	}
 	if (s->output) {
-		a.json_file = fopen(s->output, "we");
+		a.json_file = output__open(s->output, why, sizeof(why));
 		if (!a.json_file) {
-			lt_error("cannot write %s: %s", s->output, strerror(errno));
+			lt_error("cannot write %s: %s", s->output, why[0] ? why : strerror(errno));
 			return EXIT_INPUT;
 		}
 	}
@@ -996,6 +1033,7 @@ int main(int argc, char **argv)
 			.sample_bytes = s->sample_bytes,
 			.text = s->json ? NULL : stdout,
 			.json = { s->json ? stdout : NULL, a.json_file },
+			.json_names = { NULL, s->output },
 			.system = s->system,
 		},
 		&(struct report_source){
@@ -1040,14 +1078,25 @@ int main(int argc, char **argv)
 		goto cleanup;
 
 	clock_gettime(CLOCK_MONOTONIC, &a.start);
-	say_start(&a);
-	err = run(&a, sig_fd);
+	err = say_start(&a);
+	if (!err)
+		err = run(&a, sig_fd);
+	if (report__failed_output(a.report)) {
+		lt_error("cannot write the report to %s: %s; what it holds is incomplete",
+			 report__failed_output(a.report), strerror(-err));
+		status = EXIT_RUNTIME;
+		goto cleanup;
+	}
 	if (!err && report__tripped(a.report, why, sizeof(why))) {
 		lt_error("growth limit exceeded: %s", why);
 		status = EXIT_GROWTH;
+	} else if (!err && a.command_ended) {
+		/* as a shell passes it on: 128 + the signal that killed it */
+		launch__status(a.launch, &wstatus);
+		status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 	}
 cleanup:
-	if (err)
+	if (err && status == EXIT_DONE)
 		status = status_of(err);
 	launch__free(a.launch);
 	procs__free(a.procs);

@@ -8,13 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <linux/types.h>
 #include "leaktrace.h"
 #include "array.h"
+#include "escape.h"
 #include "hashmap.h"
 #include "json.h"
 #include "options.h"
 #include "report.h"
+
+/* A string a traced process controls, escaped into @buf, an array. */
+#define TERM(buf, str) lt_escape_term(buf, sizeof(buf), str)
 
 struct series_key {
 	__u64 stack;
@@ -62,6 +67,8 @@ struct report {
 	__s64 kind_prev_bytes[LT_KIND__NR];
 	unsigned int sources; /* what was traced at the start */
 	bool tripped;
+	int write_err;		  /* the first failed write's -errno */
+	const char *write_failed; /* and the output it failed on */
 	char trip_why[256];
 	struct gone *gone; /* exited since the last emit */
 	size_t nr_gone, cap_gone;
@@ -384,15 +391,27 @@ static const char *comm_of(const struct report *r, __u32 tgid)
 	return c ? c : "?";
 }
 
+/* Notes the first sink that a write failed on: its output is incomplete. */
+static void check_sink(struct report *r, FILE *f, const char *name)
+{
+	if (fflush(f) == 0 && !ferror(f))
+		return;
+	if (!r->write_err) {
+		r->write_err = errno ? -errno : -EIO;
+		r->write_failed = name ? name : "stdout";
+	}
+}
+
 /* Writes a record (already rendered into @buf) to every JSON sink. */
-static void json_flush(const struct report *r, const char *buf, size_t len)
+static void json_flush(struct report *r, const char *buf, size_t len)
 {
 	for (int i = 0; i < 2; i++) {
 		if (!r->opts.json[i])
 			continue;
+		errno = 0;
 		fwrite(buf, 1, len, r->opts.json[i]);
 		fputc('\n', r->opts.json[i]);
-		fflush(r->opts.json[i]);
+		check_sink(r, r->opts.json[i], r->opts.json_names[i]);
 	}
 }
 
@@ -401,7 +420,7 @@ static bool json_wanted(const struct report *r)
 	return r->opts.json[0] || r->opts.json[1];
 }
 
-void report__start(struct report *r, const struct report_start *info)
+int report__start(struct report *r, const struct report_start *info)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -410,10 +429,10 @@ void report__start(struct report *r, const struct report_start *info)
 
 	r->sources = info->sources;
 	if (!json_wanted(r))
-		return;
+		return 0;
 	f = open_memstream(&buf, &len);
 	if (!f)
-		return;
+		return -ENOMEM;
 	jw__init(&w, f);
 	jw__begin_object(&w);
 	jw__kstr(&w, "type", "start");
@@ -455,6 +474,7 @@ void report__start(struct report *r, const struct report_start *info)
 	fclose(f);
 	json_flush(r, buf, len);
 	free(buf);
+	return r->write_err;
 }
 
 static __u64 dropped(const struct report_status *st)
@@ -706,24 +726,25 @@ static void emit_procs_text(struct report *r, const struct proc_row *rows, size_
 	FILE *out = r->opts.text;
 
 	for (size_t i = 0; i < r->nr_gone; i++) {
-		char live[32];
+		char live[32], esc[64];
 
 		lt_format_size(live, sizeof(live), r->gone[i].bytes, false);
 		fprintf(out, "  pid %u (%s) exited with %s live: left the table\n", r->gone[i].tgid,
-			r->gone[i].comm, live);
+			TERM(esc, r->gone[i].comm), live);
 	}
 	if (!n)
 		return;
 	fprintf(out, "  %7s %-16s %10s %9s %10s %10s\n", "PID", "COMM", "LIVE", "COUNT", "LAST",
 		"WINDOW");
 	for (size_t i = 0; i < n; i++) {
-		char live[32], last[32], win[32];
+		char live[32], last[32], win[32], esc[64];
 
 		lt_format_size(live, sizeof(live), rows[i].bytes, false);
 		lt_format_size(last, sizeof(last), rows[i].growth, true);
 		lt_format_size(win, sizeof(win), rows[i].growth_window, true);
 		fprintf(out, "  %7u %-16.16s %10s %9" PRId64 " %10s %10s\n", rows[i].tgid,
-			comm_of(r, rows[i].tgid), live, (int64_t)rows[i].count, last, win);
+			TERM(esc, comm_of(r, rows[i].tgid)), live, (int64_t)rows[i].count, last,
+			win);
 	}
 	fputc('\n', out);
 }
@@ -773,6 +794,22 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 	jw__double(&w, r->t, 3);
 	if (reason) {
 		jw__kstr(&w, "reason", reason);
+	}
+	if (st->command_ended) {
+		jw__key(&w, "command");
+		jw__begin_object(&w);
+		if (WIFSIGNALED(st->command_status)) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "SIG%s",
+				 sigabbrev_np(WTERMSIG(st->command_status)) ?: "?");
+			jw__kint(&w, "signal", WTERMSIG(st->command_status));
+			jw__kstr(&w, "signal_name", name);
+			jw__kbool(&w, "core_dumped", WCOREDUMP(st->command_status));
+		} else {
+			jw__kint(&w, "exit_code", WEXITSTATUS(st->command_status));
+		}
+		jw__end_object(&w);
 	}
 	if (r->opts.system) {
 		json_procs(r, &w, r->procs, r->nr_procs);
@@ -830,7 +867,7 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 static void text_header(struct report *r, const struct report_status *st, const char *reason)
 {
 	FILE *out = r->opts.text;
-	char when[16], live[32], growth[32];
+	char when[16], live[32], growth[32], esc[64];
 	time_t now = time(NULL);
 	struct tm tm;
 	__u64 drops = dropped(st);
@@ -841,9 +878,15 @@ static void text_header(struct report *r, const struct report_status *st, const 
 		fprintf(out, "\nleaktrace %s  +%.1fs  all processes", when, r->t);
 	else
 		fprintf(out, "\nleaktrace %s  +%.1fs  pid %d (%s)", when, r->t, st->pid,
-			comm_of(r, st->pid));
+			TERM(esc, comm_of(r, st->pid)));
 	if (reason)
 		fprintf(out, "  final report (%s)", reason);
+	if (st->command_ended && WIFSIGNALED(st->command_status))
+		fprintf(out, "  command killed by SIG%s%s",
+			sigabbrev_np(WTERMSIG(st->command_status)) ?: "?",
+			WCOREDUMP(st->command_status) ? " (core dumped)" : "");
+	else if (st->command_ended)
+		fprintf(out, "  command exited with status %d", WEXITSTATUS(st->command_status));
 	if (r->opts.sample_bytes) {
 		lt_format_size(live, sizeof(live), r->opts.sample_bytes, false);
 		fprintf(out, "  heap sampled per %s (~: estimates)", live);
@@ -890,15 +933,18 @@ static void text_header(struct report *r, const struct report_status *st, const 
 
 static void text_frame(FILE *out, const struct lt_frame *f, const char **last_module)
 {
+	char func[1024], file[512], module[512];
+
 	fputs("        ", out);
 	if (f->func && f->file && f->line > 0)
-		fprintf(out, "%s (%s:%d)", f->func, base_name(f->file), f->line);
+		fprintf(out, "%s (%s:%d)", TERM(func, f->func), TERM(file, base_name(f->file)),
+			f->line);
 	else if (f->func)
-		fprintf(out, "%s+0x%" PRIx64, f->func, (uint64_t)f->func_off);
+		fprintf(out, "%s+0x%" PRIx64, TERM(func, f->func), (uint64_t)f->func_off);
 	else
 		fprintf(out, "0x%" PRIx64, (uint64_t)f->addr);
 	if (!f->python && (!*last_module || strcmp(*last_module, f->module)))
-		fprintf(out, "  in %s", base_name(f->module));
+		fprintf(out, "  in %s", TERM(module, base_name(f->module)));
 	*last_module = f->python ? NULL : f->module;
 	fputc('\n', out);
 }
@@ -921,12 +967,13 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 	/* a column wider for the "~" of estimates */
 	int wd = estimated(r, LT_KIND_HEAP) ? 12 : 10;
 
+	errno = 0;
 	text_header(r, st, reason);
 	if (r->opts.system)
 		emit_procs_text(r, r->procs, r->nr_procs);
 	if (!n) {
 		fputs("  no growing stacks\n", out);
-		fflush(out);
+		check_sink(r, out, NULL);
 		return;
 	}
 	fprintf(out, "  %3s %-*s %*s %*s %*s %*s %*s %6s\n", "#", kind_width(top, n), "KIND", wd,
@@ -935,7 +982,8 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		const struct suspect *x = &top[i];
 		const struct series *s = x->s;
 		bool bytes = kind_has_bytes(s->key.kind), est = estimated(r, s->key.kind);
-		char live[32], count[32], last[32], win[32], total[32], trend[16], m[5][40];
+		char live[32], count[32], last[32], win[32], total[32], trend[16], m[5][40],
+			esc[512];
 		const char *last_module = NULL;
 		struct lt_frame frames[MAX_SHOWN];
 		const __u64 *ips;
@@ -961,14 +1009,14 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 			wd, mark(m[4], sizeof(m[4]), total, est), trend);
 		if (r->opts.system)
 			fprintf(out, "        in pid %u (%s)\n", s->key.tgid,
-				comm_of(r, s->key.tgid));
+				TERM(esc, comm_of(r, s->key.tgid)));
 		if (s->key.stack == LT_STACK_LOST) {
 			fputs("        [stack lost: the stack map was full; see --max-stacks]\n",
 			      out);
 			continue;
 		}
 		if (s->key.kind == LT_KIND_PYOBJ)
-			fprintf(out, "        objects of type %s\n", type_of(r, s));
+			fprintf(out, "        objects of type %s\n", TERM(esc, type_of(r, s)));
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 		nr = render_frames(r, s->key.tgid, ips, nr, frames, MAX_SHOWN);
 		if (!nr)
@@ -976,10 +1024,10 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		for (size_t j = 0; j < nr; j++)
 			text_frame(out, &frames[j], &last_module);
 	}
-	fflush(out);
+	check_sink(r, out, NULL);
 }
 
-void report__emit(struct report *r, const struct report_status *status, const char *reason)
+int report__emit(struct report *r, const struct report_status *status, const char *reason)
 {
 	struct suspect *top;
 	size_t n = rank(r, &top);
@@ -995,6 +1043,12 @@ void report__emit(struct report *r, const struct report_status *status, const ch
 	r->procs = NULL;
 	r->nr_procs = 0;
 	r->nr_gone = 0;
+	return r->write_err;
+}
+
+const char *report__failed_output(const struct report *r)
+{
+	return r->write_err ? r->write_failed : NULL;
 }
 
 bool report__tripped(const struct report *r, char *why, size_t len)

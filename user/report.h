@@ -51,9 +51,10 @@ struct report_opts {
 	 * or from one per sample_bytes bytes (when not 0) */
 	unsigned int sample_every;
 	__u64 sample_bytes;
-	FILE *text;    /* table goes here; NULL = none */
-	FILE *json[2]; /* JSON lines go to each non-NULL one */
-	bool system;   /* every process: processes ranked first, pid on stacks */
+	FILE *text;		   /* table goes here; NULL = none */
+	FILE *json[2];		   /* JSON lines go to each non-NULL one */
+	const char *json_names[2]; /* their names in messages; NULL: stdout */
+	bool system;		   /* every process: processes ranked first, pid on stacks */
 };
 
 /* A counter shown in the header and the JSON: drops make the totals
@@ -90,22 +91,31 @@ struct report_status {
 	/* leaktrace's own footprint: resident memory (now and peak) and the
 	 * kernel memory its BPF maps hold, in bytes */
 	unsigned long long rss, rss_peak, bpf_memory;
+	/* the command of `-- COMMAND` ended by itself: its wait status */
+	bool command_ended;
+	int command_status;
 };
 
 /* Returns NULL with errno set. */
 struct report *report__new(const struct report_opts *opts, const struct report_source *src);
 void report__free(struct report *r); /* accepts NULL */
 
-/* Writes the "start" record, once tracing is set up. */
-void report__start(struct report *r, const struct report_start *info);
+/* Writes the "start" record, once tracing is set up. Returns 0, -ENOMEM, or
+ * the -errno of a failed write (see report__failed_output()). */
+int report__start(struct report *r, const struct report_start *info);
 
 /* Takes the samples of the interval ending at @t seconds since start; stacks
  * absent from @samples have nothing outstanding. Returns 0 or -ENOMEM. */
 int report__sample(struct report *r, double t, const struct lt_sample *samples, size_t n);
 
 /* Prints the report for the last sample: an interval report when @reason is
- * NULL, else the final one ("target-exited", "duration", "signal"). */
-void report__emit(struct report *r, const struct report_status *status, const char *reason);
+ * NULL, else the final one ("target-exited", "duration", "signal").
+ * Returns 0, or the -errno of the first write that failed, on any output,
+ * since the report was made: what went there is incomplete. */
+int report__emit(struct report *r, const struct report_status *status, const char *reason);
+
+/* The name of the output a write failed on ("stdout", a file), or NULL. */
+const char *report__failed_output(const struct report *r);
 
 /* Process @tgid (@comm) exited, or exec'd: its stacks leave the report,
  * which says so once, at the next emit, if @say. */
