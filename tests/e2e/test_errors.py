@@ -43,6 +43,12 @@ BAD_OPTIONS = [
     (["--stack-depth", "500"], ("stack-depth", "stack depth")),
     (["--fail-on-growth", "10Q"], ("fail-on-growth", "10Q")),
     (["--sources", "bogus"], ("sources", "bogus")),
+    (["-d", "0x10"], ("duration", "0x10")),
+    (["-i", "inf"], ("interval", "inf")),
+    (["--fail-on-growth", "9223372036854775808"], ("fail-on-growth",)),
+    (["--fail-on-growth", "8E"], ("fail-on-growth",)),
+    (["--debug-dir", "/etc/passwd"], ("debug-dir", "not a directory")),
+    (["--btf", "/etc/passwd"], ("/etc/passwd", "BTF")),
 ]
 
 
