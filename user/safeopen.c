@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,44 @@
 
 #define OPEN_TIMEOUT_MS 2000
 #define FUSE_SUPER_MAGIC 0x65735546
+#define MAX_STALLED 64
+
+/* Where an open timed out: "/proc/N/" for a process's files, else the
+ * directory. Later opens there fail at once, so that one process's stalled
+ * file system costs the reports one wait, not one per file or per lookup. */
+static struct {
+	pthread_mutex_t lock;
+	char keys[MAX_STALLED][64];
+	unsigned int next;
+} stalled = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void stall_key(const char *path, char *key, size_t len)
+{
+	const char *end = NULL, *p = path + 6;
+
+	if (!strncmp(path, "/proc/", 6) && *p >= '0' && *p <= '9') {
+		while (*p >= '0' && *p <= '9')
+			p++;
+		end = *p == '/' ? p + 1 : NULL;
+	}
+	if (!end)
+		end = strrchr(path, '/');
+	snprintf(key, len, "%.*s", end ? (int)(end - path) : 0, path);
+}
+
+static bool is_stalled(const char *key, bool add)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&stalled.lock);
+	for (unsigned int i = 0; i < MAX_STALLED && !found; i++)
+		found = stalled.keys[i][0] && !strcmp(stalled.keys[i], key);
+	if (!found && add)
+		snprintf(stalled.keys[stalled.next++ % MAX_STALLED], sizeof(stalled.keys[0]), "%s",
+			 key);
+	pthread_mutex_unlock(&stalled.lock);
+	return found;
+}
 
 struct open_job {
 	pthread_mutex_t lock;
@@ -122,13 +161,18 @@ static void *open_worker(void *arg)
 
 int lt_open_untrusted(const char *path)
 {
-	struct open_job *j = calloc(1, sizeof(*j));
+	struct open_job *j;
 	pthread_condattr_t ca;
 	struct timespec until;
 	pthread_attr_t attr;
 	pthread_t thread;
+	char key[64];
 	int fd, rc = 0;
 
+	stall_key(path, key, sizeof(key));
+	if (is_stalled(key, false))
+		return -ETIMEDOUT;
+	j = calloc(1, sizeof(*j));
 	if (!j || !(j->path = strdup(path))) {
 		free(j);
 		return -ENOMEM;
@@ -163,6 +207,7 @@ int lt_open_untrusted(const char *path)
 	if (!j->done) {
 		j->abandoned = true;
 		pthread_mutex_unlock(&j->lock);
+		is_stalled(key, true);
 		return -ETIMEDOUT;
 	}
 	fd = j->fd;
@@ -183,7 +228,8 @@ const char *lt_open_strerror(int err)
 	case EREMOTE:
 		return "on a FUSE file system, whose daemon could stall every read";
 	case ETIMEDOUT:
-		return "opening it did not finish in time";
+		return "opening it, or another file of the same process or directory, did not "
+		       "finish in time";
 	default:
 		return strerror(-err);
 	}

@@ -13,9 +13,11 @@
  * symbolic link in the last component is refused (the kernel's own links
  * under /proc, exe, map_files and fd, are followed), and the result must be a
  * regular file of at most LT_MAX_FILE_SIZE bytes on a file system that is not
- * FUSE. Returns a file descriptor (O_CLOEXEC) or a negative errno: -ELOOP a
- * symbolic link, -EINVAL not a regular file, -EFBIG too large, -EREMOTE on
- * FUSE, -ETIMEDOUT the open did not return in time, or what open(2) said. */
+ * FUSE. Once an open under /proc/N/ (or in a directory) times out, later
+ * ones there fail at once. Returns a file descriptor (O_CLOEXEC) or a
+ * negative errno: -ELOOP a symbolic link, -EINVAL not a regular file, -EFBIG
+ * too large, -EREMOTE on FUSE, -ETIMEDOUT the open did not return in time,
+ * or what open(2) said. */
 int lt_open_untrusted(const char *path);
 
 /* Why lt_open_untrusted() refused: a phrase for messages, or strerror's. */
