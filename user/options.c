@@ -4,6 +4,7 @@
 #include <argp.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,8 @@ static const struct argp_option options[] = {
 
 static void usage_error(struct argp_state *state, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+
+static char lib_path[PATH_MAX]; /* --lib, resolved */
 
 /* A path option names a directory (@dir) or a regular file, or exit 2. */
 static void check_path(const char *opt, const char *path, bool dir)
@@ -397,7 +400,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			usage_error(state, "--sources '%s': this version cannot trace it", arg);
 		break;
 	case OPT_LIB:
-		s->lib = arg;
+		/* the user's own path: its symbolic links are followed here, as
+		 * files that traced processes name are opened without them */
+		s->lib = realpath(arg, lib_path);
+		if (!s->lib)
+			usage_error(state, "invalid --lib '%s': %s", arg, strerror(errno));
 		break;
 	case OPT_STACK_DEPTH:
 		s->stack_depth = parse_count(state, "--stack-depth", arg, 1, 127);

@@ -102,6 +102,8 @@ static int open_checked(const char *path)
 		return -errno;
 	if (S_ISLNK(before.st_mode))
 		return -ELOOP;
+	if (S_ISDIR(before.st_mode))
+		return -EISDIR;
 	if (!S_ISREG(before.st_mode))
 		return -EINVAL;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
@@ -184,7 +186,6 @@ int lt_open_untrusted(const char *path)
 	pthread_condattr_destroy(&ca);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
 	if (pthread_create(&thread, &attr, open_worker, j)) {
 		/* no thread: still nothing that blocks but a stalled file system */
 		pthread_attr_destroy(&attr);

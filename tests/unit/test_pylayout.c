@@ -5,6 +5,7 @@
  * on every code unit of code written to need every entry form; the older
  * formats decode tables built by hand from their descriptions. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -491,7 +492,7 @@ static void test_version_of(void)
 	};
 	char *argv[] = { PYTHON, "-c", "import sys; print(*sys.version_info[:2])", NULL };
 	unsigned int major, minor, want_major, want_minor;
-	char *out;
+	char *out, real[PATH_MAX];
 	int status;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -517,10 +518,12 @@ static void test_version_of(void)
 		return;
 	}
 	free(out);
-	/* "python3" names no version: only Py_Version can tell. */
+	/* "python3" names no version: only Py_Version can tell. The file is
+	 * opened as a mapping shows it, not through the symbolic link. */
 	major = minor = 0;
-	UT_CHECK(!py_version_of(PYTHON, "/usr/bin/python3", &major, &minor) &&
-			 major == want_major && minor == want_minor,
+	UT_CHECK(realpath(PYTHON, real) != NULL, "realpath " PYTHON);
+	UT_CHECK(!py_version_of(PYTHON, real, &major, &minor) && major == want_major &&
+			 minor == want_minor,
 		 "Py_Version of " PYTHON ": %u.%u, want %u.%u", major, minor, want_major,
 		 want_minor);
 }
