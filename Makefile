@@ -97,7 +97,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test check e2e bench workloads unit format lint vmlinux install clean FORCE
+.PHONY: all deps demo test check e2e bench soak workloads unit format lint vmlinux install clean FORCE
 
 ifeq ($(SANITIZE),1)
 all: $(OUTPUT)/leaktrace
@@ -173,6 +173,11 @@ bench:
 	$(Q)$(MAKE) --no-print-directory -C bench
 	$(Q)$(MAKE) --no-print-directory workloads
 	$(Q)$(PYTHON) bench/run.py
+
+# An hour of --system under churn with a full map (SOAK_MINUTES to change):
+# leaktrace's memory and report lateness per minute, in bench/results/soak.md.
+soak: all workloads
+	$(Q)$(PYTHON) scripts/soak.py
 
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/static/*.c tests/unit/*.c \
 	tests/unit/*.h tests/workloads/*.c tests/workloads/gl/*.c tests/workloads/gl/*.h \
