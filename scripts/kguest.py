@@ -188,12 +188,12 @@ poweroff -f
 """
 
 
-def make_initramfs(k, cases, path):
+def make_initramfs(k, cases, path, files=()):
     """Writes the initramfs of @k running @cases, a list of (name, shell
-    script, timeout in seconds), to @path."""
+    script, timeout in seconds), to @path; @files go to /files."""
     wl = build_workloads(k)
     a = Cpio()
-    for d in ("bin", "dev", "proc", "sys", "tmp", "root", "wl", "cases"):
+    for d in ("bin", "dev", "proc", "sys", "tmp", "root", "wl", "cases", "files"):
         a.dir(d)
     a.chardev("dev/console", 5, 1)
     a.file("bin/busybox", (k.dir / "busybox").read_bytes())
@@ -201,6 +201,8 @@ def make_initramfs(k, cases, path):
     a.file("leaktrace", k.leaktrace.read_bytes())
     for name in WORKLOADS:
         a.file("wl/" + name, (wl / name).read_bytes())
+    for f in files:
+        a.file("files/" + Path(f).name, Path(f).read_bytes())
     a.file("cases/order", " ".join(c[0] for c in cases).encode() + b"\n", 0o644)
     for name, script, timeout in cases:
         a.file("cases/%s.sh" % name, script.encode(), 0o644)
@@ -283,12 +285,12 @@ def qemu_argv(k, initrd):
             "-monitor", "none"]
 
 
-def start(k, cases, workdir):
+def start(k, cases, workdir, files=()):
     """Starts @k's guest running @cases in the background; returns
     (process, console log path, start time), for finish()."""
     workdir.mkdir(parents=True, exist_ok=True)
     initrd = workdir / ("%s.cpio.gz" % k.name)
-    make_initramfs(k, cases, initrd)
+    make_initramfs(k, cases, initrd, files)
     log = workdir / ("%s.console" % k.name)
     with open(log, "wb") as f:
         p = subprocess.Popen(qemu_argv(k, initrd), stdin=subprocess.DEVNULL, stdout=f,
@@ -312,8 +314,8 @@ def finish(k, started, timeout):
     return Result(k, log.read_bytes().decode(errors="replace"), time.monotonic() - t0, status)
 
 
-def boot(k, cases, workdir, timeout):
-    return finish(k, start(k, cases, workdir), timeout)
+def boot(k, cases, workdir, timeout, files=()):
+    return finish(k, start(k, cases, workdir, files), timeout)
 
 
 # ---------------------------------------------------------------- commands
@@ -341,7 +343,8 @@ def cmd_verifier(args):
 def cmd_run(args):
     k = kernel(args.kernel)
     prepare(k, build=not args.no_build)
-    r = boot(k, [("cmd", " ".join(args.command), args.timeout)], OUT / "runs", args.timeout + 120)
+    r = boot(k, [("cmd", " ".join(args.command), args.timeout)], OUT / "runs", args.timeout + 120,
+             args.file)
     c = r.cases.get("cmd")
     if not c or c.rc is None:
         print("kguest: %s: the guest did not finish (%s):\n%s" % (k.name, r.status, r.tail()),
@@ -364,13 +367,15 @@ def main():
     r = sub.add_parser("run", help="run a shell command in a guest")
     r.add_argument("kernel")
     r.add_argument("--timeout", type=int, default=600)
-    r.add_argument("command", nargs=argparse.REMAINDER)
-    args = ap.parse_args()
+    r.add_argument("--file", action="append", default=[], help="a file for /files in the guest")
+    r.epilog = "usage: kguest.py run KERNEL [--timeout SEC] [--file PATH]... -- COMMAND..."
+    argv = sys.argv[1:]
+    command = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = ap.parse_args(argv[:len(argv) - len(command) - (1 if command else 0)])
     if args.cmd == "run":
-        if "--" in args.command:
-            args.command = args.command[args.command.index("--") + 1:]
-        if not args.command:
-            ap.error("run: no command")
+        if not command:
+            ap.error("run: no command after --")
+        args.command = command
         return cmd_run(args)
     return cmd_verifier(args)
 
