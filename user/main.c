@@ -972,6 +972,8 @@ int main(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
+	/* what the kernel took, from here on */
+	s->sources = tracer__sources(a.tracer);
 
 	/* Signals are read from a signalfd; the launched child resets its mask. */
 	sigemptyset(&mask);
