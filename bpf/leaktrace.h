@@ -277,9 +277,13 @@ struct lt_sys_site {
 };
 
 struct lt_sys_frame {
-	__s32 ra_off; /* return address at sp + ra_off */
+	__s32 ra_off; /* return address at sp + ra_off; LT_RA_IN_LINK_REG: in its register */
 	__s32 fp_off; /* caller's frame pointer at sp + fp_off; < 0: still in its register */
 };
+
+/* The return address of a wrapper that makes no frame on a machine with a
+ * link register (aarch64's x30): still there at the syscall. */
+#define LT_RA_IN_LINK_REG (-1)
 
 struct lt_event {
 	__u32 type; /* enum lt_event_type */

@@ -815,7 +815,9 @@ int tracer__add_sys_frame(struct tracer *t, pid_t tgid, __u64 ip, __u64 ra_off, 
 	struct lt_sys_site key = { .ip = ip, .tgid = tgid };
 	struct lt_sys_frame val = { .ra_off = ra_off, .fp_off = fp_off < 0 ? -1 : fp_off };
 
-	if (ra_off > INT32_MAX || fp_off > INT32_MAX)
+	if (ra_off == (__u64)(__s64)LT_RA_IN_LINK_REG)
+		val.ra_off = LT_RA_IN_LINK_REG;
+	else if (ra_off > INT32_MAX || fp_off > INT32_MAX)
 		return -ERANGE;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.sysframes), &key, &val, BPF_ANY))
 		return -errno;
