@@ -19,6 +19,7 @@
  * return address and its caller's frame pointer. Filled by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1 << 14);
 	__type(key, struct lt_sys_site);
 	__type(value, struct lt_sys_frame);

@@ -228,6 +228,13 @@ struct lt_unw_row {
 	__s8 rbp_off;  /* rbp saved at CFA + 8 * rbp_off; 0: unchanged */
 };
 
+/* The rows live in chunks of LT_UNW_CHUNK_ROWS (512 KiB), each an array
+ * map that user space makes when the rows reach it: the kernel holds the
+ * rows the traced modules need, not --unwind-rows of them. Row i is entry
+ * i % LT_UNW_CHUNK_ROWS of chunk i / LT_UNW_CHUNK_ROWS. */
+#define LT_UNW_CHUNK_SHIFT 16
+#define LT_UNW_CHUNK_ROWS (1u << LT_UNW_CHUNK_SHIFT)
+
 /* Executable mappings of a process with their tables: unwprocs map, by tgid,
  * sorted by start. */
 #define LT_UNW_MAX_MAPS 256

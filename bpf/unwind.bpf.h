@@ -26,13 +26,32 @@ const volatile __u32 unwind_tables = 0;
 #define LT_UC_RSP 160
 #define LT_UC_RIP 168
 
-/* The rows: sized (--unwind-rows) and filled by user space. */
-struct {
+/* The rows, in chunks made and filled by user space as modules come; the
+ * number of chunks is set from --unwind-rows. */
+struct unw_chunk {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_UNW_CHUNK_ROWS);
+	/* sizes, not types: clang gives an inner map's value type no more
+	 * than a forward declaration */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct lt_unw_row));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct lt_unw_row);
+	__array(values, struct unw_chunk);
 } unwrows SEC(".maps");
+
+/* Row @i, or NULL where its chunk is not there. */
+static __always_inline const struct lt_unw_row *unw_row(__u32 i)
+{
+	__u32 chunk = i >> LT_UNW_CHUNK_SHIFT, off = i & (LT_UNW_CHUNK_ROWS - 1);
+	void *rows = bpf_map_lookup_elem(&unwrows, &chunk);
+
+	return rows ? bpf_map_lookup_elem(rows, &off) : NULL;
+}
 
 /* Executable mappings per process, with their modules' rows. */
 struct {
@@ -98,7 +117,7 @@ static long unw_row_step(__u32 index, struct unw_search *s)
 	if (s->lo >= s->hi)
 		return 1;
 	mid = s->lo + (s->hi - s->lo) / 2;
-	r = bpf_map_lookup_elem(&unwrows, &mid);
+	r = unw_row(mid);
 	if (!r) {
 		s->lo = s->hi = 0;
 		return 1;
@@ -136,7 +155,7 @@ static __always_inline const struct lt_unw_row *unw_find_row(const struct lt_unw
 	if (s.lo <= first)
 		return NULL;
 	s.lo--;
-	return bpf_map_lookup_elem(&unwrows, &s.lo);
+	return unw_row(s.lo);
 }
 
 /* Moves @st from its frame to the caller's; returns 1 to end the walk. */

@@ -410,6 +410,23 @@ static struct bpf_program *rejected_prog(struct tracer *t, char *why, size_t len
 	return last;
 }
 
+/* The maps only the programs of one source use are made with them: a run
+ * without GL holds no GL maps. */
+static void set_autocreate(struct leaktrace_bpf *p, unsigned int load)
+{
+	const struct {
+		struct bpf_map *map;
+		unsigned int source;
+	} own[] = {
+		{ p->maps.sysframes, LT_SRC_FD }, { p->maps.glgroups, LT_SRC_GL },
+		{ p->maps.glbinds, LT_SRC_GL },	  { p->maps.glunits, LT_SRC_GL },
+		{ p->maps.gllevels, LT_SRC_GL },  { p->maps.glformats, LT_SRC_GL },
+	};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		bpf_map__set_autocreate(own[i].map, own[i].source & load);
+}
+
 /* Opens the skeleton and loads the programs of t->sources. Returns 0 or a
  * negative errno; libbpf's error in @msg. */
 static int open_load(struct tracer *t, char *msg, size_t len)
@@ -443,7 +460,9 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 	bpf_map__set_max_entries(t->skel->maps.stacks, s->max_stacks);
 	bpf_map__set_max_entries(t->skel->maps.allocs, s->max_allocs);
 	t->skel->rodata->unwind_tables = !s->unwind_fp;
-	bpf_map__set_max_entries(t->skel->maps.unwrows, s->unwind_fp ? 1 : s->unwind_rows);
+	bpf_map__set_max_entries(
+		t->skel->maps.unwrows,
+		s->unwind_fp ? 1 : (s->unwind_rows + LT_UNW_CHUNK_ROWS - 1) / LT_UNW_CHUNK_ROWS);
 	bpf_map__set_max_entries(t->skel->maps.stats,
 				 s->max_stacks * 2 > 65536 ? s->max_stacks * 2 : 65536);
 
@@ -457,6 +476,7 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 			role = 0;
 		bpf_program__set_autoload(prog, role & load);
 	}
+	set_autocreate(t->skel, load);
 
 	if (t->multi) {
 		struct bpf_program *multi[] = {

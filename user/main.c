@@ -773,7 +773,7 @@ static int report_now(struct app *a, const char *reason)
 						     32 - st.nr_counters);
 	if (reason && a->settings.verbose)
 		say_completeness(a, samples, n);
-	st.bpf_memory = tracer__bpf_memory(a->tracer);
+	st.bpf_memory = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
 	self_rss(&st.rss, &st.rss_peak);
 	a->command_ended = reason && !strcmp(reason, "target-exited") &&
 			   launch__status(a->launch, &st.command_status);
