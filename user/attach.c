@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
@@ -884,24 +885,81 @@ static int add_probe(struct tracer *t, const struct report_probe *p)
 	return 0;
 }
 
+/* fdinfo's memlock of map @fd, or 0. */
+static unsigned long long map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Whether fdinfo's memlock says what a map holds (Linux 6.4, commit
+ * 90a5527d7686 "bpf: add new map ops ->map_mem_usage"): before, it is the
+ * map's size when full, whatever it holds. */
+static bool memlock_is_usage(void)
+{
+	static int is = -1;
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	if (is < 0) {
+		is = !uname(&u) && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+		     (major > 6 || (major == 6 && minor >= 4));
+	}
+	return is;
+}
+
+#define LT_COUNT_MAX 65536 /* entries counted in a map, at most */
+
+/* What a hash map that is not preallocated holds, as Linux 6.4 counts it:
+ * its buckets, and each entry in use (struct htab_elem, key and value)
+ * with its allocator's header. Past LT_COUNT_MAX entries, as if full. */
+static unsigned long long hash_usage(const struct bpf_map *map)
+{
+	__u32 key_size = bpf_map__key_size(map), max = bpf_map__max_entries(map), buckets = 1;
+	unsigned long long elem = 48 + ((key_size + 7) & ~7u) +
+				  ((bpf_map__value_size(map) + 7) & ~7u) + 8,
+			   n = 0;
+	char key[512], next[512];
+	int fd = bpf_map__fd(map);
+
+	while (buckets < max)
+		buckets <<= 1;
+	if (key_size > sizeof(key))
+		return map_memlock(fd);
+	for (void *prev = NULL; n < LT_COUNT_MAX && !bpf_map_get_next_key(fd, prev, next); n++) {
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	if (n >= LT_COUNT_MAX)
+		n = max;
+	return 16ULL * buckets + n * elem;
+}
+
 unsigned long long tracer__bpf_memory(const struct tracer *t)
 {
-	unsigned long long sum = 0, v;
+	unsigned long long sum = 0;
 	struct bpf_map *map;
-	char path[64], line[128];
 
 	bpf_object__for_each_map(map, t->skel->obj)
 	{
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
-		f = fopen(path, "r");
-		if (!f)
+		if (bpf_map__fd(map) < 0)
 			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "memlock: %llu", &v) == 1)
-				sum += v;
-		fclose(f);
+		if (!memlock_is_usage() && bpf_map__type(map) == BPF_MAP_TYPE_HASH &&
+		    (bpf_map__map_flags(map) & BPF_F_NO_PREALLOC))
+			sum += hash_usage(map);
+		else
+			sum += map_memlock(bpf_map__fd(map));
 	}
 	return sum;
 }

@@ -900,6 +900,8 @@ static int say_start(struct app *a)
 	size_t nr;
 	unsigned int failures;
 	const struct report_probe *probes = tracer__probes(a->tracer, &nr, &failures);
+	unsigned long long bpf = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
+	char mem[32];
 
 	int err = report__start(a->report, &(struct report_start){
 						   .pid = a->pid,
@@ -910,18 +912,21 @@ static int say_start(struct app *a)
 						   .probes = probes,
 						   .nr_probes = nr,
 						   .probe_failures = failures,
+						   .bpf_memory = bpf,
 					   });
+	lt_format_size(mem, sizeof(mem), bpf, false);
 	if (!a->settings.json && a->procs)
 		fprintf(stderr,
-			"leaktrace: tracing every process: %zu probes%s; a report every %gs, "
-			"Ctrl-C to stop\n",
-			nr, failures ? " (some failed, see above)" : "", a->settings.interval);
+			"leaktrace: tracing every process: %zu probes%s, %s of kernel memory in "
+			"BPF "
+			"maps; a report every %gs, Ctrl-C to stop\n",
+			nr, failures ? " (some failed, see above)" : "", mem, a->settings.interval);
 	else if (!a->settings.json)
 		fprintf(stderr,
-			"leaktrace: tracing pid %d (%s): %zu probes%s; a report every %gs, "
-			"Ctrl-C to stop\n",
+			"leaktrace: tracing pid %d (%s): %zu probes%s, %s of kernel memory in BPF "
+			"maps; a report every %gs, Ctrl-C to stop\n",
 			a->pid, lt_escape_term(comm, sizeof(comm), a->comm), nr,
-			failures ? " (some failed, see above)" : "", a->settings.interval);
+			failures ? " (some failed, see above)" : "", mem, a->settings.interval);
 	return err;
 }
 

@@ -34,6 +34,9 @@ SYS_BYTES = 2000
 # The verifier refuses a program at 1M instructions processed: past half of
 # it, a change is close enough to be seen here before a user sees it.
 VERIFIER_MARGIN = 500000
+# What the BPF maps may hold, in the 2 GiB guests, tracing a tiny program:
+# their fixed part (hash buckets, the ring buffer), not their size when full.
+BPF_MEMORY_MAX = 48 << 20
 ALL_SOURCES = "libc,mmap,python,gl,fd"
 
 CASES = [
@@ -211,7 +214,10 @@ def _check_kernel(name):
             "leak_site %s, want every one of %d leaks" % (describe(top), LEAKY_ITERS))
     except AssertionError as e:
         bad.append("default run: rank 1: %s" % e)
-    memory = ex["self"]["bpf_memory"]
+    memory = (recs[0]["bpf_memory"], ex["self"]["bpf_memory"])
+    expect(0 < memory[0] <= memory[1] < BPF_MEMORY_MAX,
+           "default run: BPF memory %d bytes at start, %d at exit; want under %d" % (
+               *memory, BPF_MEMORY_MAX))
 
     # -p
     c, recs = _stream(r, "pid", window=2, top=10, interval=1)
@@ -277,8 +283,9 @@ def _check_kernel(name):
 
     top_prog = max(insns.items(), key=lambda kv: kv[1]) if insns else ("?", 0)
     print("# %s: Linux %s, %d MiB, %.0fs in the guest; verifier: at most %d insns (%s); "
-          "BPF memory %d bytes" % (where, r.release, r.mem >> 20, r.secs, top_prog[1],
-                                   top_prog[0], memory), flush=True)
+          "BPF memory of the default run: %d bytes at start, %d at exit" % (
+              where, r.release, r.mem >> 20, r.secs, top_prog[1], top_prog[0], *memory),
+          flush=True)
     assert not bad, "%s:\n  %s" % (where, "\n  ".join(bad))
 
 
