@@ -106,7 +106,9 @@ struct elf_file *elf_file__open(const char *path)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a path that a traced process names may be a FIFO by now,
+	 * and opening one to read waits for a writer. */
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (f->fd < 0) {
 		err = -errno;
 		goto cleanup;
@@ -115,9 +117,10 @@ struct elf_file *elf_file__open(const char *path)
 		err = -errno;
 		goto cleanup;
 	}
-	/* libelf would fail on a directory with a message that hides why. */
-	if (S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
+	/* libelf would fail on a directory with a message that hides why, and
+	 * wait on a FIFO or a device for bytes that may never come. */
+	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -ENOEXEC;
 		goto cleanup;
 	}
 

@@ -17,8 +17,9 @@ struct elf_func {
 	__u64 offset; /* file offset of the first byte: what uprobes attach to */
 };
 
-/* Opens the ELF file at @path. Returns NULL with errno set (ENOEXEC: not an
- * ELF file). */
+/* Opens the ELF file at @path, a regular file (the open never waits, should
+ * the path name a FIFO). Returns NULL with errno set (ENOEXEC: not an ELF
+ * file, or not a regular file; EISDIR: a directory). */
 struct elf_file *elf_file__open(const char *path);
 void elf_file__free(struct elf_file *f); /* accepts NULL */
 
