@@ -54,6 +54,18 @@ int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset);
  * bias. Returns 0 and sets *@vaddr, or -ENOENT if there is no PT_LOAD. */
 int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr);
 
+struct elf_segment {
+	__u64 vaddr;
+	__u64 offset; /* of its first byte in the file */
+	__u64 filesz; /* bytes in the file (p_filesz; .bss has none) */
+	bool write;
+	bool exec;
+};
+
+/* The @i-th PT_LOAD segment, counting from 0. Returns 0 and fills @out, or
+ * -ENOENT past the last one. */
+int elf_file__load_segment(struct elf_file *f, size_t i, struct elf_segment *out);
+
 /* The virtual address of the GOT slot that the dynamic linker fills with the
  * thread-pointer offset of TLS variable @name (an initial-exec TPOFF
  * relocation): read it in a process to find the variable in any of its
