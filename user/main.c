@@ -433,7 +433,7 @@ static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current
 			"objects are traced",
 			pid,
 			n == -ENOENT	? "it does not use Mesa's dispatch (libglapi)"
-			: n == -ENOTSUP ? "leaktrace cannot load the target's libglapi"
+			: n == -ENOTSUP ? "its libglapi has no table of GL names leaktrace can read"
 					: strerror(-n));
 	}
 	if (n <= 0)

@@ -4,7 +4,8 @@ come out by kind, stack, count and estimated bytes, and the objects made and
 deleted every frame next to them do not: GL linked directly (desktop GL and
 OpenGL ES 3), every function taken from eglGetProcAddress, -p, contexts
 destroyed with live objects, EGL pbuffers, a Kivy app (GLX, Python frames)
-under Xvfb, the sanitizer build.
+under Xvfb, the sanitizer build; and an unprivileged process's own
+libglapi.so.0, which leaktrace reads and must never run.
 
 The C workloads run on Mesa's EGL surfaceless platform (llvmpipe, no GPU or
 X server) for SECONDS, then hold HOLD seconds leaking nothing before they
@@ -17,13 +18,16 @@ estimated GPU memory, and growth* are counts."""
 
 import os
 import re
+import shutil
 import time
+from pathlib import Path
 
 from common import (GL_WORKLOAD_SRC, LEAKTRACE, LEAKTRACE_SAN, assert_no_sanitizer_errors,
                     assert_site, check_no_probes_left, describe,
                     last_interval_before_exit, load_stream, marker_line, py_line_of,
                     py_marker_line, py_sites, require_binary, require_debian_package,
-                    require_root, run_leaktrace, spawn_workload, start_xvfb, tmp, workload)
+                    require_root, run_leaktrace, spawn, spawn_workload, start_xvfb, tmp,
+                    workload)
 
 INTERVAL = 0.5
 WINDOW = 4
@@ -280,6 +284,48 @@ def test_gl_context_destroy():
     _check_site(rec, src, "leak_pbuffer", "egl.surface", leaked["surfaces"], 0, "/gl_ctx")
     assert _total(rec, "egl.surface")[0] == leaked["surfaces"], \
         "totals.egl.surface %r, want %d pbuffers" % (_total(rec, "egl.surface"), leaked["surfaces"])
+
+
+NOBODY = 65534
+
+
+def test_gl_fake_glapi_not_run():
+    # A process of an unprivileged user maps a libglapi.so.0 of its own
+    # (fake_glapi.c, from a directory that user owns), whose constructor
+    # leaves ran-as-root next to it when it runs with euid 0, and libEGL:
+    # leaktrace, as root, switches gl on and looks for Mesa's dispatch in
+    # that file. It must read the file, never load it: the automatic
+    # sources and gl asked for alike.
+    require_root()
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv is missing: install util-linux"
+    lib = workload("libfake_glapi.so")
+    base = Path(tmp("x")).parent
+    os.chmod(base, 0o711)	# mkdtemp's 0700 would keep nobody out
+    home = base / "nobody"
+    home.mkdir()
+    shutil.copy(lib, home / "libglapi.so.0")
+    for p in (home, home / "libglapi.so.0"):
+        os.chown(p, NOBODY, NOBODY)
+    marker = home / "ran-as-root"
+    wl = spawn([setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
+                workload("gl_fake_glapi"), home / "libglapi.so.0"])
+    for i, extra in enumerate(((), ("--sources", "gl"))):
+        out = tmp("fake_glapi-%d.json" % i)
+        rc, _, err = run_leaktrace(["-p", wl.pid, "-i", INTERVAL, "-d", "1.5", *extra, "-o", out],
+                                   timeout=45)
+        assert not marker.exists(), "leaktrace %s ran the constructor of the target's " \
+            "libglapi.so.0 as root (%s appeared)" % (" ".join(extra) or "(auto sources)", marker)
+        assert rc == 0, "leaktrace -p %s exited with status %d: %s" % (
+            " ".join(extra), rc, err[-800:])
+        bad = [l for l in err.splitlines() if l.strip() and not l.startswith("leaktrace: ")]
+        assert not bad, "stderr lines that are not leaktrace's messages: %r" % bad
+        recs = load_stream(out, interval=INTERVAL)
+        assert "gl" in recs[0]["sources"], "start record sources %r lack gl (the target " \
+            "maps libEGL): the libglapi was never looked at" % recs[0]["sources"]
+    assert wl.alive(), "gl_fake_glapi died while traced: %s" % wl.stderr()[-500:]
+    assert wl.stop() == 0, "gl_fake_glapi exited non-zero"
+    check_no_probes_left()
 
 
 # ---------------------------------------------------------------- Kivy
