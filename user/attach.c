@@ -1242,18 +1242,31 @@ static const char *const lib_dirs[] = {
 };
 
 /* The first @name in the library directories of @tgid's root: its path
- * from here in @path, and as the process names it in @shown. */
+ * from here in @path, and as the process names it in @shown. A library's
+ * name is a symbolic link to the file (libEGL.so.1 -> libEGL.so.1.1.0): the
+ * links are followed by hand within the directory, as files of a process's
+ * root are opened without following any. */
 static bool find_lib(pid_t tgid, const char *name, char *path, char *shown, size_t len)
 {
-	char real[PATH_MAX];
+	char file[NAME_MAX + 1], link[NAME_MAX + 1];
 
 	for (size_t i = 0; i < sizeof(lib_dirs) / sizeof(lib_dirs[0]); i++) {
-		snprintf(path, len, "/proc/%d/root%s/%s", tgid, lib_dirs[i], name);
-		if (access(path, R_OK))
+		ssize_t n = 0;
+
+		snprintf(file, sizeof(file), "%s", name);
+		for (int hops = 0; hops < 8; hops++) {
+			snprintf(path, len, "/proc/%d/root%s/%s", tgid, lib_dirs[i], file);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				break;
+			link[n] = 0;
+			if (strchr(link, '/'))
+				break;
+			memcpy(file, link, (size_t)n + 1);
+		}
+		if (n > 0 || access(path, R_OK))
 			continue;
-		/* the name the file will be mapped under: libEGL.so.1.1.0 */
-		return snprintf(shown, len, "%s/%s", lib_dirs[i],
-				realpath(path, real) ? base_name(real) : name) < (int)len;
+		return snprintf(shown, len, "%s/%s", lib_dirs[i], file) < (int)len;
 	}
 	return false;
 }
