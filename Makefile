@@ -159,7 +159,7 @@ FUZZ_OBJS_elfsym := elfsym pylayout
 FUZZ_OBJS_procmaps := procmaps
 # pyresolve's harness stands in for user/procmem.c: it serves the reads
 FUZZ_OBJS_pyresolve := pyresolve pylayout hashmap elfsym
-FUZZ_OBJS_unwind := unwind procmaps log
+FUZZ_OBJS_unwind := unwind cfi procmaps log
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser \
 	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \

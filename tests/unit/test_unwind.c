@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Tests for unwind.c: the table of this machine's libc, as the BPF side looks
- * rows up (a function's entry, its body, the PLT, the signal trampoline), and
- * what counts as a stack's start. */
+ * rows up (a function's entry, its body, the PLT, the signal trampoline),
+ * CFI that libdw must not run, and what counts as a stack's start. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "elfsym.h"
@@ -91,6 +93,70 @@ static void test_not_elf(void)
 	close(fd);
 }
 
+/* Builds a one-function library whose CFI has @escape (bytes for
+ * .cfi_escape, or "" for none) after its first instruction, and returns
+ * unwind_table__build()'s answer, or 1 if it could not be built. */
+static int build_cfi(const char *dir, const char *name, const char *escape)
+{
+	char src[256], lib[256], cmd[1024];
+	struct lt_unw_row *rows = NULL;
+	size_t nr = 0;
+	FILE *f;
+	int fd, err;
+
+	snprintf(src, sizeof(src), "%s/%s.s", dir, name);
+	snprintf(lib, sizeof(lib), "%s/%s.so", dir, name);
+	f = fopen(src, "w");
+	if (!f)
+		return 1;
+	fprintf(f,
+		"\t.text\n\t.globl f\n\t.type f, @function\nf:\n\t.cfi_startproc\n\tnop\n"
+		"%s%s\n\tnop\n\tret\n\t.cfi_endproc\n\t.size f, .-f\n",
+		*escape ? "\t.cfi_escape " : "", escape);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gcc -shared -nostdlib -o %s %s", lib, src);
+	if (system(cmd))
+		return 1;
+	fd = open(lib, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	err = unwind_table__build(fd, &rows, &nr);
+	close(fd);
+	free(rows);
+	unlink(src);
+	unlink(lib);
+	return err;
+}
+
+/* A module's CFI is checked before libdw runs it (cfi.c): one that names a
+ * register past any machine's, or nests remembered states too deep, is
+ * refused, and its frames are walked with frame pointers. libdw 0.188 grows
+ * each frame to the highest register named: DW_CFA_undefined of register
+ * 2^27 - 2 made it allocate and clear 2 GiB on every lookup, 16 s for this
+ * one function (found by tests/fuzz/fuzz_unwind.c). */
+static void test_hostile_cfi(void)
+{
+	char dir[] = "/tmp/lt-test-unwind-XXXXXX", deep[17 * 6];
+
+	if (system("command -v gcc >/dev/null 2>&1") || !mkdtemp(dir)) {
+		UT_CHECK(1, "# SKIP no gcc, or no temporary directory");
+		return;
+	}
+	UT_EQ_INT(build_cfi(dir, "plain", ""), 0, "plain CFI builds");
+	UT_EQ_INT(build_cfi(dir, "reg", "0x05, 0x40, 0"), 0, "a register < 128 builds");
+	UT_EQ_INT(build_cfi(dir, "huge",
+			    "0x05, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0"),
+		  -EINVAL, "register 2^64 - 1 is refused");
+	UT_EQ_INT(build_cfi(dir, "big", "0x07, 0xfe, 0xff, 0xff, 0x3f"), -EINVAL,
+		  "register 2^27 - 2 (2 GiB a frame) is refused");
+	/* 17 DW_CFA_remember_state */
+	deep[0] = '\0';
+	for (int i = 0; i < 17; i++)
+		strcat(deep, i ? ", 0x0a" : "0x0a");
+	UT_EQ_INT(build_cfi(dir, "deep", deep), -EINVAL, "17 nested states are refused");
+	rmdir(dir);
+}
+
 static void test_starts(void)
 {
 	UT_CHECK(unwind_is_start("main"), "main");
@@ -111,6 +177,7 @@ int main(void)
 	test_keeps_fp(".output/workloads/unwind", false);
 	test_keeps_fp(".output/workloads/libunwa.so", false);
 	test_not_elf();
+	test_hostile_cfi();
 	test_starts();
 	return ut_done();
 }
