@@ -97,7 +97,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test check e2e bench workloads unit fuzzers format lint vmlinux install \
+.PHONY: all deps demo test check e2e bench workloads unit fuzzers fuzz format lint vmlinux install \
 	clean FORCE
 
 ifeq ($(SANITIZE),1)
@@ -151,9 +151,13 @@ workloads:
 # libFuzzer harnesses (tests/fuzz/fuzz_NAME.c) for the parsers of what a
 # traced process controls, built with clang under ASan+UBSan into
 # .output/fuzz, with the user/*.c each needs (FUZZ_OBJS_NAME). `make fuzzers`
-# builds them; run one with .output/fuzz/fuzz_NAME NEW_DIR
-# tests/fuzz/corpus/NAME (new inputs go to the first directory).
+# builds them; `make fuzz` runs each for FUZZ_SECONDS (default 300) from its
+# seed corpus tests/fuzz/corpus/NAME, keeps what it finds in
+# .output/fuzz/corpus/NAME and a crashing input in .output/fuzz/crashes/NAME
+# (rerun one with .output/fuzz/fuzz_NAME FILE). `tests/run.py --fuzz`, part
+# of `make test`, runs each for 15 s and writes nothing into the tree.
 FUZZ_OUT := .output/fuzz
+FUZZ_SECONDS ?= 300
 FUZZ_NAMES := elfsym procmaps pyresolve unwind
 FUZZ_OBJS_elfsym := elfsym pylayout
 FUZZ_OBJS_procmaps := procmaps
@@ -186,6 +190,9 @@ $(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_harness,$(n))))
 
 fuzzers: $(FUZZ_BINS)
 
+fuzz: fuzzers
+	$(Q)$(PYTHON) tests/run.py --fuzz --fuzz-seconds $(FUZZ_SECONDS) --fuzz-keep
+
 # Unit tests always run under the sanitizer build.
 check:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
@@ -199,6 +206,7 @@ test:
 	$(Q)scripts/deps.sh --cross
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
+	$(Q)$(MAKE) --no-print-directory fuzzers
 	$(Q)$(PYTHON) tests/run.py
 
 demo:
