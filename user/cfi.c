@@ -3,12 +3,14 @@
  * libdw runs it. libdw (elfutils 0.188) runs CFI as it comes: an instruction
  * naming register N grows the frame's register array to N + 1 entries, up to
  * 2^27 of them (2 GiB, allocated and cleared on every lookup: one such
- * instruction in a 3-byte function made its table cost 16 s and 1 GiB), and
- * each DW_CFA_remember_state copies the frame. So every record libdw can
- * reach is checked the way libdw reads it, and libdw is given a copy of the
- * checked sections alone, padded, in an ELF image of their own: not
- * .eh_frame_hdr, whose table may send libdw to any offset, in the middle of
- * another record, nor anything else of the module. */
+ * instruction in a 3-byte function made its table cost 16 s and 1 GiB), each
+ * DW_CFA_remember_state copies the frame, and an FDE's program is run from
+ * its start for each row, so a long FDE costs the square of its length (one
+ * of 1 MiB: 13 minutes). So every record libdw can reach is checked the way
+ * libdw reads it, and libdw is given a copy of the checked sections alone,
+ * padded, in an ELF image of their own: not .eh_frame_hdr, whose table may
+ * send libdw to any offset, in the middle of another record, nor anything
+ * else of the module. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,6 +26,11 @@
 #define CFI_MAX_DEPTH 16
 /* Bytes of one CFI section; libLLVM's .eh_frame has 5 MiB. */
 #define CFI_MAX_SIZE (256u << 20)
+/* What following every FDE row by row may cost. libdw runs an FDE's program
+ * from its start for each row asked for, so a module costs about the sum of
+ * its FDE programs' squared lengths: 3.6e8 (bytes^2) for libLLVM-14, whose
+ * table takes 0.9 s in all; one FDE of 72 KB alone, 5.2e9 and 3.8 s. */
+#define CFI_MAX_WORK (1ULL << 32)
 /* Zeros after each copied section: what an advance (DW_CFA_advance_loc4,
  * DW_CFA_MIPS_advance_loc8) at the end of a program may read past it. */
 #define CFI_PAD 16
@@ -296,10 +303,12 @@ static const struct cfi_cie *cies__find(const struct cfi_cies *cies, Dwarf_Off o
 	return NULL;
 }
 
-/* Checks an FDE's instructions, found as libdw's intern_fde() finds them. An
- * FDE whose CIE is not one of the chain's is refused: a linker never writes
- * one, and libdw would read a record the chain walk has not checked. */
-static int check_fde(const struct cfi_cies *cies, const Dwarf_FDE *fde, const Elf_Data *d)
+/* Checks an FDE's instructions, found as libdw's intern_fde() finds them,
+ * and adds the square of their length to *@work. An FDE whose CIE is not one
+ * of the chain's is refused: a linker never writes one, and libdw would read
+ * a record the chain walk has not checked. */
+static int check_fde(const struct cfi_cies *cies, const Dwarf_FDE *fde, const Elf_Data *d,
+		     __u64 *work)
 {
 	const struct cfi_cie *cie = cies__find(cies, fde->CIE_pointer);
 	const __u8 *end = (const __u8 *)d->d_buf + d->d_size;
@@ -325,13 +334,18 @@ static int check_fde(const struct cfi_cies *cies, const Dwarf_FDE *fde, const El
 			return 0;
 		in.p += len;
 	}
+	if (in.p < in.end) {
+		len = in.end - in.p;
+		*work += len * len;
+	}
 	return check_program(in.p, in.end, cie->fde_encoding);
 }
 
 /* Walks the records of @d as libdw's linear search does (dwarf_next_cfi()
  * from offset 0, past a record it cannot read if it can), checking each:
- * the CIEs first, so that an FDE may name a later one. */
-static int check_section(const unsigned char *ident, Elf_Data *d, bool eh)
+ * the CIEs first, so that an FDE may name a later one. Adds the cost of
+ * following its FDEs to *@work. */
+static int check_section(const unsigned char *ident, Elf_Data *d, bool eh, __u64 *work)
 {
 	struct cfi_cies cies = { 0 };
 	int err = 0;
@@ -349,7 +363,7 @@ static int check_section(const unsigned char *ident, Elf_Data *d, bool eh)
 			if (r == 0 && dwarf_cfi_cie_p(&e) && !pass)
 				err = check_cie(&cies, off, &e.cie);
 			else if (r == 0 && !dwarf_cfi_cie_p(&e) && pass)
-				err = check_fde(&cies, &e.fde, d);
+				err = check_fde(&cies, &e.fde, d, work);
 			if (err)
 				break;
 			/* records come in order; anything else loops */
@@ -449,6 +463,7 @@ struct cfi *cfi__open(Elf *elf)
 	struct cfi_sec secs[2];
 	const unsigned char *ident = (const unsigned char *)elf_getident(elf, NULL);
 	bool have_eh = false, have_df = false;
+	__u64 work = 0;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, nr = 0;
 	struct cfi *c;
@@ -484,7 +499,9 @@ struct cfi *cfi__open(Elf *elf)
 		s->d = section_data(scn, &s->sh);
 		if (!s->d || !s->d->d_buf || s->d->d_size > CFI_MAX_SIZE)
 			continue;
-		err = check_section(ident, s->d, eh);
+		err = check_section(ident, s->d, eh, &work);
+		if (!err && work > CFI_MAX_WORK)
+			err = -E2BIG;
 		if (err)
 			break;
 		nr++;

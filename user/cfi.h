@@ -13,7 +13,8 @@ struct cfi;
 /* Checks the CFI sections of @elf (64-bit) and copies them. Returns NULL with
  * errno set: ENOENT when there are none, EINVAL when libdw must not run them
  * (a register number or a nesting of states past what any compiler writes,
- * an encoding or augmentation libdw would misread), E2BIG, ENOMEM. */
+ * an encoding or augmentation libdw would misread), E2BIG when they are too
+ * big or following them row by row would take too long, ENOMEM. */
 struct cfi *cfi__open(Elf *elf);
 void cfi__free(struct cfi *c); /* accepts NULL */
 

@@ -93,10 +93,10 @@ static void test_not_elf(void)
 	close(fd);
 }
 
-/* Builds a one-function library whose CFI has @escape (bytes for
- * .cfi_escape, or "" for none) after its first instruction, and returns
+/* Builds a one-function library whose code and CFI go on with @body (lines
+ * of assembly) after its first instruction, and returns
  * unwind_table__build()'s answer, or 1 if it could not be built. */
-static int build_cfi(const char *dir, const char *name, const char *escape)
+static int build_cfi(const char *dir, const char *name, const char *body)
 {
 	char src[256], lib[256], cmd[1024];
 	struct lt_unw_row *rows = NULL;
@@ -111,8 +111,8 @@ static int build_cfi(const char *dir, const char *name, const char *escape)
 		return 1;
 	fprintf(f,
 		"\t.text\n\t.globl f\n\t.type f, @function\nf:\n\t.cfi_startproc\n\tnop\n"
-		"%s%s\n\tnop\n\tret\n\t.cfi_endproc\n\t.size f, .-f\n",
-		*escape ? "\t.cfi_escape " : "", escape);
+		"%s\n\tnop\n\tret\n\t.cfi_endproc\n\t.size f, .-f\n",
+		body);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "gcc -shared -nostdlib -o %s %s", lib, src);
 	if (system(cmd))
@@ -129,31 +129,43 @@ static int build_cfi(const char *dir, const char *name, const char *escape)
 }
 
 /* A module's CFI is checked before libdw runs it (cfi.c): one that names a
- * register past any machine's, or nests remembered states too deep, is
- * refused, and its frames are walked with frame pointers. libdw 0.188 grows
+ * register past any machine's, nests remembered states too deep or has FDEs
+ * too long to follow row by row is refused, and its frames are walked with
+ * frame pointers. libdw 0.188 grows
  * each frame to the highest register named: DW_CFA_undefined of register
  * 2^27 - 2 made it allocate and clear 2 GiB on every lookup, 16 s for this
  * one function (found by tests/fuzz/fuzz_unwind.c). */
 static void test_hostile_cfi(void)
 {
-	char dir[] = "/tmp/lt-test-unwind-XXXXXX", deep[17 * 6];
+	char dir[] = "/tmp/lt-test-unwind-XXXXXX", deep[32 + 17 * 6], *lng;
+	const char step[] =
+		"\tnop\n\t.cfi_adjust_cfa_offset 8\n\tnop\n\t.cfi_adjust_cfa_offset -8\n";
 
 	if (system("command -v gcc >/dev/null 2>&1") || !mkdtemp(dir)) {
 		UT_CHECK(1, "# SKIP no gcc, or no temporary directory");
 		return;
 	}
 	UT_EQ_INT(build_cfi(dir, "plain", ""), 0, "plain CFI builds");
-	UT_EQ_INT(build_cfi(dir, "reg", "0x05, 0x40, 0"), 0, "a register < 128 builds");
+	UT_EQ_INT(build_cfi(dir, "reg", "\t.cfi_escape 0x05, 0x40, 0"), 0,
+		  "a register < 128 builds");
 	UT_EQ_INT(build_cfi(dir, "huge",
-			    "0x05, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0"),
+			    "\t.cfi_escape 0x05, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, "
+			    "0xff, 0x01, 0"),
 		  -EINVAL, "register 2^64 - 1 is refused");
-	UT_EQ_INT(build_cfi(dir, "big", "0x07, 0xfe, 0xff, 0xff, 0x3f"), -EINVAL,
+	UT_EQ_INT(build_cfi(dir, "big", "\t.cfi_escape 0x07, 0xfe, 0xff, 0xff, 0x3f"), -EINVAL,
 		  "register 2^27 - 2 (2 GiB a frame) is refused");
 	/* 17 DW_CFA_remember_state */
-	deep[0] = '\0';
+	strcpy(deep, "\t.cfi_escape ");
 	for (int i = 0; i < 17; i++)
 		strcat(deep, i ? ", 0x0a" : "0x0a");
 	UT_EQ_INT(build_cfi(dir, "deep", deep), -EINVAL, "17 nested states are refused");
+	/* 24000 rows of 3 bytes: libdw runs the FDE from its start for each
+	 * (minutes); libLLVM's longest FDE has 2.4 KB */
+	lng = calloc(12000, sizeof(step));
+	for (int i = 0; lng && i < 12000; i++)
+		memcpy(lng + i * (sizeof(step) - 1), step, sizeof(step));
+	UT_EQ_INT(lng ? build_cfi(dir, "long", lng) : 1, -E2BIG, "a 72 KB FDE is refused");
+	free(lng);
 	rmdir(dir);
 }
 
