@@ -327,6 +327,9 @@ static int check_fde(const struct cfi_cies *cies, const Dwarf_FDE *fde, const El
 	if (!n || (size_t)(in.end - in.p) < n)
 		return 0;
 	in.p += n;
+	/* past the record's end: libdw runs nothing of it */
+	if (in.p >= fde->end)
+		return 0;
 	in.end = fde->end;
 	if (cie->sized) {
 		len = in__leb(&in);
