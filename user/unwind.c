@@ -201,7 +201,8 @@ static int seeds__eh_frame_hdr(struct seeds *s, Elf_Scn *scn, const GElf_Shdr *s
 	size_t off = 8, i;
 	__s32 loc;
 
-	if (!d || d->d_size < 12)
+	/* found by name, so it may be SHT_NOBITS: a size, no bytes */
+	if (!d || !d->d_buf || d->d_size < 12)
 		return 0;
 	p = d->d_buf;
 	/* version 1; eh_frame_ptr any 4-byte form; count udata4; table datarel sdata4 */
