@@ -31,12 +31,14 @@ done
 #        for ps, util-linux for setpriv.
 # static: `make STATIC=1` links what libdw.a needs (liblzma, libbz2) statically;
 #        the tests also build a musl program (musl-tools) with its malloc inside.
+# fuzz:  libFuzzer and clang's sanitizer runtimes (`make fuzzers`; clang only
+#        recommends them).
 # gl:    the GL workloads and glbench: EGL, GL, GLES and libOpenGL headers
 #        (glvnd), Mesa's EGL and GLX and its software rasterizer (llvmpipe,
 #        no GPU needed); the Kivy test runs python3-kivy under Xvfb.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
 pkg-config libcapstone-dev python3 python3-dev binutils procps util-linux clang-format
-liblzma-dev libbz2-dev musl-tools
+liblzma-dev libbz2-dev musl-tools libclang-rt-dev
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
 xvfb xauth python3-kivy"
 if $bench; then
