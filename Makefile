@@ -159,11 +159,11 @@ workloads:
 FUZZ_OUT := .output/fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_NAMES := elfsym procmaps pyresolve unwind
-FUZZ_OBJS_elfsym := elfsym pylayout
-FUZZ_OBJS_procmaps := procmaps
+FUZZ_OBJS_elfsym := elfsym pylayout safeopen
+FUZZ_OBJS_procmaps := procmaps safeopen
 # pyresolve's harness stands in for user/procmem.c: it serves the reads
-FUZZ_OBJS_pyresolve := pyresolve pylayout hashmap elfsym
-FUZZ_OBJS_unwind := unwind cfi procmaps log
+FUZZ_OBJS_pyresolve := pyresolve pylayout hashmap elfsym safeopen
+FUZZ_OBJS_unwind := unwind cfi procmaps log escape safeopen
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser \
 	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
