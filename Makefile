@@ -53,8 +53,9 @@ SAN_FLAGS :=
 endif
 
 # capstone places the probes in x86-64 code (user/probepoint.c); elsewhere
-# they go on the function entries.
-PKGS := libbpf libelf libdw $(if $(filter x86,$(ARCH)),capstone)
+# they go on the function entries. libseccomp builds the filter that
+# user/sandbox.c installs once setup is done.
+PKGS := libbpf libelf libdw libseccomp $(if $(filter x86,$(ARCH)),capstone)
 ifneq ($(ARCH),$(SRCARCH))
 ifeq ($(CROSS_COMPILE),)
 $(error ARCH=$(ARCH) needs a cross compiler: CROSS_COMPILE=aarch64-linux-gnu- for arm64)

@@ -32,6 +32,7 @@
 #include "gl.h"
 #include "hashmap.h"
 #include "report.h"
+#include "sandbox.h"
 #include "symbolize.h"
 #include "syssites.h"
 #include "unwind.h"
@@ -1076,6 +1077,11 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		goto cleanup;
+	/* set up: what targets control is read from now on */
+	sandbox__enter(&(struct sandbox_needs){
+		.child = a.launch ? a.pid : 0,
+		.perf_uprobes = !tracer__uses_uprobe_multi(a.tracer),
+	});
 
 	clock_gettime(CLOCK_MONOTONIC, &a.start);
 	err = say_start(&a);
