@@ -6,13 +6,15 @@
 
 --unit runs every .output/san/tests/test_* binary (`make SANITIZE=1 unit`);
 each "ok N - ..." / "not ok N - ..." line it prints is one test, named
-binary:N. A binary that crashes, or exits non-zero without a "not ok" line,
-counts as one more failure.
+binary:N; "ok N - ... # SKIP why" is a skip (tests/unit/ut.h's ut_skip), and
+"# SKIP-ALWAYS why" one that CI accepts too (ut_skip_always). A binary that
+crashes, or exits non-zero without a "not ok" line, counts as one more failure.
 --e2e imports tests/e2e/test_*.py and runs their test_* functions in file
 order (needs root, ./leaktrace and `make workloads`). A test passes if it
 returns, fails on any exception, and is skipped on common.Skip; under CI
 (CI=true) a skip is a failure, except common.SkipAlways (what the test
-needs cannot exist there). No flag runs both. The last line is always
+needs cannot exist there), and so is a unit-test "# SKIP" line but not a
+"# SKIP-ALWAYS" one. No flag runs both. The last line is always
 "N passed, N failed[, N skipped]"; the exit status is 0 iff nothing failed."""
 
 import argparse
@@ -101,7 +103,14 @@ def run_unit_binary(res, binary, pattern):
             test = "%s:%s" % (name, num.strip())
             if pattern and pattern not in test and pattern not in name:
                 break
+            skip, why = "", ""
             if good:
+                desc, skip, why = desc.partition(" # SKIP")
+            if skip:
+                always = why.startswith("-ALWAYS")
+                why = why[len("-ALWAYS"):] if always else why
+                res.skip("%s - %s" % (test, desc), why.strip(), ci_ok=always)
+            elif good:
                 res.ok("%s - %s" % (test, desc))
             else:
                 not_ok += 1
