@@ -209,7 +209,10 @@ def main():
     ap.add_argument("--unit", action="store_true", help="run the unit tests")
     ap.add_argument("--e2e", action="store_true", help="run the end-to-end tests (root)")
     ap.add_argument("-k", metavar="SUBSTRING", help="only tests whose name contains SUBSTRING")
-    ap.add_argument("--timeout", type=int, default=60, help="seconds per e2e test (default 60)")
+    # Tests wait for what they check, each wait bounded by common.WAIT: this
+    # bound is for a test that hangs all the same.
+    ap.add_argument("--timeout", type=int, default=300,
+                    help="seconds per e2e test (default 300)")
     args = ap.parse_args()
     if not args.unit and not args.e2e:
         args.unit = args.e2e = True
