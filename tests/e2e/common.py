@@ -822,12 +822,32 @@ def _bpftool_json(*args):
     return json.loads(r.stdout or "[]")
 
 
+def _held_prog_ids(pids):
+    """IDs of the BPF programs that @pids hold, directly or through a link, as
+    their descriptors' fdinfo says: bpftool names no holder where it is
+    built without pid support, or where only links hold a program."""
+    ids = set()
+    for pid in pids:
+        try:
+            fds = os.listdir("/proc/%d/fdinfo" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                text = Path("/proc/%d/fdinfo/%s" % (pid, fd)).read_text()
+            except OSError:
+                continue
+            ids.update(int(m) for m in re.findall(r"^prog_id:\s*(\d+)$", text, re.M))
+    return ids
+
+
 def _leftovers(names):
     """What of ours is still in the kernel. Probes held by a leaktrace we did
     not start (another session on this machine) are not ours to judge."""
     running = _running_leaktraces()
     ours_running = set(running) & _leaktrace_pids
     foreign = set(running) - _leaktrace_pids
+    foreign_progs = _held_prog_ids(foreign)
     problems = []
     if ours_running:
         problems.append("leaktrace processes we started still run: %s" % sorted(ours_running))
@@ -841,8 +861,8 @@ def _leftovers(names):
     for prog in _bpftool_json("prog", "show"):
         if prog.get("name") not in names:
             continue
-        owners = {p.get("pid") for p in prog.get("pids", [])}
-        if owners and owners <= foreign:
+        owners = {p.get("pid") for p in prog.get("pids") or []}
+        if (owners and owners <= foreign) or prog.get("id") in foreign_progs:
             continue
         problems.append("BPF program %s (id %s) still loaded, held by %s" % (
             prog.get("name"), prog.get("id"), sorted(owners) or "no process (pinned?)"))
@@ -855,16 +875,17 @@ def _leftovers(names):
 def check_no_probes_left(timeout=WAIT):
     """No uprobe, BPF program of ours or perf event of a leaktrace we started
     is left once our leaktraces are gone. The kernel frees programs a moment
-    after their last holder exits (longer on a loaded machine), so this
-    retries for up to @timeout seconds."""
+    after their last holder exits (longer on a loaded machine), so what is
+    left must stay so for @timeout seconds to count: another session's
+    leaktrace that just exited leaves programs held by no one for a moment,
+    and where sessions come and go there may never be a moment with none."""
     require_root()
     if not (TRACEFS / "uprobe_events").exists():
         subprocess.run(["mount", "-t", "tracefs", "nodev", str(TRACEFS)], check=True)
     names = _bpf_prog_names()
     deadline = time.monotonic() + timeout
-    while True:
-        problems = _leftovers(names)
-        if not problems or time.monotonic() > deadline:
-            break
+    lasting = set(_leftovers(names))
+    while lasting and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not problems, "left behind:\n  " + "\n  ".join(problems)
+        lasting &= set(_leftovers(names))
+    assert not lasting, "left behind:\n  " + "\n  ".join(sorted(lasting))
