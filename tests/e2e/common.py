@@ -180,7 +180,7 @@ def workload(name):
 
 # ---------------------------------------------------------------- running things
 
-def run_leaktrace(args, timeout=60, binary=LEAKTRACE, env=None, prefix=()):
+def run_leaktrace(args, timeout=WAIT, binary=LEAKTRACE, env=None, prefix=()):
     """Runs leaktrace with @args to completion. Returns (rc, stdout, stderr).
     @prefix goes before the binary (e.g. a setpriv command line)."""
     require_binary(binary)
@@ -319,6 +319,22 @@ def wait_intervals(path, n, lt=None, timeout=WAIT):
     """Waits until @path holds @n interval records; returns every record."""
     return wait_records(path, lambda recs: len(intervals(recs)) >= n,
                         "%d interval records" % n, lt, timeout)
+
+
+CACHE_ENTRIES = 64  # tests/workloads/churn.h
+
+
+def churn_settled(recs, window=6):
+    """True once the bounded cache of leaky, quiet or sysleak (churn.h), traced
+    with -p, has left the window: with -p, the cache's refill after the attach
+    is growth (its first blocks were allocated before), until a report has
+    seen all CACHE_ENTRIES blocks of it; @window reports after that one it is
+    out of the window."""
+    ivs = intervals(recs)
+    full = [i for i, r in enumerate(ivs) if any(
+        s["frames"] and s["frames"][0].get("func") == "cache_put" and
+        s["count"] >= CACHE_ENTRIES for s in r["stacks"])]
+    return bool(full) and len(ivs) >= full[0] + 1 + window
 
 
 def trace_until(args, out, until, what, timeout=WAIT, binary=LEAKTRACE, env=None):
