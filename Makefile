@@ -194,8 +194,11 @@ fuzzers: $(FUZZ_BINS)
 fuzz: fuzzers
 	$(Q)$(PYTHON) tests/run.py --fuzz --fuzz-seconds $(FUZZ_SECONDS) --fuzz-keep
 
-# Unit tests always run under the sanitizer build.
+# Unit tests always run under the sanitizer build. A few read the workloads'
+# binaries (test_unwind: the tables of code built with and without frame
+# pointers), built here too so that `make check` works on a fresh clone.
 check:
+	$(Q)$(MAKE) --no-print-directory -C tests/workloads unit
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
 	$(Q)$(PYTHON) tests/run.py --unit
 

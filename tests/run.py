@@ -7,8 +7,9 @@
 
 --unit runs every .output/san/tests/test_* binary (`make SANITIZE=1 unit`);
 each "ok N - ..." / "not ok N - ..." line it prints is one test, named
-binary:N. A binary that crashes, or exits non-zero without a "not ok" line,
-counts as one more failure.
+binary:N; "ok N - ... # SKIP why" is a skip (tests/unit/ut.h's ut_skip), and
+"# SKIP-ALWAYS why" one that CI accepts too (ut_skip_always). A binary that
+crashes, or exits non-zero without a "not ok" line, counts as one more failure.
 --fuzz runs each libFuzzer harness .output/fuzz/fuzz_NAME (`make fuzzers`)
 for --fuzz-seconds (15) from its seed corpus tests/fuzz/corpus/NAME, new
 inputs going to a temporary directory (with --fuzz-keep, to
@@ -20,7 +21,8 @@ to rerun it.
 order (needs root, ./leaktrace and `make workloads`). A test passes if it
 returns, fails on any exception, and is skipped on common.Skip; under CI
 (CI=true) a skip is a failure, except common.SkipAlways (what the test
-needs cannot exist there). No flag runs all three. The last line is always
+needs cannot exist there), and so is a unit-test "# SKIP" line but not a
+"# SKIP-ALWAYS" one. No flag runs all three. The last line is always
 "N passed, N failed[, N skipped]"; the exit status is 0 iff nothing failed."""
 
 import argparse
@@ -113,7 +115,14 @@ def run_unit_binary(res, binary, pattern):
             test = "%s:%s" % (name, num.strip())
             if pattern and pattern not in test and pattern not in name:
                 break
+            skip, why = "", ""
             if good:
+                desc, skip, why = desc.partition(" # SKIP")
+            if skip:
+                always = why.startswith("-ALWAYS")
+                why = why[len("-ALWAYS"):] if always else why
+                res.skip("%s - %s" % (test, desc), why.strip(), ci_ok=always)
+            elif good:
                 res.ok("%s - %s" % (test, desc))
             else:
                 not_ok += 1
@@ -269,7 +278,10 @@ def main():
     ap.add_argument("--fuzz", action="store_true", help="run each fuzzing harness for a while")
     ap.add_argument("--e2e", action="store_true", help="run the end-to-end tests (root)")
     ap.add_argument("-k", metavar="SUBSTRING", help="only tests whose name contains SUBSTRING")
-    ap.add_argument("--timeout", type=int, default=60, help="seconds per e2e test (default 60)")
+    # Tests wait for what they check, each wait bounded by common.WAIT: this
+    # bound is for a test that hangs all the same.
+    ap.add_argument("--timeout", type=int, default=300,
+                    help="seconds per e2e test (default 300)")
     ap.add_argument("--fuzz-seconds", type=int, default=15, metavar="SEC",
                     help="seconds per fuzzing harness (default 15)")
     ap.add_argument("--fuzz-keep", action="store_true",
