@@ -5,7 +5,8 @@ and short-lived ones; their state released when they exit."""
 import re
 import signal
 
-from common import (check_no_probes_left, describe_all, intervals, load_stream, marker_line,
+from common import (WAIT, LEAKTRACE_SAN, assert_no_sanitizer_errors, check_no_probes_left,
+                    describe_all, intervals, load_stream, marker_line,
                     read_records, require_root, run_leaktrace, spawn_workload,
                     start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
                     wait_until, workload, assert_site)
@@ -199,3 +200,31 @@ def test_system_busy_at_attach():
             assert found, "pid %d, busy in malloc at attach, leaked %d blocks since and has " \
                 "no growing hot_leak_site in any report; the last:\n%s" % (
                     wl.pid, _hot_leaks(wl) - at_start[wl.pid], describe_all(intervals(recs)[-1]))
+
+
+def test_system_sanitized():
+    """The ASan+UBSan build through a --system sweep: the first report of a
+    quiet system, with nothing exited or exec'd yet (the process table's
+    empty sets), then a leaker and short processes that fork, exec and exit.
+    Text on stdout and JSON lines to a file, a final report at SIGINT."""
+    require_root()
+    out = tmp("san.json")
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP, "-o", out],
+                            binary=LEAKTRACE_SAN)
+    wait_for_start(out, lt, timeout=WAIT)
+    wait_intervals(out, 1, lt)
+    leaker = spawn_workload("sysleak", FAST)
+    spawner = spawn_workload("spawner", 200, "--hold", 600)
+    wait_until(lambda: "spawned 200" in spawner.stderr(), "the spawner's 200 processes",
+               lt=lt, detail=lambda: spawner.stderr()[-500:])
+    wait_intervals(out, len(intervals(read_records(out))) + 3, lt)
+    lt.signal(signal.SIGINT)
+    rc, text, err = lt.wait(timeout=WAIT)
+    assert_no_sanitizer_errors(err)
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-2000:])
+    assert "all processes" in text, "no table on stdout: %r" % text[-2000:]
+    recs = load_stream(out, window=6, top=TOP, interval=0.5, system=True)
+    final = intervals(recs)[-1]
+    assert _leak_stacks(final, leaker.pid), "the leaker is not found:\n%s" % describe_all(final)
+    exited = [e for r in recs[1:] for e in r.get("exited", []) if e["comm"] == "spawner"]
+    assert exited, "no child of the spawner said to exit"
