@@ -98,8 +98,9 @@ def run_unit_binary(res, binary, pattern):
     name = binary.name
     t0 = time.monotonic()
     try:
+        env = dict(os.environ, LSAN_OPTIONS="suppressions=%s" % (UNIT_SRC_DIR / "lsan.supp"))
         r = subprocess.run([str(binary)], cwd=ROOT, capture_output=True, timeout=UNIT_TIMEOUT,
-                           stdin=subprocess.DEVNULL, start_new_session=True)
+                           stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         out, err, rc = r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace"), r.returncode
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode(errors="replace")
