@@ -391,7 +391,11 @@ static void *check_lib(struct symbolizer *s, const char *dir, const char *prefix
 	if (!entry)
 		return handle;
 	ra = (uintptr_t)entry();
-	/* mapped after the last refresh: resolve rereads the maps */
+	/* Mapped after the last read of the maps. A resolve rereads them only
+	 * where no mapping covered the address, and the library may sit where
+	 * an anonymous mapping (ASan's) was then: read them again, as leaktrace
+	 * does on the event of new code. */
+	symbolizer__refresh(s, getpid());
 	err = symbolizer__resolve(s, getpid(), ra, &f);
 	UT_EQ_INT(err, 0, "resolve in the library");
 	UT_EQ_STR(f.func, name, "function in the library");
@@ -421,6 +425,7 @@ static void *check_lib_unread(struct symbolizer *s, const char *dir, const char 
 	UT_CHECK(entry != NULL, "%s found", name);
 	if (!entry)
 		return handle;
+	symbolizer__refresh(s, getpid());
 	UT_EQ_INT(symbolizer__resolve(s, getpid(), (uintptr_t)entry(), &f), 0,
 		  "resolve in the library");
 	UT_EQ_STR(f.func, name, "function in the library, without its debug file");
