@@ -705,18 +705,6 @@ def find_py_stacks(rec, func, file=None, kind=None, type=None):
     return found
 
 
-def last_interval_before_exit(recs, margin=0.3):
-    """The last interval record at least @margin seconds before the exit
-    record. At exit CPython frees its module globals, leaks included (in a
-    few milliseconds): a workload run with --hold H (H > interval + margin)
-    still holds them in this one, and has nothing in flight."""
-    ex = recs[-1]
-    assert ex["type"] == "exit", "last record is %r, not exit" % ex["type"]
-    ok = [r for r in recs if r["type"] == "interval" and r["t"] <= ex["t"] - margin]
-    assert ok, "no interval record %.1fs or more before the exit at t=%s" % (margin, ex["t"])
-    return ok[-1]
-
-
 def assert_no_sanitizer_errors(stderr):
     for needle in SANITIZER_ERRORS:
         assert needle not in stderr, "sanitizer report in leaktrace's stderr (%s):\n%s" % (
