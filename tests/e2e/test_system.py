@@ -109,7 +109,7 @@ def test_system_short_processes():
     # three more reports, the first of them maybe begun before the last reap
     wait_intervals(out, len(intervals(read_records(out))) + 3, lt)
     lt.signal(2)
-    rc, _, err = lt.wait(timeout=30)
+    rc, _, err = lt.wait()
     assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-2000:])
     recs = load_stream(out, window=6, top=TOP, interval=0.5, system=True)
     ivs = [r for r in recs if r["type"] in ("interval", "exit")]
@@ -144,7 +144,7 @@ def test_system_bad_combinations():
     for args, what in ((["--system", "--sources", "python"], "python"),
                        (["--system", "--lib", workload("leaky")], "--lib"),
                        (["--system", "-p", "1"], "exclude")):
-        rc, _, err = run_leaktrace(args + ["-d", "1"], timeout=20)
+        rc, _, err = run_leaktrace(args + ["-d", "1"])
         assert rc == 2, "%s: exit status %d, want 2" % (args, rc)
         lines = [l for l in err.splitlines() if l.strip()]
         assert len(lines) == 1 and what in lines[0], "%s: want one line naming %s: %r" % (
