@@ -413,7 +413,7 @@ class Workload:
         return self.stderr_path.read_text(errors="replace")
 
 
-def spawn(argv, env=None, ready=True, timeout=15):
+def spawn(argv, env=None, ready=True, timeout=WAIT):
     """Starts @argv; with @ready, waits for its "ready <pid>" line. A thread
     reaps it as soon as it exits, as a real parent would, so a tracer waiting
     for the target to exit never waits on a zombie."""
@@ -705,18 +705,6 @@ def find_py_stacks(rec, func, file=None, kind=None, type=None):
     return found
 
 
-def last_interval_before_exit(recs, margin=0.3):
-    """The last interval record at least @margin seconds before the exit
-    record. At exit CPython frees its module globals, leaks included (in a
-    few milliseconds): a workload run with --hold H (H > interval + margin)
-    still holds them in this one, and has nothing in flight."""
-    ex = recs[-1]
-    assert ex["type"] == "exit", "last record is %r, not exit" % ex["type"]
-    ok = [r for r in recs if r["type"] == "interval" and r["t"] <= ex["t"] - margin]
-    assert ok, "no interval record %.1fs or more before the exit at t=%s" % (margin, ex["t"])
-    return ok[-1]
-
-
 def assert_no_sanitizer_errors(stderr):
     for needle in SANITIZER_ERRORS:
         assert needle not in stderr, "sanitizer report in leaktrace's stderr (%s):\n%s" % (
@@ -743,7 +731,7 @@ def assert_bad_values(cases, pid):
     failing case is listed."""
     bad = []
     for args, words in cases:
-        rc, _, err = run_leaktrace(args + ["-p", pid], timeout=20)
+        rc, _, err = run_leaktrace(args + ["-p", pid])
         try:
             assert_one_error_line(rc, err, *words)
         except AssertionError as e:
@@ -773,7 +761,7 @@ def require_debian_package(pkg, what):
     raise Skip("%s is not installed (Debian package %s): run scripts/deps.sh" % (what, pkg))
 
 
-def start_xvfb(screen="800x600x24", timeout=20):
+def start_xvfb(screen="800x600x24", timeout=WAIT):
     """Starts Xvfb on a free display number for this test (killed when the
     test ends, like everything spawned here). Returns the DISPLAY value,
     ":N", once the server accepts clients. The package must be installed

@@ -126,7 +126,7 @@ BAD = [
 
 def test_sampling_bad_values():
     require_root()
-    wl = spawn(["sleep", "60"], ready=False)
+    wl = spawn(["sleep", "600"], ready=False)
     assert_bad_values(BAD, wl.pid)
 
 
