@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Many short processes, for a --system sweep: COUNT children, one every
- * PERIOD_MS, alternately a fork that leaks blocks in child_site() and exits
- * CHILD_MS later (its blocks still outstanding), and /bin/true run by
- * posix_spawn.
+ * PERIOD_MS (or --period MS), alternately a fork that leaks blocks in
+ * child_site() and exits CHILD_MS later (its blocks still outstanding), and
+ * /bin/true run by posix_spawn.
  * Then waits for the children and idles until killed or --hold S passes.
  *
- *   spawner COUNT [--hold S]
+ *   spawner COUNT [--hold S] [--period MS]
  *
  * Prints "ready <pid>" before the first child, and "spawned N" on stderr once
  * all are reaped. */
@@ -29,16 +29,20 @@ int main(int argc, char **argv)
 {
 	char *true_argv[] = { "true", NULL };
 	double hold = 0;
-	long count, spawned = 0;
+	long count, spawned = 0, period = PERIOD_MS;
 	pid_t pid;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s COUNT [--hold S]\n", argv[0]);
+		fprintf(stderr, "usage: %s COUNT [--hold S] [--period MS]\n", argv[0]);
 		return 2;
 	}
 	count = atol(argv[1]);
-	if (argc == 4 && !strcmp(argv[2], "--hold"))
-		hold = atof(argv[3]);
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--hold"))
+			hold = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--period"))
+			period = atol(argv[i + 1]);
+	}
 	wl_signals();
 	wl_ready();
 	for (long i = 0; i < count && !wl_stop; i++) {
@@ -53,7 +57,7 @@ int main(int argc, char **argv)
 			pid = -1;
 		}
 		spawned += pid > 0;
-		wl_sleep_ms(PERIOD_MS);
+		wl_sleep_ms(period);
 	}
 	while (wait(NULL) > 0)
 		;
