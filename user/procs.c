@@ -46,6 +46,9 @@ static size_t pidset_take(struct pidset *s, pid_t *out, size_t max)
 {
 	size_t n = s->nr < max ? s->nr : max;
 
+	/* s->v is NULL until the first pid is added: memcpy() must not see it */
+	if (!n)
+		return 0;
 	memcpy(out, s->v, n * sizeof(*out));
 	for (size_t i = 0; i < n; i++)
 		hashmap__remove(s->in, &s->v[i]);
@@ -153,7 +156,7 @@ size_t procs__take_exited(struct procs *p, pid_t *out, size_t max)
 		free(hashmap__remove(p->names, &p->dead[i]));
 	p->nr_dead = 0;
 	n = pidset_take(&p->exited, out, max);
-	if (!ARRAY_RESERVE(p->dead, p->cap_dead, n)) {
+	if (n && !ARRAY_RESERVE(p->dead, p->cap_dead, n)) {
 		memcpy(p->dead, out, n * sizeof(*out));
 		p->nr_dead = n;
 	}

@@ -2,11 +2,12 @@
 """--system: every process at once, ranked by growth; processes started later
 and short-lived ones; their state released when they exit."""
 
+import json
 import time
 
-from common import (check_no_probes_left, describe_all, load_stream, marker_line,
-                    require_root, run_leaktrace, spawn_workload, start_leaktrace_bg, tmp,
-                    wait_for_start, workload, assert_site)
+from common import (LEAKTRACE_SAN, assert_no_sanitizer_errors, check_no_probes_left,
+                    describe_all, load_stream, marker_line, require_root, run_leaktrace,
+                    spawn_workload, start_leaktrace_bg, tmp, wait_for_start, workload, assert_site)
 
 FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
 
@@ -142,3 +143,60 @@ def test_system_busy_at_attach():
             assert st and st[0]["growth_window"] > 0, (
                 "pid %d, busy in malloc at attach, has no growing hot_leak_site:\n%s" % (
                     wl.pid, describe_all(last)))
+
+
+def _records(path):
+    """The complete JSON lines of @path so far."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return []
+    return [json.loads(l) for l in text.splitlines(keepends=True) if l.endswith("\n")]
+
+
+def _wait_intervals(path, lt, n, timeout=60):
+    """Waits for @n interval records in @path, failing early if the
+    Background @lt exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(r["type"] == "interval" for r in _records(path)) >= n:
+            return
+        if lt.proc.poll() is not None:
+            rc, _, err = lt.wait()
+            raise AssertionError("leaktrace exited with status %d before %d reports: %s" % (
+                rc, n, err[-3000:]))
+        time.sleep(0.1)
+    raise AssertionError("fewer than %d interval records in %s after %ds" % (n, path, timeout))
+
+
+def test_system_sanitized():
+    """The ASan+UBSan build through a --system sweep: the first report of a
+    quiet system, with nothing exited or exec'd yet (the process table's
+    empty sets), then a leaker and short processes that fork, exec and exit.
+    Text on stdout and JSON lines to a file, a final report at SIGINT."""
+    require_root()
+    out = tmp("san.json")
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", "20", "-o", out],
+                            binary=LEAKTRACE_SAN)
+    wait_for_start(out, lt, timeout=90)
+    _wait_intervals(out, lt, 1)
+    leaker = spawn_workload("sysleak", FAST)
+    spawner = spawn_workload("spawner", 200, "--period", 5, "--hold", 60)
+    deadline = time.monotonic() + 60
+    while "spawned" not in spawner.stderr() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "spawned 200" in spawner.stderr(), "spawner: %r" % spawner.stderr()[-500:]
+    have = sum(r["type"] == "interval" for r in _records(out))
+    _wait_intervals(out, lt, have + 3)  # the exited released, the leaker found
+    lt.signal(2)
+    rc, text, err = lt.wait(timeout=60)
+    assert_no_sanitizer_errors(err)
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-2000:])
+    assert "all processes" in text, "no table on stdout: %r" % text[-2000:]
+    recs = load_stream(out, window=6, top=20, interval=0.5, system=True)
+    final = [r for r in recs if r["type"] == "interval"][-1]
+    st = _leak_stacks(final, leaker.pid)
+    assert st, "the leaker is not found:\n%s" % describe_all(final)
+    exited = [e for r in recs[1:] for e in r["exited"] if e["comm"] == "spawner"]
+    assert exited, "no child of the spawner said to exit"
