@@ -208,8 +208,10 @@ static void cb_code_mapped(void *ctx, pid_t pid)
 	struct app *a = ctx;
 
 	if (a->procs) {
-		/* looked at from the loop: a new allocator may have come */
+		/* looked at from the loop: a new allocator may have come; its
+		 * mappings are read again when next needed */
 		procs__touch(a->procs, pid);
+		symbolizer__forget(a->symbolizer, pid);
 		return;
 	}
 	symbolizer__refresh(a->symbolizer, pid);

@@ -9,7 +9,9 @@
 #include <link.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <libelf.h>
 #include <elfutils/libdwelf.h>
@@ -158,6 +160,64 @@ static void test_unmapped(struct symbolizer *s)
 }
 
 /* A process that has exited is still symbolized from the maps read before. */
+/* code_at, asked of every frame of every new stack, reads the maps again for
+ * an address they do not cover only if they were read over a second ago, or
+ * the process was forgotten (it mapped new code) since. */
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void test_code_at(void)
+{
+	struct symbolizer *s = symbolizer__new(NULL);
+	double read_at;
+	void *fn = libc_sym("malloc");
+	long page = sysconf(_SC_PAGESIZE);
+	char *a = mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *b = mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int x;
+
+	UT_CHECK(s && fn && a != MAP_FAILED && b != MAP_FAILED, "symbolizer__new, malloc, mmap");
+	if (!s || !fn || a == MAP_FAILED || b == MAP_FAILED)
+		goto cleanup;
+	UT_EQ_INT(symbolizer__code_at(s, INT_MAX, 0x1000), -ENOENT, "code_at: no such process");
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)fn), 1, "code_at: malloc is code");
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)&x), 0, "code_at: the stack is not");
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)a), 1, "code_at: an exec page");
+	munmap(a, page);
+	a = MAP_FAILED;
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), 0x1000), 0, "code_at: unmapped");
+	munmap(b, page);
+	b = mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	UT_CHECK(b != MAP_FAILED, "mmap again");
+	if (b == MAP_FAILED)
+		goto cleanup;
+	symbolizer__forget(s, getpid());
+	read_at = now();
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)b), 1, "code_at: after forget");
+	/* mapped after that read: not seen until a second has passed (unless
+	 * this test was held up that long) */
+	a = mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	UT_CHECK(a != MAP_FAILED, "mmap a third");
+	if (a == MAP_FAILED)
+		goto cleanup;
+	x = symbolizer__code_at(s, getpid(), (uintptr_t)a);
+	UT_CHECK(x == 0 || now() - read_at >= 1,
+		 "code_at: mapped since the read, under a second ago: got %d", x);
+	sleep(1);
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)a), 1, "code_at: a second later");
+cleanup:
+	if (a != MAP_FAILED)
+		munmap(a, page);
+	if (b != MAP_FAILED)
+		munmap(b, page);
+	symbolizer__free(s);
+}
+
 static void test_exited(struct symbolizer *s)
 {
 	struct lt_frame f;
@@ -414,6 +474,7 @@ int main(void)
 	test_exited(s);
 	test_ra_offset(s);
 	symbolizer__free(s);
+	test_code_at();
 	test_separate_debug();
 	test_new();
 	return ut_done();
