@@ -12,6 +12,14 @@ from common import (LEAKTRACE_SAN, assert_no_sanitizer_errors, check_no_probes_l
 FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
 
 
+def _timeout(secs):
+    """Runs the test under a longer limit than tests/run.py's default."""
+    def set_timeout(fn):
+        fn.timeout = secs
+        return fn
+    return set_timeout
+
+
 def _ours(rec, pids):
     return [p for p in rec["processes"] if p["pid"] in pids]
 
@@ -29,8 +37,13 @@ def test_system_five_processes():
     slow = spawn_workload("sysleak", SLOW)
     quiet = [spawn_workload("sysleak", 0) for _ in range(3)]
     out = tmp("system.json")
-    rc, _, err = run_leaktrace(["--system", "-i", "0.5", "-d", "4", "-n", "50", "-o", out],
-                               timeout=90)
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", "50", "-o", out])
+    wait_for_start(out, lt)
+    # a whole window (6) past the first report, however late reports come
+    # on a busy machine (one report for several intervals)
+    _wait_intervals(out, lt, 8)
+    lt.signal(2)
+    rc, _, err = lt.wait(timeout=60)
     assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
     recs = load_stream(out, window=6, top=50, interval=0.5, system=True)
     assert recs[0].get("system") is True, "start record does not say system: %r" % recs[0]
@@ -73,6 +86,9 @@ def test_system_short_processes():
     out = tmp("spawn.json")
     lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", "50", "-o", out])
     wait_for_start(out, lt)
+    # past the first reports, which symbolize every process's stacks (seconds
+    # on a busy machine, while the short children would come and go unseen)
+    _wait_intervals(out, lt, 2)
     later = spawn_workload("sysleak", FAST)  # started after leaktrace
     spawner = spawn_workload("spawner", 600, "--hold", 60)
     deadline = time.monotonic() + 40
@@ -90,8 +106,12 @@ def test_system_short_processes():
     # 300 forks leave 8000 bytes each; most are seen before they exit
     assert len(children) >= 100, "only %d forked children said to exit (of 300): %r" % (
         len(children), exited[:20])
-    assert all(c["bytes"] == 8000 for c in children), "children left %r" % sorted(
-        {c["bytes"] for c in children})
+    # what a child had at the last report before it exited: all 8 blocks,
+    # unless that report caught it between its mallocs and the next one
+    # came after its exit (a slow machine)
+    left = [c["bytes"] for c in children]
+    assert all(b in range(1000, 8001, 1000) for b in left) and \
+        left.count(8000) * 2 >= len(left), "children left %r" % sorted(set(left))
     assert len({c["pid"] for c in children}) == len(children), "a child said to exit twice"
     final = ivs[-1]
     # every child was reaped over a second before the last report
@@ -123,6 +143,7 @@ def test_system_bad_combinations():
             args, what, err)
 
 
+@_timeout(200)
 def test_system_busy_at_attach():
     """Processes inside malloc when the probes go in are traced all the same:
     a call whose entry is seen must have its return seen too (the return
@@ -130,19 +151,29 @@ def test_system_busy_at_attach():
     later malloc from the same depth looks nested and goes unrecorded."""
     require_root()
     hot = [spawn_workload("hotloop") for _ in range(3)]
-    for _ in range(2):
-        out = tmp("busy.json")
-        rc, _, err = run_leaktrace(["--system", "-i", "0.5", "-d", "1.5", "-n", "50", "-o", out],
-                                   timeout=60)
+
+    def growing(rec, pid):
+        return any(s["pid"] == pid and s["frames"] and s["growth_window"] > 0
+                   and s["frames"][0].get("func") == "hot_leak_site" for s in rec["stacks"])
+
+    for run in range(2):
+        out = tmp("busy-%d.json" % run)
+        lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", "50", "-o", out])
+        wait_for_start(out, lt)
+        # a leak every 100000 traced calls: seconds apart on a slow machine
+        missing, deadline = {wl.pid for wl in hot}, time.monotonic() + 90
+        while missing and time.monotonic() < deadline:
+            recs = [r for r in _records(out) if r["type"] == "interval"]
+            missing = {p for p in missing if not any(growing(r, p) for r in recs)}
+            assert lt.proc.poll() is None, "leaktrace exited: %s" % lt.stderr()[-2000:]
+            time.sleep(0.2)
+        lt.signal(2)
+        rc, _, err = lt.wait(timeout=60)
         assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
         last = [r for r in load_stream(out, window=6, top=50, interval=0.5, system=True)
                 if r["type"] == "interval"][-1]
-        for wl in hot:
-            st = [s for s in last["stacks"] if s["pid"] == wl.pid and s["frames"]
-                  and s["frames"][0].get("func") == "hot_leak_site"]
-            assert st and st[0]["growth_window"] > 0, (
-                "pid %d, busy in malloc at attach, has no growing hot_leak_site:\n%s" % (
-                    wl.pid, describe_all(last)))
+        assert not missing, "pids %s, busy in malloc at attach, have no growing " \
+            "hot_leak_site in 90s:\n%s" % (sorted(missing), describe_all(last))
 
 
 def _records(path):
@@ -170,6 +201,7 @@ def _wait_intervals(path, lt, n, timeout=60):
     raise AssertionError("fewer than %d interval records in %s after %ds" % (n, path, timeout))
 
 
+@_timeout(180)
 def test_system_sanitized():
     """The ASan+UBSan build through a --system sweep: the first report of a
     quiet system, with nothing exited or exec'd yet (the process table's
