@@ -247,10 +247,9 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 		tracer__forget_sys_frames(a->tracer, pid);
 	}
 	if (a->procs) {
-		/* the old image's stacks go, where the collector forgot
-		 * them: if it had recorded anything worth it */
-		if (collector__sampled(a->collector, pid))
-			report__forget(a->report, pid, NULL, false);
+		/* the old image's stacks leave the report at the next one, as
+		 * they leave the collector */
+		procs__replaced(a->procs, pid);
 		procs__named(a->procs, pid, comm);
 		procs__touch(a->procs, pid);
 		return;
@@ -316,7 +315,8 @@ static void sweep_gone(struct app *a, const struct lt_sample *samples, size_t n)
 }
 
 /* --system: releases what is kept of the processes that exited, in the
- * report, the collector (BPF maps included) and the symbolizer. */
+ * report, the collector (BPF maps included) and the symbolizer, and what the
+ * report kept of the images that processes replaced with exec. */
 static void release_exited(struct app *a)
 {
 	const char *comms[1024];
@@ -326,6 +326,7 @@ static void release_exited(struct app *a)
 
 	if (!a->procs)
 		return;
+	/* exited first: one that exec'd and exited is said to exit */
 	while ((n = procs__take_exited(a->procs, pids, 1024))) {
 		for (size_t i = 0; i < n; i++) {
 			tgids[i] = pids[i];
@@ -334,6 +335,11 @@ static void release_exited(struct app *a)
 		}
 		report__forget_many(a->report, tgids, comms, n);
 		collector__forget_many(a->collector, pids, n);
+	}
+	while ((n = procs__take_replaced(a->procs, pids, 1024))) {
+		for (size_t i = 0; i < n; i++)
+			tgids[i] = pids[i];
+		report__forget_many(a->report, tgids, NULL, n);
 	}
 }
 
@@ -755,6 +761,10 @@ static int report_now(struct app *a, const char *reason)
 	st.bpf_memory = tracer__bpf_memory(a->tracer);
 	self_rss(&st.rss, &st.rss_peak);
 	report__emit(a->report, &st, reason);
+	/* after the report: what exited processes left in the allocs map goes
+	 * a batch at a time, for up to a quarter of an interval */
+	if (!reason)
+		collector__sweep(a->collector, a->settings.interval / 4);
 	return 0;
 }
 
@@ -984,7 +994,6 @@ int main(int argc, char **argv)
 					     .code_mapped = cb_code_mapped,
 					     .exec = cb_exec,
 					     .exit = cb_exit,
-					     .exec_sampled_only = s->system,
 					     .code_at = cb_code_at,
 					     .gl_thread = cb_gl_thread,
 				     });

@@ -15,6 +15,7 @@ static void test_empty(void)
 	if (!p)
 		return;
 	UT_EQ_INT(procs__take_touched(p, out, 4), 0, "nothing touched yet");
+	UT_EQ_INT(procs__take_replaced(p, out, 4), 0, "nothing exec'd yet");
 	UT_EQ_INT(procs__take_exited(p, out, 4), 0, "nothing exited yet");
 	UT_EQ_INT(procs__take_exited(p, out, 4), 0, "still nothing exited");
 	UT_EQ_INT(procs__count(p), 0, "no names");
@@ -43,6 +44,10 @@ static void test_exited(void)
 	procs__touch(p, 0x7ffffff2);
 	UT_EQ_INT(procs__take_touched(p, out, 4), 1, "touched");
 	UT_EQ_INT(procs__take_touched(p, out, 4), 0, "touched once");
+	procs__replaced(p, 0x7ffffff3);
+	procs__replaced(p, 0x7ffffff3);
+	UT_EQ_INT(procs__take_replaced(p, out, 4), 1, "exec'd twice, handed out once");
+	UT_EQ_INT(out[0], 0x7ffffff3, "the one exec'd");
 	procs__free(p);
 }
 
