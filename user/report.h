@@ -90,6 +90,10 @@ struct report_status {
 	/* leaktrace's own footprint: resident memory (now and peak) and the
 	 * kernel memory its BPF maps hold, in bytes */
 	unsigned long long rss, rss_peak, bpf_memory;
+	/* an interval report that goes out late: by how many seconds past its
+	 * due time (0: on time), and what held it back */
+	double late;
+	const char *late_reason;
 };
 
 /* Returns NULL with errno set. */
