@@ -9,7 +9,7 @@ from common import (WAIT, LEAKTRACE_SAN, assert_no_sanitizer_errors, check_no_pr
                     describe_all, intervals, load_stream, marker_line,
                     read_records, require_root, run_leaktrace, spawn_workload,
                     start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
-                    wait_until, workload, assert_site)
+                    wait_until, workload, assert_site, wait_records)
 
 FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
 CACHE_ENTRIES = 64  # tests/workloads/churn.h
@@ -131,8 +131,12 @@ def test_system_short_processes():
     # 300 forks leave 8000 bytes each, all seen before they exit
     assert len(children) >= 100, "only %d forked children said to exit (of 300): %r" % (
         len(children), exited[:20])
-    assert all(c["bytes"] == 8000 for c in children), "children left %r" % sorted(
-        {c["bytes"] for c in children})
+    # what a child had at the last report before it exited: all 8 blocks,
+    # unless that report caught it between its mallocs and the next one
+    # came after its exit (a slow machine)
+    left = [c["bytes"] for c in children]
+    assert all(b in range(1000, 8001, 1000) for b in left) and \
+        left.count(8000) * 2 >= len(left), "children left %r" % sorted(set(left))
     assert len({c["pid"] for c in children}) == len(children), "a child said to exit twice"
     final = ivs[-1]
     # every child was reaped two reports or more before the last one
@@ -240,3 +244,68 @@ def test_system_sanitized():
     assert _leak_stacks(final, leaker.pid), "the leaker is not found:\n%s" % describe_all(final)
     exited = [e for r in recs[1:] for e in r.get("exited", []) if e["comm"] == "spawner"]
     assert exited, "no child of the spawner said to exit"
+def _pressure(binary):
+    """The allocs map full (a small --max-allocs) while short processes exit
+    all the time: every report comes at its interval, or says it is late and
+    why; the drops show the full map; nothing crashes. (Forgetting an exited
+    process was a pass over the whole allocs map, in the event loop: reports
+    came tens of seconds apart, and said nothing.) No duration is assumed of
+    this machine: a report that leaktrace itself says is late passes."""
+    require_root()
+    interval, bound = 0.5, 1.0
+    out = tmp("pressure.json")
+    lt = start_leaktrace_bg(["--system", "-i", interval, "--max-allocs", 1024, "-n", 5,
+                             "-o", out], binary=binary)
+    wait_for_start(out, lt)
+    leakers = [spawn_workload("sysleak", FAST) for _ in range(2)]
+    spawner = spawn_workload("spawner", 100000, "--period", 10)
+    wait_records(out, lambda recs: any(r["counters"]["allocs_full"] for r in intervals(recs)),
+                 "a report with the allocs map (--max-allocs 1024) full", lt)
+    wait_intervals(out, len(intervals(read_records(out))) + 6, lt)
+    for wl in leakers + [spawner]:
+        assert wl.alive(), "pid %d died under --system" % wl.pid
+    lt.signal(2)
+    rc, _, err = lt.wait()
+    assert_no_sanitizer_errors(err)
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-2000:])
+    recs = load_stream(out, window=6, top=5, interval=interval, system=True)
+    prev = {"t": 0.0}
+    late = 0
+    for r in recs[1:-1]:
+        if "late" in r:
+            late += 1
+            assert r["late"] > 0 and isinstance(r.get("late_reason"), str) and r["late_reason"], (
+                "t=%s: late %r with no reason: %r" % (r["t"], r["late"], r.get("late_reason")))
+        elif "late" not in prev:
+            assert r["t"] - prev["t"] <= interval + bound, (
+                "report at t=%s came %.2fs after the one before (-i %s) and does not say "
+                "it is late" % (r["t"], r["t"] - prev["t"], interval))
+        prev = r
+    last = recs[-2]
+    c = last["counters"]
+    assert c["allocs_full"] > 0 and last["dropped"] >= c["allocs_full"], (
+        "the full map is not in the drops: dropped %d, counters %r" % (last["dropped"], c))
+    assert last["totals"]["heap"]["count"] <= 1024, "more heap blocks live than --max-allocs: %r" % (
+        last["totals"])
+    # children that recorded anything (the map has room for few) are said
+    # to exit once they have, if they left the table before the end
+    ivs = recs[1:]
+    for i, r in enumerate(ivs[:-2]):
+        for p in r["processes"]:
+            if p["comm"] != "spawner" or p["pid"] == spawner.pid:
+                continue
+            later = ivs[i + 1:]
+            assert any(p["pid"] in {e["pid"] for e in x["exited"]} for x in later) or any(
+                p["pid"] in {q["pid"] for q in x["processes"]} for x in later[-2:]), (
+                "child %d of the spawner, listed at t=%s, left the table without being "
+                "said to exit" % (p["pid"], r["t"]))
+    print("  %d interval reports, %d said late: %s" % (
+        len(recs) - 2, late, sorted({r["late_reason"] for r in recs if "late" in r})[:3]))
+
+
+def test_system_pressure_reports_on_time():
+    _pressure(LEAKTRACE)
+
+
+def test_system_pressure_sanitized():
+    _pressure(LEAKTRACE_SAN)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Many short processes, for a --system sweep: COUNT children, one every
- * PERIOD_MS, alternately a fork that leaks blocks in child_site() and exits
- * CHILD_MS later (its blocks still outstanding), and /bin/true run by
- * posix_spawn.
+ * PERIOD_MS (or --period MS), alternately a fork that leaks blocks in
+ * child_site() and exits CHILD_MS later (its blocks still outstanding), and
+ * /bin/true run by posix_spawn.
  * Then waits for the children and idles until killed or --hold S passes.
  *
- *   spawner COUNT [--hold S] [--batch N]
+ *   spawner COUNT [--hold S] [--batch N] [--period MS]
  *
  * --batch N: in batches of N children, each forked child living until it is
  * told, not CHILD_MS: once every fork of a batch has leaked, prints "batch K"
@@ -56,11 +56,12 @@ int main(int argc, char **argv)
 	long count, batch = 0, spawned = 0, forks = 0, batches = 0;
 	double hold = 0;
 	char c, line[32];
+	long period = PERIOD_MS;
 	pid_t pid;
 	int n;
 
 	if (argc < 2 || argc % 2) {
-		fprintf(stderr, "usage: %s COUNT [--hold S] [--batch N]\n", argv[0]);
+		fprintf(stderr, "usage: %s COUNT [--hold S] [--batch N] [--period MS]\n", argv[0]);
 		return 2;
 	}
 	count = atol(argv[1]);
@@ -69,8 +70,11 @@ int main(int argc, char **argv)
 			hold = atof(argv[i + 1]);
 		} else if (!strcmp(argv[i], "--batch")) {
 			batch = atol(argv[i + 1]);
+		} else if (!strcmp(argv[i], "--period")) {
+			period = atol(argv[i + 1]);
 		} else {
-			fprintf(stderr, "usage: %s COUNT [--hold S] [--batch N]\n", argv[0]);
+			fprintf(stderr, "usage: %s COUNT [--hold S] [--batch N] [--period MS]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -93,7 +97,7 @@ int main(int argc, char **argv)
 			pid = -1;
 		}
 		spawned += pid > 0;
-		wl_sleep_ms(PERIOD_MS);
+		wl_sleep_ms(period);
 		if (!batch || ((i + 1) % batch && i + 1 < count))
 			continue;
 		/* the batch is made: wait for its forks' leaks, say so, wait for
