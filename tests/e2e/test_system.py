@@ -5,7 +5,7 @@ and short-lived ones; their state released when they exit."""
 import re
 import signal
 
-from common import (WAIT, LEAKTRACE_SAN, assert_no_sanitizer_errors, check_no_probes_left,
+from common import (WAIT, LEAKTRACE, LEAKTRACE_SAN, assert_no_sanitizer_errors, check_no_probes_left,
                     describe_all, intervals, load_stream, marker_line,
                     read_records, require_root, run_leaktrace, spawn_workload,
                     start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
