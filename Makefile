@@ -6,6 +6,9 @@
 # Boards: `make STATIC=1` links everything statically (.output/x86-static);
 # `make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- STATIC=1` cross-builds
 # ./leaktrace-arm64 (.output/arm64-static; `sudo scripts/deps.sh --cross` first).
+# Kernels: `make kernels` boots Debian's 6.1 (x86-64, arm64) and 6.12 kernels
+# under qemu and runs leaktrace in each (part of `make test`); `make verifier`
+# prints the verifier's work per program on the oldest of them.
 
 ifeq ($(V),1)
 Q :=
@@ -98,7 +101,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test check e2e bench soak workloads unit fuzzers fuzz format lint vmlinux \
+.PHONY: all deps demo test check e2e kernels verifier bench soak workloads unit fuzzers fuzz format \
+	lint vmlinux \
 	install clean FORCE
 
 ifeq ($(SANITIZE),1)
@@ -206,8 +210,17 @@ e2e: all workloads
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all
 	$(Q)$(PYTHON) tests/run.py --e2e
 
+# The kernel matrix: guests under qemu, no root needed (scripts/kguest.py).
+kernels:
+	$(Q)scripts/deps.sh --kernels
+	$(Q)$(PYTHON) tests/run.py --kernels
+
+verifier:
+	$(Q)scripts/deps.sh --kernels
+	$(Q)$(PYTHON) scripts/kguest.py verifier
+
 test:
-	$(Q)scripts/deps.sh --cross
+	$(Q)scripts/deps.sh --kernels
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
 	$(Q)$(MAKE) --no-print-directory fuzzers

@@ -19,6 +19,7 @@
  * return address and its caller's frame pointer. Filled by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1 << 14);
 	__type(key, struct lt_sys_site);
 	__type(value, struct lt_sys_frame);
@@ -34,7 +35,18 @@ static __always_inline __u64 fd_stack(__u32 tgid)
 	__u64 ip = site.ip, fp = PT_REGS_FP_CORE(regs), sp = PT_REGS_SP_CORE(regs), ra = 0;
 	struct lt_sys_frame *f = bpf_map_lookup_elem(&sysframes, &site);
 
-	if (f && !bpf_probe_read_user(&ra, sizeof(ra), (void *)(sp + f->ra_off)) && ra) {
+#if defined(__TARGET_ARCH_arm64)
+	/* a leaf wrapper: the return address in x30, the caller's frame
+	 * pointer in x29, the stack as the caller left it */
+	if (f && f->ra_off == LT_RA_IN_LINK_REG) {
+		ra = BPF_CORE_READ(regs, regs[30]);
+		if (ra)
+			ip = ra;
+		return lt_stack_id(ip, fp, sp, tgid, lt_thread_get(true));
+	}
+#endif
+	if (f && f->ra_off >= 0 &&
+	    !bpf_probe_read_user(&ra, sizeof(ra), (void *)(sp + f->ra_off)) && ra) {
 		if (f->fp_off >= 0)
 			bpf_probe_read_user(&fp, sizeof(fp), (void *)(sp + f->fp_off));
 		ip = ra;

@@ -30,6 +30,7 @@ struct gl_group {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, struct gl_group);
@@ -44,6 +45,7 @@ struct gl_bind_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1 << 16);
 	__type(key, struct gl_bind_key);
 	__type(value, __u32);
@@ -52,6 +54,7 @@ struct {
 /* The active texture unit of each context. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, __u32);
@@ -76,6 +79,7 @@ struct {
  * the unsized ones; filled by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 512);
 	__type(key, __u32);
 	__type(value, __u32);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The kernel side of leaktrace: the maps every source shares, then the probes
  * of each source, one included file each. It records; user space analyses.
- * Map sizes are set from user space before load. */
+ * Map sizes are set from user space before load. Hash maps are not
+ * preallocated: the kernel holds their buckets and the entries in use, not
+ * max_entries of them. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -29,6 +31,7 @@ __u64 counters[LT_CNT__NR];
  * Unused with trace_all. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, __u32);

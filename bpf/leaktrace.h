@@ -232,6 +232,13 @@ struct lt_unw_row {
 	__s8 rbp_off;  /* rbp saved at CFA + 8 * rbp_off; 0: unchanged */
 };
 
+/* The rows live in chunks of LT_UNW_CHUNK_ROWS (512 KiB), each an array
+ * map that user space makes when the rows reach it: the kernel holds the
+ * rows the traced modules need, not --unwind-rows of them. Row i is entry
+ * i % LT_UNW_CHUNK_ROWS of chunk i / LT_UNW_CHUNK_ROWS. */
+#define LT_UNW_CHUNK_SHIFT 16
+#define LT_UNW_CHUNK_ROWS (1u << LT_UNW_CHUNK_SHIFT)
+
 /* Executable mappings of a process with their tables: unwprocs map, by tgid,
  * sorted by start. */
 #define LT_UNW_MAX_MAPS 256
@@ -281,9 +288,13 @@ struct lt_sys_site {
 };
 
 struct lt_sys_frame {
-	__s32 ra_off; /* return address at sp + ra_off */
+	__s32 ra_off; /* return address at sp + ra_off; LT_RA_IN_LINK_REG: in its register */
 	__s32 fp_off; /* caller's frame pointer at sp + fp_off; < 0: still in its register */
 };
+
+/* The return address of a wrapper that makes no frame on a machine with a
+ * link register (aarch64's x30): still there at the syscall. */
+#define LT_RA_IN_LINK_REG (-1)
 
 struct lt_event {
 	__u32 type; /* enum lt_event_type */

@@ -28,6 +28,7 @@ const volatile __u32 py_depth = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct lt_py_proc);
@@ -65,29 +66,50 @@ static __always_inline bool py_ts_is(const struct lt_py_proc *py, __u64 ts, __u3
 	       id == self;
 }
 
+/* The search of the interpreter's thread list for the current thread's
+ * PyThreadState, one thread state a step under bpf_loop(). */
+struct py_find_state {
+	const struct lt_py_proc *py;
+	__u64 ts;    /* next thread state to look at */
+	__u64 found; /* the current thread's, once found */
+	__u32 tid;
+	__u32 pad;
+};
+
+static long py_find_step(__u32 i, void *ctx)
+{
+	struct py_find_state *s = ctx;
+
+	if (!s->ts)
+		return 1;
+	if (py_ts_is(s->py, s->ts, s->tid)) {
+		s->found = s->ts;
+		return 1;
+	}
+	/* a failed read zeroes ts: the search ends */
+	bpf_probe_read_user(&s->ts, sizeof(s->ts), (void *)(s->ts + s->py->ts_next));
+	return 0;
+}
+
 /* The current thread's PyThreadState, or 0: the one kept on the thread if it
- * still is, else the one found in the interpreter's thread list. */
+ * still is, else the one found in the interpreter's thread list. In a step
+ * of bpf_loop(), not a loop in line: the verifier then checks the step
+ * once, not once per thread, and what follows once, not once per way out. */
 static __always_inline __u64 py_tstate(const struct lt_py_proc *py, struct lt_thread *t)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), i;
+	struct py_find_state s = { .py = py, .tid = (__u32)bpf_get_current_pid_tgid() };
 	__u64 ts = t ? t->py_tstate : 0, interp;
 
-	if (ts && py_ts_is(py, ts, tid))
+	if (ts && py_ts_is(py, ts, s.tid))
 		return ts;
 	if (bpf_probe_read_user(&interp, sizeof(interp),
 				(void *)(py->runtime + py->rt_interp_main)) ||
-	    bpf_probe_read_user(&ts, sizeof(ts), (void *)(interp + py->interp_threads)))
+	    bpf_probe_read_user(&s.ts, sizeof(s.ts), (void *)(interp + py->interp_threads)))
 		return 0;
-	for (i = 0; i < LT_PY_MAX_THREADS && ts; i++) {
-		if (py_ts_is(py, ts, tid)) {
-			if (t)
-				t->py_tstate = ts;
-			return ts;
-		}
-		if (bpf_probe_read_user(&ts, sizeof(ts), (void *)(ts + py->ts_next)))
-			return 0;
-	}
-	return 0;
+	bpf_loop(LT_PY_MAX_THREADS, py_find_step, &s, 0);
+	if (s.found && t)
+		t->py_tstate = s.found;
+	return s.found;
 }
 
 static __always_inline __u64 py_field(const __u8 *buf, __u16 off)

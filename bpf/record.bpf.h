@@ -7,51 +7,24 @@
  * place, because a whole stack does not fit on the 512-byte BPF stack. */
 const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH * 2] = {};
 
-/* How far a caller's frame can be from its callee's: a frame pointer further
- * up than this is garbage, not a frame (default stacks are 8 MiB). */
-#define LT_MAX_FRAME_SPAN (8ULL << 20)
-
-/* Walks the stack from (ip, fp, sp): with the unwind tables where there are
- * (unwind.bpf.h), else along the frame-pointer chain from (ip, fp), with @sp the stack pointer:
- * up to stack_depth return addresses, innermost first, at @ips[0...]; then,
- * if @py is not NULL and @ips has room (@cap entries), the Python frames at
- * @ips[stack_depth...]. Stores them unless @ips is NULL (whose unused entries
- * must be 0), and in @nr the entries used; returns the stack id, a hash of
- * both in that order. A frame pointer must point up the stack, less than
- * LT_MAX_FRAME_SPAN above the last: in code built without frame pointers it
- * holds any value, and reading a value that is no address faults, which costs
- * the kernel a microsecond. Deterministic: a second walk in the same probe
- * hit sees the same frames. */
+/* Walks the stack from (ip, fp, sp) (unwind.bpf.h: with the unwind tables
+ * where there are, else along the frame-pointer chain): up to stack_depth
+ * return addresses, innermost first, at @ips[0...]; then, if @py is not
+ * NULL and @ips has room (@cap entries), the Python frames at
+ * @ips[stack_depth...]. Stores them unless @ips is NULL (whose unused
+ * entries must be 0), and in @nr the entries used; returns the stack id, a
+ * hash of both in that order. Deterministic: a second walk in the same
+ * probe hit sees the same frames. */
 static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 				     const struct lt_py_proc *py, struct lt_thread *t, __u64 *ips,
 				     __u32 cap, __u32 *nr)
 {
-	__u64 h = lt_mix(lt_stack_seed(tgid), ip), below = sp;
-	__u32 i, n = 0;
+	__u64 h = lt_mix(lt_stack_seed(tgid), ip);
+	__u32 i;
 
 	if (ips)
 		ips[0] = ip;
-	if (unwind_tables)
-		n = unw_walk(ip, fp, sp, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
-	for (i = 1; !n && i < LT_MAX_STACK_DEPTH; i++) {
-		struct {
-			__u64 next;
-			__u64 ret;
-		} frame;
-
-		if (i >= stack_depth || i >= cap || fp < below || fp - below > LT_MAX_FRAME_SPAN ||
-		    fp & 7)
-			break;
-		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
-			break;
-		h = lt_mix(h, frame.ret);
-		if (ips)
-			ips[i] = frame.ret;
-		below = fp + sizeof(frame);
-		fp = frame.next;
-	}
-	if (n)
-		i = n;
+	i = unw_walk(ip, fp, sp, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
 	if (py && cap >= stack_depth + py_depth) {
 		__u32 n = py_walk(py, t, &h, ips);
 

@@ -26,13 +26,32 @@ const volatile __u32 unwind_tables = 0;
 #define LT_UC_RSP 160
 #define LT_UC_RIP 168
 
-/* The rows: sized (--unwind-rows) and filled by user space. */
-struct {
+/* The rows, in chunks made and filled by user space as modules come; the
+ * number of chunks is set from --unwind-rows. */
+struct unw_chunk {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_UNW_CHUNK_ROWS);
+	/* sizes, not types: clang gives an inner map's value type no more
+	 * than a forward declaration */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct lt_unw_row));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct lt_unw_row);
+	__array(values, struct unw_chunk);
 } unwrows SEC(".maps");
+
+/* Row @i, or NULL where its chunk is not there. */
+static __always_inline const struct lt_unw_row *unw_row(__u32 i)
+{
+	__u32 chunk = i >> LT_UNW_CHUNK_SHIFT, off = i & (LT_UNW_CHUNK_ROWS - 1);
+	void *rows = bpf_map_lookup_elem(&unwrows, &chunk);
+
+	return rows ? bpf_map_lookup_elem(rows, &off) : NULL;
+}
 
 /* Executable mappings per process, with their modules' rows. */
 struct {
@@ -56,7 +75,8 @@ struct {
 	__type(value, struct unw_frames);
 } unwframes SEC(".maps");
 
-#define UNW_EXACT 1 /* ip is where the frame is, not a return address */
+#define UNW_EXACT 1   /* ip is where the frame is, not a return address */
+#define UNW_FP_ONLY 2 /* no tables: every frame through its frame pointer */
 
 struct unw_state {
 	__u64 ip, sp, bp, h;
@@ -97,7 +117,7 @@ static long unw_row_step(__u32 index, struct unw_search *s)
 	if (s->lo >= s->hi)
 		return 1;
 	mid = s->lo + (s->hi - s->lo) / 2;
-	r = bpf_map_lookup_elem(&unwrows, &mid);
+	r = unw_row(mid);
 	if (!r) {
 		s->lo = s->hi = 0;
 		return 1;
@@ -135,7 +155,7 @@ static __always_inline const struct lt_unw_row *unw_find_row(const struct lt_unw
 	if (s.lo <= first)
 		return NULL;
 	s.lo--;
-	return bpf_map_lookup_elem(&unwrows, &s.lo);
+	return unw_row(s.lo);
 }
 
 /* Moves @st from its frame to the caller's; returns 1 to end the walk. */
@@ -153,7 +173,7 @@ static long unw_step(__u32 index, struct unw_state *st)
 		return 1;
 	/* a return address is past its call: look up the call itself */
 	pc = st->flags & UNW_EXACT ? st->ip : st->ip - 1;
-	p = bpf_map_lookup_elem(&unwprocs, &st->tgid);
+	p = st->flags & UNW_FP_ONLY ? NULL : bpf_map_lookup_elem(&unwprocs, &st->tgid);
 	m = p ? unw_find_map(p, pc) : NULL;
 	/* code that keeps frame pointers, at a return address (so past its
 	 * prologue): the fast path, no row to look up */
@@ -162,7 +182,7 @@ static long unw_step(__u32 index, struct unw_state *st)
 	if (!r || r->cfa == LT_UNW_NONE) {
 		/* no table: this frame's caller through its frame pointer, as
 		 * record.bpf.h's walk does; tables again from the caller on */
-		if (!fp)
+		if (!fp && !(st->flags & UNW_FP_ONLY))
 			lt_count(LT_CNT_UNW_NO_TABLE);
 		if (st->bp < st->sp || st->bp - st->sp > LT_UNW_MAX_FRAME || st->bp & 7 ||
 		    bpf_probe_read_user(regs, 2 * sizeof(__u64), (void *)st->bp) || !regs[1])
@@ -226,10 +246,18 @@ bad:
 	return 1;
 }
 
-/* Walks the stack at (@ip, @fp, @sp) of @tgid: with the tables, and through
- * frame pointers for frames whose code has none: frames 1... (frame 0 is
- * @ip) into @ips unless NULL, at most @max in all, each mixed into *@h.
- * Returns the frames now in @ips, or 0 when the process has no tables. */
+/* Walks the stack at (@ip, @fp, @sp) of @tgid: with the tables where the
+ * process has them (and unwind_tables is on), through frame pointers for
+ * frames whose code has none, or for every frame: frames 1... (frame 0 is
+ * @ip) into @ips unless NULL, at most @max in all, each mixed into *@h; the
+ * entries of @ips past the last frame, up to stack_depth, are zeroed.
+ * Returns the frames in the stack, @ip's included.
+ *
+ * One walk is one bpf_loop, whatever the depth and whichever way: the
+ * verifier checks its step once, where a loop in line would be checked
+ * once per frame, and everything after it once per way out of it (a walk
+ * can end at any frame), which multiplied past the limit of Linux 6.1's
+ * verifier once the Python frames came after. */
 static __always_inline __u32 unw_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, __u64 *h,
 				      __u64 *ips, __u32 max)
 {
@@ -243,21 +271,25 @@ static __always_inline __u32 unw_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, 
 		.max = max,
 	};
 	struct unw_frames *f;
-	__u32 zero = 0, i;
+	__u32 zero = 0;
 
-	if (!bpf_map_lookup_elem(&unwprocs, &tgid)) {
+	if (!unwind_tables) {
+		st.flags = UNW_FP_ONLY;
+	} else if (!bpf_map_lookup_elem(&unwprocs, &tgid)) {
 		lt_count(LT_CNT_UNW_NO_TABLE);
-		return 0;
+		st.flags = UNW_FP_ONLY;
 	}
+	f = bpf_map_lookup_elem(&unwframes, &zero);
+	if (!f)
+		return 1;
+	/* what the walk leaves of an earlier one past its frames must be 0 */
+	if (ips)
+		__builtin_memset(f->ips, 0, sizeof(f->ips));
 	bpf_loop(LT_MAX_STACK_DEPTH, unw_step, &st, 0);
 	*h = st.h;
-	f = bpf_map_lookup_elem(&unwframes, &zero);
-	if (ips && f) {
-		for (i = 1; i < LT_MAX_STACK_DEPTH; i++) {
-			if (i >= st.n || i >= stack_depth)
-				break;
-			ips[i] = f->ips[i];
-		}
-	}
+	/* One copy, no loop: a loop that can end at any frame would leave
+	 * the verifier one state after it per frame, each checked on. */
+	if (ips && stack_depth > 1)
+		bpf_probe_read_kernel(&ips[1], (stack_depth - 1) * sizeof(__u64), &f->ips[1]);
 	return st.n;
 }

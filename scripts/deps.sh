@@ -3,24 +3,30 @@
 # Installs the Debian packages leaktrace needs to build, test and demo itself.
 # Idempotent: when everything is present it only asks dpkg and exits.
 #
-# usage: scripts/deps.sh [--check] [--bench] [--cross]
-#   --check  exit 1 and name what is missing instead of installing it
-#   --bench  also what `make bench` compares against (heaptrack)
-#   --cross  also the arm64 board build (`make ARCH=arm64 CROSS_COMPILE=
-#            aarch64-linux-gnu- STATIC=1`): Debian's cross compiler, the arm64
-#            libraries through multiarch (adds dpkg's arm64 architecture), and
-#            qemu-user-static to run the result here for --help and --version
+# usage: scripts/deps.sh [--check] [--bench] [--cross] [--kernels]
+#   --check    exit 1 and name what is missing instead of installing it
+#   --bench    also what `make bench` compares against (heaptrack)
+#   --cross    also the arm64 board build (`make ARCH=arm64 CROSS_COMPILE=
+#              aarch64-linux-gnu- STATIC=1`): Debian's cross compiler, the arm64
+#              libraries through multiarch (adds dpkg's arm64 architecture), and
+#              qemu-user-static to run the result here for --help and --version
+#   --kernels  also the kernel matrix (tests/e2e/test_kernels.py): what --cross
+#              installs, and qemu to boot Debian's kernels for x86-64 and arm64.
+#              The kernels and busybox themselves are downloaded, not
+#              installed, by scripts/kernels.sh
 set -eu
 
 check=false
 bench=false
 cross=false
+kernels=false
 for arg in "$@"; do
 	case "$arg" in
 	--check) check=true ;;
 	--bench) bench=true ;;
 	--cross) cross=true ;;
-	*) echo "usage: scripts/deps.sh [--check] [--bench] [--cross]" >&2; exit 2 ;;
+	--kernels) cross=true; kernels=true ;;
+	*) echo "usage: scripts/deps.sh [--check] [--bench] [--cross] [--kernels]" >&2; exit 2 ;;
 	esac
 done
 
@@ -45,6 +51,9 @@ xvfb xauth python3-kivy"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi
+if $kernels; then
+	PKGS="$PKGS qemu-system-x86 qemu-system-arm"
+fi
 add_arch=false
 if $cross; then
 	PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
@@ -68,6 +77,7 @@ done
 
 hint="sudo make deps"
 $cross && hint="sudo scripts/deps.sh --cross"
+$kernels && hint="sudo scripts/deps.sh --kernels"
 if $check; then
 	echo "leaktrace: missing Debian packages:$missing; run '$hint'" >&2
 	exit 1

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Runs leaktrace's tests and prints one line per test and a summary.
 
-    tests/run.py [--unit] [--fuzz] [--e2e] [-k SUBSTRING] [--timeout SEC]
+    tests/run.py [--unit] [--fuzz] [--e2e] [--kernels] [-k SUBSTRING] [--timeout SEC]
                  [--fuzz-seconds SEC] [--fuzz-keep]
 
 --unit runs every .output/san/tests/test_* binary (`make SANITIZE=1 unit`);
@@ -22,7 +22,11 @@ order (needs root, ./leaktrace and `make workloads`). A test passes if it
 returns, fails on any exception, and is skipped on common.Skip; under CI
 (CI=true) a skip is a failure, except common.SkipAlways (what the test
 needs cannot exist there), and so is a unit-test "# SKIP" line but not a
-"# SKIP-ALWAYS" one. No flag runs all three. The last line is always
+"# SKIP-ALWAYS" one.
+--kernels runs tests/e2e/test_kernels.py, the kernel matrix: Debian's
+kernels booted under qemu (scripts/kguest.py); it needs no root here, and
+--e2e leaves it out, so that its guests take no CPU from the others'
+timings. No flag runs all four. The last line is always
 "N passed, N failed[, N skipped]"; the exit status is 0 iff nothing failed."""
 
 import argparse
@@ -43,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 UNIT_BIN_DIR = ROOT / ".output" / "san" / "tests"
 UNIT_SRC_DIR = ROOT / "tests" / "unit"
 E2E_DIR = ROOT / "tests" / "e2e"
+KERNELS_TEST = "test_kernels.py"  # its own section: --kernels
 FUZZ_BIN_DIR = ROOT / ".output" / "fuzz"
 FUZZ_SRC_DIR = ROOT / "tests" / "fuzz"
 UNIT_TIMEOUT = 120
@@ -206,11 +211,13 @@ def _on_alarm(signum, frame):
     raise TestTimeout()
 
 
-def load_e2e_tests():
+def load_e2e_tests(kernels=False):
     sys.path.insert(0, str(E2E_DIR))
     import common  # noqa: E402
     tests = []
     for path in sorted(E2E_DIR.glob("test_*.py")):
+        if (path.name == KERNELS_TEST) != kernels:
+            continue
         spec = importlib.util.spec_from_file_location(path.stem, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
@@ -220,13 +227,14 @@ def load_e2e_tests():
     return common, tests
 
 
-def run_e2e(res, pattern, timeout):
+def run_e2e(res, pattern, timeout, kernels=False):
     try:
-        common, tests = load_e2e_tests()
+        common, tests = load_e2e_tests(kernels)
     except Exception:
-        res.fail("e2e", "cannot load the tests", traceback.format_exc())
+        res.fail("kernels" if kernels else "e2e", "cannot load the tests", traceback.format_exc())
         return
-    root = os.geteuid() == 0
+    # the guests run as any user; BPF here needs root
+    root = kernels or os.geteuid() == 0
     signal.signal(signal.SIGALRM, _on_alarm)
     try:
         for name, fn in tests:
@@ -278,6 +286,8 @@ def main():
     ap.add_argument("--unit", action="store_true", help="run the unit tests")
     ap.add_argument("--fuzz", action="store_true", help="run each fuzzing harness for a while")
     ap.add_argument("--e2e", action="store_true", help="run the end-to-end tests (root)")
+    ap.add_argument("--kernels", action="store_true",
+                    help="run the kernel matrix (qemu guests of Debian's kernels)")
     ap.add_argument("-k", metavar="SUBSTRING", help="only tests whose name contains SUBSTRING")
     # Tests wait for what they check, each wait bounded by common.WAIT: this
     # bound is for a test that hangs all the same.
@@ -288,8 +298,8 @@ def main():
     ap.add_argument("--fuzz-keep", action="store_true",
                     help="keep new fuzzing inputs in .output/fuzz/corpus/NAME")
     args = ap.parse_args()
-    if not args.unit and not args.fuzz and not args.e2e:
-        args.unit = args.fuzz = args.e2e = True
+    if not args.unit and not args.fuzz and not args.e2e and not args.kernels:
+        args.unit = args.fuzz = args.e2e = args.kernels = True
     res = Results()
     try:
         if args.unit:
@@ -298,6 +308,8 @@ def main():
             run_fuzz(res, args.k, args.fuzz_seconds, args.fuzz_keep)
         if args.e2e:
             run_e2e(res, args.k, args.timeout)
+        if args.kernels:
+            run_e2e(res, args.k, args.timeout, kernels=True)
     except KeyboardInterrupt:
         res.fail("run.py", "interrupted")
     print(res.summary(), flush=True)

@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
@@ -114,6 +115,10 @@ struct tracer {
 	unsigned int failures;
 	bool tracepoints, exec_tp, exit_tp;
 	bool fd_tracepoints;
+	unsigned int sources; /* what is loaded: the settings' less what the kernel refused */
+	char off_why[512];    /* the sources off, and why */
+	char *vlogs;	      /* the verifier's log of each program, VLOG_SIZE each */
+	bool open_failed;
 };
 
 static struct progs heap_progs(struct tracer *t)
@@ -235,29 +240,6 @@ static bool may_trace(void)
 	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));
 }
 
-static bool is_mmap_prog(const char *name)
-{
-	static const char *const names[] = { "mmap_enter",  "mmap_exit",    "munmap_enter",
-					     "munmap_exit", "mremap_enter", "mremap_exit" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
-}
-
-static bool is_fd_prog(const char *name)
-{
-	static const char *const names[] = { "fd_exit",		 "dup2_exit",	    "fcntl_exit",
-					     "pipe_exit",	 "socketpair_exit", "close_enter",
-					     "close_range_enter" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
-}
-
 static const char *const perm_hint = LT_HINT_PERM;
 
 bool tracer__may_trace(void)
@@ -270,15 +252,290 @@ bool tracer__have_uprobe_multi(void)
 	return have_uprobe_multi();
 }
 
+/* What a program is loaded for, beyond the sources' bits. */
+#define PROG_ALWAYS (1u << 16) /* every run: exec, the launch's stop */
+#define PROG_SYSTEM (1u << 17) /* --system */
+#define PROG_FLOOR (1u << 18)  /* --floor */
+
+/* The source (LT_SRC_*) or PROG_* a program of the skeleton is loaded for. */
+static unsigned int prog_role(const struct leaktrace_bpf *p, const struct bpf_program *prog)
+{
+	const struct {
+		const struct bpf_program *prog;
+		unsigned int role;
+	} roles[] = {
+		{ p->progs.heap_enter, LT_SRC_LIBC },	   { p->progs.alloc_exit, LT_SRC_LIBC },
+		{ p->progs.mmap_enter, LT_SRC_MMAP },	   { p->progs.mmap_exit, LT_SRC_MMAP },
+		{ p->progs.munmap_enter, LT_SRC_MMAP },	   { p->progs.munmap_exit, LT_SRC_MMAP },
+		{ p->progs.mremap_enter, LT_SRC_MMAP },	   { p->progs.mremap_exit, LT_SRC_MMAP },
+		{ p->progs.fd_exit, LT_SRC_FD },	   { p->progs.dup2_exit, LT_SRC_FD },
+		{ p->progs.fcntl_exit, LT_SRC_FD },	   { p->progs.pipe_exit, LT_SRC_FD },
+		{ p->progs.socketpair_exit, LT_SRC_FD },   { p->progs.close_enter, LT_SRC_FD },
+		{ p->progs.close_range_enter, LT_SRC_FD }, { p->progs.gl_enter, LT_SRC_GL },
+		{ p->progs.gl_exit, LT_SRC_GL },	   { p->progs.gl_threads, LT_SRC_GL },
+		{ p->progs.process_exec, PROG_ALWAYS },	   { p->progs.entry_stop, PROG_ALWAYS },
+		{ p->progs.process_exit, PROG_SYSTEM },	   { p->progs.floor_enter, PROG_FLOOR },
+		{ p->progs.floor_exit, PROG_FLOOR },
+	};
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].prog == prog)
+			return roles[i].role;
+	return 0;
+}
+
+/* The verifier's log of each program is asked for at BPF_LOG_STATS: its
+ * account of the work (instructions processed, states, time), at no cost
+ * beyond the load, and its error when it rejects a program, which tells
+ * which program that was. Errors are a few lines at this level. */
+#define LT_BPF_LOG_STATS 4
+#define VLOG_SIZE 16384
+#define LT_VERIFIER_LIMIT 1000000 /* instructions processed; BPF_COMPLEXITY_LIMIT_INSNS */
+
+static int set_vlogs(struct tracer *t)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) n++;
+	free(t->vlogs);
+	t->vlogs = calloc(n, VLOG_SIZE);
+	if (!t->vlogs)
+		return -ENOMEM;
+	n = 0;
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		char *buf = t->vlogs + VLOG_SIZE * n++;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (bpf_program__set_log_buf(prog, buf, VLOG_SIZE) ||
+		    bpf_program__set_log_level(prog, LT_BPF_LOG_STATS))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The verifier's count of instructions processed in @log, or 0. */
+static unsigned int vlog_insns(const char *log)
+{
+	const char *p = strstr(log, "processed ");
+	unsigned int n = 0;
+
+	while (p && sscanf(p, "processed %u insns", &n) != 1)
+		p = strstr(p + 1, "processed ");
+	return n;
+}
+
+/* Why the verifier rejected a program: the first line of its log that is
+ * not its account of the work, in @out. */
+static void vlog_why(const char *log, char *out, size_t len)
+{
+	static const char *const skip[] = { "processed ", "verification time", "stack depth",
+					    "reg type unsupported" };
+
+	*out = 0;
+	for (const char *line = log, *nl; *line; line = nl + !!*nl) {
+		size_t i = 0, n;
+
+		nl = strchrnul(line, '\n');
+		n = nl - line;
+		while (i < sizeof(skip) / sizeof(skip[0]) &&
+		       strncmp(line, skip[i], strlen(skip[i])))
+			i++;
+		if (!n || i < sizeof(skip) / sizeof(skip[0]))
+			continue;
+		/* libbpf's mark on an instruction whose CO-RE relocation found
+		 * nothing in the kernel's BTF */
+		if (memmem(line, n, "#195896080", 10))
+			snprintf(out, len,
+				 "a kernel type or field it reads is not in the kernel's BTF");
+		else
+			snprintf(out, len, "%.*s", (int)n, line);
+		return;
+	}
+}
+
+/* With -v, the verifier's work on each program loaded: how close each is to
+ * the limit it would be rejected at. */
+static void say_vlogs(struct tracer *t)
+{
+	struct bpf_program *prog;
+	size_t i = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		const char *log = t->vlogs + VLOG_SIZE * i++, *p;
+		unsigned int insns = vlog_insns(log), states = 0, usec = 0;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		p = strstr(log, "total_states ");
+		if (p)
+			sscanf(p, "total_states %u", &states);
+		p = strstr(log, "verification time ");
+		if (p)
+			sscanf(p, "verification time %u usec", &usec);
+		lt_info("verifier: %s: processed %u insns (%.1f%% of the limit), %u states, %u ms",
+			bpf_program__name(prog), insns, 100.0 * insns / LT_VERIFIER_LIMIT, states,
+			usec / 1000);
+	}
+}
+
+/* After a failed load: the program the verifier rejected, the last one it
+ * wrote a log for (libbpf loads them in order and stops at the first
+ * failure), or NULL when the failure was not a program's. */
+static struct bpf_program *rejected_prog(struct tracer *t, char *why, size_t len)
+{
+	struct bpf_program *prog, *last = NULL;
+	size_t i = 0;
+
+	const char *log = NULL;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		const char *l = t->vlogs + VLOG_SIZE * i++;
+
+		if (bpf_program__autoload(prog) && *l) {
+			last = prog;
+			log = l;
+		}
+	}
+	if (!last)
+		return NULL;
+	vlog_why(log, why, len);
+	lt_info("verifier: %s was rejected; its log:", bpf_program__name(last));
+	for (const char *line = log, *nl; *line; line = nl + !!*nl) {
+		nl = strchrnul(line, '\n');
+		lt_info("verifier:   %.*s", (int)(nl - line), line);
+	}
+	return last;
+}
+
+/* The maps only the programs of one source use are made with them: a run
+ * without GL holds no GL maps. */
+static void set_autocreate(struct leaktrace_bpf *p, unsigned int load)
+{
+	const struct {
+		struct bpf_map *map;
+		unsigned int source;
+	} own[] = {
+		{ p->maps.sysframes, LT_SRC_FD }, { p->maps.glgroups, LT_SRC_GL },
+		{ p->maps.glbinds, LT_SRC_GL },	  { p->maps.glunits, LT_SRC_GL },
+		{ p->maps.gllevels, LT_SRC_GL },  { p->maps.glformats, LT_SRC_GL },
+	};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		bpf_map__set_autocreate(own[i].map, own[i].source & load);
+}
+
+/* Opens the skeleton and loads the programs of t->sources. Returns 0 or a
+ * negative errno; libbpf's error in @msg. */
+static int open_load(struct tracer *t, char *msg, size_t len)
+{
+	const struct lt_settings *s = t->settings;
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = s->btf);
+	unsigned int load = t->sources | PROG_ALWAYS;
+	struct bpf_program *prog;
+	int err;
+
+	if (s->floor)
+		load = (load & LT_SRC_LIBC) | PROG_ALWAYS | PROG_FLOOR;
+	if (s->system)
+		load |= PROG_SYSTEM;
+	t->skel = leaktrace_bpf__open_opts(&opts);
+	if (!t->skel) {
+		err = -errno;
+		libbpf_strerror(-err, msg, len);
+		t->open_failed = true;
+		return err;
+	}
+
+	t->skel->rodata->stack_depth = s->stack_depth;
+	t->skel->rodata->trace_all = s->system;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->sample_every = s->sample_every > 1 ? s->sample_every : 0;
+	t->skel->rodata->sample_bytes = s->sample_bytes;
+	t->skel->rodata->py_depth = t->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
+	bpf_map__set_value_size(t->skel->maps.stacks,
+				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));
+	bpf_map__set_max_entries(t->skel->maps.stacks, s->max_stacks);
+	bpf_map__set_max_entries(t->skel->maps.allocs, s->max_allocs);
+	t->skel->rodata->unwind_tables = !s->unwind_fp;
+	bpf_map__set_max_entries(
+		t->skel->maps.unwrows,
+		s->unwind_fp ? 1 : (s->unwind_rows + LT_UNW_CHUNK_ROWS - 1) / LT_UNW_CHUNK_ROWS);
+	bpf_map__set_max_entries(t->skel->maps.stats,
+				 s->max_stacks * 2 > 65536 ? s->max_stacks * 2 : 65536);
+
+	/* Load only what will be attached: less verifier time, nothing idle.
+	 * A floor run's libc programs are the empty ones. */
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		unsigned int role = prog_role(t->skel, prog);
+
+		if (s->floor && role == LT_SRC_LIBC)
+			role = 0;
+		bpf_program__set_autoload(prog, role & load);
+	}
+	set_autocreate(t->skel, load);
+
+	if (t->multi) {
+		struct bpf_program *multi[] = {
+			t->skel->progs.heap_enter,  t->skel->progs.alloc_exit,
+			t->skel->progs.floor_enter, t->skel->progs.floor_exit,
+			t->skel->progs.gl_enter,    t->skel->progs.gl_exit,
+			t->skel->progs.entry_stop
+		};
+
+		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+			bpf_program__set_expected_attach_type(
+				multi[i], (enum bpf_attach_type)LT_TRACE_UPROBE_MULTI);
+	}
+	err = set_vlogs(t);
+	if (err) {
+		libbpf_strerror(-err, msg, len);
+		return err;
+	}
+	err = leaktrace_bpf__load(t->skel);
+	if (err)
+		libbpf_strerror(-err, msg, len);
+	return err;
+}
+
+/* The source to switch off when the verifier rejects @prog with @err: for
+ * a program past the verifier's limits (E2BIG), Python frames first, which
+ * every stack walk carries and which make the walks longest; else the
+ * program's own source. 0 when the program is one every run needs. */
+static unsigned int source_to_drop(struct tracer *t, struct bpf_program *prog, int err)
+{
+	unsigned int role = prog_role(t->skel, prog);
+
+	if (role & ~LT_SRC_AVAILABLE)
+		return 0;
+	if (err == E2BIG && (t->sources & LT_SRC_PYTHON))
+		return LT_SRC_PYTHON;
+	return role & t->sources;
+}
+
+static void note_off(struct tracer *t, unsigned int source, const char *prog, const char *why)
+{
+	size_t n = strlen(t->off_why);
+
+	snprintf(t->off_why + n, sizeof(t->off_why) - n,
+		 "%s%s (this kernel does not take %s%s: %s)", n ? "; " : "", lt_source_name(source),
+		 prog, source == LT_SRC_PYTHON ? " with Python frames" : "", why);
+	lt_warn("source %s is off: this kernel does not take the BPF program %s%s: %s; the other "
+		"sources are traced (-v shows the verifier's log)",
+		lt_source_name(source), prog, source == LT_SRC_PYTHON ? " with Python frames" : "",
+		why);
+}
+
 struct tracer *tracer__open(const struct lt_settings *s)
 {
 	const char *btf = s->btf ? s->btf : "/sys/kernel/btf/vmlinux";
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = s->btf);
 	struct tracer *t;
-	bool libc = s->sources & LT_SRC_LIBC, mmap = (s->sources & LT_SRC_MMAP) && !s->floor;
-	bool gl = (s->sources & LT_SRC_GL) && !s->floor;
-	bool fd = (s->sources & LT_SRC_FD) && !s->floor;
-	struct bpf_program *prog;
+	char msg[128], why[256];
 	int err;
 
 	if (!may_trace()) {
@@ -301,84 +558,41 @@ struct tracer *tracer__open(const struct lt_settings *s)
 		return NULL;
 	t->entry_stop_fd = -1;
 	t->settings = s;
-	t->skel = leaktrace_bpf__open_opts(&opts);
-	if (!t->skel) {
-		char msg[128];
-
-		err = errno;
-		libbpf_strerror(err, msg, sizeof(msg));
-		if (s->btf) {
-			lt_error("cannot use %s as kernel BTF: %s; pass a file with the kernel's "
-				 "BTF (as /sys/kernel/btf/vmlinux)",
-				 s->btf, msg);
-			err = ENOEXEC;
-		} else {
-			lt_error("cannot open the BPF object: %s", msg);
-		}
-		goto fail;
-	}
-
-	t->skel->rodata->stack_depth = s->stack_depth;
-	t->skel->rodata->trace_all = s->system;
-	t->skel->rodata->self_tgid = getpid();
-	t->skel->rodata->sample_every = s->sample_every > 1 ? s->sample_every : 0;
-	t->skel->rodata->sample_bytes = s->sample_bytes;
-	t->skel->rodata->py_depth = s->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
-	bpf_map__set_value_size(t->skel->maps.stacks,
-				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));
-	bpf_map__set_max_entries(t->skel->maps.stacks, s->max_stacks);
-	bpf_map__set_max_entries(t->skel->maps.allocs, s->max_allocs);
-	t->skel->rodata->unwind_tables = !s->unwind_fp;
-	bpf_map__set_max_entries(t->skel->maps.unwrows, s->unwind_fp ? 1 : s->unwind_rows);
-	bpf_map__set_max_entries(t->skel->maps.stats,
-				 s->max_stacks * 2 > 65536 ? s->max_stacks * 2 : 65536);
-
-	/* Load only what will be attached: less verifier time, nothing idle. */
-	bpf_object__for_each_program(prog, t->skel->obj)
-	{
-		const char *name = bpf_program__name(prog);
-		bool load;
-
-		if (!strncmp(name, "floor_", 6))
-			load = s->floor;
-		else if (is_mmap_prog(name))
-			load = mmap;
-		else if (!strncmp(name, "gl_", 3))
-			load = gl;
-		else if (is_fd_prog(name))
-			load = fd;
-		else if (!strcmp(name, "entry_stop") || !strcmp(name, "process_exec"))
-			load = true;
-		else if (!strcmp(name, "process_exit"))
-			load = s->system;
-		else
-			load = libc && !s->floor;
-		bpf_program__set_autoload(prog, load);
-	}
-
+	t->sources = s->sources;
 	t->multi = !s->no_uprobe_multi && have_uprobe_multi();
 	lt_debug("uprobe_multi links: %s", t->multi ? "yes" : "no");
-	if (t->multi) {
-		struct bpf_program *multi[] = {
-			t->skel->progs.heap_enter,  t->skel->progs.alloc_exit,
-			t->skel->progs.floor_enter, t->skel->progs.floor_exit,
-			t->skel->progs.gl_enter,    t->skel->progs.gl_exit,
-			t->skel->progs.entry_stop
-		};
 
-		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
-			bpf_program__set_expected_attach_type(
-				multi[i], (enum bpf_attach_type)LT_TRACE_UPROBE_MULTI);
-	}
+	/* Where the kernel rejects a program, the rest is loaded without its
+	 * source: each try is a fresh open, as libbpf loads an object once. */
+	for (;;) {
+		struct bpf_program *prog;
+		unsigned int drop;
 
-	err = leaktrace_bpf__load(t->skel);
-	if (err) {
+		err = -open_load(t, msg, sizeof(msg));
+		if (!err)
+			break;
+		if (t->open_failed) {
+			if (s->btf) {
+				lt_error("cannot use %s as kernel BTF: %s; pass a file with the "
+					 "kernel's BTF (as /sys/kernel/btf/vmlinux)",
+					 s->btf, msg);
+				err = ENOEXEC;
+			} else {
+				lt_error("cannot open the BPF object: %s", msg);
+			}
+			goto fail;
+		}
+		prog = rejected_prog(t, why, sizeof(why));
+		drop = prog ? source_to_drop(t, prog, err) : 0;
+		if (drop && (t->sources & ~drop & LT_SRC_AVAILABLE)) {
+			note_off(t, drop, bpf_program__name(prog), why);
+			t->sources &= ~drop;
+			leaktrace_bpf__destroy(t->skel);
+			t->skel = NULL;
+			continue;
+		}
 		/* The capabilities were there, so EPERM or EACCES here is the
 		 * verifier, an LSM or lockdown: a runtime failure, not usage. */
-		char msg[128];
-
-		err = -err;
-		libbpf_strerror(err, msg, sizeof(msg));
 		if (s->btf && err >= __LIBBPF_ERRNO__START) {
 			/* libbpf's own codes: it could not use that BTF */
 			lt_error("cannot use %s as kernel BTF: %s; pass a file with the "
@@ -387,17 +601,33 @@ struct tracer *tracer__open(const struct lt_settings *s)
 			err = ENOEXEC;
 			goto fail;
 		}
-		lt_error("cannot load the BPF programs: %s; rerun with -v to see the verifier "
-			 "log",
-			 msg);
+		if (prog)
+			lt_error("cannot load the BPF programs: the kernel does not take %s: %s "
+				 "(%s); rerun with -v to see the verifier log",
+				 bpf_program__name(prog), why, msg);
+		else
+			lt_error("cannot load the BPF programs: %s; rerun with -v to see the "
+				 "verifier log",
+				 msg);
 		err = err == EPERM || err == EACCES ? EIO : err;
 		goto fail;
 	}
+	say_vlogs(t);
 	return t;
 fail:
 	tracer__destroy(t);
 	errno = err;
 	return NULL;
+}
+
+unsigned int tracer__sources(const struct tracer *t)
+{
+	return t->sources;
+}
+
+const char *tracer__sources_off(const struct tracer *t)
+{
+	return t->off_why;
 }
 
 /* A link to detach: a libbpf one, or a raw uprobe_multi link fd. */
@@ -464,6 +694,7 @@ void tracer__destroy(struct tracer *t)
 	free(t->checked.v);
 	free(t->gl_files.v);
 	free(t->gl_sites.v);
+	free(t->vlogs);
 	free(t);
 }
 
@@ -532,7 +763,7 @@ static int attach_tracepoints(struct tracer *t)
 	};
 	int err;
 
-	if (t->tracepoints || !(t->settings->sources & LT_SRC_MMAP) || t->settings->floor)
+	if (t->tracepoints || !(t->sources & LT_SRC_MMAP) || t->settings->floor)
 		return 0;
 	ensure_tracefs();
 	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
@@ -584,7 +815,7 @@ static int attach_fd_tracepoints(struct tracer *t)
 	char path[128];
 	int err;
 
-	if (t->fd_tracepoints || !(t->settings->sources & LT_SRC_FD) || t->settings->floor)
+	if (t->fd_tracepoints || !(t->sources & LT_SRC_FD) || t->settings->floor)
 		return 0;
 	ensure_tracefs();
 	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
@@ -608,7 +839,9 @@ int tracer__add_sys_frame(struct tracer *t, pid_t tgid, __u64 ip, __u64 ra_off, 
 	struct lt_sys_site key = { .ip = ip, .tgid = tgid };
 	struct lt_sys_frame val = { .ra_off = ra_off, .fp_off = fp_off < 0 ? -1 : fp_off };
 
-	if (ra_off > INT32_MAX || fp_off > INT32_MAX)
+	if (ra_off == (__u64)(__s64)LT_RA_IN_LINK_REG)
+		val.ra_off = LT_RA_IN_LINK_REG;
+	else if (ra_off > INT32_MAX || fp_off > INT32_MAX)
 		return -ERANGE;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.sysframes), &key, &val, BPF_ANY))
 		return -errno;
@@ -655,24 +888,81 @@ static int add_probe(struct tracer *t, const struct report_probe *p)
 	return 0;
 }
 
+/* fdinfo's memlock of map @fd, or 0. */
+static unsigned long long map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Whether fdinfo's memlock says what a map holds (Linux 6.4, commit
+ * 90a5527d7686 "bpf: add new map ops ->map_mem_usage"): before, it is the
+ * map's size when full, whatever it holds. */
+static bool memlock_is_usage(void)
+{
+	static int is = -1;
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	if (is < 0) {
+		is = !uname(&u) && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+		     (major > 6 || (major == 6 && minor >= 4));
+	}
+	return is;
+}
+
+#define LT_COUNT_MAX 65536 /* entries counted in a map, at most */
+
+/* What a hash map that is not preallocated holds, as Linux 6.4 counts it:
+ * its buckets, and each entry in use (struct htab_elem, key and value)
+ * with its allocator's header. Past LT_COUNT_MAX entries, as if full. */
+static unsigned long long hash_usage(const struct bpf_map *map)
+{
+	__u32 key_size = bpf_map__key_size(map), max = bpf_map__max_entries(map), buckets = 1;
+	unsigned long long elem = 48 + ((key_size + 7) & ~7u) +
+				  ((bpf_map__value_size(map) + 7) & ~7u) + 8,
+			   n = 0;
+	char key[512], next[512];
+	int fd = bpf_map__fd(map);
+
+	while (buckets < max)
+		buckets <<= 1;
+	if (key_size > sizeof(key))
+		return map_memlock(fd);
+	for (void *prev = NULL; n < LT_COUNT_MAX && !bpf_map_get_next_key(fd, prev, next); n++) {
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	if (n >= LT_COUNT_MAX)
+		n = max;
+	return 16ULL * buckets + n * elem;
+}
+
 unsigned long long tracer__bpf_memory(const struct tracer *t)
 {
-	unsigned long long sum = 0, v;
+	unsigned long long sum = 0;
 	struct bpf_map *map;
-	char path[64], line[128];
 
 	bpf_object__for_each_map(map, t->skel->obj)
 	{
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
-		f = fopen(path, "r");
-		if (!f)
+		if (bpf_map__fd(map) < 0)
 			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "memlock: %llu", &v) == 1)
-				sum += v;
-		fclose(f);
+		if (!memlock_is_usage() && bpf_map__type(map) == BPF_MAP_TYPE_HASH &&
+		    (bpf_map__map_flags(map) & BPF_F_NO_PREALLOC))
+			sum += hash_usage(map);
+		else
+			sum += map_memlock(bpf_map__fd(map));
 	}
 	return sum;
 }
@@ -1032,7 +1322,7 @@ int tracer__attach(struct tracer *t, pid_t tgid)
 {
 	int err = 0;
 
-	if (t->settings->sources & LT_SRC_LIBC)
+	if (t->sources & LT_SRC_LIBC)
 		err = t->settings->lib ? attach_lib(t, tgid) : attach_mapped(t, tgid);
 	if (!err)
 		err = attach_tracepoints(t);
@@ -1085,7 +1375,7 @@ int tracer__attach_system(struct tracer *t)
 		if (!pid)
 			continue;
 		nr++;
-		err = t->settings->sources & LT_SRC_LIBC ? attach_mapped(t, pid) : 0;
+		err = t->sources & LT_SRC_LIBC ? attach_mapped(t, pid) : 0;
 	}
 	closedir(d);
 	lt_info("looked at %d processes: %zu allocator files probed", nr, t->files.nr);
@@ -1094,7 +1384,7 @@ int tracer__attach_system(struct tracer *t)
 
 int tracer__attach_new(struct tracer *t, pid_t tgid)
 {
-	if (!(t->settings->sources & LT_SRC_LIBC) || t->settings->lib)
+	if (!(t->sources & LT_SRC_LIBC) || t->settings->lib)
 		return 0;
 	return attach_mapped(t, tgid);
 }
@@ -1195,7 +1485,7 @@ int tracer__attach_gl(struct tracer *t, pid_t tgid)
 	char path[PATH_MAX];
 	int err;
 
-	if (!(t->settings->sources & LT_SRC_GL) || t->settings->floor)
+	if (!(t->sources & LT_SRC_GL) || t->settings->floor)
 		return 0;
 	err = fill_gl_formats(t);
 	if (err) {
@@ -1282,7 +1572,7 @@ int tracer__attach_gl_ahead(struct tracer *t, pid_t tgid)
 	bool have_libglx;
 	int err = 0;
 
-	if (!(t->settings->sources & LT_SRC_GL) || t->settings->floor)
+	if (!(t->sources & LT_SRC_GL) || t->settings->floor)
 		return 0;
 	err = fill_gl_formats(t);
 	if (err)

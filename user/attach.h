@@ -28,8 +28,17 @@ bool tracer__may_trace(void);
  * probe of a file in one link; false also when BPF is not permitted. */
 bool tracer__have_uprobe_multi(void);
 
-/* Opens and loads the BPF object for @s. Returns NULL with errno set. */
+/* Opens and loads the BPF object for @s. Where the kernel rejects a
+ * program of a source (the verifier's limits, a helper it lacks), the
+ * others are loaded without that source, with a warning that says why.
+ * Returns NULL with errno set. With -v, says the verifier's work on each
+ * program. */
 struct tracer *tracer__open(const struct lt_settings *s);
+
+/* The sources loaded (enum lt_source bits), and those of @s left off, each
+ * with why ("" if none). */
+unsigned int tracer__sources(const struct tracer *t);
+const char *tracer__sources_off(const struct tracer *t);
 void tracer__destroy(struct tracer *t); /* detaches everything; accepts NULL */
 
 struct leaktrace_bpf *tracer__skel(struct tracer *t);

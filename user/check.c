@@ -31,7 +31,7 @@ static const char *const status_names[] = { "ok", "missing", "info" };
 struct item {
 	const char *name;
 	enum status status;
-	char detail[256];
+	char detail[640];
 	char fix[256]; /* what to do; empty if nothing */
 };
 
@@ -358,6 +358,27 @@ static void check_features(struct check *c)
 		    missing);
 }
 
+/* What a run with these settings traces: the sources whose programs the
+ * kernel took; one it refused is off, and a run says so too. */
+static void check_sources(struct check *c, struct tracer *t)
+{
+	unsigned int on = tracer__sources(t);
+	char names[128] = "";
+
+	for (unsigned int bit = 1; bit & LT_SRC_AVAILABLE; bit <<= 1)
+		if (on & bit)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 *names ? ", " : "", lt_source_name(bit));
+	if (*tracer__sources_off(t))
+		add(c, "bpf_load", ST_INFO, NULL,
+		    "the BPF programs load without these sources: %s; a run traces %s",
+		    tracer__sources_off(t), names);
+	else
+		add(c, "bpf_load", ST_OK, NULL, "the BPF programs load and pass the verifier");
+	add(c, "sources", ST_OK, NULL, "a run traces %s%s", names,
+	    c->s->sources_auto ? " (auto: python and gl where the target uses them)" : "");
+}
+
 /* Opens and loads the BPF object as a run would, and attaches nothing: the
  * verifier, the kernel's BTF and every helper in one go. */
 static void check_load(struct check *c)
@@ -377,7 +398,7 @@ static void check_load(struct check *c)
 	t = tracer__open(c->s);
 	lt_log_capture(NULL, 0);
 	if (t) {
-		add(c, "bpf_load", ST_OK, NULL, "the BPF programs load and pass the verifier");
+		check_sources(c, t);
 		tracer__destroy(t);
 	} else {
 		add(c, "bpf_load", ST_MISSING,

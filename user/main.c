@@ -799,7 +799,7 @@ static int report_now(struct app *a, const char *reason)
 						     32 - st.nr_counters);
 	if (reason && a->settings.verbose)
 		say_completeness(a, samples, n);
-	st.bpf_memory = tracer__bpf_memory(a->tracer);
+	st.bpf_memory = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
 	self_rss(&st.rss, &st.rss_peak);
 	if (!reason) {
 		t0 = elapsed(a);
@@ -963,6 +963,8 @@ static int say_start(struct app *a)
 	size_t nr;
 	unsigned int failures;
 	const struct report_probe *probes = tracer__probes(a->tracer, &nr, &failures);
+	unsigned long long bpf = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
+	char mem[32];
 
 	int err = report__start(a->report, &(struct report_start){
 						   .pid = a->pid,
@@ -973,18 +975,21 @@ static int say_start(struct app *a)
 						   .probes = probes,
 						   .nr_probes = nr,
 						   .probe_failures = failures,
+						   .bpf_memory = bpf,
 					   });
+	lt_format_size(mem, sizeof(mem), bpf, false);
 	if (!a->settings.json && a->procs)
 		fprintf(stderr,
-			"leaktrace: tracing every process: %zu probes%s; a report every %gs, "
-			"Ctrl-C to stop\n",
-			nr, failures ? " (some failed, see above)" : "", a->settings.interval);
+			"leaktrace: tracing every process: %zu probes%s, %s of kernel memory in "
+			"BPF "
+			"maps; a report every %gs, Ctrl-C to stop\n",
+			nr, failures ? " (some failed, see above)" : "", mem, a->settings.interval);
 	else if (!a->settings.json)
 		fprintf(stderr,
-			"leaktrace: tracing pid %d (%s): %zu probes%s; a report every %gs, "
-			"Ctrl-C to stop\n",
+			"leaktrace: tracing pid %d (%s): %zu probes%s, %s of kernel memory in BPF "
+			"maps; a report every %gs, Ctrl-C to stop\n",
 			a->pid, lt_escape_term(comm, sizeof(comm), a->comm), nr,
-			failures ? " (some failed, see above)" : "", a->settings.interval);
+			failures ? " (some failed, see above)" : "", mem, a->settings.interval);
 	return err;
 }
 
@@ -1035,6 +1040,8 @@ int main(int argc, char **argv)
 		err = -errno;
 		goto cleanup;
 	}
+	/* what the kernel took, from here on */
+	s->sources = tracer__sources(a.tracer);
 
 	/* Signals are read from a signalfd; the launched child resets its mask. */
 	sigemptyset(&mask);

@@ -470,6 +470,7 @@ int report__start(struct report *r, const struct report_start *info)
 	}
 	jw__end_array(&w);
 	jw__kuint(&w, "probe_failures", info->probe_failures);
+	jw__kuint(&w, "bpf_memory", info->bpf_memory);
 	jw__end_object(&w);
 	fclose(f);
 	json_flush(r, buf, len);

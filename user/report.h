@@ -82,6 +82,7 @@ struct report_start {
 	const struct report_probe *probes;
 	size_t nr_probes;
 	unsigned int probe_failures;
+	unsigned long long bpf_memory; /* kernel memory the BPF maps hold, bytes */
 };
 
 struct report_status {

@@ -16,6 +16,7 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include "debuginfo.h"
+#include "leaktrace.h"
 #include "log.h"
 #include "procmaps.h"
 #include "safeopen.h"
@@ -779,7 +780,9 @@ int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_f
 }
 
 /* The offset from the stack pointer to the return address in @frame; only
- * the rules "CFA = SP + k" and "RA saved at CFA + n" are understood. */
+ * the rules "CFA = SP + k" and "RA saved at CFA + n" are understood, and
+ * where the return address has a register of its own (aarch64's x30) and
+ * a leaf keeps it there ("same value"), LT_RA_IN_LINK_REG. */
 static int frame__ra_offset(Dwarf_Frame *frame, int sp, __u64 *sp_offset)
 {
 	Dwarf_Op ops_mem[3], *ops;
@@ -798,8 +801,15 @@ static int frame__ra_offset(Dwarf_Frame *frame, int sp, __u64 *sp_offset)
 	else
 		return -EINVAL;
 
-	if (dwarf_frame_register(frame, ra, ops_mem, &ops, &nops) || !ops || nops < 1 || nops > 2 ||
-	    ops[0].atom != DW_OP_call_frame_cfa)
+	if (dwarf_frame_register(frame, ra, ops_mem, &ops, &nops))
+		return -EINVAL;
+	/* no operations: "same value", or no rule (libdw says undefined),
+	 * which for aarch64's x30 at a leaf's CFA = SP means the same */
+	if (sp == 31 && ra == 30 && nops == 0 && cfa_off == 0) {
+		*sp_offset = (__u64)(__s64)LT_RA_IN_LINK_REG;
+		return 0;
+	}
+	if (!ops || nops < 1 || nops > 2 || ops[0].atom != DW_OP_call_frame_cfa)
 		return -EINVAL;
 	if (nops == 2) {
 		if (ops[1].atom != DW_OP_plus_uconst)

@@ -60,8 +60,10 @@ int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr);
 
 /* For a stack captured at a syscall inside a wrapper without a frame of its
  * own: the offset from the stack pointer to the wrapper's return address at
- * @ip, from the module's call frame information (.eh_frame/.debug_frame).
- * Returns 0 and sets *@sp_offset, or a negative errno when no CFI says. */
+ * @ip, from the module's call frame information (.eh_frame/.debug_frame),
+ * or (__u64)LT_RA_IN_LINK_REG when it is still in the link register (an
+ * aarch64 leaf). Returns 0 and sets *@sp_offset, or a negative errno when
+ * no CFI says. */
 int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_offset);
 
 /* The same for a stack walk that starts at the syscall: also where the

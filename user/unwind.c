@@ -387,6 +387,8 @@ struct unw_job {
 
 struct unwinder {
 	int rows_fd, procs_fd;
+	int *chunk_fds; /* the rows' chunks made so far; -1 where not yet */
+	size_t nr_chunks;
 	__u32 max_rows, used_rows;
 	struct unw_module *mods;
 	size_t nr_mods, cap_mods;
@@ -413,6 +415,16 @@ struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows
 	u->rows_fd = bpf_map__fd(skel->maps.unwrows);
 	u->procs_fd = bpf_map__fd(skel->maps.unwprocs);
 	u->max_rows = max_rows;
+	u->nr_chunks = bpf_map__max_entries(skel->maps.unwrows);
+	if ((unsigned long long)u->nr_chunks * LT_UNW_CHUNK_ROWS < max_rows)
+		u->max_rows = u->nr_chunks * LT_UNW_CHUNK_ROWS;
+	u->chunk_fds = malloc(u->nr_chunks * sizeof(*u->chunk_fds));
+	if (!u->chunk_fds) {
+		unwinder__free(u);
+		return NULL;
+	}
+	for (size_t i = 0; i < u->nr_chunks; i++)
+		u->chunk_fds[i] = -1;
 	return u;
 }
 
@@ -428,6 +440,10 @@ void unwinder__free(struct unwinder *u)
 		pthread_join(u->worker, NULL);
 	}
 	free(u->jobs);
+	for (size_t i = 0; u->chunk_fds && i < u->nr_chunks; i++)
+		if (u->chunk_fds[i] >= 0)
+			close(u->chunk_fds[i]);
+	free(u->chunk_fds);
 	for (size_t i = 0; i < u->nr_mods; i++) {
 		free(u->mods[i].path);
 		free(u->mods[i].segs);
@@ -464,32 +480,84 @@ cleanup:
 	return err;
 }
 
-/* Loads @nr rows at @first of the unwrows map. */
+/* The fd of chunk @c of the rows, made and put in the unwrows map of maps
+ * the first time, or a negative errno. */
+static int unwinder__chunk(struct unwinder *u, __u32 c)
+{
+	int fd;
+
+	if (c >= u->nr_chunks)
+		return -ENOSPC;
+	if (u->chunk_fds[c] >= 0)
+		return u->chunk_fds[c];
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwrows", sizeof(__u32), sizeof(struct lt_unw_row),
+			    LT_UNW_CHUNK_ROWS, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(u->rows_fd, &c, &fd, BPF_ANY)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	/* kept open, so its memory counts in leaktrace's (fdinfo) */
+	u->chunk_fds[c] = fd;
+	return fd;
+}
+
+/* Loads @nr rows at @first of the rows, chunk by chunk. */
 static int unwinder__load_rows(struct unwinder *u, __u32 first, const struct lt_unw_row *rows,
 			       size_t nr)
 {
 	enum {
-		CHUNK = 4096
+		BATCH = 4096
 	};
-	__u32 keys[CHUNK];
+	__u32 keys[BATCH];
 	size_t done = 0;
 
 	while (done < nr) {
-		__u32 n = nr - done < CHUNK ? (__u32)(nr - done) : CHUNK;
+		__u32 row = first + (__u32)done, off = row % LT_UNW_CHUNK_ROWS;
+		__u32 n = nr - done < BATCH ? (__u32)(nr - done) : BATCH;
+		int fd = unwinder__chunk(u, row / LT_UNW_CHUNK_ROWS);
 
+		if (fd < 0)
+			return fd;
+		if (n > LT_UNW_CHUNK_ROWS - off)
+			n = LT_UNW_CHUNK_ROWS - off;
 		for (__u32 k = 0; k < n; k++)
-			keys[k] = first + (__u32)done + k;
-		if (bpf_map_update_batch(u->rows_fd, keys, rows + done, &n, NULL)) {
+			keys[k] = off + k;
+		if (bpf_map_update_batch(fd, keys, rows + done, &n, NULL)) {
 			/* kernels without batch updates on arrays (before 5.6) */
 			for (__u32 k = 0; k < n; k++) {
-				if (bpf_map_update_elem(u->rows_fd, &keys[k], &rows[done + k],
-							BPF_ANY))
+				if (bpf_map_update_elem(fd, &keys[k], &rows[done + k], BPF_ANY))
 					return -errno;
 			}
 		}
 		done += n;
 	}
 	return 0;
+}
+
+unsigned long long unwinder__bpf_memory(const struct unwinder *u)
+{
+	unsigned long long sum = 0, v;
+	char path[64], line[128];
+
+	for (size_t i = 0; u && i < u->nr_chunks; i++) {
+		FILE *f;
+
+		if (u->chunk_fds[i] < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", u->chunk_fds[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "memlock: %llu", &v) == 1)
+				sum += v;
+		fclose(f);
+	}
+	return sum;
 }
 
 /* Whether the code of @rows keeps frame pointers: in most of the bytes the

@@ -33,10 +33,14 @@ bool unwind_table__keeps_fp(const struct lt_unw_row *rows, size_t nr);
  * BPF side makes, for tests. */
 const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_t nr, __u64 pc);
 
-/* @max_rows: the size of the skeleton's unwrows map. Returns NULL with errno
- * set. */
+/* @max_rows: the rows the tables may take in all, within the chunks the
+ * skeleton's unwrows map of maps has room for (each made when the rows
+ * reach it). Returns NULL with errno set. */
 struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows);
 void unwinder__free(struct unwinder *u); /* accepts NULL */
+
+/* Kernel memory held by the rows' chunks, in bytes (fdinfo's memlock). */
+unsigned long long unwinder__bpf_memory(const struct unwinder *u);
 
 /* Reads the mappings of @pid, makes the tables of the files it maps that have
  * none yet, and hands the BPF side the process's mappings. Call it when

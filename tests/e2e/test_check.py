@@ -2,16 +2,19 @@
 """--check: what this machine offers for leaktrace. As root here everything
 required is there (exit 0); a missing BTF file or missing privileges are
 named with their fix (exit 1); --json is one object; a target with --check
-is a usage error (exit 2)."""
+is a usage error (exit 2). A source whose program the kernel refuses is
+left off, by --check and by a run alike, each saying why."""
 
 import json
 import re
 
-from common import assert_one_error_line, require_root, run_leaktrace
+from common import (assert_one_error_line, assert_site, load_stream, marker_line, require_root,
+                    run_leaktrace, tmp, workload)
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 ITEMS = ("kernel", "btf", "privileges", "uprobes", "uprobe_multi", "tracefs", "tracepoints",
-         "lockdown", "unprivileged_bpf", "perf_paranoid", "memlock", "bpf_features", "bpf_load")
+         "lockdown", "unprivileged_bpf", "perf_paranoid", "memlock", "bpf_features", "bpf_load",
+         "sources")
 # required, so ok wherever the e2e tests can run
 MUST_BE_OK = ("kernel", "btf", "privileges", "uprobes", "tracefs", "tracepoints",
               "bpf_features", "bpf_load")
@@ -96,3 +99,45 @@ def test_check_with_target():
     for args in (["--check", "-p", "1"], ["--check", "--", "true"], ["--check", "--system"]):
         rc, _, err = run_leaktrace(args)
         assert_one_error_line(rc, err, "--check")
+
+
+def _btf_without_max_fds():
+    """The kernel's BTF with struct fdtable's max_fds renamed: libbpf finds
+    nothing for the field close_range_enter reads (source fd), marks the
+    instruction, and the kernel's verifier refuses the program, as a kernel
+    without something a program needs would."""
+    data = open("/sys/kernel/btf/vmlinux", "rb").read()
+    assert data.count(b"\0max_fds\0") == 1, "no single max_fds string in the kernel's BTF"
+    path = tmp("vmlinux-no-max_fds.btf")
+    with open(path, "wb") as f:
+        f.write(data.replace(b"\0max_fds\0", b"\0max_fdz\0"))
+    return path
+
+
+def test_refused_source_off():
+    """The kernel refuses a program of source fd: --check says the run
+    traces libc only and why; the run warns once in the same words, and
+    finds the heap leak; with fd the only source asked for, it fails."""
+    require_root()
+    btf = _btf_without_max_fds()
+    why = "close_range_enter: a kernel type or field it reads is not in the kernel's BTF"
+    rc, out, err = run_leaktrace(["--check", "--sources", "libc,fd", "--btf", btf], timeout=60)
+    assert rc == 0, "--check: exit status %d\n%s%s" % (rc, out, err)
+    items = _lines(out)
+    assert items["bpf_load"][0] == "info" and why in items["bpf_load"][1], items["bpf_load"]
+    assert items["sources"] == ("ok", "a run traces libc"), items["sources"]
+
+    out_json = tmp("refused.json")
+    rc, _, err = run_leaktrace(["--sources", "libc,fd", "--btf", btf, "-i", "0.5", "-w", "2",
+                                "-o", out_json, "--", workload("leaky"), "--iterations", "150"],
+                               timeout=60)
+    assert rc == 0, "run without source fd: exit status %d\n%s" % (rc, err)
+    warned = [l for l in err.splitlines() if "source fd is off" in l]
+    assert len(warned) == 1 and why in warned[0], "want one warning naming %s:\n%s" % (why, err)
+    recs = load_stream(out_json, window=2, top=10, interval=0.5)
+    assert recs[0]["sources"] == ["libc"], "start sources %r" % recs[0]["sources"]
+    assert_site(recs[-1]["stacks"][0]["frames"][0], "leak_site", "leaky.c",
+                marker_line("leaky.c", "leak_site"))
+
+    rc, _, err = run_leaktrace(["--sources", "fd", "--btf", btf, "--", "true"], timeout=60)
+    assert_one_error_line(rc, err, "close_range_enter", rc_want=1)
