@@ -24,7 +24,8 @@ for arg in "$@"; do
 	esac
 done
 
-# build: compiler for BPF, skeleton generator, libbpf, elfutils, capstone.
+# build: compiler for BPF, skeleton generator, libbpf, elfutils, capstone,
+#        libiberty (demangles C++ and Rust names; a static library only).
 # test:  python3 drives the end-to-end tests and runs their Python workloads;
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
@@ -35,8 +36,8 @@ done
 #        (glvnd), Mesa's EGL and GLX and its software rasterizer (llvmpipe,
 #        no GPU needed); the Kivy test runs python3-kivy under Xvfb.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-pkg-config libcapstone-dev python3 python3-dev binutils procps util-linux clang-format
-liblzma-dev libbz2-dev musl-tools
+pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps util-linux
+clang-format liblzma-dev libbz2-dev musl-tools
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
 xvfb xauth python3-kivy"
 if $bench; then
@@ -45,7 +46,7 @@ fi
 add_arch=false
 if $cross; then
 	PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
-	for p in libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libbz2-dev; do
+	for p in libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libbz2-dev libiberty-dev; do
 		PKGS="$PKGS $p:arm64"
 	done
 	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=true
