@@ -29,7 +29,8 @@ done
 # test:  python3 drives the end-to-end tests and runs their Python workloads;
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
-#        for ps, util-linux for setpriv.
+#        for ps, util-linux for setpriv; g++ and rustc build the C++ and Rust
+#        workloads whose names must come out demangled.
 # static: `make STATIC=1` links what libdw.a needs (liblzma, libbz2) statically;
 #        the tests also build a musl program (musl-tools) with its malloc inside.
 # gl:    the GL workloads and glbench: EGL, GL, GLES and libOpenGL headers
@@ -37,7 +38,7 @@ done
 #        no GPU needed); the Kivy test runs python3-kivy under Xvfb.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
 pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps util-linux
-clang-format liblzma-dev libbz2-dev musl-tools
+clang-format g++ rustc liblzma-dev libbz2-dev musl-tools
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
 xvfb xauth python3-kivy"
 if $bench; then

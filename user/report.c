@@ -556,6 +556,9 @@ static void json_frame(struct jw *w, const struct lt_frame *f)
 	if (f->func) {
 		jw__kstr(w, "func", f->func);
 	}
+	if (f->func && f->symbol) {
+		jw__kstr(w, "symbol", f->symbol);
+	}
 	jw__kstr(w, "module", f->module);
 	if (f->file) {
 		jw__kstr(w, "file", f->file);

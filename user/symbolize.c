@@ -15,6 +15,7 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include "debuginfo.h"
+#include "demangle.h"
 #include "log.h"
 #include "procmaps.h"
 #include "safeopen.h"
@@ -67,7 +68,8 @@ struct sym_result {
 	struct hnode node; /* in symbolizer.results */
 	const struct sym_file *file;
 	__u64 vaddr;
-	const char *func; /* interned, or NULL */
+	const char *func;   /* readable, interned, or NULL */
+	const char *symbol; /* raw, interned, where it differs from func, or NULL */
 	__u64 func_off;
 	const char *src; /* interned, or NULL */
 	int line;
@@ -659,6 +661,24 @@ static bool file__dwarf_safe(struct sym_file *f)
 	return f->dwarf > 0;
 }
 
+/* The readable name of @raw into *@func, and @raw into *@symbol where it
+ * differs (else NULL), both interned. Returns 0 or -ENOMEM. */
+static int symbolizer__name(struct symbolizer *s, const char *raw, const char **func,
+			    const char **symbol)
+{
+	char *readable = lt_demangle(raw);
+
+	*symbol = NULL;
+	if (!readable) {
+		*func = symbolizer__intern(s, raw);
+		return *func ? 0 : -ENOMEM;
+	}
+	*func = symbolizer__intern(s, readable);
+	free(readable);
+	*symbol = symbolizer__intern(s, raw);
+	return *func && *symbol ? 0 : -ENOMEM;
+}
+
 /* Looks @vaddr of @f up, from the cache or with libdwfl. Returns NULL when
  * out of memory. */
 static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const struct sym_file *f,
@@ -674,7 +694,7 @@ static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const s
 	GElf_Sym sym;
 	struct hnode *n;
 	int lineno;
-	int back;
+	int back, err = 0;
 
 	for (n = htab__first(&s->results, hash); n; n = htab__match(n->next, hash)) {
 		r = container_of(n, struct sym_result, node);
@@ -695,7 +715,7 @@ static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const s
 	if (mod) {
 		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 		if (name) {
-			r->func = symbolizer__intern(s, name);
+			err = symbolizer__name(s, name, &r->func, &r->symbol);
 			r->func_off = off + back;
 		}
 		line = file__dwarf_safe((struct sym_file *)f) ? dwfl_module_getsrc(mod, pc) : NULL;
@@ -705,7 +725,7 @@ static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const s
 			r->line = r->src ? lineno : 0;
 		}
 	}
-	if (htab__insert(&s->results, &r->node)) {
+	if (err || htab__insert(&s->results, &r->node)) {
 		free(r);
 		return NULL;
 	}
@@ -745,6 +765,7 @@ int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_f
 	if (!r)
 		return -ENOMEM;
 	out->func = r->func;
+	out->symbol = r->symbol;
 	out->func_off = r->func_off;
 	out->file = r->src;
 	out->line = r->line;

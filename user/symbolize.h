@@ -18,7 +18,9 @@ struct lt_frame {
 	__u64 addr;	    /* runtime address */
 	__u64 offset;	    /* address in the module's own ELF address space */
 	const char *module; /* path of the mapped file, or "[unknown]", "[vdso]"... */
-	const char *func;   /* NULL if no symbol covers the address */
+	const char *func;   /* readable (demangled, no symbol version), NULL if no
+			     * symbol covers the address */
+	const char *symbol; /* the raw symbol where it differs from func, else NULL */
 	__u64 func_off;	    /* addr - start of func */
 	const char *file;   /* NULL if no line information */
 	int line;	    /* 0 if unknown */

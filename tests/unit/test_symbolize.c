@@ -38,6 +38,15 @@ static __attribute__((noipa)) void *calling_fn(void)
 	return ra;
 }
 
+/* A C++ name, as g++ would give app::store::make<int>() */
+__attribute__((noipa)) int *mangled_fn(void) __asm__("_ZN3app5store4makeIiEEPT_v");
+__attribute__((noipa)) int *mangled_fn(void)
+{
+	static int x;
+
+	return &x;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = s ? strlen(s) : 0, m = strlen(suffix);
@@ -103,6 +112,18 @@ static void test_return_address(struct symbolizer *s)
 	UT_CHECK(ends_with(f.file, __FILE__), "caller's file %s", f.file ? f.file : "(null)");
 	UT_EQ_INT(f.line, line, "line of the call");
 	UT_EQ_INT(f.func_off, ra - (uintptr_t)&calling_fn, "offset from the caller's start");
+}
+
+static void test_names(struct symbolizer *s)
+{
+	struct lt_frame f;
+
+	UT_EQ_INT(symbolizer__resolve(s, getpid(), (uintptr_t)&mangled_fn + 1, &f), 0,
+		  "resolve a C++ name");
+	UT_EQ_STR(f.func, "int* app::store::make<int>()", "demangled");
+	UT_EQ_STR(f.symbol, "_ZN3app5store4makeIiEEPT_v", "the raw symbol kept");
+	symbolizer__resolve(s, getpid(), (uintptr_t)&target_fn + 1, &f);
+	UT_CHECK(!f.symbol, "a C name has no other symbol");
 }
 
 static void *libc_sym(const char *name)
@@ -476,6 +497,7 @@ int main(void)
 		return ut_done();
 	test_self(s);
 	test_return_address(s);
+	test_names(s);
 	test_libc(s);
 	test_unmapped(s);
 	test_exited(s);

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Stacks people can read, frame by frame: C++ and Rust names come out
+demangled with the raw symbol in "symbol", and symbol versions are cut off."""
+
+import os
+import re
+
+from common import (Skip, call_line, check_no_probes_left, describe, load_stream, marker_line,
+                    require_root, run_leaktrace, tmp, workload, WORKLOADS)
+
+ITERATIONS = 30
+
+
+def _run(name, extra=(), iterations=ITERATIONS):
+    """leaktrace -- @name --iterations N; returns (exit record, table, stderr)."""
+    require_root()
+    out = tmp("%s.json" % name)
+    rc, text, err = run_leaktrace(["-i", "5", "-n", "5", "-o", out] + list(extra) +
+                                  ["--", workload(name), "--iterations", str(iterations)],
+                                  timeout=60)
+    assert rc == 0, "leaktrace -- %s exited with status %d" % (name, rc)
+    return load_stream(out, window=6, top=5, interval=5)[-1], text, err
+
+
+def _stack_with(rec, func, count=ITERATIONS):
+    """The one heap stack of @rec with a frame named @func, of @count blocks."""
+    hits = [s for s in rec["stacks"] if s["kind"] == "heap" and
+            any(f.get("func") == func for f in s["frames"])]
+    assert len(hits) == 1, "want one stack through %r, got:\n%s" % (
+        func, "\n".join("    " + describe(s) for s in rec["stacks"]))
+    assert hits[0]["count"] == count, describe(hits[0])
+    return hits[0]
+
+
+def _frame(frames, func):
+    for i, f in enumerate(frames):
+        if f.get("func") == func:
+            return i, f
+    raise AssertionError("no frame %r in %s" % (func, [f.get("func") for f in frames]))
+
+
+def _assert_frames(frames, want):
+    """@frames start with @want: (func, source basename or None, line, inline)."""
+    got = [(f.get("func"), os.path.basename(f["file"]) if "file" in f else None, f.get("line"),
+            f.get("inline", False)) for f in frames[:len(want)]]
+    assert got == list(want), "frames:\n    %s\nwant:\n    %s" % (
+        "\n    ".join(map(str, got)), "\n    ".join(map(str, want)))
+
+
+def _assert_libc_start(frames):
+    """__libc_start_main without its symbol version; the raw symbol, where
+    libc's symbol table has it (libc6-dbg), keeps it."""
+    _, f = _frame(frames, "__libc_start_main")
+    assert f.get("symbol", "__libc_start_main@").startswith("__libc_start_main@"), f
+
+
+def _table_lines(text):
+    return [l.strip() for l in text.splitlines()]
+
+
+def test_stacks_cxx():
+    """operator new called by a function template in nested namespaces."""
+    ex, text, _ = _run("cxxleak")
+    make = "app::store::Record* app::store::make<app::store::Record>(long)"
+    frames = _stack_with(ex, make)["frames"]
+    new = frames[0]
+    assert (new.get("func"), new.get("symbol")) == ("operator new(unsigned long)", "_Znwm"), new
+    assert "libstdc++" in new["module"], new
+    _assert_frames(frames[1:], [
+        (make, "cxxleak.cpp", marker_line("cxxleak.cpp", "make"), False),
+        ("main", "cxxleak.cpp", call_line("cxxleak.cpp", "main"), False),
+    ])
+    assert frames[1]["symbol"] == "_ZN3app5store4makeINS0_6RecordEEEPT_l", frames[1]
+    assert "symbol" not in frames[2], "main has no other name: %s" % frames[2]
+    _assert_libc_start(frames)
+    assert "operator new(unsigned long)+0x" in text and make + " (cxxleak.cpp:" in text, text
+    assert "_Znwm" not in text and "_ZN3app" not in text, "a raw C++ name in the table:\n" + text
+
+
+def test_stacks_rust():
+    """A method of a type in a module, with v0 mangling."""
+    if not (WORKLOADS / "rsleak").exists():
+        raise Skip("no Rust workload: install rustc (scripts/deps.sh) and run make workloads")
+    ex, text, _ = _run("rsleak")
+    put = "<rsleak::store::Cache>::put"
+    frames = _stack_with(ex, put)["frames"]
+    i, f = _frame(frames, put)
+    assert re.fullmatch(r"_RNvMNtCs\w+_6rsleak5storeNtB\w*_5Cache3put", f.get("symbol", "")), f
+    _assert_frames(frames[i + 1:], [
+        ("rsleak::main", "rsleak.rs", call_line("rsleak.rs", "main"), False),
+    ])
+    raw = [g["func"] for g in frames if re.match(r"_R[A-Z]|_ZN", g.get("func", ""))]
+    assert not raw, "raw Rust names left: %s" % raw
+    assert put + " (" in text, text
+
+
+def test_stacks_no_probes_left():
+    check_no_probes_left()
