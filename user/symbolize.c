@@ -679,21 +679,44 @@ static int symbolizer__name(struct symbolizer *s, const char *raw, const char **
 	return *func && *symbol ? 0 : -ENOMEM;
 }
 
+/* Fills in the source position of @pc in @mod: from the unit whose code holds
+ * @pc only. libdwfl gives an address that no unit has (crt1.o's _start,
+ * without DWARF) to the unit whose code comes before it, and its last line
+ * would be shown. @func_start is where the symbol at @pc starts, or 0: a line
+ * must be in it too. */
+static void symbolizer__src(struct symbolizer *s, struct sym_result *r, Dwfl_Module *mod,
+			    GElf_Addr pc, GElf_Addr func_start)
+{
+	Dwarf_Addr bias, line_addr;
+	Dwfl_Line *line;
+	const char *src;
+	Dwarf_Die *cu;
+	int lineno;
+
+	cu = dwfl_module_addrdie(mod, pc, &bias);
+	if (!cu || dwarf_haspc(cu, pc - bias) <= 0)
+		return;
+	line = dwfl_module_getsrc(mod, pc);
+	src = line ? dwfl_lineinfo(line, &line_addr, &lineno, NULL, NULL, NULL) : NULL;
+	if (src && line_addr <= pc && line_addr >= func_start && lineno > 0) {
+		r->src = symbolizer__src_path(s, line, src);
+		r->line = r->src ? lineno : 0;
+	}
+}
+
 /* Looks @vaddr of @f up, from the cache or with libdwfl. Returns NULL when
  * out of memory. */
 static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const struct sym_file *f,
 						   __u64 vaddr)
 {
 	__u64 hash = hash_u64(vaddr ^ hash_u64((uintptr_t)f));
-	const char *name, *src;
+	GElf_Addr pc, func_start = 0;
 	struct sym_result *r;
 	Dwfl_Module *mod;
-	Dwfl_Line *line;
-	GElf_Addr pc;
+	struct hnode *n;
+	const char *name;
 	GElf_Off off;
 	GElf_Sym sym;
-	struct hnode *n;
-	int lineno;
 	int back, err = 0;
 
 	for (n = htab__first(&s->results, hash); n; n = htab__match(n->next, hash)) {
@@ -717,13 +740,10 @@ static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const s
 		if (name) {
 			err = symbolizer__name(s, name, &r->func, &r->symbol);
 			r->func_off = off + back;
+			func_start = pc - off;
 		}
-		line = file__dwarf_safe((struct sym_file *)f) ? dwfl_module_getsrc(mod, pc) : NULL;
-		src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-		if (src) {
-			r->src = symbolizer__src_path(s, line, src);
-			r->line = r->src ? lineno : 0;
-		}
+		if (file__dwarf_safe((struct sym_file *)f))
+			symbolizer__src(s, r, mod, pc, func_start);
 	}
 	if (err || htab__insert(&s->results, &r->node)) {
 		free(r);

@@ -47,7 +47,8 @@ void symbolizer__forget(struct symbolizer *s, pid_t pid);
  * least, module "[unknown]" when no mapping covers it); returns 0 if a
  * function was found, -ENOENT if not. Strings in @out live until
  * symbolizer__free(). The result for a return address: the line looked up is
- * that of the call instruction (addr - 1), as a debugger shows it. */
+ * that of the call instruction (addr - 1), as a debugger shows it. Only
+ * lines of the compilation unit that holds @addr count. */
 int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out);
 
 /* Whether @addr in process @pid lies in an executable mapping: 1 yes, 0 no,

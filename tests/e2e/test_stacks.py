@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Stacks people can read, frame by frame: C++ and Rust names come out
-demangled with the raw symbol in "symbol", and symbol versions are cut off."""
+demangled with the raw symbol in "symbol", symbol versions are cut off, and no
+frame takes a line from a unit that does not hold its address."""
 
 import os
 import re
@@ -59,7 +60,8 @@ def _table_lines(text):
 
 
 def test_stacks_cxx():
-    """operator new called by a function template in nested namespaces."""
+    """operator new called by a function template in nested namespaces; and
+    _start, from crt1.o, has no line of the unit before it (stl_tree.h)."""
     ex, text, _ = _run("cxxleak")
     make = "app::store::Record* app::store::make<app::store::Record>(long)"
     frames = _stack_with(ex, make)["frames"]
@@ -72,9 +74,12 @@ def test_stacks_cxx():
     ])
     assert frames[1]["symbol"] == "_ZN3app5store4makeINS0_6RecordEEEPT_l", frames[1]
     assert "symbol" not in frames[2], "main has no other name: %s" % frames[2]
+    _, start = _frame(frames, "_start")
+    assert "file" not in start and "line" not in start, "_start has a line: %s" % start
     _assert_libc_start(frames)
     assert "operator new(unsigned long)+0x" in text and make + " (cxxleak.cpp:" in text, text
     assert "_Znwm" not in text and "_ZN3app" not in text, "a raw C++ name in the table:\n" + text
+    assert "_start+0x" in text, "_start shown with a line in the table:\n%s" % text
 
 
 def test_stacks_rust():

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <unistd.h>
+#include <sys/auxv.h>
 #include <sys/wait.h>
 #include <libelf.h>
 #include <elfutils/libdwelf.h>
@@ -124,6 +125,20 @@ static void test_names(struct symbolizer *s)
 	UT_EQ_STR(f.symbol, "_ZN3app5store4makeIiEEPT_v", "the raw symbol kept");
 	symbolizer__resolve(s, getpid(), (uintptr_t)&target_fn + 1, &f);
 	UT_CHECK(!f.symbol, "a C name has no other symbol");
+}
+
+/* _start comes from crt1.o, which has no DWARF, and lies between the code
+ * of two compilation units (main goes to .text.startup, before .text): no
+ * line of the unit before it is its line. */
+static void test_no_foreign_line(struct symbolizer *s)
+{
+	__u64 entry = getauxval(AT_ENTRY);
+	struct lt_frame f;
+
+	symbolizer__resolve(s, getpid(), entry + 4, &f);
+	UT_EQ_STR(f.func, "_start", "the entry point is _start");
+	UT_CHECK(!f.file && f.line == 0, "_start has no source line, got %s:%d",
+		 f.file ? f.file : "-", f.line);
 }
 
 static void *libc_sym(const char *name)
@@ -497,6 +512,7 @@ int main(void)
 		return ut_done();
 	test_self(s);
 	test_return_address(s);
+	test_no_foreign_line(s);
 	test_names(s);
 	test_libc(s);
 	test_unmapped(s);
