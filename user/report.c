@@ -15,6 +15,7 @@
 #include "escape.h"
 #include "hashmap.h"
 #include "json.h"
+#include "log.h"
 #include "options.h"
 #include "report.h"
 
@@ -74,6 +75,7 @@ struct report {
 	size_t nr_gone, cap_gone;
 	struct proc_row *procs; /* --system: ranked, during an emit */
 	size_t nr_procs;
+	bool said_no_symbols; /* the hint on debug symbols was given */
 };
 
 static const char *const kind_names[LT_KIND__NR] = {
@@ -502,6 +504,28 @@ static bool is_shim_frame(const struct lt_frame *f)
 	return f->python && !f->line && f->func && f->file && !strcmp(f->func, f->file);
 }
 
+/* A native frame shown as its module and offset: one in a file (or the
+ * vDSO, an ELF image of its own) that has no symbol there. */
+static bool is_unnamed_frame(const struct lt_frame *f)
+{
+	return !f->python && !f->func && f->module &&
+	       (f->module[0] == '/' || !strcmp(f->module, "[vdso]"));
+}
+
+/* Once a run, on stderr: how to name the frames that have no name. */
+static void say_no_symbols(struct report *r, const struct lt_frame *f)
+{
+	char module[256];
+
+	if (r->said_no_symbols || !is_unnamed_frame(f) || f->module[0] != '/')
+		return;
+	r->said_no_symbols = true;
+	lt_warn("%s has no symbol for some frames (shown as module+offset): install its debug "
+		"symbols (Debian's -dbgsym package of it, Fedora's -debuginfo) or pass "
+		"--debug-dir DIR",
+		lt_escape_term(module, sizeof(module), base_name(f->module)));
+}
+
 /* Appends Python frame @entry to @out unless it is a shim; returns the count. */
 static size_t add_py_frame(struct report *r, __u32 tgid, __u64 entry, struct lt_frame *out,
 			   size_t n)
@@ -532,8 +556,10 @@ static size_t render_frames(struct report *r, __u32 tgid, const __u64 *ips, size
 		r->src.resolve(r->src.ctx, tgid, ips[i], &out[n]);
 		if (!is_eval_frame(&out[n]) || py == nr) {
 			if (py == py_first || (py < nr && !(interp && out[n].module &&
-							    !strcmp(out[n].module, interp))))
+							    !strcmp(out[n].module, interp)))) {
+				say_no_symbols(r, &out[n]);
 				n++;
+			}
 			continue;
 		}
 		interp = out[n].module;
@@ -934,19 +960,28 @@ static void text_header(struct report *r, const struct report_status *st, const 
 	}
 }
 
+/* One frame: "func (file:line)", "func+0xOFF" without a line; without a
+ * name, "module+0xOFF" (the ELF address, what addr2line -e module takes), or
+ * the address where there is no module. */
 static void text_frame(FILE *out, const struct lt_frame *f, const char **last_module)
 {
 	char func[1024], file[512], module[512];
+	bool named_module = false;
 
 	fputs("        ", out);
-	if (f->func && f->file && f->line > 0)
+	if (f->func && f->file && f->line > 0) {
 		fprintf(out, "%s (%s:%d)", TERM(func, f->func), TERM(file, base_name(f->file)),
 			f->line);
-	else if (f->func)
+	} else if (f->func) {
 		fprintf(out, "%s+0x%" PRIx64, TERM(func, f->func), (uint64_t)f->func_off);
-	else
+	} else if (is_unnamed_frame(f)) {
+		fprintf(out, "%s+0x%" PRIx64, TERM(module, base_name(f->module)),
+			(uint64_t)f->offset);
+		named_module = true;
+	} else {
 		fprintf(out, "0x%" PRIx64, (uint64_t)f->addr);
-	if (!f->python && (!*last_module || strcmp(*last_module, f->module)))
+	}
+	if (!f->python && !named_module && (!*last_module || strcmp(*last_module, f->module)))
 		fprintf(out, "  in %s", TERM(module, base_name(f->module)));
 	*last_module = f->python ? NULL : f->module;
 	fputc('\n', out);

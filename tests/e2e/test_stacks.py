@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Stacks people can read, frame by frame: C++ and Rust names come out
-demangled with the raw symbol in "symbol", symbol versions are cut off, and no
-frame takes a line from a unit that does not hold its address."""
+demangled with the raw symbol in "symbol", symbol versions are cut off, no
+frame takes a line from a unit that does not hold its address, and a frame
+without a symbol reads module+offset, with one hint on stderr about debug
+symbols."""
 
 import os
 import re
+import subprocess
 
 from common import (Skip, call_line, check_no_probes_left, describe, load_stream, marker_line,
                     require_root, run_leaktrace, tmp, workload, WORKLOADS)
@@ -97,6 +100,30 @@ def test_stacks_rust():
     raw = [g["func"] for g in frames if re.match(r"_R[A-Z]|_ZN", g.get("func", ""))]
     assert not raw, "raw Rust names left: %s" % raw
     assert put + " (" in text, text
+
+
+def test_stacks_unnamed():
+    """A stripped executable: its frames read module+offset, the offset its
+    ELF address (what addr2line -e takes), and stderr says once how to get
+    names."""
+    ex, text, err = _run("leaky-stripped")
+    stacks = [s for s in ex["stacks"] if s["kind"] == "heap" and s["count"] == ITERATIONS and
+              "func" not in s["frames"][0]]
+    assert len(stacks) == 1, "want the one leak_site stack, unnamed:\n%s" % "\n".join(
+        "    " + describe(s) for s in ex["stacks"])
+    top = stacks[0]["frames"][0]
+    assert top["module"].endswith("/leaky-stripped"), top
+    nm = subprocess.run(["nm", "-S", str(workload("leaky"))], capture_output=True, text=True,
+                        check=True).stdout
+    start, size = [(int(p[0], 16), int(p[1], 16)) for p in map(str.split, nm.splitlines())
+                   if len(p) == 4 and p[3] == "leak_site"][0]
+    off = int(top["offset"], 16)
+    assert start < off <= start + size, "offset %#x not in leak_site [%#x, %#x]" % (
+        off, start, start + size)
+    assert "leaky-stripped+%#x" % off in _table_lines(text), text
+    hints = [l for l in err.splitlines() if "--debug-dir" in l]
+    assert len(hints) == 1, "want one hint on debug symbols, got:\n%s" % err
+    assert hints[0].startswith("leaktrace: warning: leaky-stripped ") and "dbgsym" in hints[0], hints[0]
 
 
 def test_stacks_no_probes_left():

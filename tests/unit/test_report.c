@@ -123,6 +123,76 @@ static void system_mode(void)
 	free(buf);
 }
 
+/* A stack of two addresses: the first in make_record (a C++ name, raw and
+ * readable), the second in a library without symbols. */
+static const __u64 frame_ips[] = { 0x1000, 0x2000 };
+
+static size_t two_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames)
+{
+	(void)ctx, (void)tgid, (void)stack;
+	*frames = frame_ips;
+	return 2;
+}
+
+static void named_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
+{
+	(void)ctx, (void)tgid;
+	if (addr == 0x2000) {
+		*out = (struct lt_frame){ .addr = addr,
+					  .offset = 0x1234,
+					  .module = "/lib/libq.so" };
+		return;
+	}
+	*out = (struct lt_frame){ .addr = addr,
+				  .module = "/bin/app",
+				  .func = "app::make_record(int)",
+				  .symbol = "_ZN3app11make_recordEi",
+				  .file = "/src/app.cc",
+				  .line = 7 };
+}
+
+/* How frames read: readable names with the raw symbol beside them in JSON,
+ * a frame without a symbol as module+offset. */
+static void frames_shown(void)
+{
+	struct report_source src = { .stack_frames = two_frames, .resolve = named_resolve };
+	struct report_opts opts = { .top = 10, .window = 4 };
+	struct report_status st = { .pid = 42 };
+	char *text = NULL, *json = NULL;
+	size_t tlen = 0, jlen = 0;
+	struct report *r;
+
+	opts.text = open_memstream(&text, &tlen);
+	opts.json[0] = open_memstream(&json, &jlen);
+	r = report__new(&opts, &src);
+	UT_CHECK(opts.text && opts.json[0] && r, "report made");
+	if (!opts.text || !opts.json[0] || !r)
+		return;
+	for (int k = 0; k < 2; k++) {
+		struct lt_sample s = heap(LEAK, k + 1);
+
+		report__sample(r, k + 1, &s, 1);
+	}
+	report__emit(r, &st, NULL);
+	fflush(opts.text);
+	fflush(opts.json[0]);
+	UT_CHECK(strstr(text, "        app::make_record(int) (app.cc:7)  in app\n"
+			      "        libq.so+0x1234\n") != NULL,
+		 "table: %s", text);
+	UT_CHECK(strstr(json, "{\"func\":\"app::make_record(int)\",\"symbol\":\"_ZN3app11make_"
+			      "recordEi\",\"module\":\"/bin/app\",\"file\":\"/src/app.cc\","
+			      "\"line\":7,") != NULL,
+		 "JSON: the readable name and the raw symbol: %s", json);
+	UT_CHECK(strstr(json, "{\"module\":\"/lib/libq.so\",\"lang\":\"c\",\"addr\":\"0x2000\","
+			      "\"offset\":\"0x1234\"}") != NULL,
+		 "JSON: the frame without a symbol");
+	report__free(r);
+	fclose(opts.text);
+	fclose(opts.json[0]);
+	free(text);
+	free(json);
+}
+
 int main(void)
 {
 	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
@@ -167,5 +237,6 @@ int main(void)
 	fclose(f);
 	free(buf);
 	system_mode();
+	frames_shown();
 	return ut_done();
 }
