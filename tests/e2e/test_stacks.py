@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Stacks people can read, frame by frame: C++ and Rust names come out
-demangled with the raw symbol in "symbol", symbol versions are cut off, no
+"""Stacks people can read, frame by frame: functions inlined at -O2 are frames
+of their own ("inline":true, "[inlined]" in the table), C++ and Rust names come
+out demangled with the raw symbol in "symbol", symbol versions are cut off, no
 frame takes a line from a unit that does not hold its address, and a frame
 without a symbol reads module+offset, with one hint on stderr about debug
 symbols."""
@@ -62,6 +63,32 @@ def _table_lines(text):
     return [l.strip() for l in text.splitlines()]
 
 
+def test_stacks_inline():
+    """make_record() inlined into handle_request() inlined into main()."""
+    ex, text, _ = _run("inline")
+    stack = _stack_with(ex, "make_record")
+    frames = stack["frames"]
+    _assert_frames(frames, [
+        ("make_record", "inline.c", marker_line("inline.c", "make_record"), True),
+        ("handle_request", "inline.c", call_line("inline.c", "handle_request"), True),
+        ("main", "inline.c", call_line("inline.c", "main"), False),
+    ])
+    assert stack["bytes"] == 72 * ITERATIONS, describe(stack)
+    assert len({f["addr"] for f in frames[:3]}) == 1, "one address for the three: %s" % [
+        f["addr"] for f in frames[:3]]
+    assert all(f["module"].endswith("/inline") for f in frames[:3]), frames[:3]
+    _assert_libc_start(frames)
+    lines = _table_lines(text)
+    want = ["make_record (inline.c:%d) [inlined]  in inline" %
+            marker_line("inline.c", "make_record"),
+            "handle_request (inline.c:%d) [inlined]" % call_line("inline.c", "handle_request"),
+            "main (inline.c:%d)" % call_line("inline.c", "main")]
+    i = lines.index(want[0]) if want[0] in lines else -1
+    assert i >= 0 and lines[i:i + 3] == want, "the table does not show\n    %s\n%s" % (
+        "\n    ".join(want), text)
+    assert "__libc_start_main@" not in text, "a symbol version in the table:\n%s" % text
+
+
 def test_stacks_cxx():
     """operator new called by a function template in nested namespaces; and
     _start, from crt1.o, has no line of the unit before it (stl_tree.h)."""
@@ -86,7 +113,8 @@ def test_stacks_cxx():
 
 
 def test_stacks_rust():
-    """A method of a type in a module, with v0 mangling."""
+    """A method of a type in a module, with v0 mangling; what Box::new
+    inlined into it comes before it."""
     if not (WORKLOADS / "rsleak").exists():
         raise Skip("no Rust workload: install rustc (scripts/deps.sh) and run make workloads")
     ex, text, _ = _run("rsleak")
@@ -94,12 +122,16 @@ def test_stacks_rust():
     frames = _stack_with(ex, put)["frames"]
     i, f = _frame(frames, put)
     assert re.fullmatch(r"_RNvMNtCs\w+_6rsleak5storeNtB\w*_5Cache3put", f.get("symbol", "")), f
-    _assert_frames(frames[i + 1:], [
+    _assert_frames(frames[i:], [
+        (put, "rsleak.rs", marker_line("rsleak.rs", "put"), False),
         ("rsleak::main", "rsleak.rs", call_line("rsleak.rs", "main"), False),
     ])
+    assert i >= 1 and all(g.get("inline") for g in frames[:i]), (
+        "the allocation inlined into put is not shown inlined: %s" % frames[:i + 1])
+    assert frames[i - 1].get("func") == "<alloc::boxed::Box<[u64; 8]>>::new", frames[i - 1]
     raw = [g["func"] for g in frames if re.match(r"_R[A-Z]|_ZN", g.get("func", ""))]
     assert not raw, "raw Rust names left: %s" % raw
-    assert put + " (" in text, text
+    assert put + " (rsleak.rs:%d)" % marker_line("rsleak.rs", "put") in text, text
 
 
 def test_stacks_unnamed():

@@ -21,10 +21,11 @@ static size_t no_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames
 	return 0;
 }
 
-static void no_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
+static size_t no_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out, size_t max)
 {
-	(void)ctx, (void)tgid, (void)addr;
+	(void)ctx, (void)tgid, (void)addr, (void)max;
 	memset(out, 0, sizeof(*out));
+	return 1;
 }
 
 /* Whether the last line of @buf (one JSON record) lists @stack. */
@@ -123,8 +124,8 @@ static void system_mode(void)
 	free(buf);
 }
 
-/* A stack of two addresses: the first in make_record (a C++ name, raw and
- * readable), the second in a library without symbols. */
+/* A stack of two addresses: at the first, make_record inlined into main (a
+ * C++ name, raw and readable); the second in a library without symbols. */
 static const __u64 frame_ips[] = { 0x1000, 0x2000 };
 
 static size_t two_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames)
@@ -134,28 +135,35 @@ static size_t two_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frame
 	return 2;
 }
 
-static void named_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
+static size_t inline_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out, size_t max)
 {
 	(void)ctx, (void)tgid;
-	if (addr == 0x2000) {
-		*out = (struct lt_frame){ .addr = addr,
-					  .offset = 0x1234,
-					  .module = "/lib/libq.so" };
-		return;
+	if (addr == 0x2000 || max < 2) {
+		out[0] = (struct lt_frame){ .addr = addr,
+					    .offset = 0x1234,
+					    .module = "/lib/libq.so" };
+		return 1;
 	}
-	*out = (struct lt_frame){ .addr = addr,
-				  .module = "/bin/app",
-				  .func = "app::make_record(int)",
-				  .symbol = "_ZN3app11make_recordEi",
-				  .file = "/src/app.cc",
-				  .line = 7 };
+	out[0] = (struct lt_frame){ .addr = addr,
+				    .module = "/bin/app",
+				    .func = "app::make_record(int)",
+				    .symbol = "_ZN3app11make_recordEi",
+				    .file = "/src/app.cc",
+				    .line = 7,
+				    .inlined = true };
+	out[1] = (struct lt_frame){ .addr = addr,
+				    .module = "/bin/app",
+				    .func = "main",
+				    .file = "/src/app.cc",
+				    .line = 20 };
+	return 2;
 }
 
-/* How frames read: readable names with the raw symbol beside them in JSON,
- * a frame without a symbol as module+offset. */
+/* How frames read: inlined ones marked, readable names with the raw symbol
+ * beside them in JSON, a frame without a symbol as module+offset. */
 static void frames_shown(void)
 {
-	struct report_source src = { .stack_frames = two_frames, .resolve = named_resolve };
+	struct report_source src = { .stack_frames = two_frames, .resolve = inline_resolve };
 	struct report_opts opts = { .top = 10, .window = 4 };
 	struct report_status st = { .pid = 42 };
 	char *text = NULL, *json = NULL;
@@ -176,13 +184,16 @@ static void frames_shown(void)
 	report__emit(r, &st, NULL);
 	fflush(opts.text);
 	fflush(opts.json[0]);
-	UT_CHECK(strstr(text, "        app::make_record(int) (app.cc:7)  in app\n"
+	UT_CHECK(strstr(text, "        app::make_record(int) (app.cc:7) [inlined]  in app\n"
+			      "        main (app.cc:20)\n"
 			      "        libq.so+0x1234\n") != NULL,
 		 "table: %s", text);
 	UT_CHECK(strstr(json, "{\"func\":\"app::make_record(int)\",\"symbol\":\"_ZN3app11make_"
-			      "recordEi\",\"module\":\"/bin/app\",\"file\":\"/src/app.cc\","
-			      "\"line\":7,") != NULL,
-		 "JSON: the readable name and the raw symbol: %s", json);
+			      "recordEi\",\"inline\":true,\"module\":\"/bin/app\",\"file\":\"/src/"
+			      "app.cc\",\"line\":7,") != NULL,
+		 "JSON: the inlined frame with its raw symbol: %s", json);
+	UT_CHECK(strstr(json, "{\"func\":\"main\",\"module\":\"/bin/app\",") != NULL,
+		 "JSON: the frame that holds it, neither inline nor with another symbol");
 	UT_CHECK(strstr(json, "{\"module\":\"/lib/libq.so\",\"lang\":\"c\",\"addr\":\"0x2000\","
 			      "\"offset\":\"0x1234\"}") != NULL,
 		 "JSON: the frame without a symbol");
