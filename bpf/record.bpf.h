@@ -12,7 +12,8 @@ const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH * 2] = {};
 #define LT_MAX_FRAME_SPAN (8ULL << 20)
 
 /* Walks the stack from (ip, fp, sp): with the unwind tables where there are
- * (unwind.bpf.h), else along the frame-pointer chain from (ip, fp), with @sp the stack pointer:
+ * (unwind.bpf.h), else along the frame-pointer chain from (ip, fp), with @sp the stack pointer;
+ * a return address under a pending return probe is the caller's (uret.bpf.h):
  * up to stack_depth return addresses, innermost first, at @ips[0...]; then,
  * if @py is not NULL and @ips has room (@cap entries), the Python frames at
  * @ips[stack_depth...]. Stores them unless @ips is NULL (whose unused entries
@@ -27,12 +28,15 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 				     __u32 cap, __u32 *nr)
 {
 	__u64 h = lt_mix(lt_stack_seed(tgid), ip), below = sp;
+	struct lt_uret uret;
 	__u32 i, n = 0;
 
 	if (ips)
 		ips[0] = ip;
+	lt_uret_init(&uret, sp);
 	if (unwind_tables)
-		n = unw_walk(ip, fp, sp, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
+		n = unw_walk(ip, fp, sp, tgid, &h, &uret, ips,
+			     cap < stack_depth ? cap : stack_depth);
 	for (i = 1; !n && i < LT_MAX_STACK_DEPTH; i++) {
 		struct {
 			__u64 next;
@@ -44,6 +48,7 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 			break;
 		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
 			break;
+		frame.ret = lt_uret_fix(&uret, frame.ret);
 		h = lt_mix(h, frame.ret);
 		if (ips)
 			ips[i] = frame.ret;

@@ -60,6 +60,7 @@ struct {
 
 struct unw_state {
 	__u64 ip, sp, bp, h;
+	struct lt_uret uret;
 	__u32 tgid;
 	__u32 n;   /* frames so far, ip's included */
 	__u32 max; /* frames wanted */
@@ -169,7 +170,7 @@ static long unw_step(__u32 index, struct unw_state *st)
 			return 1;
 		st->sp = st->bp + 2 * sizeof(__u64);
 		st->bp = regs[0];
-		st->ip = regs[1];
+		st->ip = lt_uret_fix(&st->uret, regs[1]);
 		st->flags &= ~UNW_EXACT;
 		goto push;
 	}
@@ -210,7 +211,7 @@ static long unw_step(__u32 index, struct unw_state *st)
 		goto bad;
 	if (!ra)
 		return 1;
-	st->ip = ra;
+	st->ip = lt_uret_fix(&st->uret, ra);
 	st->sp = cfa;
 	st->flags &= ~UNW_EXACT;
 push:
@@ -229,15 +230,17 @@ bad:
 /* Walks the stack at (@ip, @fp, @sp) of @tgid: with the tables, and through
  * frame pointers for frames whose code has none: frames 1... (frame 0 is
  * @ip) into @ips unless NULL, at most @max in all, each mixed into *@h.
+ * Return addresses under pending return probes are taken from @uret.
  * Returns the frames now in @ips, or 0 when the process has no tables. */
 static __always_inline __u32 unw_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, __u64 *h,
-				      __u64 *ips, __u32 max)
+				      const struct lt_uret *uret, __u64 *ips, __u32 max)
 {
 	struct unw_state st = {
 		.ip = ip,
 		.sp = sp,
 		.bp = fp,
 		.h = *h,
+		.uret = *uret,
 		.tgid = tgid,
 		.n = 1,
 		.max = max,

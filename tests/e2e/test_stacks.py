@@ -2,11 +2,13 @@
 """Stacks people can read, frame by frame: functions inlined at -O2 are frames
 of their own ("inline":true, "[inlined]" in the table), C++ and Rust names come
 out demangled with the raw symbol in "symbol", symbol versions are cut off, no
-frame takes a line from a unit that does not hold its address, and a frame
-without a symbol reads module+offset, with one hint on stderr about debug
-symbols."""
+frame takes a line from a unit that does not hold its address, the caller of
+a function whose return probe is pending is found, and a frame without a
+symbol reads module+offset, with one hint on stderr about debug symbols."""
 
+import ctypes
 import os
+import platform
 import re
 import subprocess
 
@@ -156,6 +158,103 @@ def test_stacks_unnamed():
     hints = [l for l in err.splitlines() if "--debug-dir" in l]
     assert len(hints) == 1, "want one hint on debug symbols, got:\n%s" % err
     assert hints[0].startswith("leaktrace: warning: leaky-stripped ") and "dbgsym" in hints[0], hints[0]
+
+
+# ---------------------------------------------------------------- return probes
+
+_NR_PERF_EVENT_OPEN = {"x86_64": 298, "aarch64": 241}
+
+
+class _Attr(ctypes.Structure):
+    """struct perf_event_attr up to config2 (PERF_ATTR_SIZE_VER1)."""
+    _fields_ = [("type", ctypes.c_uint32), ("size", ctypes.c_uint32),
+                ("config", ctypes.c_uint64), ("sample_period", ctypes.c_uint64),
+                ("sample_type", ctypes.c_uint64), ("read_format", ctypes.c_uint64),
+                ("flags", ctypes.c_uint64), ("wakeup_events", ctypes.c_uint32),
+                ("bp_type", ctypes.c_uint32), ("config1", ctypes.c_uint64),
+                ("config2", ctypes.c_uint64)]
+
+
+def _file_offset(path, func):
+    """The file offset of @func in the ELF file @path, where uprobes go."""
+    nm = subprocess.run(["nm", str(path)], capture_output=True, text=True, check=True).stdout
+    addr = [int(p[0], 16) for p in map(str.split, nm.splitlines())
+            if len(p) == 3 and p[2] == func][0]
+    phdrs = subprocess.run(["readelf", "-lW", str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    for p in map(str.split, phdrs.splitlines()):
+        if p and p[0] == "LOAD":
+            off, vaddr, filesz = int(p[1], 16), int(p[2], 16), int(p[4], 16)
+            if vaddr <= addr < vaddr + filesz:
+                return addr - vaddr + off
+    raise AssertionError("%s of %s is in no PT_LOAD segment" % (func, path))
+
+
+def _online_cpus():
+    with open("/sys/devices/system/cpu/online") as f:
+        spans = [r.split("-") for r in f.read().strip().split(",")]
+    return [c for r in spans for c in range(int(r[0]), int(r[-1]) + 1)]
+
+
+def _uretprobes(path, funcs):
+    """Return probes on @funcs of @path, in every process that runs it, as
+    another tool (perf probe, bpftrace) places them: perf events of the
+    uprobe PMU, one per CPU, gone when closed. Returns their descriptors."""
+    nr = _NR_PERF_EVENT_OPEN.get(platform.machine())
+    pmu = "/sys/bus/event_source/devices/uprobe"
+    if nr is None or not os.path.exists(pmu):
+        raise Skip("no uprobe PMU (perf_event_open) here")
+    with open(pmu + "/type") as f:
+        pmu_type = int(f.read())
+    with open(pmu + "/format/retprobe") as f:
+        bit = int(f.read().strip().split(":")[1])
+    name = ctypes.create_string_buffer(str(path).encode())
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    fds = []
+    try:
+        for func in funcs:
+            attr = _Attr(type=pmu_type, size=ctypes.sizeof(_Attr), config=1 << bit,
+                         config1=ctypes.addressof(name), config2=_file_offset(path, func))
+            for cpu in _online_cpus():
+                fd = libc.syscall(nr, ctypes.byref(attr), ctypes.c_int(-1), ctypes.c_int(cpu),
+                                  ctypes.c_int(-1), ctypes.c_ulong(8))	# PERF_FLAG_FD_CLOEXEC
+                assert fd >= 0, "perf_event_open(uretprobe %s, cpu %d): %s" % (
+                    func, cpu, os.strerror(ctypes.get_errno()))
+                fds.append(fd)
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return fds
+
+
+def _pending_return_probes(unwind):
+    """leak_site() mallocs while return probes on it and on main() are
+    pending: both their return addresses on the stack are the kernel's
+    trampoline, and each must still read as the real caller, in order."""
+    require_root()
+    fds = _uretprobes(workload("leaky"), ("leak_site", "main"))
+    try:
+        ex, text, _ = _run("leaky", extra=["--unwind", unwind])
+    finally:
+        for fd in fds:
+            os.close(fd)
+    frames = _stack_with(ex, "leak_site")["frames"]
+    assert [f.get("func") for f in frames[:3]] == [
+        "leak_site", "main", "__libc_start_call_main"], (
+        "a caller is lost under the return probes: %s" % [
+            (f.get("func"), f["module"]) for f in frames])
+    assert frames[1].get("line") == call_line("leaky.c", "main"), frames[1]
+    assert "[uprobes]" not in text and "0x7fffffffe000" not in text, text
+
+
+def test_stacks_pending_return_probes():
+    _pending_return_probes("tables")
+
+
+def test_stacks_pending_return_probes_fp():
+    _pending_return_probes("fp")
 
 
 def test_stacks_no_probes_left():
