@@ -53,9 +53,10 @@ SAN_FLAGS :=
 endif
 
 # capstone places the probes in x86-64 code (user/probepoint.c); elsewhere
-# they go on the function entries. libiberty (no .pc file; a static library
-# only) demangles C++ and Rust names (user/demangle.c).
-PKGS := libbpf libelf libdw $(if $(filter x86,$(ARCH)),capstone)
+# they go on the function entries. libseccomp builds the filter that
+# user/sandbox.c installs once setup is done. libiberty (no .pc file; a
+# static library only) demangles C++ and Rust names (user/demangle.c).
+PKGS := libbpf libelf libdw libseccomp $(if $(filter x86,$(ARCH)),capstone)
 ifneq ($(ARCH),$(SRCARCH))
 ifeq ($(CROSS_COMPILE),)
 $(error ARCH=$(ARCH) needs a cross compiler: CROSS_COMPILE=aarch64-linux-gnu- for arm64)
@@ -98,7 +99,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test check e2e bench soak workloads unit format lint vmlinux install clean FORCE
+.PHONY: all deps demo test check e2e bench soak workloads unit fuzzers fuzz format lint vmlinux \
+	install clean FORCE
 
 ifeq ($(SANITIZE),1)
 all: $(OUTPUT)/leaktrace
@@ -148,8 +150,56 @@ workloads:
 
 -include $(USER_OBJS:.o=.d)
 
-# Unit tests always run under the sanitizer build.
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c) for the parsers of what a
+# traced process controls, built with clang under ASan+UBSan into
+# .output/fuzz, with the user/*.c each needs (FUZZ_OBJS_NAME). `make fuzzers`
+# builds them; `make fuzz` runs each for FUZZ_SECONDS (default 300) from its
+# seed corpus tests/fuzz/corpus/NAME, keeps what it finds in
+# .output/fuzz/corpus/NAME and a crashing input in .output/fuzz/crashes/NAME
+# (rerun one with .output/fuzz/fuzz_NAME FILE). `tests/run.py --fuzz`, part
+# of `make test`, runs each for 15 s and writes nothing into the tree.
+FUZZ_OUT := .output/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_NAMES := elfsym procmaps pyresolve unwind
+FUZZ_OBJS_elfsym := elfsym pylayout safeopen
+FUZZ_OBJS_procmaps := procmaps safeopen
+# pyresolve's harness stands in for user/procmem.c: it serves the reads
+FUZZ_OBJS_pyresolve := pyresolve pylayout hashmap elfsym safeopen
+FUZZ_OBJS_unwind := unwind cfi procmaps log escape safeopen
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser \
+	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer $(EXTRA_CFLAGS)
+FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_OUT)/user:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/user/%.o: user/%.c $(SKEL) | $(FUZZ_OUT)/user
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+define fuzz_harness
+$(FUZZ_OUT)/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz.h \
+		$(patsubst %,$(FUZZ_OUT)/user/%.o,$(FUZZ_OBJS_$(1)))
+	$$(call msg,FUZZ-LD,$$@)
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) -Itests/fuzz -fsanitize=fuzzer $$(filter %.c %.o,$$^) \
+		$$(PKG_LIBS) -o $$@
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_harness,$(n))))
+
+-include $(wildcard $(FUZZ_OUT)/user/*.d)
+
+fuzzers: $(FUZZ_BINS)
+
+fuzz: fuzzers
+	$(Q)$(PYTHON) tests/run.py --fuzz --fuzz-seconds $(FUZZ_SECONDS) --fuzz-keep
+
+# Unit tests always run under the sanitizer build. A few read the workloads'
+# binaries (test_unwind: the tables of code built with and without frame
+# pointers), built here too so that `make check` works on a fresh clone.
 check:
+	$(Q)$(MAKE) --no-print-directory -C tests/workloads unit
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
 	$(Q)$(PYTHON) tests/run.py --unit
 
@@ -161,6 +211,7 @@ test:
 	$(Q)scripts/deps.sh --cross
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
+	$(Q)$(MAKE) --no-print-directory fuzzers
 	$(Q)$(PYTHON) tests/run.py
 
 demo:
@@ -181,8 +232,8 @@ soak: all workloads
 	$(Q)$(PYTHON) scripts/soak.py
 
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/static/*.c tests/unit/*.c \
-	tests/unit/*.h tests/workloads/*.c tests/workloads/gl/*.c tests/workloads/gl/*.h \
-	bench/glbench.c)
+	tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h tests/workloads/*.c tests/workloads/gl/*.c \
+	tests/workloads/gl/*.h bench/glbench.c)
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 lint:

@@ -14,7 +14,10 @@ resident set and its BPF maps with a million allocations outstanding.
 
 Each figure is the median of BENCH_REPS runs (default 3). Results go to
 stdout and to bench/results/latest.md. `run.py --only system` measures the
---system rows alone (bench/results/system.md). Needs root.
+--system rows alone (bench/results/system.md). `run.py --only pressure` times
+the reports of --system with the allocs map full and processes exiting all
+the time (bench/results/pressure.md; BENCH_LT=path runs another leaktrace
+binary, to compare). Needs root.
 """
 import json
 import os
@@ -25,11 +28,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LT = ROOT / "leaktrace"
+LT = Path(os.environ.get("BENCH_LT", ROOT / "leaktrace"))
 BIN = ROOT / ".output" / "bench"
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 TMP = Path(tempfile.mkdtemp(prefix="leaktrace-bench-"))
@@ -315,6 +319,72 @@ def system_rows():
     return rows
 
 
+PRESSURE_SECS = float(os.environ.get("BENCH_PRESSURE_SECS", "120"))
+
+
+def pressure_rows():
+    """`--system -i 1` for PRESSURE_SECS with the allocs map full (three
+    holds of 400,000 blocks, over the default million entries) and about 40
+    processes exiting a second (a spawner, a child every 25 ms, every other
+    one a fork that leaks): when each report came (its t, and when it was
+    read), whether it says it is late, and leaktrace's CPU time."""
+    lt = subprocess.Popen([str(LT), "--system", "-i", "1", "-n", "5", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    recs, t0, load = [], [None], []
+
+    def read():
+        for line in lt.stdout:
+            now = time.monotonic()
+            rec = json.loads(line)
+            if rec["type"] == "start":
+                t0[0] = now
+                load.extend(subprocess.Popen([str(BIN / "hold"), "400000", "600000"],
+                                             stderr=subprocess.DEVNULL) for _ in range(3))
+                load.append(subprocess.Popen([str(ROOT / ".output" / "workloads" / "spawner"),
+                                              "1000000", "--period", "25"],
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            else:
+                recs.append((now - t0[0], rec))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while t0[0] is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(PRESSURE_SECS)
+    lt.send_signal(signal.SIGINT)
+    # a leaktrace that is behind may take long to get to the signal
+    for _ in range(300):
+        pid, status, ru = os.wait4(lt.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(1)
+    else:
+        lt.kill()
+        pid, status, ru = os.wait4(lt.pid, 0)
+    lt.returncode = 0
+    reader.join(timeout=10)
+    for p in load:
+        p.kill()
+        p.wait()
+    ivs = [(at, r) for at, r in recs if r["type"] == "interval" and at <= PRESSURE_SECS]
+    ts = [0.0] + [r["t"] for _, r in ivs]
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    late = [r for _, r in ivs if "late" in r]
+    full = max((r["counters"]["allocs_full"] for _, r in recs), default=0)
+    reasons = sorted({re.sub(r"[0-9.]+s\b", "Ns", r["late_reason"]) for r in late})
+    return ["| `--system -i 1`, map full, ~40 exits/s, %g s | |" % PRESSURE_SECS, "|---|---|",
+            "| interval reports read in %g s | %d |" % (PRESSURE_SECS, len(ivs)),
+            "| first report times (t) | %s%s |" % (" ".join("%.1f" % t for t in ts[1:9]),
+                                                     " ..." if len(ts) > 9 else ""),
+            "| longest time between two reports | %.1f s |" % max(gaps, default=0),
+            "| reports over 1.5 s after the one before | %d |" % sum(g > 1.5 for g in gaps),
+            "| reports that say they are late | %d%s |" % (
+                len(late), " (%s)" % "; ".join(reasons) if reasons else ""),
+            "| allocations dropped for a full map (allocs_full) | %d |" % full,
+            "| leaktrace CPU, user + system | %.1f s + %.1f s |" % (ru.ru_utime, ru.ru_stime)]
+
+
 UNW_XZ_MB = 8
 
 
@@ -377,6 +447,13 @@ def main():
                          system_rows()) + "\n"
         print(text)
         (ROOT / "bench" / "results" / "system.md").write_text(text)
+        return
+    if sys.argv[1:] == ["--only", "pressure"]:
+        text = "\n".join(["# leaktrace --system under pressure, %s, %s" % (
+            LT, time.strftime("%Y-%m-%d")), ""] + pressure_rows()) + "\n"
+        print(text)
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "pressure.md").write_text(text)
         return
     kernel = os.uname().release
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")

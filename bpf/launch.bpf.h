@@ -14,7 +14,7 @@ int process_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
 	if (!lt_is_target(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	ev_send(LT_EV_EXEC, 0, 0, 0, 0, false);
+	ev_send(LT_EV_EXEC, bpf_ktime_get_ns(), 0, 0, 0, false);
 	if (stop_on_exec)
 		bpf_send_signal(LT_SIGSTOP);
 	return 0;
@@ -31,7 +31,7 @@ int process_exit(void *ctx)
 	if (!lt_is_target(bpf_get_current_pid_tgid() >> 32) ||
 	    BPF_CORE_READ(task, signal, live.counter))
 		return 0;
-	ev_send(LT_EV_EXIT, 0, 0, 0, 0, false);
+	ev_send(LT_EV_EXIT, bpf_ktime_get_ns(), 0, 0, 0, false);
 	return 0;
 }
 

@@ -155,6 +155,10 @@ struct lt_stat {
 	__u64 allocs; /* recorded since attach */
 	__u64 frees;
 	__u64 busy; /* writers half-way through an update */
+	/* when the entry was made (bpf_ktime_get_ns()): user space tells the
+	 * entries of a process's image from those of the one it exec'd, or of
+	 * a process that had its pid before, by this */
+	__u64 born_ns;
 };
 
 /* Python frames in a stack. An entry with LT_PY_FRAME set is a CPython frame:
@@ -256,9 +260,9 @@ enum lt_event_type {
 	LT_EV_MUNMAP,	 /* range unmapped: addr, len */
 	LT_EV_MREMAP,	 /* old_addr/old_len moved or resized to addr/len */
 	LT_EV_MAP_EXEC,	 /* a file was mapped executable: the module list changed */
-	LT_EV_EXEC,	 /* the process replaced its image */
+	LT_EV_EXEC,	 /* the process replaced its image: addr = when (bpf_ktime_get_ns()) */
 	LT_EV_GL_THREAD, /* a thread made a GL context current: addr = its tid, len = fs base */
-	LT_EV_EXIT,	 /* the process's last thread exited (--system) */
+	LT_EV_EXIT,	 /* its last thread exited (--system): addr = when, as for exec */
 };
 
 /* Stack words above the user stack pointer at a syscall: user space finds the
@@ -325,7 +329,7 @@ _Static_assert(sizeof(struct lt_sys_site) == 16, "lt_sys_site layout changed");
 _Static_assert(sizeof(struct lt_sys_frame) == 8, "lt_sys_frame layout changed");
 _Static_assert(sizeof(struct lt_unw_row) == 8, "lt_unw_row layout changed");
 _Static_assert(sizeof(struct lt_unw_map) == 32, "lt_unw_map layout changed");
-_Static_assert(sizeof(struct lt_stat) == 32, "lt_stat layout changed");
+_Static_assert(sizeof(struct lt_stat) == 40, "lt_stat layout changed");
 _Static_assert(sizeof(struct lt_event) == 104 + 8 * LT_MAX_STACK_DEPTH, "lt_event layout changed");
 #endif
 

@@ -169,6 +169,7 @@ static __always_inline struct lt_stat *lt_stat_get(struct lt_stat_key *sk)
 	s = bpf_map_lookup_elem(&stats, sk);
 	if (s)
 		return s;
+	zero.born_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&stats, sk, &zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&stats, sk);
 }

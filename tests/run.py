@@ -2,25 +2,37 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Runs leaktrace's tests and prints one line per test and a summary.
 
-    tests/run.py [--unit] [--e2e] [-k SUBSTRING] [--timeout SEC]
+    tests/run.py [--unit] [--fuzz] [--e2e] [-k SUBSTRING] [--timeout SEC]
+                 [--fuzz-seconds SEC] [--fuzz-keep]
 
 --unit runs every .output/san/tests/test_* binary (`make SANITIZE=1 unit`);
 each "ok N - ..." / "not ok N - ..." line it prints is one test, named
-binary:N. A binary that crashes, or exits non-zero without a "not ok" line,
-counts as one more failure.
+binary:N; "ok N - ... # SKIP why" is a skip (tests/unit/ut.h's ut_skip), and
+"# SKIP-ALWAYS why" one that CI accepts too (ut_skip_always). A binary that
+crashes, or exits non-zero without a "not ok" line, counts as one more failure.
+--fuzz runs each libFuzzer harness .output/fuzz/fuzz_NAME (`make fuzzers`)
+for --fuzz-seconds (15) from its seed corpus tests/fuzz/corpus/NAME, new
+inputs going to a temporary directory (with --fuzz-keep, to
+.output/fuzz/corpus/NAME, as `make fuzz` does): one test each, which fails
+on a crash, a sanitizer report, a leak, a timeout or running out of memory,
+and then names the input that did it (.output/fuzz/crashes/NAME/) and how
+to rerun it.
 --e2e imports tests/e2e/test_*.py and runs their test_* functions in file
 order (needs root, ./leaktrace and `make workloads`). A test passes if it
 returns, fails on any exception, and is skipped on common.Skip; under CI
 (CI=true) a skip is a failure, except common.SkipAlways (what the test
-needs cannot exist there). No flag runs both. The last line is always
+needs cannot exist there), and so is a unit-test "# SKIP" line but not a
+"# SKIP-ALWAYS" one. No flag runs all three. The last line is always
 "N passed, N failed[, N skipped]"; the exit status is 0 iff nothing failed."""
 
 import argparse
 import importlib.util
 import os
 import signal
+import re
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -31,6 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 UNIT_BIN_DIR = ROOT / ".output" / "san" / "tests"
 UNIT_SRC_DIR = ROOT / "tests" / "unit"
 E2E_DIR = ROOT / "tests" / "e2e"
+FUZZ_BIN_DIR = ROOT / ".output" / "fuzz"
+FUZZ_SRC_DIR = ROOT / "tests" / "fuzz"
 UNIT_TIMEOUT = 120
 CI = os.environ.get("CI") == "true"
 
@@ -84,8 +98,9 @@ def run_unit_binary(res, binary, pattern):
     name = binary.name
     t0 = time.monotonic()
     try:
+        env = dict(os.environ, LSAN_OPTIONS="suppressions=%s" % (UNIT_SRC_DIR / "lsan.supp"))
         r = subprocess.run([str(binary)], cwd=ROOT, capture_output=True, timeout=UNIT_TIMEOUT,
-                           stdin=subprocess.DEVNULL, start_new_session=True)
+                           stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         out, err, rc = r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace"), r.returncode
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode(errors="replace")
@@ -101,7 +116,14 @@ def run_unit_binary(res, binary, pattern):
             test = "%s:%s" % (name, num.strip())
             if pattern and pattern not in test and pattern not in name:
                 break
+            skip, why = "", ""
             if good:
+                desc, skip, why = desc.partition(" # SKIP")
+            if skip:
+                always = why.startswith("-ALWAYS")
+                why = why[len("-ALWAYS"):] if always else why
+                res.skip("%s - %s" % (test, desc), why.strip(), ci_ok=always)
+            elif good:
                 res.ok("%s - %s" % (test, desc))
             else:
                 not_ok += 1
@@ -116,6 +138,62 @@ def run_unit_binary(res, binary, pattern):
         res.fail(name, "exited with status %d and no 'not ok' line" % rc, tail)
     elif rc == 0 and not_ok:
         res.fail(name, "printed %d 'not ok' lines but exited 0" % not_ok)
+
+
+# ---------------------------------------------------------------- fuzz
+
+def run_fuzz(res, pattern, seconds, keep):
+    for src in sorted(FUZZ_SRC_DIR.glob("fuzz_*.c")):
+        if pattern and pattern not in src.stem:
+            continue
+        binary = FUZZ_BIN_DIR / src.stem
+        if not binary.exists():
+            res.fail(src.stem, "not built: run `make fuzzers`")
+            continue
+        run_fuzzer(res, binary, src.stem[len("fuzz_"):], seconds, keep)
+
+
+def run_fuzzer(res, binary, name, seconds, keep):
+    seeds = FUZZ_SRC_DIR / "corpus" / name
+    crashes = FUZZ_BIN_DIR / "crashes" / name
+    crashes.mkdir(parents=True, exist_ok=True)
+    limit = seconds + 120
+    with tempfile.TemporaryDirectory(prefix="lt-fuzz-") as tmp:
+        # libFuzzer adds what it finds to the first directory only
+        corpus = FUZZ_BIN_DIR / "corpus" / name if keep else Path(tmp)
+        corpus.mkdir(parents=True, exist_ok=True)
+        cmd = [str(binary), "-max_total_time=%d" % seconds, "-timeout=10", "-rss_limit_mb=2048",
+               "-print_final_stats=1", "-artifact_prefix=%s/" % crashes, str(corpus), str(seeds)]
+        t0 = time.monotonic()
+        try:
+            r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=limit,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+            out, rc = (r.stdout + r.stderr).decode(errors="replace"), r.returncode
+        except subprocess.TimeoutExpired as e:
+            out, rc = ((e.stdout or b"") + (e.stderr or b"")).decode(errors="replace"), None
+    secs = time.monotonic() - t0
+    test = binary.name
+    if rc == 0:
+        stats = dict(re.findall(r"^stat::(\w+):\s+(\d+)", out, re.M))
+        cov = re.findall(r"\bcov: (\d+)", out)
+        res.ok("%s (%s runs, %s/s, cov %s)" % (test, stats.get("number_of_executed_units", "?"),
+                                               stats.get("average_exec_per_sec", "?"),
+                                               cov[-1] if cov else "?"), secs)
+        return
+    lines = out.splitlines()
+    # the report, from the sanitizer's, libFuzzer's or the harness's first line
+    start = next((i for i, l in enumerate(lines)
+                  if re.search(r"==ERROR|runtime error|invariant broken|ERROR: libFuzzer", l)),
+                 max(0, len(lines) - 30))
+    tail = "\n".join("  | " + l for l in lines[start:start + 40])
+    why = "timed out after %ds" % limit if rc is None else "exited with status %d" % rc
+    written = re.findall(r"Test unit written to (\S+)", out)
+    if written:
+        path = os.path.relpath(written[-1], ROOT)
+        res.fail(test, "%s after %.1fs; reproducer %s (rerun: %s %s)"
+                 % (why, secs, path, os.path.relpath(binary, ROOT), path), tail)
+    else:
+        res.fail(test, why, tail)
 
 
 # ---------------------------------------------------------------- e2e
@@ -198,16 +276,26 @@ def run_one(res, common, name, fn, timeout):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--unit", action="store_true", help="run the unit tests")
+    ap.add_argument("--fuzz", action="store_true", help="run each fuzzing harness for a while")
     ap.add_argument("--e2e", action="store_true", help="run the end-to-end tests (root)")
     ap.add_argument("-k", metavar="SUBSTRING", help="only tests whose name contains SUBSTRING")
-    ap.add_argument("--timeout", type=int, default=60, help="seconds per e2e test (default 60)")
+    # Tests wait for what they check, each wait bounded by common.WAIT: this
+    # bound is for a test that hangs all the same.
+    ap.add_argument("--timeout", type=int, default=300,
+                    help="seconds per e2e test (default 300)")
+    ap.add_argument("--fuzz-seconds", type=int, default=15, metavar="SEC",
+                    help="seconds per fuzzing harness (default 15)")
+    ap.add_argument("--fuzz-keep", action="store_true",
+                    help="keep new fuzzing inputs in .output/fuzz/corpus/NAME")
     args = ap.parse_args()
-    if not args.unit and not args.e2e:
-        args.unit = args.e2e = True
+    if not args.unit and not args.fuzz and not args.e2e:
+        args.unit = args.fuzz = args.e2e = True
     res = Results()
     try:
         if args.unit:
             run_unit(res, args.k)
+        if args.fuzz:
+            run_fuzz(res, args.k, args.fuzz_seconds, args.fuzz_keep)
         if args.e2e:
             run_e2e(res, args.k, args.timeout)
     except KeyboardInterrupt:

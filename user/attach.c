@@ -101,6 +101,7 @@ struct tracer {
 	size_t nr_link_fds, cap_link_fds;
 	bool multi; /* the kernel has uprobe_multi links (Linux 6.6) */
 	struct bpf_link *entry_stop;
+	int entry_stop_fd;	  /* or its uprobe_multi link; -1: none */
 	struct file_set files;	  /* allocator files */
 	struct file_set checked;  /* --system: files looked at for an allocator */
 	struct file_set gl_files; /* files looked at for EGL and GLX functions */
@@ -298,6 +299,7 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->entry_stop_fd = -1;
 	t->settings = s;
 	t->skel = leaktrace_bpf__open_opts(&opts);
 	if (!t->skel) {
@@ -360,7 +362,8 @@ struct tracer *tracer__open(const struct lt_settings *s)
 		struct bpf_program *multi[] = {
 			t->skel->progs.heap_enter,  t->skel->progs.alloc_exit,
 			t->skel->progs.floor_enter, t->skel->progs.floor_exit,
-			t->skel->progs.gl_enter,    t->skel->progs.gl_exit
+			t->skel->progs.gl_enter,    t->skel->progs.gl_exit,
+			t->skel->progs.entry_stop
 		};
 
 		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
@@ -448,7 +451,7 @@ void tracer__destroy(struct tracer *t)
 {
 	if (!t)
 		return;
-	bpf_link__destroy(t->entry_stop);
+	tracer__detach_entry_stop(t);
 	destroy_links(t);
 	free(t->links);
 	free(t->link_fds);
@@ -1242,18 +1245,31 @@ static const char *const lib_dirs[] = {
 };
 
 /* The first @name in the library directories of @tgid's root: its path
- * from here in @path, and as the process names it in @shown. */
+ * from here in @path, and as the process names it in @shown. A library's
+ * name is a symbolic link to the file (libEGL.so.1 -> libEGL.so.1.1.0): the
+ * links are followed by hand within the directory, as files of a process's
+ * root are opened without following any. */
 static bool find_lib(pid_t tgid, const char *name, char *path, char *shown, size_t len)
 {
-	char real[PATH_MAX];
+	char file[NAME_MAX + 1], link[NAME_MAX + 1];
 
 	for (size_t i = 0; i < sizeof(lib_dirs) / sizeof(lib_dirs[0]); i++) {
-		snprintf(path, len, "/proc/%d/root%s/%s", tgid, lib_dirs[i], name);
-		if (access(path, R_OK))
+		ssize_t n = 0;
+
+		snprintf(file, sizeof(file), "%s", name);
+		for (int hops = 0; hops < 8; hops++) {
+			snprintf(path, len, "/proc/%d/root%s/%s", tgid, lib_dirs[i], file);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				break;
+			link[n] = 0;
+			if (strchr(link, '/'))
+				break;
+			memcpy(file, link, (size_t)n + 1);
+		}
+		if (n > 0 || access(path, R_OK))
 			continue;
-		/* the name the file will be mapped under: libEGL.so.1.1.0 */
-		return snprintf(shown, len, "%s/%s", lib_dirs[i],
-				realpath(path, real) ? base_name(real) : name) < (int)len;
+		return snprintf(shown, len, "%s/%s", lib_dirs[i], file) < (int)len;
 	}
 	return false;
 }
@@ -1427,6 +1443,19 @@ int tracer__attach_entry_stop(struct tracer *t, pid_t tgid)
 	elf_file__free(elf);
 	if (err)
 		return err;
+	/* Done again after each exec of the command, once leaktrace dropped
+	 * CAP_SYS_ADMIN (sandbox.c), which a perf-event uprobe wants since the
+	 * fix of CVE-2025-38466 (Linux 6.16, 6.12.39, 6.6.99, 6.1.146...); a
+	 * uprobe_multi link does not. */
+	if (t->multi) {
+		int fd = link_uprobe_multi(bpf_program__fd(t->skel->progs.entry_stop), exe, &off,
+					   NULL, 1, false, tgid);
+
+		if (fd < 0)
+			return fd;
+		t->entry_stop_fd = fd;
+		return 0;
+	}
 	t->entry_stop = bpf_program__attach_uprobe(t->skel->progs.entry_stop, false, tgid, exe,
 						   off);
 	return t->entry_stop ? 0 : -errno;
@@ -1436,4 +1465,12 @@ void tracer__detach_entry_stop(struct tracer *t)
 {
 	bpf_link__destroy(t->entry_stop);
 	t->entry_stop = NULL;
+	if (t->entry_stop_fd >= 0)
+		close(t->entry_stop_fd);
+	t->entry_stop_fd = -1;
+}
+
+bool tracer__uses_uprobe_multi(const struct tracer *t)
+{
+	return t->multi;
 }

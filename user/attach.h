@@ -100,6 +100,11 @@ int tracer__stop_on_exec(struct tracer *t, bool on);
 int tracer__attach_entry_stop(struct tracer *t, pid_t tgid);
 void tracer__detach_entry_stop(struct tracer *t);
 
+/* Whether probes are attached with uprobe_multi links: else with perf-event
+ * uprobes, which want CAP_SYS_ADMIN since the fix of CVE-2025-38466 (Linux
+ * 6.16 and the stable kernels it went to), where CAP_PERFMON was enough. */
+bool tracer__uses_uprobe_multi(const struct tracer *t);
+
 /* Kernel memory held by the BPF maps, in bytes (what fdinfo's memlock says). */
 unsigned long long tracer__bpf_memory(const struct tracer *t);
 

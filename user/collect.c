@@ -3,7 +3,13 @@
  * and read in batches; anonymous mappings arrive as events and their ranges
  * are kept here, per process, in a sorted array, because munmap and mremap can
  * split, shrink or move them and MAP_FIXED can replace them. Stack frames are
- * read once per stack id and kept. */
+ * read once per stack id and kept.
+ *
+ * What a process that exited or exec'd had recorded is forgotten in steps of
+ * bounded cost, never in a pass over the maps of its own: its totals leave the
+ * stats map in the read of every report, and its outstanding entries leave
+ * the allocs map (a million entries, a second or more to walk) in a sweep that
+ * goes on a batch at a time after each report. */
 #include <errno.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -34,6 +40,7 @@ struct regions {
 /* Totals of one (process, stack) for the kinds kept in user space. */
 struct utotal {
 	struct lt_sample s;
+	__u64 seq; /* collector's event count when made */
 };
 
 struct stack_key {
@@ -55,6 +62,21 @@ struct frames {
 	__u64 ips[];
 };
 
+/* A process whose records are being forgotten: those made before before_ns,
+ * all of them once it exited, those of its old image after an exec (a new
+ * process that got its pid later is left alone). Its stats entries go in the
+ * next read of the stats map, their allocs entries in the sweep, done by the
+ * end of sweep pass @until. */
+struct forget {
+	__u64 before_ns; /* kernel time (CLOCK_MONOTONIC) */
+	__u64 seq;	 /* user-space totals made before this event go */
+	bool exited;
+	bool read;	       /* the stats map was read since it was noted */
+	bool user_done;	       /* the state kept here was forgotten */
+	unsigned long until;   /* 0: nothing to sweep */
+	struct hashmap *stats; /* struct lt_stat_key -> 1: the totals dropped */
+};
+
 enum user_counter {
 	UCNT_STACKS_UNREADABLE, /* a stack id whose frames could not be read */
 	UCNT_EVENTS_BAD,	/* an event too short or of an unknown type */
@@ -74,13 +96,22 @@ struct collector {
 	struct hashmap *stacks;	 /* struct stack_key -> struct frames */
 	struct hashmap *canon;	 /* struct stack_key -> its stack id as shown, + 1 */
 	struct hashmap *merge;	 /* struct sample_key -> index + 1 of its merged sample */
-	struct hashmap *sampled; /* tgid -> (void *)1: processes in the last sample */
+	struct hashmap *forget;	 /* tgid -> struct forget */
+	__u64 seq;		 /* events handled */
+	bool forget_new;	 /* a process to forget since the last sample */
+	/* the sweep of the allocs map: the pass in progress, the last done */
+	unsigned long sweep_pass, sweep_done;
+	bool sweeping, sweep_first;
+	__u32 sweep_token;
+	struct lt_alloc_key *sweep_keys; /* BATCH of them */
 	struct lt_sample *samples;
 	size_t nr_samples, cap_samples;
 	struct held *held; /* what collector__hold() saw */
 	size_t nr_held, cap_held;
 	__u64 ucounters[UCNT__NR];
-	bool no_batch; /* the kernel lacks batched map lookups */
+	bool no_batch;		   /* the kernel lacks batched map lookups */
+	struct lt_stat_key *drops; /* totals to delete after a read */
+	size_t nr_drops, cap_drops;
 	/* batch buffers */
 	struct lt_stat_key *bkeys;
 	struct lt_stat *bvals;
@@ -120,6 +151,7 @@ static struct utotal *utotal_get(struct collector *c, __u32 tgid, __u32 kind, __
 	if (!t)
 		return NULL;
 	t->s = (struct lt_sample){ .stack = stack, .tgid = tgid, .kind = kind };
+	t->seq = c->seq;
 	if (hashmap__put(c->utotals, &key, t)) {
 		free(t);
 		return NULL;
@@ -314,6 +346,57 @@ static const char *comm_of(const struct lt_event *e, char buf[sizeof(e->comm) + 
 	return buf;
 }
 
+static void regions_free(void *p)
+{
+	struct regions *r = p;
+
+	free(r->v);
+	free(r);
+}
+
+static void forget_free(struct forget *f)
+{
+	if (!f)
+		return;
+	hashmap__free(f->stats);
+	free(f);
+}
+
+/* Notes that what @tgid recorded before @before_ns is to be forgotten (all
+ * of it if it @exited). Costs no pass over anything: the mappings kept here
+ * go now (the new image's replace them), the rest in the next sample and
+ * the sweep. */
+static void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited)
+{
+	struct forget *f = hashmap__get(c->forget, &tgid);
+	struct regions *r = hashmap__remove(c->regions, &tgid);
+
+	if (r)
+		regions_free(r);
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f || hashmap__put(c->forget, &tgid, f)) {
+			free(f);
+			lt_warn("out of memory: what pid %u recorded stays in the maps", tgid);
+			return;
+		}
+	}
+	if (before_ns > f->before_ns)
+		f->before_ns = before_ns;
+	f->exited |= exited;
+	f->seq = ++c->seq;
+	f->read = f->user_done = false;
+	c->forget_new = true;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
@@ -324,6 +407,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		c->ucounters[UCNT_EVENTS_BAD]++;
 		return 0;
 	}
+	c->seq++;
 	switch (e->type) {
 	case LT_EV_MMAP:
 		if (e->len)
@@ -351,12 +435,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 			c->hooks.code_mapped(c->hooks.ctx, e->tgid);
 		break;
 	case LT_EV_EXEC:
-		if (!c->hooks.exec_sampled_only || collector__sampled(c, e->tgid))
-			collector__forget(c, e->tgid);
+		/* a kernel before the event had its time: now is as good */
+		forget_note(c, e->tgid, e->addr ? e->addr : now_ns(), false);
 		if (c->hooks.exec)
 			c->hooks.exec(c->hooks.ctx, e->tgid, comm_of(e, comm));
 		break;
 	case LT_EV_EXIT:
+		forget_note(c, e->tgid, e->addr ? e->addr : now_ns(), true);
 		if (c->hooks.exit)
 			c->hooks.exit(c->hooks.ctx, e->tgid, comm_of(e, comm));
 		break;
@@ -388,12 +473,13 @@ struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_
 	c->stacks = hashmap__new(sizeof(struct stack_key));
 	c->canon = hashmap__new(sizeof(struct stack_key));
 	c->merge = hashmap__new(sizeof(struct sample_key));
-	c->sampled = hashmap__new(sizeof(__u32));
+	c->forget = hashmap__new(sizeof(__u32));
 	c->bkeys = calloc(BATCH, sizeof(*c->bkeys));
 	c->bvals = calloc(BATCH, sizeof(*c->bvals));
+	c->sweep_keys = calloc(BATCH, sizeof(*c->sweep_keys));
 	c->stack_buf = calloc(stack_depth + py_depth, sizeof(__u64));
-	if (!c->regions || !c->utotals || !c->stacks || !c->canon || !c->merge || !c->sampled ||
-	    !c->bkeys || !c->bvals || !c->stack_buf) {
+	if (!c->regions || !c->utotals || !c->stacks || !c->canon || !c->merge || !c->forget ||
+	    !c->bkeys || !c->bvals || !c->sweep_keys || !c->stack_buf) {
 		errno = ENOMEM;
 		goto fail;
 	}
@@ -420,12 +506,9 @@ static void free_values(struct hashmap *m, void (*fn)(void *))
 	hashmap__free(m);
 }
 
-static void regions_free(void *p)
+static void forget_free_void(void *p)
 {
-	struct regions *r = p;
-
-	free(r->v);
-	free(r);
+	forget_free(p);
 }
 
 void collector__free(struct collector *c)
@@ -438,11 +521,13 @@ void collector__free(struct collector *c)
 	free_values(c->stacks, free);
 	hashmap__free(c->canon);
 	hashmap__free(c->merge);
-	hashmap__free(c->sampled);
+	free_values(c->forget, forget_free_void);
 	free(c->samples);
 	free(c->held);
 	free(c->bkeys);
 	free(c->bvals);
+	free(c->sweep_keys);
+	free(c->drops);
 	free(c->stack_buf);
 	free(c);
 }
@@ -519,6 +604,77 @@ static int push_settled(struct collector *c, int fd, const struct lt_stat_key *k
 	return push_stat(c, k, &again);
 }
 
+/* Deletes the @n keys (of @key_size) at @keys from @fd, in batches where the
+ * kernel has them; a key already gone is passed over. */
+static void delete_keys(struct collector *c, int fd, const void *keys, size_t n, size_t key_size)
+{
+	const unsigned char *k = keys;
+
+	while (n) {
+		__u32 count = n > BATCH ? BATCH : n;
+
+		if (c->no_batch) {
+			bpf_map_delete_elem(fd, k);
+			count = 1;
+		} else if (bpf_map_delete_batch(fd, k, &count, NULL) && !count) {
+			/* the first key failed: gone already, or no batches here */
+			if (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)
+				c->no_batch = true;
+			else
+				count = 1;
+		}
+		/* a batch stopped at a key gone already: count keys done, that
+		 * one next, and passed over just above */
+		k += count * key_size;
+		n -= count;
+	}
+}
+
+/* Takes the totals @v of @k: a sample, or, if the process is being forgotten
+ * and they were made before, dropped (deleted after the read, their allocs
+ * entries in the sweep). */
+static int take_stat(struct collector *c, int fd, const struct lt_stat_key *k,
+		     const struct lt_stat *v)
+{
+	struct forget *f = hashmap__count(c->forget) ? hashmap__get(c->forget, &k->tgid) : NULL;
+
+	if (!f || v->born_ns >= f->before_ns) {
+		/* made again since, by a new process with the pid, or by the
+		 * new image (the same frames): its entries are not to go */
+		if (f && f->stats)
+			hashmap__remove(f->stats, k);
+		return push_settled(c, fd, k, v);
+	}
+	if (!f->stats && !(f->stats = hashmap__new(sizeof(*k))))
+		return -ENOMEM;
+	if (ARRAY_RESERVE(c->drops, c->cap_drops, c->nr_drops + 1) ||
+	    hashmap__put(f->stats, k, (void *)1))
+		return -ENOMEM;
+	c->drops[c->nr_drops++] = *k;
+	/* the sweep pass that starts after this one is the first to see it all */
+	f->until = c->sweep_pass + 1;
+	return 0;
+}
+
+/* Deletes the totals dropped by this read, and their stacks: stack ids are
+ * per process, and a process forgotten has no use for them. */
+static void delete_drops(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.stacks);
+	size_t n = 0;
+
+	delete_keys(c, bpf_map__fd(c->skel->maps.stats), c->drops, c->nr_drops, sizeof(*c->drops));
+	/* the ids over the keys, in place: an id twice is passed over */
+	for (size_t i = 0; i < c->nr_drops; i++) {
+		__u64 id = c->drops[i].stack;
+
+		if (id != LT_STACK_LOST)
+			memcpy((__u64 *)c->drops + n++, &id, sizeof(id));
+	}
+	delete_keys(c, fd, c->drops, n, sizeof(__u64));
+	c->nr_drops = 0;
+}
+
 /* Reads the stats map one key at a time: for kernels without batch lookups. */
 static int read_stats_slow(struct collector *c, int fd)
 {
@@ -532,18 +688,18 @@ static int read_stats_slow(struct collector *c, int fd)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
-		err = push_settled(c, fd, &key, &val);
+		err = take_stat(c, fd, &key, &val);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int read_stats(struct collector *c)
+static int read_stats_all(struct collector *c, int fd)
 {
-	int fd = bpf_map__fd(c->skel->maps.stats), err;
 	__u32 token = 0, count;
 	bool first = true;
+	int err;
 
 	if (c->no_batch)
 		return read_stats_slow(c, fd);
@@ -559,7 +715,7 @@ static int read_stats(struct collector *c)
 			return -errno;
 		}
 		for (__u32 i = 0; i < count; i++) {
-			int e = push_settled(c, fd, &c->bkeys[i], &c->bvals[i]);
+			int e = take_stat(c, fd, &c->bkeys[i], &c->bvals[i]);
 
 			if (e)
 				return e;
@@ -568,6 +724,41 @@ static int read_stats(struct collector *c)
 			return 0;
 		first = false;
 	}
+}
+
+/* Retires the processes forgotten for good: read since they were noted, and
+ * their allocs entries swept, or none to sweep. */
+static void forget_retire(struct collector *c)
+{
+	size_t pos = 0;
+	const void *k;
+	void *v;
+
+	while (hashmap__next(c->forget, &pos, &k, &v)) {
+		struct forget *f = v;
+
+		if (!f->read || !f->user_done || f->until > c->sweep_done)
+			continue;
+		hashmap__remove(c->forget, k);
+		forget_free(f);
+	}
+}
+
+static int read_stats(struct collector *c)
+{
+	int err = read_stats_all(c, bpf_map__fd(c->skel->maps.stats));
+	size_t pos = 0;
+	void *v;
+
+	/* deleted even after a failed read: they are not in the samples */
+	delete_drops(c);
+	if (err)
+		return err;
+	/* every entry there was when they were noted has been seen */
+	while (hashmap__next(c->forget, &pos, NULL, &v))
+		((struct forget *)v)->read = true;
+	forget_retire(c);
+	return 0;
 }
 
 /* The stack id that stack @stack of @tgid is shown as: its own, or, if some
@@ -695,6 +886,48 @@ void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u6
 	c->nr_held = 0;
 }
 
+/* Forgets, in one pass over each table kept here, what the processes noted
+ * since last time had: their mapping totals made before the event, and, for
+ * those that exited, their stacks. */
+static void forget_user(struct collector *c)
+{
+	size_t pos = 0;
+	const void *k;
+	void *v;
+
+	if (!c->forget_new)
+		return;
+	while (hashmap__next(c->utotals, &pos, &k, &v)) {
+		const struct stack_key *key = k;
+		struct utotal *t = v;
+		struct forget *f = hashmap__get(c->forget, &key->tgid);
+
+		if (f && !f->user_done && t->seq < f->seq) {
+			hashmap__remove(c->utotals, key);
+			free(t);
+		}
+	}
+	/* stacks of an image that was replaced stay: ids are hashes of the
+	 * frames, so the new image does not ask for them */
+	for (struct hashmap *m = c->stacks; m; m = m == c->stacks ? c->canon : NULL) {
+		pos = 0;
+		while (hashmap__next(m, &pos, &k, &v)) {
+			const struct stack_key *key = k;
+			struct forget *f = hashmap__get(c->forget, &key->tgid);
+
+			if (!f || f->user_done || !f->exited)
+				continue;
+			hashmap__remove(m, key);
+			if (m == c->stacks)
+				free(v);
+		}
+	}
+	pos = 0;
+	while (hashmap__next(c->forget, &pos, NULL, &v))
+		((struct forget *)v)->user_done = true;
+	c->forget_new = false;
+}
+
 int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n)
 {
 	size_t pos = 0;
@@ -702,6 +935,7 @@ int collector__sample(struct collector *c, const struct lt_sample **samples, siz
 	int err;
 
 	c->nr_samples = 0;
+	forget_user(c);
 	err = read_stats(c);
 	if (err)
 		return err;
@@ -715,9 +949,6 @@ int collector__sample(struct collector *c, const struct lt_sample **samples, siz
 	err = canonicalize(c);
 	if (err)
 		return err;
-	hashmap__clear(c->sampled);
-	for (size_t i = 0; i < c->nr_samples; i++)
-		hashmap__put(c->sampled, &c->samples[i].tgid, (void *)1);
 	*samples = c->samples;
 	*n = c->nr_samples;
 	return 0;
@@ -771,123 +1002,111 @@ size_t collector__counters(struct collector *c, struct report_counter *out, size
 	return n;
 }
 
-/* Of the @nr keys (of @key_size) at @keys, deletes from @fd those whose tgid
- * (at @tgid_off) is in @gone; with @stacks, also puts the stack id at the
- * key's start in it. */
-static void purge_keys(int fd, unsigned char *keys, size_t nr, size_t key_size, size_t tgid_off,
-		       const struct hashmap *gone, struct hashmap *stacks)
+/* Of the @nr entries of the allocs map at @keys and @vals, deletes those whose
+ * totals were dropped. */
+static void sweep_batch(struct collector *c, int fd, const struct lt_alloc_key *keys,
+			const struct lt_alloc *vals, size_t nr)
 {
-	for (size_t i = 0; i < nr; i++) {
-		unsigned char *key = keys + i * key_size;
-		__u64 id;
-		__u32 t;
+	struct lt_alloc_key *gone = c->sweep_keys;
+	size_t n = 0;
 
-		memcpy(&t, key + tgid_off, sizeof(t));
-		if (!hashmap__get(gone, &t))
-			continue;
-		memcpy(&id, key, sizeof(id));
-		if (stacks && id != LT_STACK_LOST)
-			hashmap__put(stacks, &id, (void *)1);
-		bpf_map_delete_elem(fd, key);
+	for (size_t i = 0; i < nr; i++) {
+		struct forget *f = hashmap__get(c->forget, &keys[i].tgid);
+		struct lt_stat_key sk = { .stack = vals[i].stack,
+					  .aux = vals[i].aux,
+					  .tgid = keys[i].tgid,
+					  .kind = keys[i].kind };
+
+		if (f && f->stats && hashmap__get(f->stats, &sk))
+			gone[n++] = keys[i];
 	}
+	delete_keys(c, fd, gone, n, sizeof(*gone));
 }
 
-/* Deletes from @fd every key whose tgid (at @tgid_off in the key) is in
- * @gone; with @stacks, the stack ids at the keys' start go in it (the stats
- * map, whose keys name every stored stack). One pass, read in batches where
- * the kernel has them; an entry of a batch already read can be deleted. */
-static void purge_map(struct collector *c, int fd, size_t key_size, size_t tgid_off,
-		      const struct hashmap *gone, struct hashmap *stacks)
+/* The sweep of a kernel without batched lookups: a whole pass at once, keys
+ * collected before they are deleted (deleting the walk's current key
+ * restarts it). */
+static void sweep_slow(struct collector *c, int fd)
 {
-	unsigned char *keys = (unsigned char *)c->bkeys, next[32], key[32];
-	__u32 token = 0, count;
-	bool first = true;
+	struct lt_alloc_key *keys = (struct lt_alloc_key *)c->bkeys, next, key;
+	struct lt_alloc *vals = (struct lt_alloc *)c->bvals;
 	void *prev = NULL;
-	int err;
 
-	while (!c->no_batch) {
-		count = BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, keys, c->bvals,
-					   &count, NULL);
-		if (err && errno != ENOENT)
-			break; /* done key by key below, from the start */
-		purge_keys(fd, keys, count, key_size, tgid_off, gone, stacks);
-		if (err)
-			return;
-		first = false;
-	}
-	/* collect, then delete: deleting the walk's current key restarts it */
-	while (!bpf_map_get_next_key(fd, prev, next)) {
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		size_t nr = 0;
 
 		do {
-			memcpy(keys + nr++ * key_size, next, key_size);
-			memcpy(key, next, key_size);
-			prev = key;
-		} while (nr < BATCH && !bpf_map_get_next_key(fd, prev, next));
-		purge_keys(fd, keys, nr, key_size, tgid_off, gone, stacks);
+			if (!bpf_map_lookup_elem(fd, &next, &vals[nr]))
+				keys[nr++] = next;
+			key = next;
+			prev = &key;
+		} while (nr < BATCH && !bpf_map_get_next_key(fd, prev, &next));
+		sweep_batch(c, fd, keys, vals, nr);
 	}
 }
 
-/* Removes from @m (keyed by struct stack_key) the entries of processes in
- * @gone, freeing their values with @fn if given. */
-static void forget_keyed(struct hashmap *m, const struct hashmap *gone, void (*fn)(void *))
+bool collector__sweep(struct collector *c, double budget_s)
 {
+	int fd = bpf_map__fd(c->skel->maps.allocs), err;
+	__u64 end = now_ns() + (__u64)(budget_s * 1e9);
 	size_t pos = 0;
-	const void *k;
 	void *v;
+	bool wanted = c->sweeping;
 
-	while (hashmap__next(m, &pos, &k, &v)) {
-		const struct stack_key *key = k;
-
-		if (!hashmap__get(gone, &key->tgid))
-			continue;
-		hashmap__remove(m, key);
-		if (fn)
-			fn(v);
+	while (!wanted && hashmap__next(c->forget, &pos, NULL, &v))
+		wanted = ((struct forget *)v)->until > c->sweep_done;
+	if (!wanted)
+		return false;
+	if (!c->sweeping) {
+		c->sweeping = c->sweep_first = true;
+		c->sweep_pass++;
 	}
+	if (c->no_batch) {
+		sweep_slow(c, fd);
+		goto done;
+	}
+	do {
+		__u32 count = BATCH;
+
+		err = bpf_map_lookup_batch(fd, c->sweep_first ? NULL : &c->sweep_token,
+					   &c->sweep_token, c->bkeys, c->bvals, &count, NULL);
+		if (err && errno != ENOENT) {
+			if (c->sweep_first &&
+			    (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
+				c->no_batch = true;
+				sweep_slow(c, fd);
+				goto done;
+			}
+			/* a pass from the start next time: one that began after
+			 * every drop so far is what retires them */
+			lt_debug("cannot sweep the allocs map: %s", strerror(errno));
+			c->sweeping = false;
+			return true;
+		}
+		c->sweep_first = false;
+		sweep_batch(c, fd, (const struct lt_alloc_key *)c->bkeys,
+			    (const struct lt_alloc *)c->bvals, count);
+		if (err)
+			goto done;
+	} while (now_ns() < end);
+	return true;
+done:
+	c->sweeping = false;
+	c->sweep_done = c->sweep_pass;
+	forget_retire(c);
+	return false;
 }
 
 void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n)
 {
-	struct hashmap *gone = hashmap__new(sizeof(__u32)), *stacks = hashmap__new(sizeof(__u64));
-	int fd = bpf_map__fd(c->skel->maps.stacks);
-	size_t pos = 0;
-	const void *k;
+	__u64 now = now_ns();
 
-	if (!gone || !stacks)
-		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
 		__u32 t = tgids[i];
-		struct regions *r = hashmap__remove(c->regions, &t);
+		struct forget *f = hashmap__get(c->forget, &t);
 
-		if (r)
-			regions_free(r);
-		hashmap__put(gone, &t, (void *)1);
+		/* the time of its exit event is the better one */
+		if (!f || !f->exited)
+			forget_note(c, t, now, true);
 	}
-	forget_keyed(c->utotals, gone, free);
-	forget_keyed(c->stacks, gone, free);
-	forget_keyed(c->canon, gone, NULL);
-	purge_map(c, bpf_map__fd(c->skel->maps.allocs), sizeof(struct lt_alloc_key),
-		  offsetof(struct lt_alloc_key, tgid), gone, NULL);
-	purge_map(c, bpf_map__fd(c->skel->maps.stats), sizeof(struct lt_stat_key),
-		  offsetof(struct lt_stat_key, tgid), gone, stacks);
-	/* their stacks go too: ids are per process */
-	while (hashmap__next(stacks, &pos, &k, NULL))
-		bpf_map_delete_elem(fd, k);
-cleanup:
-	hashmap__free(stacks);
-	hashmap__free(gone);
-}
-
-bool collector__sampled(const struct collector *c, pid_t tgid)
-{
-	__u32 key = tgid;
-
-	return hashmap__get(c->sampled, &key) != NULL;
-}
-
-void collector__forget(struct collector *c, pid_t tgid)
-{
-	collector__forget_many(c, &tgid, 1);
 }

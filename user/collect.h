@@ -22,14 +22,11 @@ struct collector_hooks {
 	/* Process @pid mapped new code (a library was loaded). */
 	void (*code_mapped)(void *ctx, pid_t pid);
 	/* Process @pid replaced its image with exec; @comm: its new name.
-	 * What was recorded of the old image is forgotten first (a pass over
-	 * the maps); with @exec_sampled_only, only if the last sample had the
-	 * process: --system sees many execs, most right after a fork, by
-	 * processes that recorded next to nothing yet. */
+	 * What was recorded of the old image is forgotten, from the next
+	 * collector__sample() on. */
 	void (*exec)(void *ctx, pid_t pid, const char *comm);
-	bool exec_sampled_only;
-	/* Process @pid (@comm) exited (--system only). What the collector
-	 * holds of it stays until collector__forget_many(). */
+	/* Process @pid (@comm) exited (--system only). What was recorded of it
+	 * is forgotten from the next collector__sample() on. */
 	void (*exit)(void *ctx, pid_t pid, const char *comm);
 	/* Whether @addr of @pid is in executable code: 1, 0, or negative if
 	 * unknown. Native frames that are not are dropped from stacks (walks
@@ -52,7 +49,8 @@ int collector__fd(const struct collector *c);
 int collector__consume(struct collector *c);
 
 /* Current state of every stack. *samples lives until the next call. Returns 0
- * or a negative errno. */
+ * or a negative errno. The totals of processes that exited or exec'd since
+ * the last call are deleted from the maps as they are read. */
 int collector__sample(struct collector *c, const struct lt_sample **samples, size_t *n);
 
 /* Resources a program keeps for reuse are freed as far as it is concerned,
@@ -72,13 +70,16 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
  * written to @out (at most @max). */
 size_t collector__counters(struct collector *c, struct report_counter *out, size_t max);
 
-/* Whether the last collector__sample() had anything of @tgid. */
-bool collector__sampled(const struct collector *c, pid_t tgid);
-
-/* Forgets everything recorded for @tgid (its image was replaced), or for
- * each of @tgids (they exited): totals, mappings, stacks, in the BPF maps and
- * here. One pass over the maps for all of them. */
-void collector__forget(struct collector *c, pid_t tgid);
+/* Forgets everything recorded for each of @tgids, which exited, as after an
+ * exit event (those whose event was seen are forgotten already; the others'
+ * was lost, or came before the tracepoint): totals, mappings, stacks, in the
+ * BPF maps and here, from the next collector__sample() on. */
 void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n);
+
+/* Deletes the outstanding entries of the processes forgotten from the allocs
+ * map, which is too big to walk at once: a batch at a time from where the
+ * last call stopped, until @budget_s seconds have passed (one batch at
+ * least). Returns true if there is more to do. */
+bool collector__sweep(struct collector *c, double budget_s);
 
 #endif

@@ -109,7 +109,8 @@ struct elf_file *elf_file__open(const char *path)
 	/* a regular file, or libelf would fail with a message that hides why */
 	f->fd = lt_open_untrusted(path);
 	if (f->fd < 0) {
-		err = f->fd;
+		/* a FIFO or a device is no ELF file */
+		err = f->fd == -EINVAL ? -ENOEXEC : f->fd;
 		goto cleanup;
 	}
 
@@ -309,6 +310,28 @@ int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr)
 			continue;
 		/* the offset and address of a segment agree modulo its alignment */
 		*vaddr = phdr.p_vaddr - phdr.p_offset;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int elf_file__load_segment(struct elf_file *f, size_t i, struct elf_segment *out)
+{
+	size_t j, nr_phdrs, nr_loads = 0;
+	GElf_Phdr phdr;
+
+	if (elf_getphdrnum(f->elf, &nr_phdrs))
+		return -ENOENT;
+	for (j = 0; j < nr_phdrs; j++) {
+		if (!gelf_getphdr(f->elf, j, &phdr) || phdr.p_type != PT_LOAD || nr_loads++ != i)
+			continue;
+		*out = (struct elf_segment){
+			.vaddr = phdr.p_vaddr,
+			.offset = phdr.p_offset,
+			.filesz = phdr.p_filesz,
+			.write = phdr.p_flags & PF_W,
+			.exec = phdr.p_flags & PF_X,
+		};
 		return 0;
 	}
 	return -ENOENT;

@@ -17,8 +17,9 @@ struct elf_func {
 	__u64 offset; /* file offset of the first byte: what uprobes attach to */
 };
 
-/* Opens the ELF file at @path. Returns NULL with errno set (ENOEXEC: not an
- * ELF file). */
+/* Opens the ELF file at @path, a regular file (the open never waits, should
+ * the path name a FIFO). Returns NULL with errno set (ENOEXEC: not an ELF
+ * file, or not a regular file; EISDIR: a directory). */
 struct elf_file *elf_file__open(const char *path);
 void elf_file__free(struct elf_file *f); /* accepts NULL */
 
@@ -52,6 +53,18 @@ int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset);
  * down to its page: where the mapping at file offset 0 starts, minus the load
  * bias. Returns 0 and sets *@vaddr, or -ENOENT if there is no PT_LOAD. */
 int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr);
+
+struct elf_segment {
+	__u64 vaddr;
+	__u64 offset; /* of its first byte in the file */
+	__u64 filesz; /* bytes in the file (p_filesz; .bss has none) */
+	bool write;
+	bool exec;
+};
+
+/* The @i-th PT_LOAD segment, counting from 0. Returns 0 and fills @out, or
+ * -ENOENT past the last one. */
+int elf_file__load_segment(struct elf_file *f, size_t i, struct elf_segment *out);
 
 /* The virtual address of the GOT slot that the dynamic linker fills with the
  * thread-pointer offset of TLS variable @name (an initial-exec TPOFF

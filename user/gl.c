@@ -8,15 +8,15 @@
  * thread-local dispatch tables to one function in the driver, which no
  * symbol names. Mesa's table is where libglapi's _glapi_tls_Dispatch points,
  * in a thread with a current context; the slot of each function is what
- * libglapi's _glapi_get_proc_offset() answers, in any process that loads the
- * same file. */
-#include <dlfcn.h>
+ * libglapi's _glapi_get_proc_offset() answers, read from the file's table of
+ * names (glapi.c), never by running the target's libglapi. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "elfsym.h"
 #include "gl.h"
+#include "glapi.h"
 #include "procmaps.h"
 #include "procmem.h"
 
@@ -240,46 +240,20 @@ static const struct lt_mapping *find_glapi(const struct procmaps *maps)
 	return NULL;
 }
 
-/* The dispatch slot of each of gl_funcs, as libglapi at @path numbers them
- * (-1: not a function it knows). Loads that library into leaktrace: it is
- * small and runs no code when loaded. */
-static int glapi_slots(const char *path, int *slots)
-{
-#ifdef LT_STATIC
-	/* A static glibc can dlopen only with the shared libraries of the very
-	 * glibc it was built with, which a board does not have. */
-	return -ENOTSUP;
-#else
-	int (*get_offset)(const char *name);
-	void *lib = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
-
-	if (!lib)
-		return -ENOTSUP;
-	get_offset = (int (*)(const char *))dlsym(lib, "_glapi_get_proc_offset");
-	if (!get_offset) {
-		dlclose(lib);
-		return -ENOTSUP;
-	}
-	for (size_t i = 0; i < gl_nr_funcs; i++)
-		slots[i] = get_offset(gl_funcs[i].name);
-	/* kept loaded: it would be loaded again at the next discovery */
-	return 0;
-#endif
-}
-
 int gl_discover(pid_t pid, __u64 tp, struct gl_impl *out, size_t max)
 {
 	struct procmaps *maps = procmaps__read(pid);
-	const struct lt_mapping *glapi;
+	const struct lt_mapping *glapi, *m;
 	char path[PATH_MAX];
 	struct elf_file *elf = NULL;
+	struct glapi_index *index = NULL;
 	__u64 slot_vaddr, load, table;
 	__s64 tpoff;
-	int *slots = calloc(gl_nr_funcs, sizeof(*slots)), err, n = 0, kept;
+	int err, n = 0, kept;
 	bool *drop = NULL;
 
-	if (!maps || !slots) {
-		err = maps ? -ENOMEM : -ESRCH;
+	if (!maps) {
+		err = -ESRCH;
 		goto cleanup;
 	}
 	glapi = find_glapi(maps);
@@ -294,20 +268,27 @@ int gl_discover(pid_t pid, __u64 tp, struct gl_impl *out, size_t max)
 		     elf_file__load_vaddr(elf, &load)))
 		err = -ENOENT;
 	if (!err)
-		err = glapi_slots(path, slots);
-	if (!err)
 		err = procmem__read(pid, glapi->start + slot_vaddr - load, &tpoff, sizeof(tpoff));
 	if (!err)
 		err = procmem__read(pid, tp + tpoff, &table, sizeof(table));
 	if (err)
 		goto cleanup;
+	/* libglapi's own no-op table: the thread has no current context, and
+	 * every entry would be left out below, so the names need no reading */
+	m = procmaps__find(maps, table);
+	if (m && m->inode == glapi->inode)
+		goto cleanup;
+	index = glapi_index__read(elf);
+	if (!index) {
+		err = errno == ENOENT ? -ENOTSUP : -errno;
+		goto cleanup;
+	}
 
 	for (size_t i = 0; i < gl_nr_funcs && (size_t)n < max; i++) {
-		const struct lt_mapping *m;
+		int slot = glapi_index__slot(index, gl_funcs[i].name);
 		__u64 impl;
 
-		if (slots[i] < 0 ||
-		    procmem__read(pid, table + 8 * (__u64)slots[i], &impl, sizeof(impl)))
+		if (slot < 0 || procmem__read(pid, table + 8 * (__u64)slot, &impl, sizeof(impl)))
 			continue;
 		m = procmaps__find(maps, impl);
 		/* no-op entries live in libglapi itself */
@@ -333,9 +314,9 @@ int gl_discover(pid_t pid, __u64 tp, struct gl_impl *out, size_t max)
 			out[kept++] = out[i];
 	n = kept;
 cleanup:
+	glapi_index__free(index);
 	elf_file__free(elf);
 	procmaps__free(maps);
-	free(slots);
 	free(drop);
 	return err < 0 ? err : n;
 }

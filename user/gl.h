@@ -46,11 +46,12 @@ struct gl_impl {
 /* Finds the driver functions implementing gl_funcs in @pid, through the
  * current dispatch table of its thread whose thread pointer (fs base) is
  * @tp: Mesa's, reached through libglapi's _glapi_tls_Dispatch; the slot of
- * each function comes from libglapi's own _glapi_get_proc_offset(). Writes
- * up to @max to @out and returns how many, or a negative errno (-ENOENT:
- * the process has no Mesa dispatch, -ENOTSUP: this build cannot load
- * libglapi). A slot that several different functions share (a no-op) is
- * left out. */
+ * each function comes from the table of names in libglapi's file, which is
+ * read, never loaded. Writes up to @max to @out and returns how many (0 when
+ * the thread has no current context), or a negative errno (-ENOENT: the
+ * process has no Mesa dispatch, -ENOTSUP: its libglapi has no table of
+ * names that leaktrace can read). A slot that several different functions
+ * share (a no-op) is left out. */
 int gl_discover(pid_t pid, __u64 tp, struct gl_impl *out, size_t max);
 
 #endif

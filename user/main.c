@@ -25,6 +25,7 @@
 #include "log.h"
 #include "options.h"
 #include "output.h"
+#include "pace.h"
 #include "procmaps.h"
 #include "procs.h"
 #include "pyresolve.h"
@@ -32,6 +33,7 @@
 #include "gl.h"
 #include "hashmap.h"
 #include "report.h"
+#include "sandbox.h"
 #include "symbolize.h"
 #include "syssites.h"
 #include "unwind.h"
@@ -54,6 +56,7 @@ struct app {
 	struct launch *launch;
 	struct procs *procs;	   /* --system: names, and processes to look at */
 	struct syssites *syssites; /* source fd: the syscall instructions found */
+	struct pace *pace;	   /* when reports are due, what holds them back */
 	FILE *json_file;
 	pid_t pid;
 	char comm[64];
@@ -231,8 +234,10 @@ static void cb_code_mapped(void *ctx, pid_t pid)
 	struct app *a = ctx;
 
 	if (a->procs) {
-		/* looked at from the loop: a new allocator may have come */
+		/* looked at from the loop: a new allocator may have come; its
+		 * mappings are read again when next needed */
 		procs__touch(a->procs, pid);
+		symbolizer__forget(a->symbolizer, pid);
 		return;
 	}
 	symbolizer__refresh(a->symbolizer, pid);
@@ -268,10 +273,9 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 		tracer__forget_sys_frames(a->tracer, pid);
 	}
 	if (a->procs) {
-		/* the old image's stacks go, where the collector forgot
-		 * them: if it had recorded anything worth it */
-		if (collector__sampled(a->collector, pid))
-			report__forget(a->report, pid, NULL, false);
+		/* the old image's stacks leave the report at the next one, as
+		 * they leave the collector */
+		procs__replaced(a->procs, pid);
 		procs__named(a->procs, pid, comm);
 		procs__touch(a->procs, pid);
 		return;
@@ -303,17 +307,20 @@ static void cb_exit(void *ctx, pid_t pid, const char *comm)
 }
 
 /* --system: probes the allocators of the processes that exec'd or mapped
- * new code since last time, those not probed yet. */
-static void look_at_new(struct app *a)
+ * new code since last time, those not probed yet. Returns how many. */
+static size_t look_at_new(struct app *a)
 {
 	pid_t pids[256];
-	size_t n;
+	size_t n, all = 0;
 
 	if (!a->procs)
-		return;
-	while ((n = procs__take_touched(a->procs, pids, 256)))
+		return 0;
+	while ((n = procs__take_touched(a->procs, pids, 256))) {
 		for (size_t i = 0; i < n; i++)
 			tracer__attach_new(a->tracer, pids[i]);
+		all += n;
+	}
+	return all;
 }
 
 /* --system: notes as exited the processes of @samples that are gone, should
@@ -337,16 +344,19 @@ static void sweep_gone(struct app *a, const struct lt_sample *samples, size_t n)
 }
 
 /* --system: releases what is kept of the processes that exited, in the
- * report, the collector (BPF maps included) and the symbolizer. */
-static void release_exited(struct app *a)
+ * report, the collector (BPF maps included) and the symbolizer, and what the
+ * report kept of the images that processes replaced with exec. Returns how
+ * many processes. */
+static size_t release_exited(struct app *a)
 {
 	const char *comms[1024];
 	__u32 tgids[1024];
 	pid_t pids[1024];
-	size_t n;
+	size_t n, all = 0;
 
 	if (!a->procs)
-		return;
+		return 0;
+	/* exited first: one that exec'd and exited is said to exit */
 	while ((n = procs__take_exited(a->procs, pids, 1024))) {
 		for (size_t i = 0; i < n; i++) {
 			tgids[i] = pids[i];
@@ -355,7 +365,15 @@ static void release_exited(struct app *a)
 		}
 		report__forget_many(a->report, tgids, comms, n);
 		collector__forget_many(a->collector, pids, n);
+		all += n;
 	}
+	while ((n = procs__take_replaced(a->procs, pids, 1024))) {
+		for (size_t i = 0; i < n; i++)
+			tgids[i] = pids[i];
+		report__forget_many(a->report, tgids, NULL, n);
+		all += n;
+	}
+	return all;
 }
 
 /* Gives the BPF side the unwind tables of what @pid maps now; @later: from
@@ -433,7 +451,7 @@ static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current
 			"objects are traced",
 			pid,
 			n == -ENOENT	? "it does not use Mesa's dispatch (libglapi)"
-			: n == -ENOTSUP ? "leaktrace cannot load the target's libglapi"
+			: n == -ENOTSUP ? "its libglapi has no table of GL names leaktrace can read"
 					: strerror(-n));
 	}
 	if (n <= 0)
@@ -734,11 +752,19 @@ static int report_now(struct app *a, const char *reason)
 	const struct lt_sample *samples;
 	__u64 freed[2 * LT_PY_FREE_MAX];
 	int nfreed = 0, err;
+	double t0 = elapsed(a), t1;
+	char late_why[160];
 	size_t n;
 
-	collector__consume(a->collector);
-	look_at_new(a);
-	release_exited(a);
+	err = collector__consume(a->collector);
+	t1 = elapsed(a);
+	pace__spent(a->pace, PACE_EVENTS, t0, t1, err > 0 ? err : 0);
+	n = look_at_new(a);
+	t0 = elapsed(a);
+	pace__spent(a->pace, PACE_NEW, t1, t0, n);
+	n = release_exited(a);
+	t1 = elapsed(a);
+	pace__spent(a->pace, PACE_RELEASE, t0, t1, n);
 	if (a->sources & LT_SRC_PYTHON) {
 		nfreed = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, freed,
 						  2 * LT_PY_FREE_MAX);
@@ -775,10 +801,31 @@ static int report_now(struct app *a, const char *reason)
 		say_completeness(a, samples, n);
 	st.bpf_memory = tracer__bpf_memory(a->tracer);
 	self_rss(&st.rss, &st.rss_peak);
+	if (!reason) {
+		t0 = elapsed(a);
+		pace__spent(a->pace, PACE_READ, t1, t0, 0);
+		st.late = pace__late(a->pace, t0, late_why, sizeof(late_why));
+		st.late_reason = late_why;
+	}
+	t0 = elapsed(a);
 	a->command_ended = reason && !strcmp(reason, "target-exited") &&
 			   launch__status(a->launch, &st.command_status);
 	st.command_ended = a->command_ended;
-	return report__emit(a->report, &st, reason);
+	err = report__emit(a->report, &st, reason);
+	t1 = elapsed(a);
+	pace__spent(a->pace, PACE_OUTPUT, t0, t1, 0);
+	if (!err && !reason) {
+		/* after the report: the sweep of what exited processes left in
+		 * the allocs map, for up to a quarter of an interval, and never
+		 * into the half before the next report */
+		double budget = pace__left(a->pace, t1) - a->settings.interval / 2;
+
+		if (budget > a->settings.interval / 4)
+			budget = a->settings.interval / 4;
+		collector__sweep(a->collector, budget > 0 ? budget : 0);
+		pace__spent(a->pace, PACE_SWEEP, t1, elapsed(a), 0);
+	}
+	return err;
 }
 
 static bool target_gone(struct app *a)
@@ -800,6 +847,12 @@ static int run(struct app *a, int sig_fd)
 
 	if (ep < 0)
 		return -errno;
+	/* late past half an interval, or a second */
+	a->pace = pace__new(s->interval, elapsed(a), s->interval / 2 < 1 ? s->interval / 2 : 1);
+	if (!a->pace) {
+		err = -errno;
+		goto cleanup;
+	}
 	tfd = timer_fd(s->interval, s->interval);
 	if (tfd < 0) {
 		err = tfd;
@@ -838,13 +891,21 @@ static int run(struct app *a, int sig_fd)
 			struct signalfd_siginfo si;
 
 			switch (evs[i].data.u32) {
-			case WAKE_RING:
-				collector__consume(a->collector);
-				look_at_new(a);
+			case WAKE_RING: {
+				double t0 = elapsed(a), t1;
+				int nr = collector__consume(a->collector);
+				size_t looked;
+
+				t1 = elapsed(a);
+				pace__spent(a->pace, PACE_EVENTS, t0, t1, nr > 0 ? nr : 0);
+				looked = look_at_new(a);
+				pace__spent(a->pace, PACE_NEW, t1, elapsed(a), looked);
 				break;
+			}
 			case WAKE_TIMER:
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					break;
+				pace__due(a->pace, ticks);
 				if (target_gone(a)) {
 					reason = "target-exited";
 					break;
@@ -891,6 +952,8 @@ cleanup:
 	if (tfd >= 0)
 		close(tfd);
 	close(ep);
+	pace__free(a->pace);
+	a->pace = NULL;
 	return err;
 }
 
@@ -1019,7 +1082,6 @@ int main(int argc, char **argv)
 					     .code_mapped = cb_code_mapped,
 					     .exec = cb_exec,
 					     .exit = cb_exit,
-					     .exec_sampled_only = s->system,
 					     .code_at = cb_code_at,
 					     .gl_thread = cb_gl_thread,
 				     });
@@ -1076,6 +1138,11 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		goto cleanup;
+	/* set up: what targets control is read from now on */
+	sandbox__enter(&(struct sandbox_needs){
+		.child = a.launch ? a.pid : 0,
+		.perf_uprobes = !tracer__uses_uprobe_multi(a.tracer),
+	});
 
 	clock_gettime(CLOCK_MONOTONIC, &a.start);
 	err = say_start(&a);

@@ -149,8 +149,8 @@ static void usage_error(struct argp_state *state, const char *fmt, ...)
 
 static char lib_path[PATH_MAX]; /* --lib, resolved */
 
-/* A path option names a directory (@dir) or a regular file, or exit 2. */
-static void check_path(const char *opt, const char *path, bool dir)
+/* A path option names a directory, or exit 2. */
+static void check_dir(const char *opt, const char *path)
 {
 	struct stat st;
 
@@ -160,9 +160,8 @@ static void check_path(const char *opt, const char *path, bool dir)
 		fprintf(stderr, "leaktrace: invalid %s '%s': %s\n", opt, path, strerror(errno));
 		exit(2);
 	}
-	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "leaktrace: invalid %s '%s': not a %s\n", opt, path,
-			dir ? "directory" : "regular file");
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "leaktrace: invalid %s '%s': not a directory\n", opt, path);
 		exit(2);
 	}
 }
@@ -551,8 +550,7 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		      stderr);
 		exit(2);
 	}
-	check_path("--debug-dir", s->debug_dir, true);
-	check_path("--btf", s->btf, false);
+	check_dir("--debug-dir", s->debug_dir);
 	if (s->sources_auto)
 		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL;
 	if (s->system)

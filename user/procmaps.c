@@ -52,7 +52,8 @@ static int parse_perms(char **p, struct lt_mapping *map)
 	return 0;
 }
 
-/* Parses one line, without its newline, into @map; allocates map->path. */
+/* Parses one line, without its newline, into @map; map->path points into
+ * the line, which is cut after it. */
 static int parse_line(char *line, struct lt_mapping *map)
 {
 	__u64 major, minor;
@@ -81,8 +82,9 @@ static int parse_line(char *line, struct lt_mapping *map)
 		map->deleted = true;
 		len -= sizeof(DELETED_SUFFIX) - 1;
 	}
-	map->path = strndup(p, len);
-	return map->path ? 0 : -ENOMEM;
+	p[len] = '\0';
+	map->path = p;
+	return 0;
 }
 
 static int cmp_start(const void *a, const void *b)
@@ -102,22 +104,53 @@ static bool is_sorted(const struct procmaps *m)
 	return true;
 }
 
+/* Reads all of @f into m->text, NUL-terminated; *@len: its length. */
+static int read_text(FILE *f, struct procmaps *m, size_t *len)
+{
+	size_t cap = 0, n;
+
+	*len = 0;
+	do {
+		if (*len + 4096 + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 16384;
+			char *t = realloc(m->text, ncap);
+
+			if (!t)
+				return -ENOMEM;
+			m->text = t;
+			cap = ncap;
+		}
+		errno = 0;
+		n = fread(m->text + *len, 1, cap - *len - 1, f);
+		*len += n;
+	} while (n);
+	m->text[*len] = '\0';
+	/* a process that exits while we read makes read() fail with ESRCH */
+	return ferror(f) ? (errno ? -errno : -EIO) : 0;
+}
+
+/* The paths point into one copy of the whole text: reading the maps costs a
+ * few allocations, not one a line (in --system each is a trap, since
+ * leaktrace's own malloc is probed too). */
 struct procmaps *procmaps__parse(FILE *f)
 {
 	struct procmaps *m;
-	size_t cap = 0, linecap = 0;
-	char *line = NULL;
-	ssize_t len;
-	int err = 0;
+	size_t cap = 0, len;
+	char *line, *end, *next;
+	int err;
 
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	errno = 0;
-	while ((len = getline(&line, &linecap, f)) >= 0) {
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (!len)
+	err = read_text(f, m, &len);
+	end = m->text + len;
+	for (line = m->text; !err && line < end; line = next) {
+		char *nl = memchr(line, '\n', end - line);
+
+		next = nl ? nl + 1 : end;
+		if (nl)
+			*nl = '\0';
+		if (line == (nl ? nl : end))
 			continue;
 		if (m->nr == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
@@ -125,33 +158,23 @@ struct procmaps *procmaps__parse(FILE *f)
 
 			if (!n) {
 				err = -ENOMEM;
-				goto cleanup;
+				break;
 			}
 			m->maps = n;
 			cap = ncap;
 		}
 		err = parse_line(line, &m->maps[m->nr]);
-		if (err)
-			goto cleanup;
-		m->nr++;
-		errno = 0;
+		if (!err)
+			m->nr++;
 	}
-	/* getline() returns -1 both at the end and on a read error */
-	if (errno) {
-		err = -errno;
-		goto cleanup;
-	}
-	/* fixtures may come in any order; the kernel's are sorted already */
-	if (!is_sorted(m))
-		qsort(m->maps, m->nr, sizeof(*m->maps), cmp_start);
-
-cleanup:
-	free(line);
 	if (err) {
 		procmaps__free(m);
 		errno = -err;
 		return NULL;
 	}
+	/* fixtures may come in any order; the kernel's are sorted already */
+	if (!is_sorted(m))
+		qsort(m->maps, m->nr, sizeof(*m->maps), cmp_start);
 	return m;
 }
 
@@ -169,7 +192,6 @@ struct procmaps *procmaps__read(pid_t pid)
 	m = procmaps__parse(f);
 	err = errno;
 	fclose(f);
-	/* a process that exits while we read makes read() fail with ESRCH */
 	if (!m && err == ESRCH)
 		err = ENOENT;
 	errno = err;
@@ -178,13 +200,10 @@ struct procmaps *procmaps__read(pid_t pid)
 
 void procmaps__free(struct procmaps *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
-	for (i = 0; i < m->nr; i++)
-		free(m->maps[i].path);
 	free(m->maps);
+	free(m->text);
 	free(m);
 }
 

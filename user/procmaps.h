@@ -24,6 +24,7 @@ struct lt_mapping {
 struct procmaps {
 	struct lt_mapping *maps; /* sorted by start, as the kernel lists them */
 	size_t nr;
+	char *text; /* what was read: the paths point into it */
 };
 
 /* Reads /proc/@pid/maps. Returns NULL with errno set (ENOENT: no such process). */

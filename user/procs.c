@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The process table of --system: names by pid, and two sets of pids waiting
- * for the event loop (to look at again, exited). Bounded by the processes
- * alive: a name goes when its process has exited and been reported. */
+/* The process table of --system: names by pid, and three sets of pids
+ * waiting for the event loop (to look at again, exited, exec'd). Bounded by
+ * the processes alive: a name goes when its process has exited and been
+ * reported. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ struct pidset {
 
 struct procs {
 	struct hashmap *names; /* pid -> struct name */
-	struct pidset touched, exited;
+	struct pidset touched, exited, replaced;
 	pid_t *dead; /* handed out as exited: names forgotten at the next take */
 	size_t nr_dead, cap_dead;
 };
@@ -46,6 +47,9 @@ static size_t pidset_take(struct pidset *s, pid_t *out, size_t max)
 {
 	size_t n = s->nr < max ? s->nr : max;
 
+	/* s->v is NULL until the first pid is added: memcpy() must not see it */
+	if (!n)
+		return 0;
 	memcpy(out, s->v, n * sizeof(*out));
 	for (size_t i = 0; i < n; i++)
 		hashmap__remove(s->in, &s->v[i]);
@@ -61,7 +65,8 @@ struct procs *procs__new(void)
 	if (!p)
 		return NULL;
 	p->names = hashmap__new(sizeof(pid_t));
-	if (!p->names || pidset_init(&p->touched) || pidset_init(&p->exited)) {
+	if (!p->names || pidset_init(&p->touched) || pidset_init(&p->exited) ||
+	    pidset_init(&p->replaced)) {
 		procs__free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -81,8 +86,10 @@ void procs__free(struct procs *p)
 	hashmap__free(p->names);
 	hashmap__free(p->touched.in);
 	hashmap__free(p->exited.in);
+	hashmap__free(p->replaced.in);
 	free(p->touched.v);
 	free(p->exited.v);
+	free(p->replaced.v);
 	free(p->dead);
 	free(p);
 }
@@ -153,11 +160,21 @@ size_t procs__take_exited(struct procs *p, pid_t *out, size_t max)
 		free(hashmap__remove(p->names, &p->dead[i]));
 	p->nr_dead = 0;
 	n = pidset_take(&p->exited, out, max);
-	if (!ARRAY_RESERVE(p->dead, p->cap_dead, n)) {
+	if (n && !ARRAY_RESERVE(p->dead, p->cap_dead, n)) {
 		memcpy(p->dead, out, n * sizeof(*out));
 		p->nr_dead = n;
 	}
 	return n;
+}
+
+void procs__replaced(struct procs *p, pid_t pid)
+{
+	pidset_add(&p->replaced, pid);
+}
+
+size_t procs__take_replaced(struct procs *p, pid_t *out, size_t max)
+{
+	return pidset_take(&p->replaced, out, max);
 }
 
 size_t procs__count(const struct procs *p)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* --system's view of the processes: their names (which outlive them until
  * the report says they exited), those to look at again for a new allocator
- * (they exec'd or mapped new code), and those that exited, until the next
- * report releases what is kept of them. */
+ * (they exec'd or mapped new code), and those that exited or exec'd, until
+ * the next report releases what is kept of them. */
 #ifndef LT_PROCS_H
 #define LT_PROCS_H
 
@@ -29,6 +29,11 @@ size_t procs__take_touched(struct procs *p, pid_t *out, size_t max);
  * up to @max, and forgets their names at the call after. */
 void procs__exited(struct procs *p, pid_t pid, const char *comm);
 size_t procs__take_exited(struct procs *p, pid_t *out, size_t max);
+
+/* @pid exec'd: what the report kept of its old image is to go;
+ * procs__take_replaced() hands out and clears those noted, up to @max. */
+void procs__replaced(struct procs *p, pid_t pid);
+size_t procs__take_replaced(struct procs *p, pid_t *out, size_t max);
 
 /* Processes whose name is kept. */
 size_t procs__count(const struct procs *p);

@@ -21,6 +21,7 @@
  * installed python3.11 headers, compiled at test time, and the 3.11+
  * line-table decoder against the interpreter's own co_positions(). */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,9 +307,9 @@ const struct py_layout *py_layout_find(unsigned int major, unsigned int minor)
  * at or before it. Large increments are split over several pairs, with 0 for
  * the other half, so the line is only known once all have been added: this
  * is PyCode_Addr2Line()'s loop. */
-static int lnotab_line(const unsigned char *t, size_t len, int line, unsigned int byte)
+static long long lnotab_line(const unsigned char *t, size_t len, long long line, __u64 byte)
 {
-	unsigned int addr = 0;
+	__u64 addr = 0;
 
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		addr += t[i];
@@ -322,9 +323,9 @@ static int lnotab_line(const unsigned char *t, size_t len, int line, unsigned in
 /* co_linetable (3.10): (byte length, signed line increment) pairs, each for
  * the range after the previous one; -128 marks a range without a line and
  * leaves the running line as it is. */
-static int linetable310_line(const unsigned char *t, size_t len, int line, unsigned int byte)
+static long long linetable310_line(const unsigned char *t, size_t len, long long line, __u64 byte)
 {
-	unsigned int start, end = 0;
+	__u64 start, end = 0;
 
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		signed char delta = (signed char)t[i + 1];
@@ -361,9 +362,11 @@ static bool loc_varint(const unsigned char *t, size_t len, size_t *i, unsigned i
  * (one-line forms) move the line by 0 and code - 10; 13 (no columns) and 14
  * (long form) by a signed varint, whose low bit is the sign; 15 has no line
  * and leaves the running line as it is. Lengths are in code units. */
-static int locations_line(const unsigned char *t, size_t len, int line, unsigned int instr)
+static long long locations_line(const unsigned char *t, size_t len, long long line,
+				unsigned int instr)
 {
-	unsigned int start = 0, n, v;
+	__u64 start = 0;
+	unsigned int n, v;
 	size_t i = 0, j;
 
 	while (i < len) {
@@ -377,9 +380,9 @@ static int locations_line(const unsigned char *t, size_t len, int line, unsigned
 		if (code == 13 || code == 14) {
 			if (!loc_varint(t, len, &j, &v))
 				return -1;
-			line += v & 1 ? -(int)(v >> 1) : (int)(v >> 1);
+			line += v & 1 ? -(long long)(v >> 1) : (long long)(v >> 1);
 		} else if (code >= 10 && code <= 12) {
-			line += code - 10;
+			line += (long long)code - 10;
 		}
 		if (instr >= start && instr < start + n)
 			return code == 15 ? -1 : line;
@@ -394,18 +397,26 @@ static int locations_line(const unsigned char *t, size_t len, int line, unsigned
 int py_line_of(enum py_linetable fmt, const unsigned char *table, size_t len, int firstlineno,
 	       unsigned int instr)
 {
+	long long line = -1;
+
 	/* Both older formats count bytes, two to a code unit. */
 	if (instr > UINT32_MAX / 2)
 		return -1;
+	/* The decoders add up in 64 bits: a target's first line and table
+	 * may take the sum past an int (undefined behaviour in C), and such a
+	 * line is no line. */
 	switch (fmt) {
 	case PY_LNOTAB:
-		return lnotab_line(table, len, firstlineno, instr * 2);
+		line = lnotab_line(table, len, firstlineno, instr * 2);
+		break;
 	case PY_LINETABLE_310:
-		return linetable310_line(table, len, firstlineno, instr * 2);
+		line = linetable310_line(table, len, firstlineno, instr * 2);
+		break;
 	case PY_LOCATIONS:
-		return locations_line(table, len, firstlineno, instr);
+		line = locations_line(table, len, firstlineno, instr);
+		break;
 	}
-	return -1;
+	return line >= 0 && line <= INT_MAX ? (int)line : -1;
 }
 
 bool py_str_state(const struct py_layout *l, __u32 state, unsigned int *kind, bool *compact,

@@ -53,7 +53,7 @@ const struct py_layout *py_layout_find(unsigned int major, unsigned int minor);
 /* The line of code unit @instr (index of a 2-byte code unit) in a code object
  * whose first line is @firstlineno and whose line table is @table, @len bytes,
  * in format @fmt. Returns the line, or -1 if the table gives none there
- * (or is malformed). */
+ * (or is malformed: a line below 0 or past INT_MAX). */
 int py_line_of(enum py_linetable fmt, const unsigned char *table, size_t len, int firstlineno,
 	       unsigned int instr);
 

@@ -858,6 +858,11 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 		}
 		jw__end_object(&w);
 	}
+	if (st->late > 0) {
+		jw__key(&w, "late");
+		jw__double(&w, st->late, 3);
+		jw__kstr(&w, "late_reason", st->late_reason ? st->late_reason : "?");
+	}
 	if (r->opts.system) {
 		json_procs(r, &w, r->procs, r->nr_procs);
 	} else {
@@ -941,6 +946,9 @@ static void text_header(struct report *r, const struct report_status *st, const 
 		fprintf(out, "  heap sampled 1/%u (~: estimates)", r->opts.sample_every);
 	}
 	fputc('\n', out);
+	if (st->late > 0)
+		fprintf(out, "  late by %.1fs: %s\n", st->late,
+			st->late_reason ? st->late_reason : "?");
 	fputs("  live:", out);
 	for (__u32 kind = 0, shown = 0; kind < LT_KIND__NR; kind++) {
 		if (!kind_shown(r, kind))

@@ -96,6 +96,10 @@ struct report_status {
 	/* the command of `-- COMMAND` ended by itself: its wait status */
 	bool command_ended;
 	int command_status;
+	/* an interval report that goes out late: by how many seconds past its
+	 * due time (0: on time), and what held it back */
+	double late;
+	const char *late_reason;
 };
 
 /* Returns NULL with errno set. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <dwarf.h>
@@ -103,7 +104,25 @@ struct sym_proc {
 	/* addresses that no mapping covered even after a fresh read, so that
 	 * garbage in a stack does not make every resolve reread the maps */
 	struct htab misses;
+	__u64 read_ns; /* when the maps were read */
 };
+
+/* For symbolizer__code_at(), an address no mapping covers has the maps read
+ * again, but not sooner than this after the last read: it is asked of every
+ * frame of every new stack, and the stacks walked through code without frame
+ * pointers hold many words that are no address, each of which would cost a
+ * read of the maps (a thousand reads a second, for the new processes of
+ * --system). New code comes with an event, on which the caller rereads or
+ * forgets the process. */
+#define REREAD_NS 1000000000ULL
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 struct sym_str {
 	struct hnode node; /* in symbolizer.strs */
@@ -570,6 +589,7 @@ static int symbolizer__reload(struct symbolizer *s, pid_t pid, bool keep_misses)
 	free(p->files);
 	p->maps = maps;
 	p->files = files;
+	p->read_ns = mono_ns();
 	maps = NULL;
 	files = NULL;
 	if (!keep_misses)
@@ -597,15 +617,21 @@ void symbolizer__forget(struct symbolizer *s, pid_t pid)
 }
 
 /* Finds the mapping covering @addr in @pid, rereading the maps once if none
- * does, and the file behind it (*@file NULL if none). Returns 0 or -ENOENT. */
-static int symbolizer__locate(struct symbolizer *s, pid_t pid, __u64 addr,
+ * does (with @patient, only if they were read over REREAD_NS ago), and the
+ * file behind it (*@file NULL if none). Returns 0 or -ENOENT. */
+static int symbolizer__locate(struct symbolizer *s, pid_t pid, __u64 addr, bool patient,
 			      const struct lt_mapping **map, struct sym_file **file)
 {
 	struct sym_proc *p = symbolizer__find_proc(s, pid);
 	const struct lt_mapping *m = p ? procmaps__find(p->maps, addr) : NULL;
 
 	if (!m && !(p && proc__missed(p, addr))) {
-		bool alive = !symbolizer__reload(s, pid, /*keep_misses=*/true);
+		bool alive;
+
+		/* not added to the misses: the next read may cover it */
+		if (patient && p && mono_ns() - p->read_ns < REREAD_NS)
+			return -ENOENT;
+		alive = !symbolizer__reload(s, pid, /*keep_misses=*/true);
 
 		p = symbolizer__find_proc(s, pid);
 		m = p ? procmaps__find(p->maps, addr) : NULL;
@@ -623,8 +649,9 @@ int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr)
 {
 	const struct lt_mapping *m;
 	struct sym_file *f;
+	int err = symbolizer__locate(s, pid, addr, /*patient=*/true, &m, &f);
 
-	if (symbolizer__locate(s, pid, addr, &m, &f))
+	if (err)
 		return symbolizer__find_proc(s, pid) ? 0 : -ENOENT;
 	return m->exec;
 }
@@ -911,7 +938,7 @@ static int symbolizer__frame(struct symbolizer *s, pid_t pid, __u64 addr, struct
 	memset(out, 0, sizeof(*out));
 	out->addr = addr;
 	out->module = "[unknown]";
-	err = symbolizer__locate(s, pid, addr, &map, &f);
+	err = symbolizer__locate(s, pid, addr, /*patient=*/false, &map, &f);
 	if (err)
 		return err;
 	if (map->path[0]) {
@@ -1068,7 +1095,7 @@ static int sys_frame_at(struct symbolizer *s, pid_t pid, __u64 ip, Dwarf_Frame *
 	int err, i;
 
 	*frame = NULL;
-	err = symbolizer__locate(s, pid, ip, &map, &f);
+	err = symbolizer__locate(s, pid, ip, /*patient=*/false, &map, &f);
 	if (err)
 		return err;
 	if (!f || !f->dwfl || file__vaddr(f, lt_mapping__file_offset(map, ip), &vaddr))

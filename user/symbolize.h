@@ -42,7 +42,8 @@ void symbolizer__free(struct symbolizer *s); /* accepts NULL */
  * what was read before is kept). */
 int symbolizer__refresh(struct symbolizer *s, pid_t pid);
 
-/* Forgets process @pid (it exec'd a new image, or exited and was reported). */
+/* Forgets process @pid (it exec'd a new image, or exited and was reported;
+ * or it mapped new code, and its mappings are to be read when next needed). */
 void symbolizer__forget(struct symbolizer *s, pid_t pid);
 
 /* Resolves @addr in process @pid. Always fills @out (addr and module at
@@ -65,7 +66,10 @@ size_t symbolizer__resolve_inline(struct symbolizer *s, pid_t pid, __u64 addr, s
 /* Whether @addr in process @pid lies in an executable mapping: 1 yes, 0 no,
  * or -ENOENT if the process's mappings are not known. A frame-pointer walk
  * through code that keeps no frame pointers yields stack and data addresses
- * too; this tells them apart. */
+ * too; this tells them apart. It is asked of every frame of every new stack,
+ * so an address no mapping covers has the mappings read again only if they
+ * were read over a second ago: call symbolizer__refresh() or
+ * symbolizer__forget() when the process maps new code. */
 int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr);
 
 /* For a stack captured at a syscall inside a wrapper without a frame of its

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unwind tables: libdw reads each module's call frame information, and every
- * range of addresses with its own rules becomes one row (CFA rule, where rbp
- * was saved; the return address is at CFA - 8 on x86-64), adjacent equal rows
- * merged. Ranges come from the FDEs, found through .eh_frame_hdr's table and
- * the function symbols, and each FDE is followed row by row: libdw says where
- * each row ends. */
+/* Unwind tables: libdw reads each module's call frame information (checked
+ * first, and copied, by cfi.c), and every range of addresses with its own
+ * rules becomes one row (CFA rule, where rbp was saved; the return address is
+ * at CFA - 8 on x86-64), adjacent equal rows merged. Ranges come from the
+ * FDEs, found through .eh_frame_hdr's table and the function symbols, and
+ * each FDE is followed row by row: libdw says where each row ends. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.skel.h"
 #include "array.h"
+#include "cfi.h"
 #include "log.h"
 #include "procmaps.h"
 #include "report.h"
@@ -201,7 +202,8 @@ static int seeds__eh_frame_hdr(struct seeds *s, Elf_Scn *scn, const GElf_Shdr *s
 	size_t off = 8, i;
 	__s32 loc;
 
-	if (!d || d->d_size < 12)
+	/* found by name, so it may be SHT_NOBITS: a size, no bytes */
+	if (!d || !d->d_buf || d->d_size < 12)
 		return 0;
 	p = d->d_buf;
 	/* version 1; eh_frame_ptr any 4-byte form; count udata4; table datarel sdata4 */
@@ -250,8 +252,7 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 	struct seeds seeds = { 0 };
 	struct rows rows = { 0 };
 	Dwarf_CFI *cfis[2] = { NULL, NULL };
-	Dwarf *dw = NULL;
-	bool debug_frame = false;
+	struct cfi *cfi = NULL;
 	size_t shstrndx, i;
 	__u64 covered = 0;
 	Elf_Scn *scn = NULL;
@@ -283,20 +284,17 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 			err = seeds__eh_frame_hdr(&seeds, scn, &sh);
 		else if (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM)
 			err = seeds__symbols(&seeds, elf, scn, &sh);
-		else if (name && !strcmp(name, ".debug_frame") && sh.sh_type != SHT_NOBITS)
-			debug_frame = true;
 		if (err)
 			goto cleanup;
 	}
-	cfis[0] = dwarf_getcfi_elf(elf);
-	if (debug_frame) {
-		dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
-		cfis[1] = dw ? dwarf_getcfi(dw) : NULL;
-	}
-	if (!cfis[0] && !cfis[1]) {
-		err = -ENOENT;
+	/* libdw runs the CFI the module holds: checked first (cfi.c) */
+	cfi = cfi__open(elf);
+	if (!cfi) {
+		err = -errno;
 		goto cleanup;
 	}
+	cfis[0] = cfi__eh_frame(cfi);
+	cfis[1] = cfi__debug_frame(cfi);
 	if (seeds.nr)
 		qsort(seeds.v, seeds.nr, sizeof(*seeds.v), cmp_u64);
 
@@ -344,10 +342,7 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 cleanup:
 	free(rows.v);
 	free(seeds.v);
-	if (cfis[0])
-		dwarf_cfi_end(cfis[0]);
-	if (dw)
-		dwarf_end(dw);
+	cfi__free(cfi);
 	elf_end(elf);
 	return err;
 }

@@ -41,6 +41,11 @@ SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer"
 # Names of our BPF programs; _bpf_prog_names() adds the
 # ones found in bpf/*.h. The kernel keeps 15 characters of a name.
 BPF_PROG_NAMES = {"heap_enter", "alloc_exit", "mmap_enter", "process_exec", "entry_stop"}
+# The bound on anything a test waits for (a leak in the reports, a workload's
+# progress line, a number of reports): generous, since a test waits for what
+# it checks, never for a time that suits one machine. A uprobe trap costs
+# 1-5 us depending on the host, and the CPUs may be shared.
+WAIT = 90
 
 
 class Skip(Exception):
@@ -175,7 +180,7 @@ def workload(name):
 
 # ---------------------------------------------------------------- running things
 
-def run_leaktrace(args, timeout=60, binary=LEAKTRACE, env=None, prefix=()):
+def run_leaktrace(args, timeout=WAIT, binary=LEAKTRACE, env=None, prefix=()):
     """Runs leaktrace with @args to completion. Returns (rc, stdout, stderr).
     @prefix goes before the binary (e.g. a setpriv command line)."""
     require_binary(binary)
@@ -214,7 +219,7 @@ class Background:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def wait(self, timeout=60):
+    def wait(self, timeout=WAIT):
         """Waits for it to exit. Returns (rc, stdout, stderr)."""
         try:
             self.proc.wait(timeout=timeout)
@@ -233,7 +238,7 @@ def start_leaktrace_bg(args, binary=LEAKTRACE, env=None):
     return Background(args, binary, env)
 
 
-def wait_for_start(json_path, lt=None, timeout=45):
+def wait_for_start(json_path, lt=None, timeout=WAIT):
     """Waits until the JSON lines file @json_path holds its start record, which
     leaktrace writes once every probe is attached. Returns that record. Fails
     early if the Background @lt exits first."""
@@ -253,6 +258,130 @@ def wait_for_start(json_path, lt=None, timeout=45):
                                  % lt.proc.returncode)
         time.sleep(0.05)
     raise AssertionError("no start record in %s after %ds" % (json_path, timeout))
+
+
+def wait_until(cond, what, timeout=WAIT, lt=None, detail=None):
+    """Calls @cond until it returns something true, and returns that. Fails
+    saying @what was not seen within @timeout seconds, or as soon as the
+    Background @lt exits; @detail(), if given, adds to the message."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        more = ("\n" + detail()) if detail else ""
+        if lt is not None and lt.proc.poll() is not None:
+            v = cond()  # what it wrote just before it exited
+            if v:
+                return v
+            raise AssertionError("leaktrace exited with status %d before %s%s" % (
+                lt.proc.returncode, what, more))
+        if time.monotonic() > deadline:
+            raise AssertionError("no %s within %ds%s" % (what, timeout, more))
+        time.sleep(0.1)
+
+
+def read_records(path):
+    """The complete lines of the JSON lines file @path written so far, parsed
+    (none before it exists)."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except FileNotFoundError:
+        return []
+    return [json.loads(l) for l in text.splitlines(keepends=True) if l.endswith("\n")]
+
+
+def intervals(recs):
+    return [r for r in recs if r.get("type") == "interval"]
+
+
+def wait_records(path, until, what, lt=None, timeout=WAIT):
+    """Waits until until(records) is true for the records of @path written so
+    far (see wait_until()); returns those records. A failure shows the last
+    interval record."""
+    seen = []
+
+    def check():
+        seen[:] = read_records(path)
+        return until(seen)
+
+    def last():
+        ivs = intervals(seen)
+        if not ivs:
+            return "  (%d records, no interval record)" % len(seen)
+        return "  last of %d interval records:\n%s" % (len(ivs), describe_all(ivs[-1]))
+
+    wait_until(check, what, timeout, lt, last)
+    return list(seen)
+
+
+def wait_intervals(path, n, lt=None, timeout=WAIT):
+    """Waits until @path holds @n interval records; returns every record."""
+    return wait_records(path, lambda recs: len(intervals(recs)) >= n,
+                        "%d interval records" % n, lt, timeout)
+
+
+CACHE_ENTRIES = 64  # tests/workloads/churn.h
+
+
+def churn_settled(recs, window=6):
+    """True once the bounded cache of leaky, quiet or sysleak (churn.h), traced
+    with -p, has left the window: with -p, the cache's refill after the attach
+    is growth (its first blocks were allocated before), until a report has
+    seen all CACHE_ENTRIES blocks of it; @window reports after that one it is
+    out of the window."""
+    ivs = intervals(recs)
+    full = [i for i, r in enumerate(ivs) if any(
+        s["frames"] and s["frames"][0].get("func") == "cache_put" and
+        s["count"] >= CACHE_ENTRIES for s in r["stacks"])]
+    return bool(full) and len(ivs) >= full[0] + 1 + window
+
+
+def trace_until(args, out, until, what, timeout=WAIT, binary=LEAKTRACE, env=None):
+    """Runs leaktrace @args -o @out in the background until until(records)
+    is true of what it has written, then stops it with SIGINT: a run as long
+    as what the test checks takes to show on this machine, never a duration
+    that suits one. Returns (rc, stdout, stderr)."""
+    lt = start_leaktrace_bg(["-o", out] + [str(a) for a in args], binary=binary, env=env)
+    wait_for_start(out, lt, timeout)
+    wait_records(out, until, what, lt, timeout)
+    lt.signal(signal.SIGINT)
+    return lt.wait(timeout)
+
+
+def stdout_line(lt, pattern, what, timeout=WAIT):
+    """The first match of regex @pattern (a whole line) on the stdout of the
+    Background @lt (where the command of -- COMMAND writes too)."""
+    pat = re.compile(pattern, re.M)
+    return wait_until(lambda: pat.search(lt.stdout_path.read_text(errors="replace")), what,
+                      timeout, lt)
+
+
+def trace_phases(args, out, cmd, after_ready, enough=None, what="enough growth",
+                 timeout=WAIT, binary=LEAKTRACE, env=None):
+    """leaktrace @args -o @out -- @cmd, for a workload that leaks in a loop
+    until SIGUSR2, then says "holding" on stdout and holds, leaking nothing,
+    until SIGTERM (tests/workloads/py/wl.py, gl/glwl.h). The loop runs until
+    @after_ready interval records have followed its ready line (2 more than
+    -w, and start-up is out of the window) and enough(last interval record)
+    is true; the record checked is the second one after "holding" (the first
+    made wholly after it: nothing in flight, and the loop's last intervals
+    still in a window of 4 or more). Then SIGTERM, and the workload and
+    leaktrace exit. Returns (rc, stdout, stderr, that record)."""
+    lt = start_leaktrace_bg(["-o", out] + [str(a) for a in args] + ["--"] + [
+        str(a) for a in cmd], binary=binary, env=env)
+    wait_for_start(out, lt, timeout)
+    pid = int(stdout_line(lt, r"^ready (\d+)$", "ready line from %s" % cmd[-1], timeout).group(1))
+    ready_at = len(intervals(read_records(out)))
+    wait_records(out, lambda recs: len(intervals(recs)) >= ready_at + after_ready and (
+        enough is None or enough(intervals(recs)[-1])), what, lt, timeout)
+    os.kill(pid, signal.SIGUSR2)
+    stdout_line(lt, r"^holding$", "'holding' line from %s" % cmd[-1], timeout)
+    held_at = len(intervals(read_records(out)))
+    held = intervals(wait_intervals(out, held_at + 2, lt, timeout))[held_at + 1]
+    os.kill(pid, signal.SIGTERM)
+    rc, stdout, err = lt.wait(timeout)
+    return rc, stdout, err, held
 
 
 class Workload:
@@ -284,7 +413,7 @@ class Workload:
         return self.stderr_path.read_text(errors="replace")
 
 
-def spawn(argv, env=None, ready=True, timeout=15):
+def spawn(argv, env=None, ready=True, timeout=WAIT):
     """Starts @argv; with @ready, waits for its "ready <pid>" line. A thread
     reaps it as soon as it exits, as a real parent would, so a tracer waiting
     for the target to exit never waits on a zombie."""
@@ -586,18 +715,6 @@ def find_py_stacks(rec, func, file=None, kind=None, type=None):
     return found
 
 
-def last_interval_before_exit(recs, margin=0.3):
-    """The last interval record at least @margin seconds before the exit
-    record. At exit CPython frees its module globals, leaks included (in a
-    few milliseconds): a workload run with --hold H (H > interval + margin)
-    still holds them in this one, and has nothing in flight."""
-    ex = recs[-1]
-    assert ex["type"] == "exit", "last record is %r, not exit" % ex["type"]
-    ok = [r for r in recs if r["type"] == "interval" and r["t"] <= ex["t"] - margin]
-    assert ok, "no interval record %.1fs or more before the exit at t=%s" % (margin, ex["t"])
-    return ok[-1]
-
-
 def assert_no_sanitizer_errors(stderr):
     for needle in SANITIZER_ERRORS:
         assert needle not in stderr, "sanitizer report in leaktrace's stderr (%s):\n%s" % (
@@ -624,7 +741,7 @@ def assert_bad_values(cases, pid):
     failing case is listed."""
     bad = []
     for args, words in cases:
-        rc, _, err = run_leaktrace(args + ["-p", pid], timeout=20)
+        rc, _, err = run_leaktrace(args + ["-p", pid])
         try:
             assert_one_error_line(rc, err, *words)
         except AssertionError as e:
@@ -654,7 +771,7 @@ def require_debian_package(pkg, what):
     raise Skip("%s is not installed (Debian package %s): run scripts/deps.sh" % (what, pkg))
 
 
-def start_xvfb(screen="800x600x24", timeout=20):
+def start_xvfb(screen="800x600x24", timeout=WAIT):
     """Starts Xvfb on a free display number for this test (killed when the
     test ends, like everything spawned here). Returns the DISPLAY value,
     ":N", once the server accepts clients. The package must be installed
@@ -719,12 +836,32 @@ def _bpftool_json(*args):
     return json.loads(r.stdout or "[]")
 
 
+def _held_prog_ids(pids):
+    """IDs of the BPF programs that @pids hold, directly or through a link, as
+    their descriptors' fdinfo says: bpftool names no holder where it is
+    built without pid support, or where only links hold a program."""
+    ids = set()
+    for pid in pids:
+        try:
+            fds = os.listdir("/proc/%d/fdinfo" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                text = Path("/proc/%d/fdinfo/%s" % (pid, fd)).read_text()
+            except OSError:
+                continue
+            ids.update(int(m) for m in re.findall(r"^prog_id:\s*(\d+)$", text, re.M))
+    return ids
+
+
 def _leftovers(names):
     """What of ours is still in the kernel. Probes held by a leaktrace we did
     not start (another session on this machine) are not ours to judge."""
     running = _running_leaktraces()
     ours_running = set(running) & _leaktrace_pids
     foreign = set(running) - _leaktrace_pids
+    foreign_progs = _held_prog_ids(foreign)
     problems = []
     if ours_running:
         problems.append("leaktrace processes we started still run: %s" % sorted(ours_running))
@@ -738,8 +875,8 @@ def _leftovers(names):
     for prog in _bpftool_json("prog", "show"):
         if prog.get("name") not in names:
             continue
-        owners = {p.get("pid") for p in prog.get("pids", [])}
-        if owners and owners <= foreign:
+        owners = {p.get("pid") for p in prog.get("pids") or []}
+        if (owners and owners <= foreign) or prog.get("id") in foreign_progs:
             continue
         problems.append("BPF program %s (id %s) still loaded, held by %s" % (
             prog.get("name"), prog.get("id"), sorted(owners) or "no process (pinned?)"))
@@ -749,18 +886,20 @@ def _leftovers(names):
     return problems
 
 
-def check_no_probes_left(timeout=10):
+def check_no_probes_left(timeout=WAIT):
     """No uprobe, BPF program of ours or perf event of a leaktrace we started
     is left once our leaktraces are gone. The kernel frees programs a moment
-    after their last holder exits, so this retries for @timeout seconds."""
+    after their last holder exits (longer on a loaded machine), so what is
+    left must stay so for @timeout seconds to count: another session's
+    leaktrace that just exited leaves programs held by no one for a moment,
+    and where sessions come and go there may never be a moment with none."""
     require_root()
     if not (TRACEFS / "uprobe_events").exists():
         subprocess.run(["mount", "-t", "tracefs", "nodev", str(TRACEFS)], check=True)
     names = _bpf_prog_names()
     deadline = time.monotonic() + timeout
-    while True:
-        problems = _leftovers(names)
-        if not problems or time.monotonic() > deadline:
-            break
+    lasting = set(_leftovers(names))
+    while lasting and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not problems, "left behind:\n  " + "\n  ".join(problems)
+        lasting &= set(_leftovers(names))
+    assert not lasting, "left behind:\n  " + "\n  ".join(sorted(lasting))

@@ -13,9 +13,10 @@ import shutil
 import struct
 import subprocess
 
-from common import (LEAKTRACE, ROOT, Skip, assert_site, check_no_probes_left, describe, describe_all,
-                    find_stacks, funcs, load_stream, marker_line, require_debian_package,
-                    require_root, run_leaktrace, spawn_workload, tmp, workload)
+from common import (LEAKTRACE, ROOT, Skip, assert_site, check_no_probes_left, churn_settled,
+                    describe, describe_all, find_stacks, funcs, intervals, load_stream,
+                    marker_line, require_debian_package, require_root, run_leaktrace,
+                    spawn_workload, tmp, trace_until, workload)
 from test_heap import ALLOCS_GONE, ALLOCS_SITES
 
 HOST_ARCH = {"x86_64": "x86", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
@@ -105,7 +106,7 @@ def _leaky_exact(binary, leaky, module_suffix):
     """leaktrace -- @leaky for 150 iterations: leak_site, exactly 15000 B / 150."""
     out = tmp("leaky.json")
     rc, _, _ = run_leaktrace(["-i", "0.5", "-w", "2", "-o", out, "--", leaky,
-                              "--iterations", "150"], timeout=45, binary=binary)
+                              "--iterations", "150"], binary=binary)
     assert rc == 0, "leaktrace -- %s exited with status %d" % (leaky.name, rc)
     ex = load_stream(out, window=2, top=10, interval=0.5)[-1]
     assert ex["reason"] == "target-exited", "exit reason %r" % ex["reason"]
@@ -159,8 +160,7 @@ def test_static_glibc_target():
     require_root()
     exe = workload("allocs-static")
     out = tmp("allocs-static.json")
-    rc, _, _ = run_leaktrace(["-i", "0.5", "-w", "100", "-n", "100", "-o", out, "--", exe],
-                             timeout=45)
+    rc, _, _ = run_leaktrace(["-i", "0.5", "-w", "100", "-n", "100", "-o", out, "--", exe])
     assert rc == 0, "leaktrace -- allocs-static exited with status %d" % rc
     ex = load_stream(out, window=100, top=100, interval=0.5)[-1]
     assert ex["reason"] == "target-exited", "exit reason %r" % ex["reason"]
@@ -191,7 +191,11 @@ def test_static_glibc_pid():
     require_root()
     wl = spawn_workload("leaky-static")
     out = tmp("leaky-static.json")
-    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", "0.5", "-d", "3", "-o", out], timeout=45)
+    # until the cache's refill after the attach is out of the window and a
+    # report shows the leak
+    rc, _, _ = trace_until(["-p", wl.pid, "-i", "0.5"], out, lambda recs: churn_settled(
+        recs) and find_stacks(intervals(recs)[-1], "leak_site"),
+        "report with leak_site, after the cache's refill")
     assert rc == 0, "leaktrace -p (static glibc) exited with status %d" % rc
     ex = load_stream(out, window=6, top=10, interval=0.5)[-1]
     assert ex["stacks"], "no suspect in the exit record"

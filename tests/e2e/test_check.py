@@ -29,7 +29,7 @@ def _lines(out):
 
 def test_check_root_ok():
     require_root()
-    rc, out, err = run_leaktrace(["--check"], timeout=30)
+    rc, out, err = run_leaktrace(["--check"])
     assert rc == 0, "--check as root: exit status %d\n%s%s" % (rc, out, err)
     items = _lines(out)
     for name in ITEMS:
@@ -46,7 +46,7 @@ def test_check_root_ok():
 
 def test_check_missing_btf():
     require_root()
-    rc, out, _ = run_leaktrace(["--check", "--btf", "/nonexistent/vmlinux"], timeout=30)
+    rc, out, _ = run_leaktrace(["--check", "--btf", "/nonexistent/vmlinux"])
     assert rc == 1, "--check with a missing BTF file: exit status %d, want 1\n%s" % (rc, out)
     status, rest = _lines(out)["btf"]
     assert status == "missing", "btf: %s %s" % (status, rest)
@@ -57,7 +57,7 @@ def test_check_missing_btf():
 
 def test_check_not_root():
     require_root()
-    rc, out, err = run_leaktrace(["--check"], timeout=30, prefix=NOBODY)
+    rc, out, err = run_leaktrace(["--check"], prefix=NOBODY)
     assert rc == 1, "--check as nobody: exit status %d, want 1\n%s%s" % (rc, out, err)
     status, rest = _lines(out)["privileges"]
     assert status == "missing", "privileges: %s %s" % (status, rest)
@@ -66,7 +66,7 @@ def test_check_not_root():
 
 def test_check_json():
     require_root()
-    rc, out, _ = run_leaktrace(["--check", "--json"], timeout=30)
+    rc, out, _ = run_leaktrace(["--check", "--json"])
     assert rc == 0, "--check --json: exit status %d" % rc
     lines = out.splitlines()
     assert len(lines) == 1, "--check --json printed %d lines, want 1 object" % len(lines)
@@ -84,7 +84,7 @@ def test_check_json():
     for name in MUST_BE_OK:
         assert by_name[name]["status"] == "ok", by_name[name]
 
-    rc, out, _ = run_leaktrace(["--check", "--json", "--btf", "/nonexistent"], timeout=30)
+    rc, out, _ = run_leaktrace(["--check", "--json", "--btf", "/nonexistent"])
     rec = json.loads(out)
     btf = [it for it in rec["items"] if it["name"] == "btf"][0]
     assert rc == 1 and rec["ok"] is False, "missing BTF: exit %d, ok %r" % (rc, rec["ok"])
@@ -94,5 +94,5 @@ def test_check_json():
 def test_check_with_target():
     require_root()
     for args in (["--check", "-p", "1"], ["--check", "--", "true"], ["--check", "--system"]):
-        rc, _, err = run_leaktrace(args, timeout=20)
+        rc, _, err = run_leaktrace(args)
         assert_one_error_line(rc, err, "--check")

@@ -9,10 +9,10 @@ frames in fd stacks; fd alone; fd off unless asked."""
 import signal
 
 from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_sanitizer_errors,
-                    describe, describe_all, find_py_stacks, find_stacks, funcs,
-                    last_interval_before_exit, load_stream, marker_line, py_line_of,
-                    py_marker_line, py_sites, require_binary, require_root, run_leaktrace,
-                    spawn_workload, start_leaktrace_bg, tmp, wait_for_start, workload)
+                    describe, describe_all, find_py_stacks, find_stacks, funcs, load_stream,
+                    marker_line, py_line_of, py_marker_line, py_sites, require_binary,
+                    require_root, run_leaktrace, spawn_workload, start_leaktrace_bg, tmp,
+                    trace_phases, wait_for_start, workload)
 
 
 def _one(rec, func, depth=1, kind=None):
@@ -38,8 +38,7 @@ def test_fd_conn_loop():
     out = tmp("fdconn.json")
     iters = 100
     rc, _, _ = run_leaktrace(["--sources", "libc,mmap,fd", "-i", "0.5", "-w", "3", "-n", "20",
-                              "-o", out, "--", workload("fdconn"), "--iterations", iters],
-                             timeout=60)
+                              "-o", out, "--", workload("fdconn"), "--iterations", iters])
     assert rc == 0, "leaktrace -- fdconn exited with status %d" % rc
     recs = load_stream(out, window=3, top=20, interval=0.5)
     assert recs[0]["sources"] == ["libc", "mmap", "fd"], "start sources %r" % recs[0]["sources"]
@@ -88,7 +87,7 @@ def _fd_exact(binary):
     require_binary(binary)
     out = tmp("fdexact.json")
     rc, _, err = run_leaktrace(["--sources", "fd", "-i", "0.5", "-w", "100", "-n", "100",
-                                "-o", out, "--", workload("fdexact")], timeout=45, binary=binary)
+                                "-o", out, "--", workload("fdexact")], binary=binary)
     if binary == LEAKTRACE_SAN:
         assert_no_sanitizer_errors(err)
     assert rc == 0, "leaktrace -- fdexact exited with status %d" % rc
@@ -141,14 +140,14 @@ def test_fd_closed_before_attach():
     """-p: 64 descriptors opened before attach and closed after (close and
     close_range) change no total; 5 opened after are counted."""
     require_root()
-    wl = spawn_workload("fdpre", env={"ATTACH_WAIT_MS": "60000", "HOLD_MS": "1500"})
+    wl = spawn_workload("fdpre", env={"ATTACH_WAIT_MS": "600000", "HOLD_MS": "1500"})
     out = tmp("fdpre.json")
     lt = start_leaktrace_bg(["-p", wl.pid, "--sources", "fd", "-i", "0.5", "-o", out])
     wait_for_start(out, lt)
     wl.signal(signal.SIGUSR1)
-    rc, _, _ = lt.wait(timeout=30)
+    rc, _, _ = lt.wait()	# no -d: it stops when fdpre exits
     assert rc == 0, "leaktrace exited with status %d" % rc
-    assert wl.proc.wait(timeout=5) == 0, "fdpre exited non-zero"
+    assert wl.proc.wait(timeout=30) == 0, "fdpre exited non-zero"
     recs = load_stream(out, window=6, top=10, interval=0.5)
     ex = recs[-1]
     assert ex["reason"] == "target-exited", "exit reason %r" % ex["reason"]
@@ -171,13 +170,20 @@ def test_fd_python():
     require_root()
     script = "fd_leak.py"
     out = tmp("fd_leak.json")
-    rc, _, _ = run_leaktrace(["--sources", "auto,fd", "-i", "0.5", "-w", "4", "-n", "30",
-                              "-o", out, "--", "/usr/bin/python3", "-B", PY_WORKLOAD_SRC / script,
-                              "--seconds", "4", "--hold", "1.5"], timeout=60)
+
+    def enough(rec):
+        # 100 leaked pipes and 100 leaked mappings from Conn.__init__
+        return all(any(s["count"] >= 100 for s in find_py_stacks(rec, "Conn.__init__", script, k))
+                   for k in ("fd", "mmap"))
+
+    # the loop runs until a report shows them, then holds (trace_phases)
+    rc, _, _, rec = trace_phases(["--sources", "auto,fd", "-i", "0.5", "-w", "4", "-n", "30"],
+                                 out, ["/usr/bin/python3", "-B", PY_WORKLOAD_SRC / script,
+                                       "--hold", 600], after_ready=6, enough=enough,
+                                 what="report with 100 leaked pipes and mappings")
     assert rc == 0, "leaktrace -- python3 %s exited with status %d" % (script, rc)
     recs = load_stream(out, window=4, top=30, interval=0.5)
     assert set(recs[0]["sources"]) >= {"libc", "mmap", "python", "fd"}, recs[0]["sources"]
-    rec = last_interval_before_exit(recs)
     main = ("main", script, py_line_of(script, "serve_fdleak()"))
     fds = find_py_stacks(rec, "Conn.__init__", script, "fd")
     assert len(fds) == 1, "want one fd suspect in Conn.__init__, got %d:\n%s" % (
@@ -202,7 +208,7 @@ def test_fd_off_by_default():
     require_root()
     out = tmp("fdconn-auto.json")
     rc, _, _ = run_leaktrace(["-i", "0.5", "-o", out, "--", workload("fdconn"),
-                              "--iterations", "30"], timeout=45)
+                              "--iterations", "30"])
     assert rc == 0, "leaktrace exited with status %d" % rc
     recs = load_stream(out, window=6, top=10, interval=0.5)
     assert "fd" not in recs[0]["sources"], "auto turned fd on: %r" % recs[0]["sources"]

@@ -4,32 +4,36 @@ come out by kind, stack, count and estimated bytes, and the objects made and
 deleted every frame next to them do not: GL linked directly (desktop GL and
 OpenGL ES 3), every function taken from eglGetProcAddress, -p, contexts
 destroyed with live objects, EGL pbuffers, a Kivy app (GLX, Python frames)
-under Xvfb, the sanitizer build.
+under Xvfb, the sanitizer build; and an unprivileged process's own
+libglapi.so.0, which leaktrace reads and must never run.
 
 The C workloads run on Mesa's EGL surfaceless platform (llvmpipe, no GPU or
-X server) for SECONDS, then hold HOLD seconds leaking nothing before they
-exit, printing what they leaked ("leaked textures=N ..."): the last interval
-before the exit, in the hold, has nothing in flight and must match those
-counts exactly; the exit record too (the workloads never destroy their
-context: at exit the objects are still live as far as the program is
-concerned). For kinds gl.* and egl.* count is live objects, bytes the
+X server) until the reports show enough frames, then hold, leaking
+nothing, until told to exit, printing what they leaked ("leaked
+textures=N ..."): the interval record made in the hold
+(common.trace_phases) has nothing in flight and must match those counts
+exactly; the exit record too (the workloads never destroy their context:
+at exit the objects are still live as far as the program is concerned). For kinds gl.* and egl.* count is live objects, bytes the
 estimated GPU memory, and growth* are counts."""
 
 import os
 import re
+import shutil
 import time
+from pathlib import Path
 
 from common import (GL_WORKLOAD_SRC, LEAKTRACE, LEAKTRACE_SAN, assert_no_sanitizer_errors,
-                    assert_site, check_no_probes_left, describe,
-                    last_interval_before_exit, load_stream, marker_line, py_line_of,
+                    assert_site, check_no_probes_left, describe, intervals,
+                    load_stream, marker_line, py_line_of,
                     py_marker_line, py_sites, require_binary, require_debian_package,
-                    require_root, run_leaktrace, spawn_workload, start_xvfb, tmp, workload)
+                    require_root, run_leaktrace, spawn, spawn_workload, start_xvfb, tmp,
+                    trace_phases, trace_until, workload)
 
 INTERVAL = 0.5
 WINDOW = 4
 TOP = 100	# every GL stack listed, next to the driver's heap stacks
-SECONDS = 4
-HOLD = 1.5
+HOLD = 600	# the bound on the hold: the test ends it once it has its record
+MIN_FRAMES = 100	# gl_leak's frames (a texture each) before its loop ends
 SYSTEM_PYTHON = "/usr/bin/python3"
 GL_KINDS = ("gl.texture", "gl.buffer", "gl.framebuffer", "gl.renderbuffer", "gl.shader",
             "gl.program", "gl.vertex_array", "egl.context", "egl.surface")
@@ -126,8 +130,8 @@ def _assert_no_churn(recs, churn):
         "\n    ".join(bad)
 
 
-def _check_gl_leak(recs, leaked, source, sites, churn, module_suffix):
-    rec = last_interval_before_exit(recs)
+def _check_gl_leak(recs, rec, leaked, source, sites, churn, module_suffix):
+    """@rec: the interval record made in the hold."""
     ex = recs[-1]
     assert "gl" in recs[0]["sources"], "start record sources %r lack gl (the target links " \
         "libEGL)" % recs[0]["sources"]
@@ -150,6 +154,7 @@ def _check_gl_leak(recs, leaked, source, sites, churn, module_suffix):
     # The exit record: the program never destroyed its context, so at its
     # exit its leaks are still live. (Whether they are still listed depends
     # on the window: the exit counts as one more interval, a short one.)
+    # Every report after the one checked was made in the hold too.
     assert ex["reason"] == "target-exited", "exit reason %r" % ex["reason"]
     for kind in ("gl.texture", "gl.buffer", "gl.framebuffer", "gl.renderbuffer",
                  "gl.program", "gl.vertex_array", "egl.context"):
@@ -160,72 +165,90 @@ def _check_gl_leak(recs, leaked, source, sites, churn, module_suffix):
 
 
 def _run_gl_leak(name, binary=LEAKTRACE, extra=()):
+    """leaktrace -- @name --hold HOLD, its loop run until the reports show
+    MIN_FRAMES textures from leak_texture (one a frame) with start-up out
+    of the window. Returns (records, the record made in the hold, the
+    workload's "leaked" counts)."""
     require_root()
     require_binary(binary)
     out = tmp(name + ".json")
-    rc, stdout, err = run_leaktrace(["-i", INTERVAL, "-w", WINDOW, "-n", TOP, *extra, "-o", out,
-                                     "--", workload(name), "--seconds", SECONDS, "--hold", HOLD],
-                                    timeout=60, binary=binary)
+    rc, stdout, err, held = trace_phases(
+        ["-i", INTERVAL, "-w", WINDOW, "-n", TOP, *extra], out, [workload(name), "--hold", HOLD],
+        after_ready=WINDOW + 2, enough=lambda rec: any(
+            s["count"] >= MIN_FRAMES for s in _gl_stacks(rec, "leak_texture")),
+        what="report with %d textures from leak_texture" % MIN_FRAMES, binary=binary)
     if binary == LEAKTRACE_SAN:
         assert_no_sanitizer_errors(err)
     assert rc == 0, "leaktrace -- %s exited with status %d" % (name, rc)
     assert re.search(r"^ready \d+$", stdout, re.M), "%s's ready line is not on stdout" % name
     recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
-    return recs, _leaked(err)
+    return recs, held, _leaked(err)
 
 
 def test_gl_leak():
-    recs, leaked = _run_gl_leak("gl_leak")
-    assert leaked["textures"] >= 100, "gl_leak made only %d frames" % leaked["textures"]
-    _check_gl_leak(recs, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak")
+    recs, held, leaked = _run_gl_leak("gl_leak")
+    assert leaked["textures"] >= MIN_FRAMES, "gl_leak made only %d frames" % leaked["textures"]
+    _check_gl_leak(recs, held, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak")
 
 
 def test_gl_leak_gles():
-    recs, leaked = _run_gl_leak("gl_leak_gles")
-    _check_gl_leak(recs, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak_gles")
+    recs, held, leaked = _run_gl_leak("gl_leak_gles")
+    _check_gl_leak(recs, held, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN,
+                   "/gl_leak_gles")
 
 
 def test_gl_leak_get_proc_address():
-    recs, leaked = _run_gl_leak("gl_leak_gpa")
+    recs, held, leaked = _run_gl_leak("gl_leak_gpa")
     # gl_leak.c built with every GL function called through a pointer
-    _check_gl_leak(recs, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak_gpa")
+    _check_gl_leak(recs, held, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN,
+                   "/gl_leak_gpa")
 
 
 def test_gl_leak_sources_gl_only():
     # --sources gl alone: no heap or mmap stacks, the same GL objects.
-    recs, leaked = _run_gl_leak("gl_leak", extra=("--sources", "gl"))
+    recs, held, leaked = _run_gl_leak("gl_leak", extra=("--sources", "gl"))
     assert recs[0]["sources"] == ["gl"], "start record sources %r, want ['gl']" % (
         recs[0]["sources"])
     for r in recs[1:]:
         other = [s for s in r["stacks"] if s["kind"] not in GL_KINDS]
         assert not other, "--sources gl, yet non-GL stacks in the %s" % _where(r)
-    _check_gl_leak(recs, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak")
+    _check_gl_leak(recs, held, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak")
 
 
 def test_gl_leak_sanitized():
-    recs, leaked = _run_gl_leak("gl_leak", binary=LEAKTRACE_SAN)
-    _check_gl_leak(recs, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak")
+    recs, held, leaked = _run_gl_leak("gl_leak", binary=LEAKTRACE_SAN)
+    _check_gl_leak(recs, held, leaked, "gl/gl_leak.c", GL_LEAK_SITES, GL_LEAK_CHURN, "/gl_leak")
+
+
+PID_MIN_TEXTURES = 50	# from leak_texture, one a frame, before -p's run ends
 
 
 def test_gl_leak_pid():
-    # Attached to a process already drawing: objects made before the attach
-    # are not counted, and their deletes (none here) would be ignored.
+    # Attached to a process already drawing (its ready line comes just
+    # before its first frame): objects made before the attach are not
+    # counted, and their deletes (none here) would be ignored.
     require_root()
     wl = spawn_workload("gl_leak")
-    time.sleep(0.3)
     out = tmp("gl_leak_pid.json")
-    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", INTERVAL, "-w", WINDOW, "-n", TOP, "-d", "3",
-                              "-o", out], timeout=45)
+
+    def drawn(recs):
+        # PID_MIN_TEXTURES textures, growing in the last WINDOW - 1 reports
+        ivs = intervals(recs)
+        return ivs and any(s["count"] >= PID_MIN_TEXTURES and s["intervals_grown"] >= WINDOW - 1
+                           for s in _gl_stacks(ivs[-1], "leak_texture"))
+
+    rc, _, _ = trace_until(["-p", wl.pid, "-i", INTERVAL, "-w", WINDOW, "-n", TOP], out, drawn,
+                           "report with %d textures from leak_texture, grown in %d intervals" % (
+                               PID_MIN_TEXTURES, WINDOW - 1))
     assert rc == 0, "leaktrace -p exited with status %d" % rc
     recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
     assert "gl" in recs[0]["sources"], "start record sources %r lack gl (the target maps " \
         "libEGL)" % recs[0]["sources"]
     ex = recs[-1]
-    assert ex["reason"] == "duration", "exit reason %r, want duration" % ex["reason"]
+    assert ex["reason"] == "signal", "exit reason %r, want signal" % ex["reason"]
     st = _check_site(ex, "gl/gl_leak.c", "leak_texture", "gl.texture", None, 8192, "/gl_leak",
                      exact=False)
-    # ~50 frames a second for 3 s
-    assert st["count"] >= 50, "only %d textures in 3 s: %s" % (st["count"], describe(st))
+    assert st["count"] >= PID_MIN_TEXTURES, "only %d textures: %s" % (st["count"], describe(st))
     assert st["intervals_grown"] >= WINDOW - 1, "leak_texture grew in %d of %d intervals" % (
         st["intervals_grown"], WINDOW)
     for func in ("leak_framebuffer", "leak_renderbuffer", "leak_program"):
@@ -252,16 +275,18 @@ def test_gl_context_destroy():
     # one kept context with 5, 3 more from a shared context destroyed while
     # its share group lives on, a pbuffer leaked per iteration. -w 100: the
     # window covers the whole run, so the objects made once are listed.
+    # Its loop runs until a report shows the kept context and 5 pbuffers.
     require_root()
     out = tmp("gl_ctx.json")
-    rc, stdout, err = run_leaktrace(["-i", INTERVAL, "-w", 100, "-n", TOP, "-o", out, "--",
-                                     workload("gl_ctx"), "--seconds", 2.5, "--hold", HOLD],
-                                    timeout=60)
+    rc, stdout, err, rec = trace_phases(
+        ["-i", INTERVAL, "-w", 100, "-n", TOP], out, [workload("gl_ctx"), "--hold", HOLD],
+        after_ready=1, enough=lambda rec: _gl_stacks(rec, "keep_context") and any(
+            s["count"] >= 5 for s in _gl_stacks(rec, "leak_pbuffer")),
+        what="report with keep_context and 5 pbuffers")
     assert rc == 0, "leaktrace -- gl_ctx exited with status %d" % rc
     leaked = _leaked(err)
     assert leaked["textures"] == 8 and leaked["contexts"] == 1, "gl_ctx: %r" % leaked
     recs = load_stream(out, window=100, top=TOP, interval=INTERVAL)
-    rec = last_interval_before_exit(recs)
     src = "gl/gl_ctx.c"
     _check_site(rec, src, "keep_textures", "gl.texture", 5, 8192, "/gl_ctx")
     # shared textures outlive the context that made them: its share group
@@ -282,9 +307,52 @@ def test_gl_context_destroy():
         "totals.egl.surface %r, want %d pbuffers" % (_total(rec, "egl.surface"), leaked["surfaces"])
 
 
+NOBODY = 65534
+
+
+def test_gl_fake_glapi_not_run():
+    # A process of an unprivileged user maps a libglapi.so.0 of its own
+    # (fake_glapi.c, from a directory that user owns), whose constructor
+    # leaves ran-as-root next to it when it runs with euid 0, and libEGL:
+    # leaktrace, as root, switches gl on and looks for Mesa's dispatch in
+    # that file. It must read the file, never load it: the automatic
+    # sources and gl asked for alike.
+    require_root()
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv is missing: install util-linux"
+    lib = workload("libfake_glapi.so")
+    base = Path(tmp("x")).parent
+    os.chmod(base, 0o711)	# mkdtemp's 0700 would keep nobody out
+    home = base / "nobody"
+    home.mkdir()
+    shutil.copy(lib, home / "libglapi.so.0")
+    for p in (home, home / "libglapi.so.0"):
+        os.chown(p, NOBODY, NOBODY)
+    marker = home / "ran-as-root"
+    wl = spawn([setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
+                workload("gl_fake_glapi"), home / "libglapi.so.0"])
+    for i, extra in enumerate(((), ("--sources", "gl"))):
+        out = tmp("fake_glapi-%d.json" % i)
+        rc, _, err = run_leaktrace(["-p", wl.pid, "-i", INTERVAL, "-d", "1.5", *extra, "-o", out],
+                                   timeout=45)
+        assert not marker.exists(), "leaktrace %s ran the constructor of the target's " \
+            "libglapi.so.0 as root (%s appeared)" % (" ".join(extra) or "(auto sources)", marker)
+        assert rc == 0, "leaktrace -p %s exited with status %d: %s" % (
+            " ".join(extra), rc, err[-800:])
+        bad = [l for l in err.splitlines() if l.strip() and not l.startswith("leaktrace: ")]
+        assert not bad, "stderr lines that are not leaktrace's messages: %r" % bad
+        recs = load_stream(out, interval=INTERVAL)
+        assert "gl" in recs[0]["sources"], "start record sources %r lack gl (the target " \
+            "maps libEGL): the libglapi was never looked at" % recs[0]["sources"]
+    assert wl.alive(), "gl_fake_glapi died while traced: %s" % wl.stderr()[-500:]
+    assert wl.stop() == 0, "gl_fake_glapi exited non-zero"
+    check_no_probes_left()
+
+
 # ---------------------------------------------------------------- Kivy
 
 KIVY = "kivy_leak.py"
+KIVY_MIN_TICKS = 20	# LeakyWidgets (a texture each) before the app stops making them
 
 
 def _kivy(backend):
@@ -306,24 +374,30 @@ def _kivy(backend):
                LIBGL_ALWAYS_SOFTWARE="1", SDL_AUDIODRIVER="dummy")
     env.pop("WAYLAND_DISPLAY", None)
     out = tmp("kivy.json")
-    rc, stdout, err = run_leaktrace(["--sources", "python,gl", "-i", INTERVAL, "-w", WINDOW,
-                                     "-n", TOP, "-o", out, "--", SYSTEM_PYTHON, "-B",
-                                     GL_WORKLOAD_SRC / KIVY, "--seconds", SECONDS,
-                                     "--hold", HOLD], timeout=90, env=env)
+    mark = py_marker_line(KIVY, "kivy_texture", src=GL_WORKLOAD_SRC)
+
+    def leaky_stacks(rec):
+        return [s for s in rec["stacks"] if s["kind"] == "gl.texture" and
+                ("LeakyWidget.__init__", KIVY, mark) in py_sites(s)]
+
+    # the app ticks until a report shows KIVY_MIN_TICKS leaked textures
+    rc, stdout, err, rec = trace_phases(
+        ["--sources", "python,gl", "-i", INTERVAL, "-w", WINDOW, "-n", TOP], out,
+        [SYSTEM_PYTHON, "-B", GL_WORKLOAD_SRC / KIVY, "--hold", HOLD], after_ready=WINDOW + 2,
+        enough=lambda rec: any(s["count"] >= KIVY_MIN_TICKS for s in leaky_stacks(rec)),
+        what="report with %d textures from LeakyWidget" % KIVY_MIN_TICKS, env=env)
     assert rc == 0, "leaktrace -- kivy_leak.py exited with status %d: %s" % (rc, err[-1500:])
     assert re.search(r"^ready \d+$", stdout, re.M), "kivy_leak.py printed no ready line " \
         "(Kivy did not start?): %s" % err[-1500:]
     leaked = _leaked(err)
-    assert leaked["textures"] >= 20, "kivy_leak.py ran only %d ticks" % leaked["textures"]
+    assert leaked["textures"] >= KIVY_MIN_TICKS, "kivy_leak.py ran only %d ticks" % (
+        leaked["textures"])
     assert leaked["freed"] == leaked["made_clean"], "CleanWidget textures not deallocated: %r" % (
         leaked,)
     recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
-    rec = last_interval_before_exit(recs)
     assert "gl" in recs[0]["sources"] and "python" in recs[0]["sources"], (
         "start record sources %r" % recs[0]["sources"])
-    mark = py_marker_line(KIVY, "kivy_texture", src=GL_WORKLOAD_SRC)
-    leaky = [s for s in rec["stacks"] if s["kind"] == "gl.texture" and
-             ("LeakyWidget.__init__", KIVY, mark) in py_sites(s)]
+    leaky = leaky_stacks(rec)
     assert len(leaky) == 1, "want one gl.texture stack through LeakyWidget.__init__ at %s:%d, " \
         "got %d in the %s" % (KIVY, mark, len(leaky), _where(rec))
     st = leaky[0]
@@ -362,6 +436,3 @@ def test_kivy_sdl2_backend():
 def test_kivy_gl_backend():
     _kivy("gl")
 
-
-test_kivy_sdl2_backend.timeout = 120
-test_kivy_gl_backend.timeout = 120

@@ -3,15 +3,15 @@
 must not block root's leaktrace, reach its terminal raw, or turn its output
 against root; and failures of leaktrace's own output are said, not hidden."""
 
-import json
 import os
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-from common import (assert_one_error_line, read_jsonl, require_root, run_leaktrace, spawn,
-                    start_leaktrace_bg, tmp, wait_for_start, workload)
+from common import (assert_one_error_line, find_stacks, intervals, read_jsonl, require_root,
+                    run_leaktrace, spawn, start_leaktrace_bg, tmp, trace_until, wait_for_start,
+                    wait_records, workload)
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
@@ -69,23 +69,6 @@ def _build_leaker(d, name="leaker", rename=True):
     return exe
 
 
-def _wait_records(path, n, lt, timeout=90):
-    """Waits until @path holds @n interval records; returns all records."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            lines = Path(path).read_text().splitlines()
-        except FileNotFoundError:
-            lines = []
-        if sum('"type":"interval"' in l for l in lines) >= n:
-            return [json.loads(l) for l in lines]
-        assert lt.proc.poll() is None, "leaktrace exited with %d: %s" % (
-            lt.proc.returncode, lt.stderr()[-800:])
-        time.sleep(0.1)
-    raise AssertionError("fewer than %d interval records within %ds: %s" % (
-        n, timeout, lt.stderr()[-800:]))
-
-
 def test_fifo_debuglink():
     """A stripped program whose .gnu_debuglink names a FIFO beside it (and in
     .debug/): the FIFO is never opened, reports keep coming, and SIGINT ends
@@ -106,13 +89,16 @@ def test_fifo_debuglink():
     out = tmp("out.jsonl")
     lt = start_leaktrace_bg(["-p", wl.pid, "-i", "0.5", "-o", out])
     wait_for_start(out, lt)
-    recs = _wait_records(out, 2, lt)
+    # reports keep coming, and one shows the leak: the FIFO blocked nothing
+    recs = wait_records(out, lambda recs: len(intervals(recs)) >= 2 and any(
+        find_stacks(r, "hostile_site") for r in intervals(recs)),
+        "report with hostile_site, after the first two", lt)
     site = [s for r in recs if r["type"] == "interval" for s in r["stacks"]
             if s["frames"] and s["frames"][0].get("func") == "hostile_site"]
     assert site, "the leak was not reported: %s" % lt.stderr()[-800:]
     assert "file" not in site[0]["frames"][0], "a source line came from the FIFO?"
     lt.signal(signal.SIGINT)
-    rc, _, err = lt.wait(timeout=30)
+    rc, _, err = lt.wait()
     assert rc == 0, "exit %d after SIGINT: %s" % (rc, err[-800:])
     last = read_jsonl(out)[-1]
     assert last["type"] == "exit" and last["reason"] == "signal", last
@@ -127,7 +113,9 @@ def test_escapes():
     exe = _build_leaker(d)
     wl = spawn(NOBODY + [exe, "\x1b[31mred\n"])
     out = tmp("out.jsonl")
-    rc, text, err = run_leaktrace(["-p", wl.pid, "-i", "0.5", "-d", "3", "-o", out], timeout=90)
+    rc, text, err = trace_until(["-p", wl.pid, "-i", "0.5"], out, lambda recs: any(
+        "PWNED" in s["frames"][0].get("func", "") for r in intervals(recs) for s in r["stacks"]
+        if s["frames"]), "report with the renamed function")
     assert rc == 0, "exit %d: %s" % (rc, err[-800:])
     for name, s in (("stdout", text), ("stderr", err)):
         bad = sorted({c for c in s if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0})
@@ -157,7 +145,7 @@ def test_output_symlink_refused():
         link.unlink()
     subprocess.run(NOBODY + ["ln", "-s", str(victim), str(link)], check=True)
     try:
-        rc, _, err = run_leaktrace(["-o", link, "-d", "1", "--", workload("quiet")], timeout=60)
+        rc, _, err = run_leaktrace(["-o", link, "-d", "1", "--", workload("quiet")])
         assert_one_error_line(rc, err, "symbolic link")
         assert victim.read_text() == "root's\n", "the file behind the link was written"
     finally:
@@ -169,8 +157,7 @@ def test_write_failures():
     names the output, never exit 0 in silence."""
     require_root()
     q = workload("quiet")
-    rc, _, err = run_leaktrace(["-o", "/dev/full", "-i", "0.5", "-d", "2", "--", q],
-                               timeout=60)
+    rc, _, err = run_leaktrace(["-o", "/dev/full", "-i", "0.5", "-d", "2", "--", q])
     lines = [l for l in err.splitlines() if "/dev/full" in l]
     assert rc == 1 and len(lines) == 1 and "incomplete" in lines[0], (rc, err)
     for redirect in (">/dev/full", ">&-"):
@@ -185,10 +172,10 @@ def test_command_exit_status():
     """-- COMMAND passes the command's status on, as shells do, and says in the
     final report how it ended."""
     require_root()
-    rc, _, err = run_leaktrace(["--", "/bin/false"], timeout=60)
+    rc, _, err = run_leaktrace(["--", "/bin/false"])
     assert rc == 1, "-- /bin/false: exit %d: %s" % (rc, err[-500:])
     out = tmp("segv.jsonl")
-    rc, text, err = run_leaktrace(["-o", out, "--", "sh", "-c", "kill -SEGV $$"], timeout=60)
+    rc, text, err = run_leaktrace(["-o", out, "--", "sh", "-c", "kill -SEGV $$"])
     assert rc == 128 + signal.SIGSEGV, "killed by SIGSEGV: exit %d: %s" % (rc, err[-500:])
     assert "command killed by SIGSEGV" in text, text[-1000:]
     last = read_jsonl(out)[-1]
@@ -207,7 +194,7 @@ def test_zombie():
             if Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0] == "Z":
                 break
             time.sleep(0.02)
-        rc, _, err = run_leaktrace(["-p", pid, "-d", "1"], timeout=30)
+        rc, _, err = run_leaktrace(["-p", pid, "-d", "1"])
         assert_one_error_line(rc, err, "zombie")
     finally:
         os.waitpid(pid, 0)

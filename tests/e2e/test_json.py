@@ -11,8 +11,7 @@ def test_json_stdout_and_file():
     require_root()
     wl = spawn_workload("leaky")
     out = tmp("both.json")
-    rc, stdout, _ = run_leaktrace(["-p", wl.pid, "--json", "-i", "0.5", "-d", "3", "-o", out],
-                                  timeout=45)
+    rc, stdout, _ = run_leaktrace(["-p", wl.pid, "--json", "-i", "0.5", "-d", "3", "-o", out])
     assert rc == 0, "leaktrace exited with status %d" % rc
     recs = parse_jsonl_text(stdout)
     validate_stream(recs, window=6, top=10, interval=0.5)
@@ -30,7 +29,7 @@ def test_json_interval_spacing():
     require_root()
     wl = spawn_workload("leaky")
     out = tmp("spacing.json")
-    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", "0.5", "-d", "4", "-o", out], timeout=45)
+    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", "0.5", "-d", "4", "-o", out])
     assert rc == 0, "leaktrace exited with status %d" % rc
     recs = load_stream(out, window=6, top=10, interval=0.5)
     ts = [r["t"] for r in recs if r["type"] == "interval"]
@@ -40,6 +39,9 @@ def test_json_interval_spacing():
     assert all(0.2 <= g <= 0.8 for g in gaps), "interval spacing off 0.5 +- 0.3: %r" % gaps
     assert recs[-1]["t"] >= ts[-1], "exit t %r before last interval t %r" % (recs[-1]["t"], ts[-1])
     assert 3.0 <= recs[-1]["t"] <= 6.0, "exit at t=%r with -d 4" % recs[-1]["t"]
+    # the other tests stop leaktrace when what they check shows: -d is here
+    assert recs[-1]["reason"] == "duration", "exit reason %r, want duration" % (
+        recs[-1]["reason"])
 
 
 def test_version_matches_json():
@@ -48,7 +50,7 @@ def test_version_matches_json():
     assert rc == 0
     wl = spawn_workload("quiet")
     path = tmp("v.json")
-    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", "0.5", "-d", "1", "-o", path], timeout=45)
+    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", "0.5", "-d", "1", "-o", path])
     assert rc == 0, "leaktrace exited with status %d" % rc
     version = read_jsonl(path)[0]["version"]
     assert version in out, "start.version %r not in --version output %r" % (version, out)

@@ -19,7 +19,7 @@ def _stacks(extra):
     out = tmp("stacks.json")
     args = ["-i", "0.5", "-w", "100", "-n", "1000", "--stack-depth", "127", "-o", out, *extra,
             "--", workload("stacks"), str(DEPTHS), str(ROUNDS)]
-    rc, stdout, err = run_leaktrace(args, timeout=60)
+    rc, stdout, err = run_leaktrace(args)
     assert rc == 0, "leaktrace -- stacks exited with status %d" % rc
     recs = load_stream(out, window=100, top=1000, interval=0.5)
     return recs[-1], stdout

@@ -5,12 +5,13 @@ made them, and the churn and bounded cache next to them do not: containers,
 kept tracebacks, ctypes, threads, generators and coroutines,
 PYTHONMALLOC=malloc, a shared libpython, -p, CPython 3.12, the sanitizer build.
 
-The workloads run for SECONDS and then hold HOLD seconds leaking nothing
-before they exit (CPython frees module globals at exit, leaks included):
-the record checked is the last interval before the exit, in the hold,
-where nothing is in flight and the window (-w 4, 2 s) still covers the
-loop and no longer the interpreter's start-up. /usr/bin/python3 is Debian's
-(static libpython, LTO, no frame pointers); python3 in PATH may be another."""
+The workloads leak in a loop until the reports show enough (the interpreter's
+start-up out of the window, -w 4, and MIN_LEAKED objects at each leak),
+then hold, leaking nothing, until told to exit (CPython frees module
+globals at exit, leaks included): the record checked is made in the hold,
+where nothing is in flight and the window still covers the loop
+(common.trace_phases). /usr/bin/python3 is Debian's (static libpython, LTO,
+no frame pointers); python3 in PATH may be another."""
 
 import glob
 import os
@@ -20,18 +21,19 @@ import subprocess
 
 from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, SkipAlways,
                     assert_no_sanitizer_errors, describe, describe_all, find_py_stacks,
-                    last_interval_before_exit, load_stream, py_line_of, py_marker_line, py_sites,
-                    require_binary, require_root, run_leaktrace, spawn, tmp, workload)
+                    intervals, load_stream, py_line_of, py_marker_line, py_sites, require_binary,
+                    require_root, spawn, tmp, trace_phases, trace_until, workload)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 INTERVAL = 0.5
 WINDOW = 4
 TOP = 30
-SECONDS = 5
-HOLD = 1.5
-# Loops of ~10 ms for SECONDS: a floor that holds on a loaded machine.
+HOLD = 600	# the bound on the hold: the test ends it once it has its record
+# Objects at each leak before the loop ends: the loop runs until the
+# reports show them, however slow the machine.
 MIN_LEAKED = 100
 NOISE_FILE = "noise.py"	# churn() and cache_put(), shared by the workloads
+CONTAINER_LEAKS = ("leak_record",)	# container_leak.py's Record, with its list
 
 
 def _require_python(python=SYSTEM_PYTHON):
@@ -48,20 +50,32 @@ def _sizes(text):
             for k, v in (kv.split("=") for kv in m[-1].split())}
 
 
-def _trace(script, python=SYSTEM_PYTHON, binary=LEAKTRACE, env=None, argv_python=None):
-    """leaktrace -- PYTHON -B SCRIPT --seconds SECONDS --hold HOLD. Returns
-    (records, the last interval before exit, leaktrace's stderr, which has
-    the workload's too)."""
+def _trace(script, python=SYSTEM_PYTHON, binary=LEAKTRACE, env=None, leaks=(),
+           settled=lambda rec: not _noisy(rec)):
+    """leaktrace -- PYTHON -B SCRIPT --hold HOLD, its loop run until each
+    function of @leaks is the innermost Python frame of a stack with
+    MIN_LEAKED objects and, unless @settled is None, settled(last report)
+    is true: the noise next to the leaks has stopped growing (free lists
+    and arenas fill up first; on a slow machine that takes a while)
+    (common.trace_phases). Returns (records, the interval record made in
+    the hold, leaktrace's stderr, which has the workload's too)."""
     require_binary(binary)
     out = tmp(script.replace(".py", ".json"))
-    cmd = list(argv_python or [python]) + ["-B", PY_WORKLOAD_SRC / script,
-                                           "--seconds", SECONDS, "--hold", HOLD]
+    cmd = [python, "-B", PY_WORKLOAD_SRC / script, "--hold", HOLD]
     full_env = None
     if env:
         full_env = dict(os.environ)
         full_env.update(env)
-    rc, stdout, err = run_leaktrace(["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "-o", out, "--"]
-                                    + cmd, timeout=60, binary=binary, env=full_env)
+
+    def enough(rec):
+        return all(any(st["count"] >= MIN_LEAKED for st in find_py_stacks(rec, func, script))
+                   for func in leaks) and (settled is None or settled(rec))
+
+    rc, stdout, err, held = trace_phases(
+        ["-i", INTERVAL, "-w", WINDOW, "-n", TOP], out, cmd, after_ready=WINDOW + 2,
+        enough=enough, what="report with %d objects from each of %s%s" % (
+            MIN_LEAKED, leaks, "" if settled is None else ", the noise settled"),
+        binary=binary, env=full_env)
     if binary == LEAKTRACE_SAN:
         assert_no_sanitizer_errors(err)
     assert rc == 0, "leaktrace -- %s exited with status %d" % (script, rc)
@@ -70,7 +84,7 @@ def _trace(script, python=SYSTEM_PYTHON, binary=LEAKTRACE, env=None, argv_python
     assert "python" in recs[0]["sources"], "start record sources %r lack python" % (
         recs[0]["sources"])
     assert recs[-1]["reason"] == "target-exited", "exit reason %r" % recs[-1]["reason"]
-    return recs, last_interval_before_exit(recs), err
+    return recs, held, err
 
 
 def _where(rec):
@@ -106,13 +120,19 @@ def _assert_native_then_python(st):
         describe(st))
 
 
+def _noisy(rec, exclude_types=()):
+    """The pyobj and heap stacks of @rec with a frame in churn() or
+    cache_put(), but those of @exclude_types. (mmap is left out: pymalloc
+    maps a new arena at whichever allocation finds the others full, churn's
+    as likely as the leak's.)"""
+    return [s for s in rec["stacks"] if s["kind"] in ("pyobj", "heap") and
+            s.get("type") not in exclude_types and
+            any(site[1] == NOISE_FILE for site in py_sites(s))]
+
+
 def _assert_no_noise(rec, exclude_types=()):
-    """No pyobj or heap stack with a frame in churn() or cache_put() grows.
-    (mmap is left out: pymalloc maps a new arena at whichever allocation
-    finds the others full, churn's as likely as the leak's.)"""
-    noisy = [s for s in rec["stacks"] if s["kind"] in ("pyobj", "heap") and
-             s.get("type") not in exclude_types and
-             any(site[1] == NOISE_FILE for site in py_sites(s))]
+    """No pyobj or heap stack with a frame in churn() or cache_put() grows."""
+    noisy = _noisy(rec, exclude_types)
     assert not noisy, "churn/cache listed in the %s record at t=%s:\n%s" % (
         rec["type"], rec["t"], "\n".join("    " + describe(s) for s in noisy))
 
@@ -148,20 +168,20 @@ def _check_container(rec, sizes, noise=True, qualnames=True):
 
 def test_py_container():
     _require_python()
-    _, rec, err = _trace("container_leak.py")
+    _, rec, err = _trace("container_leak.py", leaks=CONTAINER_LEAKS)
     _check_container(rec, _sizes(err))
 
 
 def test_py_container_sanitized():
     _require_python()
     require_binary(LEAKTRACE_SAN)
-    _, rec, err = _trace("container_leak.py", binary=LEAKTRACE_SAN)
+    _, rec, err = _trace("container_leak.py", binary=LEAKTRACE_SAN, leaks=CONTAINER_LEAKS)
     _check_container(rec, _sizes(err))
 
 
 def test_py_quiet():
     _require_python()
-    _, rec, _ = _trace("quiet.py")
+    _, rec, _ = _trace("quiet.py", settled=lambda rec: not rec["stacks"])
     assert not rec["stacks"], "nothing leaks, yet the %s" % _where(rec)
     live = rec["totals"].get("pyobj", {}).get("count", 0)
     assert live > 0, "no live pyobj at t=%s: were objects traced at all?" % rec["t"]
@@ -204,25 +224,30 @@ def _check_exceptions(rec, sizes, tracebacks):
     _assert_no_noise(rec, exclude_types=("tuple",))
 
 
+def _exc_settled(rec):
+    # as _check_exceptions() asks
+    return not _noisy(rec, exclude_types=("tuple",))
+
+
 def test_py_exceptions():
     # Debian's static python3.11 (LTO) makes tracebacks and frame objects
     # where leaktrace does not see them: only the exception and the tuple.
     _require_python()
-    _, rec, err = _trace("exc_leak.py")
+    _, rec, err = _trace("exc_leak.py", leaks=("fail",), settled=_exc_settled)
     _check_exceptions(rec, _sizes(err), tracebacks=False)
 
 
 def test_py_exceptions_libpython():
     _require_python()
     pyembed = workload("pyembed")
-    _, rec, err = _trace("exc_leak.py", python=pyembed)
+    _, rec, err = _trace("exc_leak.py", python=pyembed, leaks=("fail",), settled=_exc_settled)
     _check_exceptions(rec, _sizes(err), tracebacks=True)
 
 
 def test_py_ctypes():
     _require_python()
     f = "ctypes_leak.py"
-    _, rec, _ = _trace(f)
+    _, rec, _ = _trace(f, leaks=("leak_native",))
     found = [s for s in rec["stacks"] if s["kind"] == "heap" and
              ("leak_native", f, py_marker_line(f, "leak_native")) in py_sites(s)]
     assert len(found) == 1, "want one heap stack through leak_native, got %d in the %s" % (
@@ -244,7 +269,7 @@ def test_py_ctypes():
 def test_py_threads():
     _require_python()
     f = "thread_leak.py"
-    recs, rec, err = _trace(f)
+    recs, rec, err = _trace(f, leaks=("alpha_leak", "beta_leak"), settled=None)
     mine = {"alpha": {"alpha_leak", "alpha_worker"}, "beta": {"beta_leak", "beta_worker"}}
     for name, typ in (("alpha", "Alpha"), ("beta", "Beta")):
         st = _one(rec, name + "_leak", f, "pyobj", typ)
@@ -269,7 +294,7 @@ def test_py_threads():
 def test_py_generator_coroutine():
     _require_python()
     f = "gen_leak.py"
-    _, rec, err = _trace(f)
+    _, rec, err = _trace(f, leaks=("gen_items", "coro_leak"))
     gen = _one(rec, "gen_items", f, "pyobj", "GenItem")
     want = [("gen_items", f, py_marker_line(f, "gen_items")),
             ("coro_leak", f, py_line_of(f, "from_gen.append(next(items))"))]
@@ -291,7 +316,8 @@ def test_py_generator_coroutine():
 def test_py_pythonmalloc_malloc():
     # Every object is a malloc block too: the heap stacks carry Python frames.
     _require_python()
-    _, rec, err = _trace("container_leak.py", env={"PYTHONMALLOC": "malloc"})
+    _, rec, err = _trace("container_leak.py", env={"PYTHONMALLOC": "malloc"},
+                         leaks=CONTAINER_LEAKS)
     _check_container(rec, _sizes(err))
     f = "container_leak.py"
     heap = [s for s in rec["stacks"] if s["kind"] == "heap" and
@@ -306,7 +332,7 @@ def test_py_libpython():
     # The runtime in a shared library, not in the executable.
     _require_python()
     pyembed = workload("pyembed")
-    recs, rec, err = _trace("container_leak.py", python=pyembed)
+    recs, rec, err = _trace("container_leak.py", python=pyembed, leaks=CONTAINER_LEAKS)
     start = recs[0]
     assert start["comm"] == "pyembed", "start comm %r" % start["comm"]
     py_probes = [p for p in start.get("probes", []) if p.get("func") == "PyType_GenericAlloc"]
@@ -320,14 +346,18 @@ def test_py_pid():
     _require_python()
     wl = spawn([SYSTEM_PYTHON, "-B", PY_WORKLOAD_SRC / "container_leak.py"])
     out = tmp("pid.json")
-    rc, _, _ = run_leaktrace(["-p", wl.pid, "-i", INTERVAL, "-w", WINDOW, "-d", 5, "-n", TOP,
-                              "-o", out], timeout=45)
+    f = "container_leak.py"
+    rc, _, _ = trace_until(["-p", wl.pid, "-i", INTERVAL, "-w", WINDOW, "-n", TOP], out,
+                           lambda recs: intervals(recs) and any(
+                               st["count"] >= MIN_LEAKED for st in find_py_stacks(
+                                   intervals(recs)[-1], "leak_record", f, "pyobj", "Record")),
+                           "report with %d Records from leak_record" % MIN_LEAKED)
     assert rc == 0, "leaktrace -p exited with status %d" % rc
     recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
     assert recs[0]["pid"] == wl.pid and "python" in recs[0]["sources"], "start record: %r" % (
         {k: recs[0].get(k) for k in ("pid", "comm", "sources")})
     ex = recs[-1]
-    assert ex["reason"] == "duration", "exit reason %r, want duration" % ex["reason"]
+    assert ex["reason"] == "signal", "exit reason %r, want signal" % ex["reason"]
     _check_container(ex, _sizes(wl.stderr()), noise=False)
     assert wl.alive(), "the -p target died while (or after) being traced"
     assert wl.stop() == 0, "container_leak.py exited non-zero after tracing"
@@ -362,7 +392,8 @@ def _other_cpython(minor):
     python = _python(minor)
     if not python:
         raise SkipAlways("no python3.%d on this machine (Debian bookworm has only 3.11)" % minor)
-    _, rec, err = _trace("container_leak.py", python=python)
+    _, rec, err = _trace("container_leak.py", python=python, leaks=CONTAINER_LEAKS,
+                         settled=(lambda rec: not _noisy(rec)) if minor >= 11 else None)
     # Before 3.11 instances get a __dict__, taken from a free list no probe
     # sees: its churn is not told apart there, so only the leaks are checked.
     _check_container(rec, _sizes(err), noise=minor >= 11, qualnames=minor >= 11)

@@ -24,7 +24,7 @@ def _run(mode, name, extra=(), iterations=25):
     out = tmp("unwind-%s.json" % name)
     rc, _, err = run_leaktrace(["-v", "-i", "5", "-n", "20", "--stack-depth", "64", "-o", out]
                                + list(extra) + ["--", workload("unwind"), mode,
-                                                "--iterations", str(iterations)], timeout=60)
+                                                "--iterations", str(iterations)])
     assert rc == 0, "leaktrace -- unwind %s exited with status %d" % (mode, rc)
     ex = load_stream(out, window=6, top=20, interval=5)[-1]
     leaks = [s for s in ex["stacks"] if s["kind"] == "heap" and funcs(s)[0] == "unwb_inner"]

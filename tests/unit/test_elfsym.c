@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfsym.h"
@@ -196,7 +197,7 @@ static void test_self(void)
 
 static void test_errors(void)
 {
-	char path[] = "/tmp/lt_elfsym_XXXXXX";
+	char path[] = "/tmp/lt_elfsym_XXXXXX", dir[] = "/tmp/lt_elfsym_XXXXXX", fifo[64];
 	struct elf_file *f;
 	int fd;
 
@@ -230,6 +231,20 @@ static void test_errors(void)
 	errno = 0;
 	f = elf_file__open("/tmp");
 	UT_CHECK(!f && errno == EISDIR, "directory: EISDIR (errno %d)", errno);
+
+	/* A FIFO with no writer: opening it to read would wait forever. */
+	UT_CHECK(mkdtemp(dir), "make a temporary directory");
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	UT_CHECK(!mkfifo(fifo, 0600), "make a FIFO");
+	errno = 0;
+	f = elf_file__open(fifo);
+	UT_CHECK(!f && errno == ENOEXEC, "FIFO: ENOEXEC at once (errno %d)", errno);
+	elf_file__free(f);
+	unlink(fifo);
+	rmdir(dir);
+	errno = 0;
+	f = elf_file__open("/dev/null");
+	UT_CHECK(!f && errno == ENOEXEC, "character device: ENOEXEC (errno %d)", errno);
 	elf_file__free(NULL);
 }
 

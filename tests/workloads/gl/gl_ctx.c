@@ -154,12 +154,12 @@ int main(int argc, char **argv)
 	long i = 0;
 
 	glwl_args(argc, argv, &o);
-	wl_signals();
+	glwl_signals();
 	dpy = glwl_display(EGL_OPENGL_API);
 	if (!eglChooseConfig(dpy, want, &pbuffer_config, 1, &n) || n < 1)
 		glwl_die("eglChooseConfig (pbuffer)");
 	wl_ready();
-	while (wl_loop_more(&o.loop, i)) {
+	while (glwl_more(&o, i)) {
 		temp_context();
 		leak_pbuffer();
 		if (i == 2) {

@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 	long n = 0;
 
 	glwl_args(argc, argv, &o);
-	wl_signals();
+	glwl_signals();
 	for (size_t i = 0; i < sizeof(pixels); i++)
 		pixels[i] = (unsigned char)i;
 	d = glwl_display(GL_LEAK_API);
@@ -326,7 +326,7 @@ int main(int argc, char **argv)
 	gl_load();
 	check("context");
 	wl_ready();
-	while (wl_loop_more(&o.loop, n)) {
+	while (glwl_more(&o, n)) {
 		frame(n++);
 		wl_sleep_ms(FRAME_MS);
 	}

@@ -6,11 +6,14 @@
  *   WORKLOAD [--seconds S] [--hold H] [--iterations N]
  *
  * --seconds / --iterations: how long the main loop runs (default: until
- * SIGTERM/SIGINT). --hold: then H seconds more, leaking nothing, before the
- * counts go out on stderr and the program exits: a tracer's last report
- * before the exit sees the leaks with nothing in flight. The workloads
- * never destroy their context or terminate the display at exit (the driver
- * would free the leaks with them): the process just exits. */
+ * SIGUSR2, SIGTERM or SIGINT). --hold: then H seconds more, leaking nothing,
+ * before the counts go out on stderr and the program exits: a tracer's last
+ * report before the exit sees the leaks with nothing in flight. SIGUSR2
+ * ends the loop as --seconds running out would, and "holding" on stdout
+ * says the hold has begun; SIGTERM and SIGINT end the loop and the hold (as
+ * py/wl.py: a test lets the loop run until the reports show enough). The
+ * workloads never destroy their context or terminate the display at exit
+ * (the driver would free the leaks with them): the process just exits. */
 #ifndef GLWL_H
 #define GLWL_H
 
@@ -23,6 +26,31 @@ struct glwl_opts {
 	struct wl_loop loop;
 	double hold;
 };
+
+static volatile sig_atomic_t glwl_enough; /* set by SIGUSR2: end the main loop */
+
+static void glwl_on_enough(int sig)
+{
+	(void)sig;
+	glwl_enough = 1;
+}
+
+/* wl_signals(), and SIGUSR2 for glwl_enough. */
+static inline void glwl_signals(void)
+{
+	struct sigaction sa;
+
+	wl_signals();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = glwl_on_enough;
+	sigaction(SIGUSR2, &sa, NULL);
+}
+
+/* Whether the main loop goes on after @done iterations. */
+static inline int glwl_more(struct glwl_opts *o, long done)
+{
+	return !glwl_enough && wl_loop_more(&o->loop, done);
+}
 
 static inline void glwl_usage(const char *argv0)
 {
@@ -49,11 +77,13 @@ static inline void glwl_args(int argc, char **argv, struct glwl_opts *o)
 	}
 }
 
-/* Sleeps the --hold time, unless a signal ended the loop. */
+/* Says "holding", then sleeps the --hold time, unless SIGTERM or SIGINT
+ * ended the loop or ends the hold. */
 static inline void glwl_hold(const struct glwl_opts *o)
 {
 	double end = wl_now() + o->hold;
 
+	wl_write(STDOUT_FILENO, "holding\n", 8);
 	while (!wl_stop && wl_now() < end)
 		wl_sleep_ms(20);
 }

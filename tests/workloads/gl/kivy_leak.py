@@ -14,13 +14,15 @@ LeakyWidget and a CleanWidget, each with a 32x32 RGBA texture
 
     kivy_leak.py [--seconds S] [--hold H]
 
---seconds: make widgets for S seconds (default: until SIGTERM/SIGINT);
---hold: then keep the app running H seconds more, making nothing, before
-App.stop(): closing the window destroys the GL context, and the driver frees
-every texture with it. Prints "ready <pid>" on stdout once the first frame
-is drawn, and at exit "leaked textures=N freed=N made_clean=N ticks=N" on
-stderr (freed: CleanWidget textures whose Texture object was deallocated).
-Exits 0.
+--seconds: make widgets for S seconds (default: until SIGUSR2, SIGTERM or
+SIGINT); --hold: then keep the app running H seconds more, making nothing,
+before App.stop(): closing the window destroys the GL context, and the
+driver frees every texture with it. SIGUSR2 ends the making as --seconds
+running out would, and "holding" on stdout says the hold has begun;
+SIGTERM and SIGINT stop the app (as ../py/wl.py). Prints "ready <pid>" on
+stdout once the first frame is drawn, and at exit "leaked textures=N
+freed=N made_clean=N ticks=N" on stderr (freed: CleanWidget textures whose
+Texture object was deallocated). Exits 0.
 
 Needs an X server and Kivy with SDL2 (python3-kivy, xvfb):
 
@@ -99,8 +101,10 @@ class LeakApp(App):
         Clock.schedule_interval(self.watch, 0.02)
 
     def tick(self, dt):
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if _enough or (self.deadline is not None and time.monotonic() >= self.deadline):
             self.ticker.cancel()
+            sys.stdout.write("holding\n")
+            sys.stdout.flush()
             Clock.schedule_once(lambda dt: self.stop(), self.hold)
             return False
         self.kept.append(LeakyWidget())
@@ -117,11 +121,17 @@ class LeakApp(App):
 
 
 _stop = False
+_enough = False
 
 
 def _on_stop(signum, frame):
     global _stop
     _stop = True
+
+
+def _on_enough(signum, frame):
+    global _enough
+    _enough = True
 
 
 def main():
@@ -135,6 +145,7 @@ def main():
         opts[opt] = float(val)
     signal.signal(signal.SIGTERM, _on_stop)
     signal.signal(signal.SIGINT, _on_stop)
+    signal.signal(signal.SIGUSR2, _on_enough)
     LeakApp(opts["--seconds"], opts["--hold"]).run()
     sys.stderr.write("leaked textures=%(leaked)d freed=%(freed)d made_clean=%(made_clean)d "
                      "ticks=%(ticks)d\n" % counts)

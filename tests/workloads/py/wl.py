@@ -4,10 +4,18 @@
 
     WORKLOAD.py [--seconds S] [--hold H]
 
---seconds: run the main loop for S seconds (default: until SIGTERM/SIGINT).
+--seconds: run the main loop for S seconds (default: until SIGUSR2, SIGTERM
+or SIGINT).
 --hold: then wait H seconds more, leaking nothing, before exiting. At exit
 CPython frees its module globals, leaks included: with --hold, a tracer's
 last reports before the exit still see them.
+
+SIGUSR2 ends the main loop as --seconds running out would; SIGTERM and
+SIGINT end the loop and the hold. The line "holding" on stdout says that the
+loop is over and the hold begins: a test lets a workload leak until the
+tracer's reports show enough, sends SIGUSR2, waits for "holding", checks a
+report made after it, and ends the hold with SIGTERM, whatever the speed of
+the machine.
 
 A workload calls start() first, fills its bounded caches, then ready(),
 loops while running(), and ends with finish(). It exits 0. sizes() tells
@@ -19,6 +27,7 @@ import sys
 import time
 
 _stop = False
+_enough = False
 _deadline = None
 _hold = 0.0
 
@@ -26,6 +35,11 @@ _hold = 0.0
 def _on_stop(signum, frame):
     global _stop
     _stop = True
+
+
+def _on_enough(signum, frame):
+    global _enough
+    _enough = True
 
 
 def _usage():
@@ -50,6 +64,7 @@ def start():
             _usage()
     signal.signal(signal.SIGTERM, _on_stop)
     signal.signal(signal.SIGINT, _on_stop)
+    signal.signal(signal.SIGUSR2, _on_enough)
 
 
 def sizes(*types):
@@ -66,11 +81,14 @@ def ready():
 
 
 def running():
-    return not _stop and (_deadline is None or time.monotonic() < _deadline)
+    return not _stop and not _enough and (_deadline is None or time.monotonic() < _deadline)
 
 
 def finish():
-    """Holds for --hold seconds, unless a signal ended the loop."""
+    """Says "holding", then holds for --hold seconds, unless SIGTERM or
+    SIGINT ended the loop or ends the hold."""
+    sys.stdout.write("holding\n")
+    sys.stdout.flush()
     end = time.monotonic() + _hold
     while not _stop and time.monotonic() < end:
         time.sleep(0.05)
