@@ -57,7 +57,8 @@ endif
 
 # capstone places the probes in x86-64 code (user/probepoint.c); elsewhere
 # they go on the function entries. libseccomp builds the filter that
-# user/sandbox.c installs once setup is done.
+# user/sandbox.c installs once setup is done. libiberty (no .pc file; a
+# static library only) demangles C++ and Rust names (user/demangle.c).
 PKGS := libbpf libelf libdw libseccomp $(if $(filter x86,$(ARCH)),capstone)
 ifneq ($(ARCH),$(SRCARCH))
 ifeq ($(CROSS_COMPILE),)
@@ -74,10 +75,10 @@ ifeq ($(STATIC),1)
 # Everything in the binary: libbpf, elfutils and what libdw.a needs
 # (zlib, liblzma, libbz2), capstone and glibc. user/static/ stands in for
 # what would dlopen: libdw's debuginfod client.
-PKG_LIBS := -static $(shell $(PKG_CONFIG) --static --libs $(PKGS) 2>/dev/null) -lz
+PKG_LIBS := -static $(shell $(PKG_CONFIG) --static --libs $(PKGS) 2>/dev/null) -lz -liberty
 STATIC_CFLAGS := -DLT_STATIC
 else
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lz
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lz -liberty
 endif
 
 CFLAGS_USER := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -74,6 +74,7 @@ struct {
 
 #include "thread.bpf.h"
 #include "python.bpf.h"
+#include "uret.bpf.h"
 #include "unwind.bpf.h"
 #include "record.bpf.h"
 #include "heap.bpf.h"

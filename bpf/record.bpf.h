@@ -8,7 +8,8 @@
 const __u64 lt_zero_frames[LT_MAX_STACK_DEPTH * 2] = {};
 
 /* Walks the stack from (ip, fp, sp) (unwind.bpf.h: with the unwind tables
- * where there are, else along the frame-pointer chain): up to stack_depth
+ * where there are, else along the frame-pointer chain; a return address
+ * under a pending return probe is the caller's, uret.bpf.h): up to stack_depth
  * return addresses, innermost first, at @ips[0...]; then, if @py is not
  * NULL and @ips has room (@cap entries), the Python frames at
  * @ips[stack_depth...]. Stores them unless @ips is NULL (whose unused
@@ -20,11 +21,13 @@ static __always_inline __u64 lt_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid,
 				     __u32 cap, __u32 *nr)
 {
 	__u64 h = lt_mix(lt_stack_seed(tgid), ip);
+	struct lt_uret uret;
 	__u32 i;
 
 	if (ips)
 		ips[0] = ip;
-	i = unw_walk(ip, fp, sp, tgid, &h, ips, cap < stack_depth ? cap : stack_depth);
+	lt_uret_init(&uret, sp);
+	i = unw_walk(ip, fp, sp, tgid, &h, &uret, ips, cap < stack_depth ? cap : stack_depth);
 	if (py && cap >= stack_depth + py_depth) {
 		__u32 n = py_walk(py, t, &h, ips);
 

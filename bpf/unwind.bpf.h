@@ -80,6 +80,7 @@ struct {
 
 struct unw_state {
 	__u64 ip, sp, bp, h;
+	struct lt_uret uret;
 	__u32 tgid;
 	__u32 n;   /* frames so far, ip's included */
 	__u32 max; /* frames wanted */
@@ -189,7 +190,7 @@ static long unw_step(__u32 index, struct unw_state *st)
 			return 1;
 		st->sp = st->bp + 2 * sizeof(__u64);
 		st->bp = regs[0];
-		st->ip = regs[1];
+		st->ip = lt_uret_fix(&st->uret, regs[1]);
 		st->flags &= ~UNW_EXACT;
 		goto push;
 	}
@@ -230,7 +231,7 @@ static long unw_step(__u32 index, struct unw_state *st)
 		goto bad;
 	if (!ra)
 		return 1;
-	st->ip = ra;
+	st->ip = lt_uret_fix(&st->uret, ra);
 	st->sp = cfa;
 	st->flags &= ~UNW_EXACT;
 push:
@@ -251,6 +252,7 @@ bad:
  * frames whose code has none, or for every frame: frames 1... (frame 0 is
  * @ip) into @ips unless NULL, at most @max in all, each mixed into *@h; the
  * entries of @ips past the last frame, up to stack_depth, are zeroed.
+ * Return addresses under pending return probes are taken from @uret.
  * Returns the frames in the stack, @ip's included.
  *
  * One walk is one bpf_loop, whatever the depth and whichever way: the
@@ -259,13 +261,14 @@ bad:
  * can end at any frame), which multiplied past the limit of Linux 6.1's
  * verifier once the Python frames came after. */
 static __always_inline __u32 unw_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, __u64 *h,
-				      __u64 *ips, __u32 max)
+				      const struct lt_uret *uret, __u64 *ips, __u32 max)
 {
 	struct unw_state st = {
 		.ip = ip,
 		.sp = sp,
 		.bp = fp,
 		.h = *h,
+		.uret = *uret,
 		.tgid = tgid,
 		.n = 1,
 		.max = max,

@@ -31,11 +31,13 @@ for arg in "$@"; do
 done
 
 # build: compiler for BPF, skeleton generator, libbpf, elfutils, capstone,
-#        libseccomp (the filter leaktrace puts on itself after setup).
+#        libseccomp (the filter leaktrace puts on itself after setup),
+#        libiberty (demangles C++ and Rust names; a static library only).
 # test:  python3 drives the end-to-end tests and runs their Python workloads;
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
-#        for ps, util-linux for setpriv.
+#        for ps, util-linux for setpriv; g++ and rustc build the C++ and Rust
+#        workloads whose names must come out demangled.
 # static: `make STATIC=1` links what libdw.a needs (liblzma, libbz2) statically;
 #        the tests also build a musl program (musl-tools) with its malloc inside.
 # fuzz:  libFuzzer and clang's sanitizer runtimes (`make fuzzers`; clang only
@@ -44,8 +46,8 @@ done
 #        (glvnd), Mesa's EGL and GLX and its software rasterizer (llvmpipe,
 #        no GPU needed); the Kivy test runs python3-kivy under Xvfb.
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-pkg-config libcapstone-dev python3 python3-dev binutils procps util-linux clang-format
-libseccomp-dev liblzma-dev libbz2-dev musl-tools libclang-rt-dev
+pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps util-linux
+clang-format g++ rustc libseccomp-dev liblzma-dev libbz2-dev musl-tools libclang-rt-dev
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
 xvfb xauth python3-kivy"
 if $bench; then
@@ -57,7 +59,8 @@ fi
 add_arch=false
 if $cross; then
 	PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
-	for p in libbpf-dev libelf-dev libdw-dev libseccomp-dev zlib1g-dev liblzma-dev libbz2-dev; do
+	for p in libbpf-dev libelf-dev libdw-dev libseccomp-dev zlib1g-dev liblzma-dev libbz2-dev \
+		libiberty-dev; do
 		PKGS="$PKGS $p:arm64"
 	done
 	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=true

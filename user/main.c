@@ -176,11 +176,11 @@ static size_t cb_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames
 	return collector__frames(a->collector, tgid, stack, frames);
 }
 
-static void cb_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
+static size_t cb_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out, size_t max)
 {
 	struct app *a = ctx;
 
-	symbolizer__resolve(a->symbolizer, tgid, addr, out);
+	return symbolizer__resolve_inline(a->symbolizer, tgid, addr, out, max);
 }
 
 static void cb_resolve_py(void *ctx, __u32 tgid, __u64 entry, struct lt_frame *out)

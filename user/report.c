@@ -15,6 +15,7 @@
 #include "escape.h"
 #include "hashmap.h"
 #include "json.h"
+#include "log.h"
 #include "options.h"
 #include "report.h"
 
@@ -74,7 +75,14 @@ struct report {
 	size_t nr_gone, cap_gone;
 	struct proc_row *procs; /* --system: ranked, during an emit */
 	size_t nr_procs;
+	struct lt_frame *frames; /* MAX_SHOWN, for the stack being printed */
+	bool said_no_symbols;	 /* the hint on debug symbols was given */
 };
+
+/* Frames shown of one stack, native ones with the functions inlined at them
+ * (7 a frame on average at the deepest --stack-depth) and Python ones: what
+ * does not fit is left out at the outer end. */
+#define MAX_SHOWN (LT_MAX_STACK_DEPTH * 8)
 
 static const char *const kind_names[LT_KIND__NR] = {
 	[LT_KIND_HEAP] = "heap",
@@ -185,8 +193,12 @@ struct report *report__new(const struct report_opts *opts, const struct report_s
 	r->opts = *opts;
 	r->src = *src;
 	r->series = hashmap__new(sizeof(struct series_key));
-	if (!r->series) {
+	r->frames = calloc(MAX_SHOWN, sizeof(*r->frames));
+	if (!r->series || !r->frames) {
+		hashmap__free(r->series);
+		free(r->frames);
 		free(r);
+		errno = ENOMEM;
 		return NULL;
 	}
 	return r;
@@ -211,6 +223,7 @@ void report__free(struct report *r)
 		series_free(v);
 	hashmap__free(r->series);
 	free(r->gone);
+	free(r->frames);
 	free(r);
 }
 
@@ -488,8 +501,6 @@ static __u64 dropped(const struct report_status *st)
 	return sum;
 }
 
-#define MAX_SHOWN (LT_MAX_STACK_DEPTH * 2)
-
 /* The native frame of the interpreter's eval loop, which runs Python frames. */
 static bool is_eval_frame(const struct lt_frame *f)
 {
@@ -503,6 +514,28 @@ static bool is_shim_frame(const struct lt_frame *f)
 	return f->python && !f->line && f->func && f->file && !strcmp(f->func, f->file);
 }
 
+/* A native frame shown as its module and offset: one in a file (or the
+ * vDSO, an ELF image of its own) that has no symbol there. */
+static bool is_unnamed_frame(const struct lt_frame *f)
+{
+	return !f->python && !f->func && f->module &&
+	       (f->module[0] == '/' || !strcmp(f->module, "[vdso]"));
+}
+
+/* Once a run, on stderr: how to name the frames that have no name. */
+static void say_no_symbols(struct report *r, const struct lt_frame *f)
+{
+	char module[256];
+
+	if (r->said_no_symbols || !is_unnamed_frame(f) || f->module[0] != '/')
+		return;
+	r->said_no_symbols = true;
+	lt_warn("%s has no symbol for some frames (shown as module+offset): install its debug "
+		"symbols (Debian's -dbgsym package of it, Fedora's -debuginfo) or pass "
+		"--debug-dir DIR",
+		lt_escape_term(module, sizeof(module), base_name(f->module)));
+}
+
 /* Appends Python frame @entry to @out unless it is a shim; returns the count. */
 static size_t add_py_frame(struct report *r, __u32 tgid, __u64 entry, struct lt_frame *out,
 			   size_t n)
@@ -512,14 +545,15 @@ static size_t add_py_frame(struct report *r, __u32 tgid, __u64 entry, struct lt_
 }
 
 /* The frames of a stack as shown, innermost first: native ones symbolized,
- * and each native frame of the eval loop replaced by the Python frames it
- * ran (those up to the next entry mark); Python frames left over, where the
- * native walk ended early, come last. Past the first Python frame, the
- * interpreter's own native frames are its calls between Python frames, and
- * past the last, its start (unwind tables walk that far): the Python frames
- * stand for them. Native frames of other modules between Python frames (a C
- * extension that calls back into Python) stay. Returns how many went into
- * @out. */
+ * each after the functions inlined at its address (--stack-depth counts the
+ * native frames alone), and each native frame of the eval loop replaced by
+ * the Python frames it ran (those up to the next entry mark); Python frames
+ * left over, where the native walk ended early, come last. Past the first
+ * Python frame, the interpreter's own native frames are its calls between
+ * Python frames, and past the last, its start (unwind tables walk that far):
+ * the Python frames stand for them. Native frames of other modules between
+ * Python frames (a C extension that calls back into Python) stay. Returns
+ * how many went into @out. */
 static size_t render_frames(struct report *r, __u32 tgid, const __u64 *ips, size_t nr,
 			    struct lt_frame *out, size_t max)
 {
@@ -530,14 +564,22 @@ static size_t render_frames(struct report *r, __u32 tgid, const __u64 *ips, size
 		py++;
 	py_first = py;
 	for (size_t i = 0; i < nr && !(ips[i] & LT_PY_FRAME) && n < max; i++) {
-		r->src.resolve(r->src.ctx, tgid, ips[i], &out[n]);
-		if (!is_eval_frame(&out[n]) || py == nr) {
-			if (py == py_first || (py < nr && !(interp && out[n].module &&
-							    !strcmp(out[n].module, interp))))
-				n++;
+		size_t k = r->src.resolve(r->src.ctx, tgid, ips[i], &out[n], max - n);
+		const struct lt_frame *f;
+
+		if (!k)
+			break;
+		/* the function that holds the address, after those inlined */
+		f = &out[n + k - 1];
+		if (!is_eval_frame(f) || py == nr) {
+			if (py == py_first ||
+			    (py < nr && !(interp && f->module && !strcmp(f->module, interp)))) {
+				say_no_symbols(r, f);
+				n += k;
+			}
 			continue;
 		}
-		interp = out[n].module;
+		interp = f->module;
 		while (py < nr && n < max) {
 			bool entry = ips[py] & LT_PY_ENTRY;
 
@@ -557,6 +599,11 @@ static void json_frame(struct jw *w, const struct lt_frame *f)
 	if (f->func) {
 		jw__kstr(w, "func", f->func);
 	}
+	if (f->func && f->symbol) {
+		jw__kstr(w, "symbol", f->symbol);
+	}
+	if (f->inlined)
+		jw__kbool(w, "inline", true);
 	jw__kstr(w, "module", f->module);
 	if (f->file) {
 		jw__kstr(w, "file", f->file);
@@ -582,7 +629,7 @@ static const char *type_of(const struct report *r, const struct series *s)
 static void json_stack(struct report *r, struct jw *w, const struct suspect *x, size_t rank_no)
 {
 	const struct series *s = x->s;
-	struct lt_frame frames[MAX_SHOWN];
+	struct lt_frame *frames = r->frames;
 	const __u64 *ips;
 	size_t nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 
@@ -940,19 +987,32 @@ static void text_header(struct report *r, const struct report_status *st, const 
 	}
 }
 
+/* One frame: "func (file:line)", "func+0xOFF" without a line, an inlined
+ * function marked so; without a name, "module+0xOFF" (the ELF address, what
+ * addr2line -e module takes), or the address where there is no module. */
 static void text_frame(FILE *out, const struct lt_frame *f, const char **last_module)
 {
 	char func[1024], file[512], module[512];
+	bool named_module = false;
 
 	fputs("        ", out);
-	if (f->func && f->file && f->line > 0)
+	if (f->func && f->file && f->line > 0) {
 		fprintf(out, "%s (%s:%d)", TERM(func, f->func), TERM(file, base_name(f->file)),
 			f->line);
-	else if (f->func)
+	} else if (f->func && !f->inlined) {
 		fprintf(out, "%s+0x%" PRIx64, TERM(func, f->func), (uint64_t)f->func_off);
-	else
+	} else if (f->func) {
+		fputs(TERM(func, f->func), out);
+	} else if (is_unnamed_frame(f)) {
+		fprintf(out, "%s+0x%" PRIx64, TERM(module, base_name(f->module)),
+			(uint64_t)f->offset);
+		named_module = true;
+	} else {
 		fprintf(out, "0x%" PRIx64, (uint64_t)f->addr);
-	if (!f->python && (!*last_module || strcmp(*last_module, f->module)))
+	}
+	if (f->inlined)
+		fputs(" [inlined]", out);
+	if (!f->python && !named_module && (!*last_module || strcmp(*last_module, f->module)))
 		fprintf(out, "  in %s", TERM(module, base_name(f->module)));
 	*last_module = f->python ? NULL : f->module;
 	fputc('\n', out);
@@ -994,7 +1054,7 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		char live[32], count[32], last[32], win[32], total[32], trend[16], m[5][40],
 			esc[512];
 		const char *last_module = NULL;
-		struct lt_frame frames[MAX_SHOWN];
+		struct lt_frame *frames = r->frames;
 		const __u64 *ips;
 		size_t nr;
 

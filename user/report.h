@@ -32,8 +32,10 @@ struct report_source {
 	/* Frames of @stack in process @tgid, innermost first; returns how many,
 	 * 0 when unknown. *frames lives until the next call. */
 	size_t (*stack_frames)(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames);
-	/* Symbolizes @addr of process @tgid into @out (always filled). */
-	void (*resolve)(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out);
+	/* Symbolizes @addr of process @tgid into @out: the functions inlined
+	 * there, innermost first, then the one that holds it, at most @max
+	 * (1 or more) frames. Returns how many. */
+	size_t (*resolve)(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out, size_t max);
 	/* Names the Python frame @entry (LT_PY_FRAME set) of @tgid into @out. */
 	void (*resolve_py)(void *ctx, __u32 tgid, __u64 entry, struct lt_frame *out);
 	/* The name of the Python type at @type in @tgid, or NULL. */

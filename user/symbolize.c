@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Address -> function, file:line for traced processes. Keeps one libdwfl
  * session per mapped file (shared by every process that maps it), the latest
- * mappings of each process, and a cache of resolved addresses. */
+ * mappings of each process, and a cache of resolved addresses, each with the
+ * functions inlined there. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include "debuginfo.h"
+#include "demangle.h"
 #include "leaktrace.h"
 #include "log.h"
 #include "procmaps.h"
@@ -64,15 +66,30 @@ struct sym_file {
 	int dwarf;		  /* 1: libdw may read its DWARF, -1: not, 0: not known yet */
 };
 
-/* What one address in one file resolved to. */
+/* The most functions inlined into one another at one address that are shown:
+ * DWARF says how many, and a traced program's DWARF says anything. */
+#define SYM_MAX_INLINE 16
+
+/* A function inlined at an address, and its position there. */
+struct sym_inline {
+	const char *func;   /* readable, interned, or NULL */
+	const char *symbol; /* its linkage name where that differs, or NULL */
+	const char *src;    /* interned, or NULL */
+	int line;
+};
+
+/* What one address in one file resolved to. Strings are interned. */
 struct sym_result {
 	struct hnode node; /* in symbolizer.results */
 	const struct sym_file *file;
 	__u64 vaddr;
-	const char *func; /* interned, or NULL */
+	const char *func;   /* readable, or NULL */
+	const char *symbol; /* raw, where it differs from func, or NULL */
 	__u64 func_off;
-	const char *src; /* interned, or NULL */
+	const char *src; /* or NULL */
 	int line;
+	struct sym_inline *inl; /* the functions inlined there, innermost first */
+	size_t nr_inl;
 };
 
 struct sym_miss {
@@ -220,7 +237,14 @@ static void free_container(struct hnode *n)
 	free(n);
 }
 
-_Static_assert(offsetof(struct sym_result, node) == 0, "free_container frees the node");
+static void result__free(struct hnode *n)
+{
+	struct sym_result *r = container_of(n, struct sym_result, node);
+
+	free(r->inl);
+	free(r);
+}
+
 _Static_assert(offsetof(struct sym_miss, node) == 0, "free_container frees the node");
 _Static_assert(offsetof(struct sym_str, node) == 0, "free_container frees the node");
 
@@ -650,9 +674,11 @@ static int file__vaddr(const struct sym_file *f, __u64 off, __u64 *vaddr)
 	return -ENOENT;
 }
 
-static const char *symbolizer__src_path(struct symbolizer *s, Dwfl_Line *line, const char *src)
+/* @src as a path: joined to @dir, the compilation directory of its unit
+ * (or NULL), when relative. */
+static const char *symbolizer__src_path(struct symbolizer *s, const char *dir, const char *src)
 {
-	const char *dir, *ret;
+	const char *ret;
 	char *joined;
 
 	if (src[0] == '/')
@@ -661,7 +687,6 @@ static const char *symbolizer__src_path(struct symbolizer *s, Dwfl_Line *line, c
 	 * entry 0 but may itself be relative to comp_dir for the others. With
 	 * a relative comp_dir (-fdebug-prefix-map=DIR=.), joining would only
 	 * repeat it. */
-	dir = dwfl_line_comp_dir(line);
 	if (!dir || dir[0] != '/' || asprintf(&joined, "%s/%s", dir, src) < 0)
 		return symbolizer__intern(s, src);
 	ret = symbolizer__intern(s, joined);
@@ -687,22 +712,185 @@ static bool file__dwarf_safe(struct sym_file *f)
 	return f->dwarf > 0;
 }
 
+/* The readable name of @raw into *@func, and @raw into *@symbol where it
+ * differs (else NULL), both interned. Returns 0 or -ENOMEM. */
+static int symbolizer__name(struct symbolizer *s, const char *raw, const char **func,
+			    const char **symbol)
+{
+	char *readable = lt_demangle(raw);
+
+	*symbol = NULL;
+	if (!readable) {
+		*func = symbolizer__intern(s, raw);
+		return *func ? 0 : -ENOMEM;
+	}
+	*func = symbolizer__intern(s, readable);
+	free(readable);
+	*symbol = symbolizer__intern(s, raw);
+	return *func && *symbol ? 0 : -ENOMEM;
+}
+
+/* The name of the function @die (a subprogram or an inlined instance of
+ * one): its linkage name where it has one (C++, Rust), else its name. */
+static const char *die_func_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	return name ? name : dwarf_diename(die);
+}
+
+/* Where the inlined instance @die was called from: its unit's file table
+ * entry and line, into @pos. Nothing when DWARF does not say. */
+static void symbolizer__call_site(struct symbolizer *s, Dwarf_Die *die, struct sym_inline *pos)
+{
+	Dwarf_Word file, line;
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	const char *src;
+	Dwarf_Die cu;
+	size_t nr;
+
+	pos->src = NULL;
+	pos->line = 0;
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &line) || !line ||
+	    line > INT_MAX || dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &file) ||
+	    !dwarf_diecu(die, &cu, NULL, NULL) || dwarf_getsrcfiles(&cu, &files, &nr) || file >= nr)
+		return;
+	src = dwarf_filesrc(files, file, NULL, NULL);
+	/* entry 0 of a DWARF 4 table is no file; libdw names it "???" */
+	if (!src || !strcmp(src, "???"))
+		return;
+	pos->src = symbolizer__src_path(s, dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr)),
+					src);
+	pos->line = pos->src ? (int)line : 0;
+}
+
+/* How deep DIEs are followed: a traced program's DWARF can nest anything. */
+#define SYM_MAX_NEST 64
+
+/* Looks under @parent for the function that holds @pc, and in it for the
+ * inlined instances that do, outermost first, into @dies (SYM_MAX_NEST), *@n
+ * of them. Functions can sit in namespaces and types (Rust's, C++'s class
+ * bodies from clang), which dwarf_getscopes() of elfutils 0.188 does not
+ * look into. Returns true once the function is found. */
+static bool find_inlined(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *dies, size_t *n,
+			 unsigned int depth)
+{
+	Dwarf_Die child;
+
+	if (depth >= SYM_MAX_NEST || dwarf_child(parent, &child))
+		return false;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_inlined_subroutine:
+			if (dwarf_haspc(&child, pc) <= 0)
+				break;
+			dies[(*n)++] = child;
+			find_inlined(&child, pc, dies, n, depth + 1);
+			return true;
+		case DW_TAG_subprogram:
+		case DW_TAG_lexical_block:
+		case DW_TAG_try_block:
+		case DW_TAG_catch_block:
+			if (dwarf_haspc(&child, pc) <= 0)
+				break;
+			find_inlined(&child, pc, dies, n, depth + 1);
+			return true;
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+		case DW_TAG_enumeration_type:
+		case DW_TAG_interface_type:
+			if (find_inlined(&child, pc, dies, n, depth + 1))
+				return true;
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* The inlined instances that hold @pc in unit @cu, innermost first, into
+ * @dies (at most SYM_MAX_INLINE, the innermost ones). Returns how many. */
+static size_t inlined_at(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *dies)
+{
+	Dwarf_Die found[SYM_MAX_NEST];
+	size_t n = 0, i;
+
+	find_inlined(cu, pc, found, &n, 0);
+	for (i = 0; i < n && i < SYM_MAX_INLINE; i++)
+		dies[i] = found[n - 1 - i];
+	return i;
+}
+
+/* Fills in the source position of @pc in @mod, and the functions inlined
+ * there: from the unit whose code holds @pc only. libdwfl gives an address
+ * that no unit has (crt1.o's _start, without DWARF) to the unit whose code
+ * comes before it, and its last line would be shown. @func_start is where
+ * the symbol at @pc starts, or 0: a line must be in it too. Returns 0 or
+ * -ENOMEM. */
+static int symbolizer__src(struct symbolizer *s, struct sym_result *r, Dwfl_Module *mod,
+			   GElf_Addr pc, GElf_Addr func_start)
+{
+	Dwarf_Die dies[SYM_MAX_INLINE], *cu;
+	struct sym_inline here = { 0 };
+	Dwarf_Addr bias, line_addr;
+	const char *src, *name;
+	Dwfl_Line *line;
+	size_t n;
+	int lineno;
+
+	cu = dwfl_module_addrdie(mod, pc, &bias);
+	if (!cu || dwarf_haspc(cu, pc - bias) <= 0)
+		return 0;
+	line = dwfl_module_getsrc(mod, pc);
+	src = line ? dwfl_lineinfo(line, &line_addr, &lineno, NULL, NULL, NULL) : NULL;
+	if (src && line_addr <= pc && line_addr >= func_start && lineno > 0) {
+		here.src = symbolizer__src_path(s, dwfl_line_comp_dir(line), src);
+		here.line = here.src ? lineno : 0;
+	}
+	n = inlined_at(cu, pc - bias, dies);
+	if (n) {
+		r->inl = calloc(n, sizeof(*r->inl));
+		if (!r->inl)
+			return -ENOMEM;
+		r->nr_inl = n;
+	}
+	/* each function's position is that of the call to the one inside it */
+	for (size_t i = 0; i < n; i++) {
+		struct sym_inline *in = &r->inl[i];
+
+		name = die_func_name(&dies[i]);
+		if (name && symbolizer__name(s, name, &in->func, &in->symbol))
+			return -ENOMEM;
+		in->src = here.src;
+		in->line = here.line;
+		symbolizer__call_site(s, &dies[i], &here);
+	}
+	r->src = here.src;
+	r->line = here.line;
+	return 0;
+}
+
 /* Looks @vaddr of @f up, from the cache or with libdwfl. Returns NULL when
  * out of memory. */
 static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const struct sym_file *f,
 						   __u64 vaddr)
 {
 	__u64 hash = hash_u64(vaddr ^ hash_u64((uintptr_t)f));
-	const char *name, *src;
+	GElf_Addr pc, func_start = 0;
 	struct sym_result *r;
 	Dwfl_Module *mod;
-	Dwfl_Line *line;
-	GElf_Addr pc;
+	struct hnode *n;
+	const char *name;
 	GElf_Off off;
 	GElf_Sym sym;
-	struct hnode *n;
-	int lineno;
-	int back;
+	int back, err = 0;
 
 	for (n = htab__first(&s->results, hash); n; n = htab__match(n->next, hash)) {
 		r = container_of(n, struct sym_result, node);
@@ -723,24 +911,23 @@ static const struct sym_result *symbolizer__lookup(struct symbolizer *s, const s
 	if (mod) {
 		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 		if (name) {
-			r->func = symbolizer__intern(s, name);
+			err = symbolizer__name(s, name, &r->func, &r->symbol);
 			r->func_off = off + back;
+			func_start = pc - off;
 		}
-		line = file__dwarf_safe((struct sym_file *)f) ? dwfl_module_getsrc(mod, pc) : NULL;
-		src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-		if (src) {
-			r->src = symbolizer__src_path(s, line, src);
-			r->line = r->src ? lineno : 0;
-		}
+		if (!err && file__dwarf_safe((struct sym_file *)f))
+			err = symbolizer__src(s, r, mod, pc, func_start);
 	}
-	if (htab__insert(&s->results, &r->node)) {
-		free(r);
+	if (err || htab__insert(&s->results, &r->node)) {
+		result__free(&r->node);
 		return NULL;
 	}
 	return r;
 }
 
-int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out)
+/* symbolizer__resolve(), and in *@res what the address resolved to, or NULL. */
+static int symbolizer__frame(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out,
+			     const struct sym_result **res)
 {
 	const struct lt_mapping *map;
 	const struct sym_result *r;
@@ -748,6 +935,7 @@ int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_f
 	__u64 vaddr;
 	int err;
 
+	*res = NULL;
 	memset(out, 0, sizeof(*out));
 	out->addr = addr;
 	out->module = "[unknown]";
@@ -772,11 +960,45 @@ int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_f
 	r = symbolizer__lookup(s, f, vaddr);
 	if (!r)
 		return -ENOMEM;
+	*res = r;
 	out->func = r->func;
+	out->symbol = r->symbol;
 	out->func_off = r->func_off;
 	out->file = r->src;
 	out->line = r->line;
 	return r->func ? 0 : -ENOENT;
+}
+
+int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out)
+{
+	const struct sym_result *r;
+
+	return symbolizer__frame(s, pid, addr, out, &r);
+}
+
+size_t symbolizer__resolve_inline(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out,
+				  size_t max)
+{
+	const struct sym_result *r;
+	struct lt_frame fr;
+	size_t n = 0;
+
+	if (!max)
+		return 0;
+	symbolizer__frame(s, pid, addr, &fr, &r);
+	/* with too little room, the outer inlined functions are left out */
+	for (size_t i = 0; r && i < r->nr_inl && n + 1 < max; i++) {
+		out[n] = fr;
+		out[n].func = r->inl[i].func;
+		out[n].symbol = r->inl[i].symbol;
+		out[n].func_off = 0;
+		out[n].file = r->inl[i].src;
+		out[n].line = r->inl[i].line;
+		out[n].inlined = true;
+		n++;
+	}
+	out[n++] = fr;
+	return n;
 }
 
 /* The offset from the stack pointer to the return address in @frame; only
@@ -966,7 +1188,7 @@ void symbolizer__free(struct symbolizer *s)
 	if (!s)
 		return;
 	htab__clear(&s->procs, proc__free);
-	htab__clear(&s->results, free_container);
+	htab__clear(&s->results, result__free);
 	htab__clear(&s->files, file__free);
 	htab__clear(&s->strs, free_container);
 	free(s->debug_dir);

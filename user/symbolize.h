@@ -18,11 +18,15 @@ struct lt_frame {
 	__u64 addr;	    /* runtime address */
 	__u64 offset;	    /* address in the module's own ELF address space */
 	const char *module; /* path of the mapped file, or "[unknown]", "[vdso]"... */
-	const char *func;   /* NULL if no symbol covers the address */
-	__u64 func_off;	    /* addr - start of func */
+	const char *func;   /* readable (demangled, no symbol version), NULL if no
+			     * symbol covers the address */
+	const char *symbol; /* the raw symbol or linkage name where it differs from
+			     * func, else NULL */
+	__u64 func_off;	    /* addr - start of func; 0 for an inlined function */
 	const char *file;   /* NULL if no line information */
 	int line;	    /* 0 if unknown */
 	bool python;	    /* a Python frame: func, file and line are Python's */
+	bool inlined;	    /* a function inlined at addr into the next frame's */
 };
 
 /* @debug_dir: an extra directory to look for separate debug files in (by
@@ -46,8 +50,18 @@ void symbolizer__forget(struct symbolizer *s, pid_t pid);
  * least, module "[unknown]" when no mapping covers it); returns 0 if a
  * function was found, -ENOENT if not. Strings in @out live until
  * symbolizer__free(). The result for a return address: the line looked up is
- * that of the call instruction (addr - 1), as a debugger shows it. */
+ * that of the call instruction (addr - 1), as a debugger shows it; where
+ * functions are inlined there, the line of the call to the outermost of
+ * them. Only lines of the compilation unit that holds @addr count. */
 int symbolizer__resolve(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out);
+
+/* The same frame, after a frame of its own for each function inlined at
+ * @addr, innermost first, as DWARF tells: at most @max frames (1 or more) in
+ * @out, the last the one symbolizer__resolve() gives. Where functions are
+ * inlined, the innermost has the line at @addr and each outer frame the line
+ * of its call to the one before. Returns the number of frames. */
+size_t symbolizer__resolve_inline(struct symbolizer *s, pid_t pid, __u64 addr, struct lt_frame *out,
+				  size_t max);
 
 /* Whether @addr in process @pid lies in an executable mapping: 1 yes, 0 no,
  * or -ENOENT if the process's mappings are not known. A frame-pointer walk

@@ -624,6 +624,16 @@ def marker_line(source, name):
     return hits[0]
 
 
+def call_line(source, name):
+    """Line number (1-based) of the /* CALL:name */ marker in tests/workloads/@source:
+    where a frame shows the call to the next function in."""
+    pat = re.compile(r"/\*\s*CALL:%s\s*\*/" % re.escape(name))
+    hits = [i for i, l in enumerate((WORKLOAD_SRC / source).read_text().splitlines(), 1)
+            if pat.search(l)]
+    assert len(hits) == 1, "%s: %d markers CALL:%s" % (source, len(hits), name)
+    return hits[0]
+
+
 def funcs(stack):
     return [f.get("func") for f in stack["frames"]]
 

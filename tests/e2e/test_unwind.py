@@ -8,20 +8,10 @@ import os
 import re
 import shutil
 
-from common import (Skip, check_no_probes_left, describe, funcs, load_stream, marker_line,
-                    require_root,
-                    run_leaktrace, tmp, workload, WORKLOAD_SRC)
+from common import (Skip, call_line as _call_line, check_no_probes_left, describe, funcs,
+                    load_stream, marker_line, require_root, run_leaktrace, tmp, workload)
 
 COMPLETE = re.compile(r"stacks: (\d+) of (\d+) reach main or a thread start")
-
-
-def _call_line(source, name):
-    """Line of the /* CALL:name */ marker in tests/workloads/@source."""
-    pat = re.compile(r"/\*\s*CALL:%s\s*\*/" % re.escape(name))
-    hits = [i for i, l in enumerate((WORKLOAD_SRC / source).read_text().splitlines(), 1)
-            if pat.search(l)]
-    assert len(hits) == 1, "%s: %d markers CALL:%s" % (source, len(hits), name)
-    return hits[0]
 
 
 def _base(func):

@@ -21,10 +21,11 @@ static size_t no_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames
 	return 0;
 }
 
-static void no_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out)
+static size_t no_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out, size_t max)
 {
-	(void)ctx, (void)tgid, (void)addr;
+	(void)ctx, (void)tgid, (void)addr, (void)max;
 	memset(out, 0, sizeof(*out));
+	return 1;
 }
 
 /* Whether the last line of @buf (one JSON record) lists @stack. */
@@ -123,6 +124,86 @@ static void system_mode(void)
 	free(buf);
 }
 
+/* A stack of two addresses: at the first, make_record inlined into main (a
+ * C++ name, raw and readable); the second in a library without symbols. */
+static const __u64 frame_ips[] = { 0x1000, 0x2000 };
+
+static size_t two_frames(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames)
+{
+	(void)ctx, (void)tgid, (void)stack;
+	*frames = frame_ips;
+	return 2;
+}
+
+static size_t inline_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame *out, size_t max)
+{
+	(void)ctx, (void)tgid;
+	if (addr == 0x2000 || max < 2) {
+		out[0] = (struct lt_frame){ .addr = addr,
+					    .offset = 0x1234,
+					    .module = "/lib/libq.so" };
+		return 1;
+	}
+	out[0] = (struct lt_frame){ .addr = addr,
+				    .module = "/bin/app",
+				    .func = "app::make_record(int)",
+				    .symbol = "_ZN3app11make_recordEi",
+				    .file = "/src/app.cc",
+				    .line = 7,
+				    .inlined = true };
+	out[1] = (struct lt_frame){ .addr = addr,
+				    .module = "/bin/app",
+				    .func = "main",
+				    .file = "/src/app.cc",
+				    .line = 20 };
+	return 2;
+}
+
+/* How frames read: inlined ones marked, readable names with the raw symbol
+ * beside them in JSON, a frame without a symbol as module+offset. */
+static void frames_shown(void)
+{
+	struct report_source src = { .stack_frames = two_frames, .resolve = inline_resolve };
+	struct report_opts opts = { .top = 10, .window = 4 };
+	struct report_status st = { .pid = 42 };
+	char *text = NULL, *json = NULL;
+	size_t tlen = 0, jlen = 0;
+	struct report *r;
+
+	opts.text = open_memstream(&text, &tlen);
+	opts.json[0] = open_memstream(&json, &jlen);
+	r = report__new(&opts, &src);
+	UT_CHECK(opts.text && opts.json[0] && r, "report made");
+	if (!opts.text || !opts.json[0] || !r)
+		return;
+	for (int k = 0; k < 2; k++) {
+		struct lt_sample s = heap(LEAK, k + 1);
+
+		report__sample(r, k + 1, &s, 1);
+	}
+	report__emit(r, &st, NULL);
+	fflush(opts.text);
+	fflush(opts.json[0]);
+	UT_CHECK(strstr(text, "        app::make_record(int) (app.cc:7) [inlined]  in app\n"
+			      "        main (app.cc:20)\n"
+			      "        libq.so+0x1234\n") != NULL,
+		 "table: %s", text);
+	UT_CHECK(strstr(json, "{\"func\":\"app::make_record(int)\",\"symbol\":\"_ZN3app11make_"
+			      "recordEi\",\"inline\":true,\"module\":\"/bin/app\",\"file\":\"/src/"
+			      "app.cc\",\"line\":7,") != NULL,
+		 "JSON: the inlined frame with its raw symbol: %s", json);
+	UT_CHECK(strstr(json, "{\"func\":\"main\",\"module\":\"/bin/app\",") != NULL,
+		 "JSON: the frame that holds it, neither inline nor with another symbol");
+	UT_CHECK(strstr(json, "{\"module\":\"/lib/libq.so\",\"lang\":\"c\",\"addr\":\"0x2000\","
+			      "\"offset\":\"0x1234\"}") != NULL,
+		 "JSON: the frame without a symbol");
+	report__free(r);
+	fclose(opts.text);
+	fclose(opts.json[0]);
+	free(text);
+	free(json);
+}
+
 int main(void)
 {
 	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
@@ -167,5 +248,6 @@ int main(void)
 	fclose(f);
 	free(buf);
 	system_mode();
+	frames_shown();
 	return ut_done();
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <libelf.h>
@@ -38,6 +39,43 @@ static __attribute__((noipa)) void *calling_fn(void)
 	/* one statement, so that clang-format keeps the call on this line */
 	ra = return_address(), call_line = __LINE__;
 	return ra;
+}
+
+/* Two functions inlined into a third, whatever the optimization level: the
+ * return address of the call in inl_inner lies in inl_top's code. */
+static int inl_inner_line, inl_outer_line, inl_top_line;
+
+static inline __attribute__((always_inline)) void *inl_inner(void)
+{
+	void *ra;
+
+	ra = return_address(), inl_inner_line = __LINE__;
+	return ra;
+}
+
+static inline __attribute__((always_inline)) void *inl_outer(void)
+{
+	void *ra;
+
+	ra = inl_inner(), inl_outer_line = __LINE__;
+	return ra;
+}
+
+static __attribute__((noipa)) void *inl_top(void)
+{
+	void *ra;
+
+	ra = inl_outer(), inl_top_line = __LINE__;
+	return ra;
+}
+
+/* A C++ name, as g++ would give app::store::make<int>() */
+__attribute__((noipa)) int *mangled_fn(void) __asm__("_ZN3app5store4makeIiEEPT_v");
+__attribute__((noipa)) int *mangled_fn(void)
+{
+	static int x;
+
+	return &x;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -105,6 +143,68 @@ static void test_return_address(struct symbolizer *s)
 	UT_CHECK(ends_with(f.file, __FILE__), "caller's file %s", f.file ? f.file : "(null)");
 	UT_EQ_INT(f.line, line, "line of the call");
 	UT_EQ_INT(f.func_off, ra - (uintptr_t)&calling_fn, "offset from the caller's start");
+}
+
+static void test_inline(struct symbolizer *s)
+{
+	__u64 ra = (uintptr_t)inl_top();
+	struct lt_frame f[4], one;
+	size_t n;
+
+	n = symbolizer__resolve_inline(s, getpid(), ra, f, 4);
+	UT_EQ_INT(n, 3, "two inlined functions and the one they are in");
+	if (n != 3)
+		return;
+	UT_EQ_STR(f[0].func, "inl_inner", "innermost: inl_inner");
+	UT_CHECK(f[0].inlined && ends_with(f[0].file, __FILE__) && f[0].line == inl_inner_line,
+		 "inl_inner inlined, at its call (line %d, want %d)", f[0].line, inl_inner_line);
+	UT_EQ_STR(f[1].func, "inl_outer", "then inl_outer");
+	UT_CHECK(f[1].inlined && ends_with(f[1].file, __FILE__) && f[1].line == inl_outer_line,
+		 "inl_outer inlined, at its call of inl_inner (line %d, want %d)", f[1].line,
+		 inl_outer_line);
+	UT_EQ_STR(f[2].func, "inl_top", "then inl_top, which holds them");
+	UT_CHECK(!f[2].inlined && ends_with(f[2].file, __FILE__) && f[2].line == inl_top_line,
+		 "inl_top at its call of inl_outer (line %d, want %d)", f[2].line, inl_top_line);
+	UT_CHECK(f[0].addr == ra && f[1].addr == ra && f[2].addr == ra && !f[0].func_off &&
+			 f[2].func_off == ra - (uintptr_t)&inl_top,
+		 "one address; an offset for the function that holds it only");
+
+	symbolizer__resolve(s, getpid(), ra, &one);
+	UT_CHECK(one.func == f[2].func && one.file == f[2].file && one.line == f[2].line &&
+			 !one.inlined,
+		 "resolve gives the frame that holds the inlined ones");
+	n = symbolizer__resolve_inline(s, getpid(), ra, f, 2);
+	UT_CHECK(n == 2 && f[0].line == inl_inner_line && f[1].line == inl_top_line,
+		 "with room for 2: the innermost and the one that holds it");
+	n = symbolizer__resolve_inline(s, getpid(), (uintptr_t)&target_fn + 4, f, 4);
+	UT_CHECK(n == 1 && !f[0].inlined && !strcmp(f[0].func, "target_fn"),
+		 "nothing inlined: one frame");
+}
+
+static void test_names(struct symbolizer *s)
+{
+	struct lt_frame f;
+
+	UT_EQ_INT(symbolizer__resolve(s, getpid(), (uintptr_t)&mangled_fn + 1, &f), 0,
+		  "resolve a C++ name");
+	UT_EQ_STR(f.func, "int* app::store::make<int>()", "demangled");
+	UT_EQ_STR(f.symbol, "_ZN3app5store4makeIiEEPT_v", "the raw symbol kept");
+	symbolizer__resolve(s, getpid(), (uintptr_t)&target_fn + 1, &f);
+	UT_CHECK(!f.symbol, "a C name has no other symbol");
+}
+
+/* _start comes from crt1.o, which has no DWARF, and lies between the code
+ * of two compilation units (main goes to .text.startup, before .text): no
+ * line of the unit before it is its line. */
+static void test_no_foreign_line(struct symbolizer *s)
+{
+	__u64 entry = getauxval(AT_ENTRY);
+	struct lt_frame f;
+
+	symbolizer__resolve(s, getpid(), entry + 4, &f);
+	UT_EQ_STR(f.func, "_start", "the entry point is _start");
+	UT_CHECK(!f.file && f.line == 0, "_start has no source line, got %s:%d",
+		 f.file ? f.file : "-", f.line);
 }
 
 static void *libc_sym(const char *name)
@@ -523,6 +623,9 @@ int main(void)
 		return ut_done();
 	test_self(s);
 	test_return_address(s);
+	test_no_foreign_line(s);
+	test_inline(s);
+	test_names(s);
 	test_libc(s);
 	test_unmapped(s);
 	test_exited(s);

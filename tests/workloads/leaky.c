@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	cache_fill();
 	wl_ready();
 	while (wl_loop_more(&loop, done)) {
-		leak_site();
+		leak_site(); /* CALL:main */
 		churn(CHURN_PER_ITER);
 		for (int i = 0; i < CACHE_PUTS_PER_ITER; i++)
 			cache_put();
