@@ -49,14 +49,20 @@ struct sym_seg {
 	__u64 vaddr;
 };
 
-/* One mapped file, found by device and inode (by path when the inode is 0). */
+/* One mapped file, found by device and inode (by path when the inode is 0).
+ * Once no process known maps it, its Dwfl goes (with the descriptor and the
+ * file's mapped pages it holds): --system sees programs come and go for days.
+ * The entry and what was resolved in it stay, as stacks of reports name them;
+ * a process that maps the file again opens it again. */
 struct sym_file {
 	struct hnode node; /* in symbolizer.files */
 	__u64 inode;
 	__u32 dev_major;
 	__u32 dev_minor;
 	char *path;
-	Dwfl *dwfl; /* NULL: not an ELF file libdwfl can read */
+	size_t users;  /* mappings of it in the processes' files arrays */
+	bool released; /* its Dwfl went with its last user */
+	Dwfl *dwfl;    /* NULL: not an ELF file libdwfl can read, or released */
 	Dwfl_Module *mod;
 	GElf_Addr bias; /* libdwfl address - ELF vaddr */
 	int sp_regno;	/* DWARF number of the stack pointer, -1 if unknown */
@@ -327,16 +333,46 @@ static struct sym_file *symbolizer__find_file(struct symbolizer *s, const struct
 	return NULL;
 }
 
+/* Lets go of what libdwfl holds of @f: its descriptors, the file's mapped
+ * pages, its DWARF. */
+static void file__close(struct sym_file *f)
+{
+	if (f->dwfl)
+		dwfl_end(f->dwfl);
+	f->dwfl = NULL;
+	f->mod = NULL;
+	free(f->segs);
+	f->segs = NULL;
+	f->nr_segs = 0;
+	f->dwarf = 0;
+	f->dbg.alt_found = false;
+}
+
 static void file__free(struct hnode *n)
 {
 	struct sym_file *f = container_of(n, struct sym_file, node);
 
-	/* closes the file descriptors that libdwfl took over */
-	if (f->dwfl)
-		dwfl_end(f->dwfl);
-	free(f->segs);
+	file__close(f);
 	free(f->path);
 	free(f);
+}
+
+/* Counts the files of @nr mappings, @files, as used by one more process
+ * (@delta 1) or one fewer (-1); a file used by none is released. */
+static void files__use(struct sym_file **files, size_t nr, int delta)
+{
+	for (size_t i = 0; files && i < nr; i++) {
+		struct sym_file *f = files[i];
+
+		if (!f)
+			continue;
+		if (delta > 0) {
+			f->users++;
+		} else if (f->users && !--f->users && f->dwfl) {
+			file__close(f);
+			f->released = true;
+		}
+	}
 }
 
 /* True if process @pid sees the same root directory as we do. */
@@ -415,37 +451,25 @@ static int file__read_segments(struct sym_file *f)
 	return 0;
 }
 
-/* Opens the file @map maps and reports it to a Dwfl of its own. A file that
- * opens but cannot be read as ELF is cached too, without a Dwfl, so that it
- * is not tried again. Returns 0 or a negative errno. */
-static int symbolizer__open_file(struct symbolizer *s, pid_t pid, const struct lt_mapping *map,
-				 bool same_root)
+/* Reads @f, which @map of @pid maps, into a Dwfl of its own; leaves it
+ * without one when it is not ELF that libdwfl can read. Returns 0 or a
+ * negative errno (the file cannot be opened, no memory). */
+static int file__load(struct symbolizer *s, struct sym_file *f, pid_t pid,
+		      const struct lt_mapping *map, bool same_root)
 {
 	char name[PATH_MAX + 64];
-	struct sym_file *f;
-	int fd, err;
+	int fd;
 
 	fd = open_mapped(pid, map, same_root, name, sizeof(name));
 	if (fd < 0) {
 		lt_debug("cannot open %s of pid %d: %s", map->path, (int)pid, strerror(-fd));
 		return fd;
 	}
-	f = calloc(1, sizeof(*f));
-	if (!f) {
+	f->released = false;
+	f->dwfl = dwfl_begin(&s->callbacks);
+	if (!f->dwfl) {
 		close(fd);
 		return -ENOMEM;
-	}
-	f->inode = map->inode;
-	f->dev_major = map->dev_major;
-	f->dev_minor = map->dev_minor;
-	f->sp_regno = -1;
-	f->node.hash = file_hash(map);
-	f->path = strdup(map->path);
-	f->dwfl = dwfl_begin(&s->callbacks);
-	if (!f->path || !f->dwfl) {
-		close(fd);
-		err = -ENOMEM;
-		goto cleanup;
 	}
 	dwfl_report_begin(f->dwfl);
 	/* base 0 with add_p_vaddr: the module sits at its own p_vaddr, so
@@ -471,8 +495,29 @@ static int symbolizer__open_file(struct symbolizer *s, pid_t pid, const struct l
 		dwfl_end(f->dwfl);
 		f->dwfl = NULL;
 	}
-	err = htab__insert(&s->files, &f->node);
-cleanup:
+	return 0;
+}
+
+/* Opens the file @map maps and reports it to a Dwfl of its own. A file that
+ * opens but cannot be read as ELF is cached too, without a Dwfl, so that it
+ * is not tried again. Returns 0 or a negative errno. */
+static int symbolizer__open_file(struct symbolizer *s, pid_t pid, const struct lt_mapping *map,
+				 bool same_root)
+{
+	struct sym_file *f = calloc(1, sizeof(*f));
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	f->inode = map->inode;
+	f->dev_major = map->dev_major;
+	f->dev_minor = map->dev_minor;
+	f->sp_regno = -1;
+	f->node.hash = file_hash(map);
+	f->path = strdup(map->path);
+	err = f->path ? file__load(s, f, pid, map, same_root) : -ENOMEM;
+	if (!err)
+		err = htab__insert(&s->files, &f->node);
 	if (err)
 		file__free(&f->node);
 	return err;
@@ -497,6 +542,7 @@ static void proc__free(struct hnode *n)
 	struct sym_proc *p = container_of(n, struct sym_proc, node);
 
 	htab__clear(&p->misses, free_container);
+	files__use(p->files, p->maps ? p->maps->nr : 0, -1);
 	procmaps__free(p->maps);
 	free(p->files);
 	free(p);
@@ -557,17 +603,24 @@ static int symbolizer__reload(struct symbolizer *s, pid_t pid, bool keep_misses)
 	 * up in a stack, and every open file costs a descriptor */
 	for (i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *map = &maps->maps[i];
+		struct sym_file *f;
 
-		if (!map->exec || !lt_mapping__is_file(map) || symbolizer__find_file(s, map))
+		if (!map->exec || !lt_mapping__is_file(map))
+			continue;
+		f = symbolizer__find_file(s, map);
+		if (f && !f->released)
 			continue;
 		if (same_root < 0)
 			same_root = shares_root(pid);
-		err = symbolizer__open_file(s, pid, map, same_root);
+		err = f ? file__load(s, f, pid, map, same_root)
+			: symbolizer__open_file(s, pid, map, same_root);
 		if (err == -ENOMEM)
 			goto cleanup;
 	}
+	/* only code is looked up in a file: one that a process maps but has
+	 * no code of (a library dlclose'd but for its data) is not in use */
 	for (i = 0; i < maps->nr; i++) {
-		if (lt_mapping__is_file(&maps->maps[i]))
+		if (maps->maps[i].exec && lt_mapping__is_file(&maps->maps[i]))
 			files[i] = symbolizer__find_file(s, &maps->maps[i]);
 	}
 
@@ -586,6 +639,10 @@ static int symbolizer__reload(struct symbolizer *s, pid_t pid, bool keep_misses)
 			goto cleanup;
 		}
 	}
+	/* the new files are counted before the old ones are let go, so that a
+	 * file still mapped is not closed and opened again */
+	files__use(files, maps->nr, 1);
+	files__use(p->files, p->maps ? p->maps->nr : 0, -1);
 	procmaps__free(p->maps);
 	free(p->files);
 	p->maps = maps;

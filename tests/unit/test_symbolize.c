@@ -603,6 +603,66 @@ static void test_separate_debug(void)
 	run("rm -rf '%s'", dir);
 }
 
+/* How many of our descriptors are open on @path. */
+static int fds_on(const char *path)
+{
+	char link[64], target[PATH_MAX];
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		ssize_t len;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = 0;
+		n += !strcmp(target, path);
+	}
+	return n;
+}
+
+/* A file no process maps any more is let go (its descriptor, its mapped
+ * pages), and opened again when one maps it again. */
+static void test_release(void)
+{
+	char tmpl[] = "/tmp/lt-symbolize-XXXXXX", dir[PATH_MAX], lib[PATH_MAX + 16];
+	struct symbolizer *s;
+	void *h;
+
+	if (run("{ command -v gcc && command -v objcopy && command -v strip; } >/dev/null 2>&1") !=
+	    0) {
+		ut_skip("release of unmapped files", "no gcc, objcopy or strip");
+		return;
+	}
+	if (!mkdtemp(tmpl) || !realpath(tmpl, dir)) {
+		UT_CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(lib, sizeof(lib), "%s/librel.so", dir);
+	UT_EQ_INT(build_lib(dir, "rel", "rel.dbg"), 0, "build the library");
+	s = symbolizer__new(NULL);
+	UT_CHECK(s != NULL, "symbolizer__new");
+	if (!s)
+		goto out;
+	UT_EQ_INT(symbolizer__refresh(s, getpid()), 0, "refresh before dlopen");
+	h = check_lib(s, dir, "rel", false);
+	UT_CHECK(fds_on(lib) >= 1, "the mapped library is open: %d descriptors", fds_on(lib));
+	if (h)
+		dlclose(h);
+	UT_EQ_INT(symbolizer__refresh(s, getpid()), 0, "refresh after dlclose");
+	UT_EQ_INT(fds_on(lib), 0, "the library no one maps is closed");
+	h = check_lib(s, dir, "rel", false);
+	UT_CHECK(fds_on(lib) >= 1, "mapped again, it is open again: %d descriptors", fds_on(lib));
+	symbolizer__forget(s, getpid());
+	UT_EQ_INT(fds_on(lib), 0, "closed when its last process is forgotten");
+	if (h)
+		dlclose(h);
+	symbolizer__free(s);
+out:
+	run("rm -rf '%s'", dir);
+}
+
 static void test_new(void)
 {
 	struct symbolizer *s;
@@ -634,6 +694,7 @@ int main(void)
 	test_code_at();
 	test_separate_debug();
 	test_hostile_debuglink();
+	test_release();
 	test_new();
 	return ut_done();
 }
