@@ -27,13 +27,25 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def rss_kib(pid):
+    """(resident, of which anonymous, of which mapped files) in KiB: the
+    pages of the ELF files that libdwfl maps are the page cache's, counted
+    in the resident memory of every process that maps them."""
+    got = {}
     try:
         for line in Path("/proc/%d/status" % pid).read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                got[key] = int(value.split()[0])
+    except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return got.get("VmRSS", 0), got.get("RssAnon", 0), got.get("RssFile", 0)
+
+
+def open_fds(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return 0
 
 
 def cpu_seconds(pid):
@@ -89,6 +101,7 @@ def main():
                           start_new_session=True)
     rows, offset, due, late_max, intervals, invalid = [], 0, None, 0.0, 0, 0
     start_t = time.monotonic()
+    stopped = ""
     try:
         time.sleep(3)
         for size in (4096, 2048, 1024, 512):
@@ -113,14 +126,18 @@ def main():
                 last = r
             if time.monotonic() >= next_sample:
                 minute = round((time.monotonic() - start_t) / 60)
-                rows.append((minute, rss_kib(lt.pid) / 1024, cpu_seconds(lt.pid), intervals,
-                             late_max, last.get("dropped", 0) if intervals else 0,
+                rss, anon, files = rss_kib(lt.pid)
+                rows.append((minute, rss / 1024, anon / 1024, files / 1024, open_fds(lt.pid),
+                             cpu_seconds(lt.pid), intervals, late_max,
+                             last.get("dropped", 0) if intervals else 0,
                              last.get("counters", {}).get("allocs_full", 0) if intervals else 0))
-                print("minute %d: rss %.1f MiB, cpu %.1f s, %d reports, latest %.2f s late"
-                      % rows[-1][:5], flush=True)
+                print("minute %d: rss %.1f MiB (anon %.1f, files %.1f), %d fds, cpu %.1f s, "
+                      "%d reports, latest %.2f s late" % rows[-1][:8], flush=True)
                 late_max = 0.0
                 next_sample += 60
             time.sleep(1)
+    except KeyboardInterrupt:
+        stopped = " Stopped by Ctrl-C after %.1f min." % ((time.monotonic() - start_t) / 60)
     finally:
         lt.send_signal(signal.SIGINT)
         try:
@@ -133,14 +150,15 @@ def main():
             except OSError:
                 pass
             p.wait()
-    table = ["| minute | leaktrace RSS (MiB) | CPU (s, total) | reports so far | "
-             "latest report past due (s) | dropped (total) | allocs_full |",
-             "|---|---|---|---|---|---|---|"]
-    table += ["| %d | %.1f | %.1f | %d | %.2f | %d | %d |" % r for r in rows]
+    table = ["| minute | leaktrace RSS (MiB) | anonymous | mapped files | open fds | "
+             "CPU (s, total) | reports so far | latest report past due (s) | "
+             "dropped (total) | allocs_full |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    table += ["| %d | %.1f | %.1f | %.1f | %d | %.1f | %d | %.2f | %d | %d |" % r for r in rows]
     text = ("# Soak: leaktrace --system, %g min, -i %g, --max-allocs %d\n\n%s\n\n"
-            "Invalid JSON lines: %d. leaktrace exited with %d.\n" % (
+            "Invalid JSON lines: %d. leaktrace exited with %d.%s\n" % (
                 args.minutes, args.interval, args.max_allocs, "\n".join(table), invalid,
-                lt.returncode))
+                lt.returncode, stopped))
     (RESULTS / "soak.md").write_text(text)
     print(text)
     return 1 if invalid or lt.returncode else 0
