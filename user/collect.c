@@ -120,6 +120,10 @@ struct collector {
 
 #define BATCH 4096
 
+/* Mixed into the id of the stack of an allocator's arenas (+ enum lt_arena),
+ * as if a frame: no stack of the program has it. */
+#define LT_ARENA_MARK 0xa7e4a00000000000ULL
+
 /* A resource the program keeps for reuse, with its record when last seen. */
 struct held {
 	__u64 addr;
@@ -246,7 +250,8 @@ static void regions_remove(struct collector *c, __u32 tgid, __u64 start, __u64 e
 	}
 }
 
-static void regions_add(struct collector *c, __u32 tgid, __u64 start, __u64 end, __u64 stack)
+static void regions_add(struct collector *c, __u32 tgid, __u64 start, __u64 end, __u64 stack,
+			__u32 arena)
 {
 	struct region reg = { .start = start, .end = end, .stack = stack };
 	struct regions *r;
@@ -260,6 +265,7 @@ static void regions_add(struct collector *c, __u32 tgid, __u64 start, __u64 end,
 		lt_warn("out of memory tracking mappings of pid %u", tgid);
 		return;
 	}
+	t->s.aux = arena;
 	t->s.bytes += end - start;
 	t->s.count++;
 	t->s.allocs++;
@@ -312,8 +318,11 @@ static void stack_keep(struct collector *c, __u32 tgid, __u64 id, const __u64 *i
 
 /* The stack of a mapping: the syscall's own frame is replaced by the return
  * address into its caller, which the frame-pointer walk cannot see because
- * syscall wrappers make no frame. The wrapper's CFI says where it is. */
-static __u64 mmap_stack(struct collector *c, const struct lt_event *e)
+ * syscall wrappers make no frame. The wrapper's CFI says where it is. An
+ * allocator's arena (*@arena, an enum lt_arena) has the stack of the
+ * allocator's function that maps them, whoever called it, and an id no stack
+ * of the program has. */
+static __u64 mmap_stack(struct collector *c, const struct lt_event *e, __u32 *arena)
 {
 	__u64 frames[LT_MAX_STACK_DEPTH], ips[LT_MAX_STACK_DEPTH], off, h;
 	size_t nr = 0, from = 1, nr_frames;
@@ -330,6 +339,14 @@ static __u64 mmap_stack(struct collector *c, const struct lt_event *e)
 			from = 2;
 	} else {
 		ips[nr++] = frames[0];
+	}
+	*arena = c->hooks.arena ? c->hooks.arena(c->hooks.ctx, e->tgid, ips[0]) : 0;
+	if (*arena) {
+		__u64 marked[2] = { ips[0], LT_ARENA_MARK + *arena };
+
+		h = stack_hash(e->tgid, marked, 2);
+		stack_keep(c, e->tgid, h, ips, 1);
+		return h;
 	}
 	for (size_t i = from; i < nr_frames && nr < LT_MAX_STACK_DEPTH; i++)
 		ips[nr++] = frames[i];
@@ -409,25 +426,33 @@ static int handle_event(void *ctx, void *data, size_t size)
 	}
 	c->seq++;
 	switch (e->type) {
-	case LT_EV_MMAP:
-		if (e->len)
-			regions_add(c, e->tgid, e->addr, e->addr + page_up(c, e->len),
-				    mmap_stack(c, e));
+	case LT_EV_MMAP: {
+		__u32 arena = 0;
+		__u64 stack;
+
+		if (!e->len)
+			break;
+		stack = mmap_stack(c, e, &arena);
+		regions_add(c, e->tgid, e->addr, e->addr + page_up(c, e->len), stack, arena);
 		break;
+	}
 	case LT_EV_MUNMAP:
 		regions_remove(c, e->tgid, e->addr, e->addr + page_up(c, e->len));
 		break;
 	case LT_EV_MREMAP: {
 		struct regions *r = regions_get(c, e->tgid, false);
 		size_t i = r ? regions_lower(r, e->old_addr) : 0;
+		struct utotal *t;
 		__u64 stack;
 
 		/* Only mappings we track move; the allocator's own are not ours. */
 		if (!r || i >= r->nr || r->v[i].start > e->old_addr)
 			break;
 		stack = r->v[i].stack;
+		t = utotal_get(c, e->tgid, LT_KIND_MMAP, stack);
 		regions_remove(c, e->tgid, e->old_addr, e->old_addr + page_up(c, e->old_len));
-		regions_add(c, e->tgid, e->addr, e->addr + page_up(c, e->len), stack);
+		regions_add(c, e->tgid, e->addr, e->addr + page_up(c, e->len), stack,
+			    t ? (__u32)t->s.aux : 0);
 		break;
 	}
 	case LT_EV_MAP_EXEC:

@@ -33,6 +33,11 @@ struct collector_hooks {
 	 * through code without frame pointers pick up stack and data words),
 	 * and stacks left the same are merged. */
 	int (*code_at)(void *ctx, pid_t pid, __u64 addr);
+	/* The allocator (enum lt_arena) whose arena an anonymous mapping of
+	 * @pid is, made by the function that holds return address @ip (mmap's
+	 * caller), or 0. The arenas of one allocator in a process are one
+	 * stack, its frame that function's. */
+	unsigned int (*arena)(void *ctx, pid_t pid, __u64 ip);
 	/* Thread @tid of @pid made a GL context current; @tp: its thread pointer. */
 	void (*gl_thread)(void *ctx, pid_t pid, pid_t tid, __u64 tp);
 };

@@ -19,6 +19,7 @@
 #include "attach.h"
 #include "check.h"
 #include "collect.h"
+#include "arena.h"
 #include "elfsym.h"
 #include "escape.h"
 #include "launch.h"
@@ -220,6 +221,16 @@ static int cb_ra_offset(void *ctx, pid_t pid, __u64 ip, __u64 *off)
 	struct app *a = ctx;
 
 	return symbolizer__ra_offset(a->symbolizer, pid, ip, off);
+}
+
+static unsigned int cb_arena(void *ctx, pid_t pid, __u64 ip)
+{
+	struct app *a = ctx;
+	struct lt_frame f;
+
+	/* a return address: the frame of the call, as a report shows it */
+	symbolizer__resolve(a->symbolizer, pid, ip, &f);
+	return lt_arena_of(f.func, f.module);
 }
 
 static int cb_code_at(void *ctx, pid_t pid, __u64 addr)
@@ -789,7 +800,7 @@ static int report_now(struct app *a, const char *reason)
 	 * driver is looked for again, until it is found. */
 	if (!a->exec_pending && !a->gl_ready && !a->procs)
 		setup_gl(a, a->pid);
-	err = report__sample(a->report, elapsed(a), samples, n);
+	err = report__sample(a->report, elapsed(a), samples, n, reason != NULL);
 	if (err)
 		return err;
 	st.counters = counters;
@@ -844,6 +855,7 @@ static int run(struct app *a, int sig_fd)
 	const struct lt_settings *s = &a->settings;
 	int ep = epoll_create1(EPOLL_CLOEXEC), tfd = -1, dfd = -1, pidfd = -1, err = 0;
 	const char *reason = NULL;
+	__u64 ticks_all = 0; /* intervals ended */
 
 	if (ep < 0)
 		return -errno;
@@ -906,8 +918,18 @@ static int run(struct app *a, int sig_fd)
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					break;
 				pace__due(a->pace, ticks);
+				ticks_all += ticks;
 				if (target_gone(a)) {
 					reason = "target-exited";
+					break;
+				}
+				/* The interval that ends with the duration (-d 40 -i 5)
+				 * is the final report's, not a report of its own just
+				 * before it; the duration's timer, armed after this
+				 * one, would fire a moment later. */
+				if (s->duration > 0 &&
+				    ticks_all * s->interval >= s->duration - /*slack_s=*/1e-3) {
+					reason = "duration";
 					break;
 				}
 				err = report_now(a, NULL);
@@ -1086,6 +1108,7 @@ int main(int argc, char **argv)
 				     &(struct collector_hooks){
 					     .ctx = &a,
 					     .ra_offset = s->system ? NULL : cb_ra_offset,
+					     .arena = s->system ? NULL : cb_arena,
 					     .code_mapped = cb_code_mapped,
 					     .exec = cb_exec,
 					     .exit = cb_exit,

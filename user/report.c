@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Growth over the trailing window per stack, ranking of leak suspects, and the
- * table and JSON lines. Each stack keeps the last window+1 values of its
- * growth measure (bytes, or count for kinds without bytes) in a ring, so the
- * window growth and the trend cost nothing to compute. */
+/* Growth over the trailing window per stack, ranking of leak suspects, the
+ * verdict on each (suspect, or recent growth), and the table and JSON lines.
+ * Each stack keeps its bytes and count at the last window+1 intervals in a
+ * ring, so the window growth and the trend cost nothing to compute in either
+ * unit; its unit (bytes where they are known, else count) is chosen when it
+ * is shown. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -33,16 +35,20 @@ struct series {
 	struct series_key key;
 	__s64 bytes, count;
 	__u64 allocs, frees;
-	unsigned long seen; /* interval of the last sample that had it */
-	__s64 *ring;	    /* measure at interval i in ring[i % (window + 1)] */
-	__s64 peak;	    /* highest measure up to the window's first interval */
+	unsigned long seen; /* the last sample that had it (report.nr_samples) */
+	/* bytes at interval i in ring[2 * (i % (window + 1))], count right after */
+	__s64 *ring;
+	__s64 peak[2]; /* highest bytes, count up to the window's first interval */
+	bool sized;    /* had bytes once: grows in bytes, though its kind may not */
 };
 
 /* A series ranked for printing, with its growth figures. */
 struct suspect {
 	struct series *s;
 	__s64 growth, growth_window, growth_total;
-	unsigned int grown;
+	unsigned int grown;	/* intervals of the window it grew in */
+	unsigned int intervals; /* intervals in the window */
+	bool suspect;		/* kept growing: in most intervals of the window */
 };
 
 /* --system: one process's figures (memory kinds only), for ranking them. */
@@ -61,8 +67,9 @@ struct gone {
 struct report {
 	struct report_opts opts;
 	struct report_source src;
-	struct hashmap *series; /* struct series_key -> struct series */
-	unsigned long k;	/* intervals sampled; interval 0 is the start, all zero */
+	struct hashmap *series;	  /* struct series_key -> struct series */
+	unsigned long k;	  /* intervals sampled; interval 0 is the start, all zero */
+	unsigned long nr_samples; /* samples taken: k, and the final one */
 	double t;
 	__s64 kind_bytes[LT_KIND__NR], kind_count[LT_KIND__NR];
 	__s64 kind_prev_bytes[LT_KIND__NR];
@@ -105,12 +112,30 @@ static const char *kind_name(__u32 kind)
 	return kind < LT_KIND__NR ? kind_names[kind] : "?";
 }
 
-/* Kinds measured in bytes grow in bytes; the others in count: GL and EGL
- * objects, whose bytes are an estimate and 0 for many (a framebuffer leaks
- * as surely as a texture). */
+/* Kinds of memory, whose bytes are always known. */
 static bool kind_has_bytes(__u32 kind)
 {
 	return kind == LT_KIND_HEAP || kind == LT_KIND_MMAP || kind == LT_KIND_PYOBJ;
+}
+
+/* Whether @s grows in bytes: memory, and GL objects whose size could be
+ * derived (textures, buffers, renderbuffers); the others grow in count (a
+ * framebuffer leaks as surely as a texture, with no bytes of its own). */
+static bool in_bytes(const struct series *s)
+{
+	return kind_has_bytes(s->key.kind) || s->sized;
+}
+
+/* What a count of @kind counts, in the table. */
+static const char *count_noun(__u32 kind)
+{
+	return kind == LT_KIND_FD ? "fd" : "obj";
+}
+
+/* The allocator whose arenas @s holds, 0 for a stack of the program's own. */
+static __u32 arena_of(const struct series *s)
+{
+	return s->key.kind == LT_KIND_MMAP && s->key.aux < LT_ARENA__NR ? (__u32)s->key.aux : 0;
 }
 
 static unsigned int kind_source(__u32 kind)
@@ -232,22 +257,25 @@ static size_t ring_len(const struct report *r)
 	return r->opts.window + 1;
 }
 
+/* @s's measure at interval @i: bytes, or count where it grows in count. */
 static __s64 ring_at(const struct report *r, const struct series *s, unsigned long i)
 {
-	return s->ring[i % ring_len(r)];
+	return s->ring[2 * (i % ring_len(r)) + !in_bytes(s)];
 }
 
-static __s64 measure(const struct series *s)
+int report__sample(struct report *r, double t, const struct lt_sample *samples, size_t n,
+		   bool final)
 {
-	return kind_has_bytes(s->key.kind) ? s->bytes : s->count;
-}
-
-int report__sample(struct report *r, double t, const struct lt_sample *samples, size_t n)
-{
+	/* The state at exit ends the last interval late, rather than making
+	 * one of its own: a fake interval, short, where little grew, would
+	 * weaken every trend. Without an interval before it, it is the first. */
+	bool extend = final && r->k > 0;
 	size_t pos = 0;
 	void *v;
 
-	r->k++;
+	if (!extend)
+		r->k++;
+	r->nr_samples++;
 	r->t = t;
 	for (size_t i = 0; i < n; i++) {
 		const struct lt_sample *x = &samples[i];
@@ -265,7 +293,7 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 			s = calloc(1, sizeof(*s));
 			if (!s)
 				return -ENOMEM;
-			s->ring = calloc(ring_len(r), sizeof(*s->ring));
+			s->ring = calloc(2 * ring_len(r), sizeof(*s->ring));
 			if (!s->ring || hashmap__put(r->series, &key, s)) {
 				series_free(s);
 				return -ENOMEM;
@@ -276,21 +304,28 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 		s->count = x->count;
 		s->allocs = x->allocs;
 		s->frees = x->frees;
-		s->seen = r->k;
+		s->seen = r->nr_samples;
+		s->sized |= x->bytes != 0;
 	}
 
-	memcpy(r->kind_prev_bytes, r->kind_bytes, sizeof(r->kind_bytes));
+	if (!extend)
+		memcpy(r->kind_prev_bytes, r->kind_bytes, sizeof(r->kind_bytes));
 	memset(r->kind_bytes, 0, sizeof(r->kind_bytes));
 	memset(r->kind_count, 0, sizeof(r->kind_count));
 	while (hashmap__next(r->series, &pos, NULL, &v)) {
 		struct series *s = v;
 		bool quiet = true;
 
-		if (s->seen != r->k)
+		if (s->seen != r->nr_samples)
 			s->bytes = s->count = 0;
-		s->ring[r->k % ring_len(r)] = measure(s);
-		if (r->k >= r->opts.window && ring_at(r, s, r->k - r->opts.window) > s->peak)
-			s->peak = ring_at(r, s, r->k - r->opts.window);
+		s->ring[2 * (r->k % ring_len(r))] = s->bytes;
+		s->ring[2 * (r->k % ring_len(r)) + 1] = s->count;
+		for (int u = 0; u < 2 && !extend && r->k >= r->opts.window; u++) {
+			__s64 first = s->ring[2 * ((r->k - r->opts.window) % ring_len(r)) + u];
+
+			if (first > s->peak[u])
+				s->peak[u] = first;
+		}
 		r->kind_bytes[s->key.kind] += s->bytes;
 		r->kind_count[s->key.kind] += s->count;
 		/* the limit is a size: GL objects trip it by their estimated bytes */
@@ -329,12 +364,26 @@ static void suspect_fill(const struct report *r, struct series *s, struct suspec
 	out->grown = 0;
 	for (unsigned long i = from + 1; i <= k; i++)
 		out->grown += ring_at(r, s, i) > ring_at(r, s, i - 1);
+	out->intervals = k - from;
+	/* Grew in more than half the window's intervals, and in two at least:
+	 * one interval cannot tell a leak from a one-off. */
+	out->suspect = out->growth_window > 0 && out->grown >= 2 && 2 * out->grown > out->intervals;
+}
+
+/* Rows in the order listed: suspects, then recent growth; in each, the
+ * program's stacks before the arenas of its allocators, whose growth is that
+ * of the blocks and objects in them, shown at their own stacks. */
+static int row_group(const struct suspect *x)
+{
+	return 2 * !x->suspect + !!arena_of(x->s);
 }
 
 static int suspect_cmp(const void *a, const void *b)
 {
 	const struct suspect *x = a, *y = b;
 
+	if (row_group(x) != row_group(y))
+		return row_group(x) - row_group(y);
 	if (x->growth_window != y->growth_window)
 		return x->growth_window > y->growth_window ? -1 : 1;
 	if (x->growth_total != y->growth_total)
@@ -344,49 +393,57 @@ static int suspect_cmp(const void *a, const void *b)
 	return (int)x->s->key.kind - (int)y->s->key.kind;
 }
 
-/* The leak suspects, best first; returns how many (at most top). Bytes and
- * object counts do not compare: suspects measured in bytes (memory) and in
- * count (GL objects) are ranked apart and take turns, so that neither hides
- * the other. */
+/* Interleaves the @n rows at @v, ranked, by unit: the i-th in bytes, then
+ * the i-th in count, in their order. @tmp has room for @n. */
+static void take_turns(struct suspect *v, size_t n, struct suspect *tmp)
+{
+	size_t ib = 0, ic = 0, k = 0;
+
+	while (k < n) {
+		while (ib < n && !in_bytes(v[ib].s))
+			ib++;
+		if (ib < n)
+			tmp[k++] = v[ib++];
+		while (ic < n && in_bytes(v[ic].s))
+			ic++;
+		if (ic < n)
+			tmp[k++] = v[ic++];
+	}
+	memcpy(v, tmp, n * sizeof(*v));
+}
+
+/* The stacks listed, best first; returns how many (at most top). Suspects
+ * come first, then recent growth (row_group()). Bytes and object counts do
+ * not compare: in each group, rows measured in bytes and in count (GL
+ * objects of no known size, descriptors) are ranked apart and take turns,
+ * so that neither hides the other. */
 static size_t rank(struct report *r, struct suspect **out)
 {
-	size_t n = 0, cap = hashmap__count(r->series), pos = 0, nb = 0, nc = 0, k = 0;
-	struct suspect *v = calloc(cap ? cap : 1, sizeof(*v)), *merged;
+	size_t n = 0, cap = hashmap__count(r->series), pos = 0;
+	struct suspect *v = calloc(cap ? cap : 1, sizeof(*v));
+	struct suspect *tmp = calloc(cap ? cap : 1, sizeof(*tmp));
 	void *s;
 
 	*out = v;
-	if (!v)
+	if (!v || !tmp) {
+		free(tmp);
 		return 0;
+	}
 	while (hashmap__next(r->series, &pos, NULL, &s)) {
 		suspect_fill(r, s, &v[n]);
 		/* Growing, and above anything it held before the window: a
 		 * bounded cache caught mid-turnover at the window's start
 		 * grows back only to where it was. */
-		if (v[n].growth_window > 0 && v[n].growth_total > v[n].s->peak)
+		if (v[n].growth_window > 0 && v[n].growth_total > v[n].s->peak[!in_bytes(s)])
 			n++;
 	}
 	qsort(v, n, sizeof(*v), suspect_cmp);
-	for (size_t i = 0; i < n; i++)
-		nb += kind_has_bytes(v[i].s->key.kind);
-	nc = n - nb;
-	merged = nb && nc ? calloc(n, sizeof(*merged)) : NULL;
-	if (merged) {
-		size_t ib = 0, ic = 0;
-
-		/* the i-th of each class, in their order in v */
-		while (k < n) {
-			while (ib < n && !kind_has_bytes(v[ib].s->key.kind))
-				ib++;
-			if (ib < n)
-				merged[k++] = v[ib++];
-			while (ic < n && kind_has_bytes(v[ic].s->key.kind))
-				ic++;
-			if (ic < n)
-				merged[k++] = v[ic++];
-		}
-		free(v);
-		*out = v = merged;
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && row_group(&v[j]) == row_group(&v[i]); j++)
+			;
+		take_turns(v + i, j - i, tmp);
 	}
+	free(tmp);
 	return n < r->opts.top ? n : r->opts.top;
 }
 
@@ -641,6 +698,10 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 		jw__kstr(w, "type", type_of(r, s));
 	jw__kint(w, "bytes", s->bytes);
 	jw__kint(w, "count", s->count);
+	jw__kbool(w, "suspect", x->suspect);
+	jw__kstr(w, "unit", in_bytes(s) ? "bytes" : "count");
+	if (arena_of(s))
+		jw__kstr(w, "arena", lt_arena_name(arena_of(s)));
 	jw__kint(w, "growth", x->growth);
 	jw__kint(w, "growth_window", x->growth_window);
 	jw__kint(w, "growth_total", x->growth_total);
@@ -1050,7 +1111,7 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 	for (size_t i = 0; i < n; i++) {
 		const struct suspect *x = &top[i];
 		const struct series *s = x->s;
-		bool bytes = kind_has_bytes(s->key.kind), est = estimated(r, s->key.kind);
+		bool bytes = in_bytes(s), est = estimated(r, s->key.kind);
 		char live[32], count[32], last[32], win[32], total[32], trend[16], m[5][40],
 			esc[512];
 		const char *last_module = NULL;
@@ -1064,12 +1125,20 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 			lt_format_size(win, sizeof(win), x->growth_window, true);
 			lt_format_size(total, sizeof(total), x->growth_total, true);
 		} else {
-			snprintf(last, sizeof(last), "%+" PRId64, (int64_t)x->growth);
-			snprintf(win, sizeof(win), "%+" PRId64, (int64_t)x->growth_window);
-			snprintf(total, sizeof(total), "%+" PRId64, (int64_t)x->growth_total);
+			const char *noun = count_noun(s->key.kind);
+
+			snprintf(last, sizeof(last), "%+" PRId64 " %s", (int64_t)x->growth, noun);
+			snprintf(win, sizeof(win), "%+" PRId64 " %s", (int64_t)x->growth_window,
+				 noun);
+			snprintf(total, sizeof(total), "%+" PRId64 " %s", (int64_t)x->growth_total,
+				 noun);
 		}
-		snprintf(trend, sizeof(trend), "%u/%lu", x->grown,
-			 r->k < r->opts.window ? r->k : (unsigned long)r->opts.window);
+		if (!i || x->suspect != top[i - 1].suspect)
+			fputs(x->suspect ? "  leak suspects: grew in most intervals of the window\n"
+					 : "  recent growth: grew in few intervals (a one-off, a "
+					   "cache filling)\n",
+			      out);
+		snprintf(trend, sizeof(trend), "%u/%u", x->grown, x->intervals);
 		snprintf(count, sizeof(count), "%" PRId64, (int64_t)s->count);
 		fprintf(out, "  %3zu %-*s %*s %*s %*s %*s %*s %6s\n", i + 1, kind_width(top, n),
 			kind_name(s->key.kind), wd, mark(m[0], sizeof(m[0]), live, est), wd - 1,
@@ -1086,6 +1155,9 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 		}
 		if (s->key.kind == LT_KIND_PYOBJ)
 			fprintf(out, "        objects of type %s\n", TERM(esc, type_of(r, s)));
+		if (arena_of(s))
+			fprintf(out, "        %s: the allocator's mappings, not a line's\n",
+				lt_arena_what(arena_of(s)));
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 		nr = render_frames(r, s->key.tgid, ips, nr, frames, MAX_SHOWN);
 		if (!nr)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "arena.h"
 #include "symbolize.h"
 
 struct report;
@@ -17,7 +18,7 @@ struct report;
 /* One stack's state at the end of an interval. */
 struct lt_sample {
 	__u64 stack;
-	__u64 aux; /* a pyobj's type object, else 0 */
+	__u64 aux; /* a pyobj's type object, an mmap's enum lt_arena, else 0 */
 	__u32 tgid;
 	__u32 kind;  /* enum lt_kind */
 	__s64 bytes; /* outstanding */
@@ -112,8 +113,12 @@ void report__free(struct report *r); /* accepts NULL */
 int report__start(struct report *r, const struct report_start *info);
 
 /* Takes the samples of the interval ending at @t seconds since start; stacks
- * absent from @samples have nothing outstanding. Returns 0 or -ENOMEM. */
-int report__sample(struct report *r, double t, const struct lt_sample *samples, size_t n);
+ * absent from @samples have nothing outstanding. @final: the state at exit,
+ * which ends the last interval (later) instead of making an interval of its
+ * own, so that the final report's growth and trends are those of whole
+ * intervals. Returns 0 or -ENOMEM. */
+int report__sample(struct report *r, double t, const struct lt_sample *samples, size_t n,
+		   bool final);
 
 /* Prints the report for the last sample: an interval report when @reason is
  * NULL, else the final one ("target-exited", "duration", "signal").

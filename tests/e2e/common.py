@@ -37,6 +37,7 @@ KINDS = {"heap", "mmap", "pyobj", "gl.texture", "gl.buffer", "gl.framebuffer",
          "gl.renderbuffer", "gl.shader", "gl.program", "gl.vertex_array",
          "egl.context", "egl.surface", "fd"}
 REASONS = {"target-exited", "duration", "signal"}
+ARENAS = {"pymalloc", "glibc"}	# allocators whose own mappings are rows of their own
 SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 # Names of our BPF programs; _bpf_prog_names() adds the
 # ones found in bpf/*.h. The kernel keeps 15 characters of a name.
@@ -523,6 +524,20 @@ def validate_stack(st, where, window, system=False):
         _need(st, "type", lambda v: isinstance(v, str) and v, "a non-empty string", where)
     assert st["growth_window"] > 0, "%s: listed with growth_window %d <= 0" % (
         where, st["growth_window"])
+    _need(st, "suspect", lambda v: isinstance(v, bool), "a bool", where)
+    _need(st, "unit", lambda v: v in ("bytes", "count"), "bytes or count", where)
+    if st["kind"] in BYTE_KINDS:
+        assert st["unit"] == "bytes", "%s: %s grows in %s, not bytes" % (
+            where, st["kind"], st["unit"])
+    elif st["unit"] == "count":
+        assert st["bytes"] == 0, "%s: %s has %d bytes, yet grows in count" % (
+            where, st["kind"], st["bytes"])
+    # a suspect grew in most intervals of the window, and not once
+    assert not st["suspect"] or st["intervals_grown"] >= 2, (
+        "%s: a suspect that grew in %d interval" % (where, st["intervals_grown"]))
+    if "arena" in st:
+        _need(st, "arena", lambda v: v in ARENAS, "one of %s" % sorted(ARENAS), where)
+        assert st["kind"] == "mmap", "%s: an arena of kind %s" % (where, st["kind"])
     assert 0 <= st["intervals_grown"] <= window, "%s: intervals_grown %d not in 0..%d" % (
         where, st["intervals_grown"], window)
     assert st["allocs"] >= 0 and st["frees"] >= 0, "%s: negative allocs/frees" % where
@@ -569,9 +584,20 @@ def validate_record(rec, window=6, top=None, system=False):
     for i, st in enumerate(stacks):
         validate_stack(st, "%s stack %d" % (where, i), window, system)
         assert st["rank"] == i + 1, "%s: stack %d has rank %r, want %d" % (where, i, st["rank"], i + 1)
-    # Growth is in bytes for some kinds and in objects for the others: each
-    # class is ranked by window growth, then total, and the two take turns.
-    classes = [[st for st in stacks if (st["kind"] in BYTE_KINDS) == by] for by in (True, False)]
+    # Suspects first, then recent growth; in each, the program's stacks
+    # before the allocators' arenas. In each of those groups, growth is in
+    # bytes for some stacks and in objects for the others: each class is
+    # ranked by window growth, then total, and the two take turns.
+    groups = [2 * (not st["suspect"]) + ("arena" in st) for st in stacks]
+    assert groups == sorted(groups), "%s: rows out of order (suspect, then recent growth; " \
+        "arenas last in each): %s" % (where, [(st["rank"], st["suspect"], st.get("arena"))
+                                              for st in stacks])
+    for g in sorted(set(groups)):
+        _check_turns([st for st, sg in zip(stacks, groups) if sg == g], where)
+
+
+def _check_turns(stacks, where):
+    classes = [[st for st in stacks if (st["unit"] == "bytes") == by] for by in (True, False)]
     for cls in classes:
         for a, b in zip(cls, cls[1:]):
             assert (a["growth_window"], a["growth_total"]) >= (
@@ -581,7 +607,7 @@ def validate_record(rec, window=6, top=None, system=False):
                     b["rank"], b["growth_window"], b["growth_total"]))
     seen = [0, 0]
     for st in stacks:
-        c = 0 if st["kind"] in BYTE_KINDS else 1
+        c = 0 if st["unit"] == "bytes" else 1
         seen[c] += 1
         other = len(classes[1 - c])
         assert seen[1 - c] == other or seen[c] <= seen[1 - c] + 1, (

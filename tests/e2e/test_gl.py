@@ -14,7 +14,9 @@ textures=N ..."): the interval record made in the hold
 (common.trace_phases) has nothing in flight and must match those counts
 exactly; the exit record too (the workloads never destroy their context:
 at exit the objects are still live as far as the program is concerned). For kinds gl.* and egl.* count is live objects, bytes the
-estimated GPU memory, and growth* are counts."""
+estimated GPU memory; growth* are bytes where the size is known (textures,
+buffers, renderbuffers: "unit": "bytes"), counts where not (framebuffers,
+programs, vertex arrays: "unit": "count")."""
 
 import os
 import re
@@ -89,7 +91,8 @@ def _total(rec, kind):
 def _check_site(rec, source, func, kind, count, per, module_suffix=None, exact=True):
     """One @kind stack starting at @func, at @source's LEAK:@func marker,
     @count objects (at least 1 if not @exact) of @per bytes each, all made
-    since tracing began and counted as objects in growth*."""
+    since tracing began and counted in growth* in bytes where @per is
+    known (not 0), else in objects."""
     found = _gl_stacks(rec, func, kind)
     assert len(found) == 1, "want one %s stack starting at %s, got %d in the %s" % (
         kind, func, len(found), _where(rec))
@@ -104,14 +107,16 @@ def _check_site(rec, source, func, kind, count, per, module_suffix=None, exact=T
         assert st["count"] >= 1, "%s: no live object: %s" % (func, describe(st))
     assert st["bytes"] == per * st["count"], "%s: %d bytes for %d %s, want %d each: %s" % (
         func, st["bytes"], st["count"], kind, per, describe(st))
-    # growth* of GL kinds are counts (SPEC: "count for kinds without bytes";
-    # the GL contract: ranked by count)
-    assert 0 < st["growth_window"] <= st["count"], "%s: growth_window %d not in 1..count %d " \
-        "(growth of a GL kind is a count of objects): %s" % (
-            func, st["growth_window"], st["count"], describe(st))
+    # SPEC: growth is the change of bytes where they are known, of count
+    # where not (a 52 MB texture leak is not "+200" next to heap bytes)
+    unit, live = ("bytes", st["bytes"]) if per else ("count", st["count"])
+    assert st["unit"] == unit, "%s: unit %r, want %s (%d bytes each): %s" % (
+        func, st["unit"], unit, per, describe(st))
+    assert 0 < st["growth_window"] <= live, "%s: growth_window %d not in 1..%d (%s): %s" % (
+        func, st["growth_window"], live, unit, describe(st))
     if exact:
-        assert st["growth_total"] == st["count"], "%s: growth_total %d != count %d: %s" % (
-            func, st["growth_total"], st["count"], describe(st))
+        assert st["growth_total"] == live, "%s: growth_total %d != %d %s: %s" % (
+            func, st["growth_total"], live, unit, describe(st))
     assert st["allocs"] - st["frees"] == st["count"], "%s: allocs %d - frees %d != count %d" % (
         func, st["allocs"], st["frees"], st["count"])
     return st
@@ -128,6 +133,21 @@ def _assert_no_churn(recs, churn):
                 bad.append("%s record t=%s: %s" % (r["type"], r["t"], describe(s)))
     assert not bad, "objects made and deleted every frame listed as GL leaks:\n    " + \
         "\n    ".join(bad)
+
+
+def _assert_glibc_heaps(recs):
+    """The heaps glibc maps for the malloc arenas of Mesa's threads are the
+    allocator's: one row of the process, marked so, its frame the function
+    that maps them, never the line of the malloc that needed one."""
+    for r in recs[1:]:
+        heaps = [s for s in r["stacks"] if s["kind"] == "mmap" and
+                 s["frames"][0].get("func") in ("alloc_new_heap", "new_heap")]
+        for st in heaps:
+            assert st.get("arena") == "glibc" and len(st["frames"]) == 1, \
+                "glibc's heap not the allocator's in the %s record t=%s: %s" % (
+                    r["type"], r["t"], describe(st))
+        assert len(heaps) <= 1, "%d rows of glibc heaps in the %s record t=%s" % (
+            len(heaps), r["type"], r["t"])
 
 
 def _check_gl_leak(recs, rec, leaked, source, sites, churn, module_suffix):
@@ -151,6 +171,7 @@ def _check_gl_leak(recs, rec, leaked, source, sites, churn, module_suffix):
     assert _total(rec, "egl.context")[0] == 1, "totals.egl.context %r, want 1 live context" % (
         _total(rec, "egl.context"),)
     _assert_no_churn([rec, recs[-1]], churn)
+    _assert_glibc_heaps(recs)
     # The exit record: the program never destroyed its context, so at its
     # exit its leaks are still live. (Whether they are still listed depends
     # on the window: the exit counts as one more interval, a short one.)

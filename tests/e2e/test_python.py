@@ -417,3 +417,50 @@ def test_py_cpython312():
 
 def test_py_cpython313():
     _other_cpython(13)
+
+
+def test_py_arenas():
+    """Debian's python3 (stripped): arena_leak.py leaks Row objects every
+    interval, enough for pymalloc to map arenas as it goes. The Row leak is
+    the first suspect; the arenas are one row of the process, the
+    allocator's (arena "pymalloc"), with no Python line to blame, ranked
+    below it. Before, each arena was a row of its own, blamed on whichever
+    line opened it, and they buried the leak."""
+    _require_python()
+    f = "arena_leak.py"
+    out = tmp("arenas.json")
+
+    def arenas(rec):
+        return [s for s in rec["stacks"] if s.get("arena") == "pymalloc"]
+
+    def shown(recs):
+        ivs = intervals(recs)
+        return bool(ivs) and bool(arenas(ivs[-1])) and any(
+            st["suspect"] for st in find_py_stacks(ivs[-1], "leak_rows", f, "pyobj", "Row"))
+
+    rc, _, _ = trace_until(["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "--", SYSTEM_PYTHON, "-B",
+                            PY_WORKLOAD_SRC / f], out, shown,
+                           "a report with the Row leak a suspect and pymalloc's arenas")
+    assert rc == 0, "leaktrace exited with status %d" % rc
+    recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
+    rec = [r for r in intervals(recs) if shown([r])][-1]
+    row = _one(rec, "leak_rows", f, "pyobj", "Row")
+    assert row["rank"] == 1 and row["suspect"], "the Row leak is not the first suspect in " \
+        "the %s" % _where(rec)
+    ar = arenas(rec)
+    assert len(ar) == 1, "want one row for pymalloc's arenas, got %d in the %s" % (
+        len(ar), _where(rec))
+    assert ar[0]["kind"] == "mmap" and ar[0]["rank"] > row["rank"], describe(ar[0])
+    assert not py_sites(ar[0]), "pymalloc's arenas blamed on Python lines: %s" % describe(ar[0])
+    assert ar[0]["frames"][0]["module"].split("/")[-1].startswith("python"), \
+        "the arenas' frame is not the interpreter's: %s" % ar[0]["frames"][0]
+    # no arena left blamed on a line: every mapping the interpreter made
+    # itself is the allocator's
+    for r in intervals(recs):
+        for st in r["stacks"]:
+            if st["kind"] != "mmap" or "arena" in st or not st["frames"]:
+                continue
+            fr = st["frames"][0]
+            assert not (fr["module"].split("/")[-1].startswith("python") and
+                        "func" not in fr), "a mapping of the interpreter's own, not marked " \
+                "an arena, in the record t=%s: %s" % (r["t"], describe(st))

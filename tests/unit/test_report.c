@@ -86,7 +86,7 @@ static void system_mode(void)
 			  .count = 5 },
 		};
 
-		report__sample(r, k + 1, s, 3);
+		report__sample(r, k + 1, s, 3, false);
 		report__emit(r, &st, NULL);
 	}
 	fflush(f);
@@ -103,7 +103,7 @@ static void system_mode(void)
 	UT_CHECK(strstr(last, "\"exited\":[]") != NULL, "nothing exited yet");
 	report__forget(r, 8, "leaker", true);
 	report__forget(r, 123, "never-seen", true);
-	report__sample(r, 7, NULL, 0);
+	report__sample(r, 7, NULL, 0, false);
 	report__emit(r, &st, NULL);
 	fflush(f);
 	for (size_t i = 0; i + 1 < len; i++)
@@ -179,7 +179,7 @@ static void frames_shown(void)
 	for (int k = 0; k < 2; k++) {
 		struct lt_sample s = heap(LEAK, k + 1);
 
-		report__sample(r, k + 1, &s, 1);
+		report__sample(r, k + 1, &s, 1, false);
 	}
 	report__emit(r, &st, NULL);
 	fflush(opts.text);
@@ -202,6 +202,145 @@ static void frames_shown(void)
 	fclose(opts.json[0]);
 	free(text);
 	free(json);
+}
+
+/* The last line of @buf. */
+static const char *last_line(const char *buf, size_t len)
+{
+	const char *last = buf;
+
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n')
+			last = buf + i + 1;
+	return last;
+}
+
+/* The JSON object of @stack in the last record of @buf, up to its frames. */
+static const char *stack_json(const char *buf, size_t len, __u64 stack, char *out, size_t cap)
+{
+	const char *last = last_line(buf, len), *at, *from, *end;
+	char want[64];
+
+	snprintf(want, sizeof(want), "\"stack_id\":\"0x%llx\"", (unsigned long long)stack);
+	at = strstr(last, want);
+	if (!at)
+		return "";
+	for (from = at; from > last && *from != '{'; from--)
+		;
+	end = strstr(at, "\"frames\"");
+	snprintf(out, cap, "%.*s", (int)((end ? end : at) - from), from);
+	return out;
+}
+
+enum {
+	ONEOFF = 0x2001,
+	TEXTURE = 0x2002,
+	FBO = 0x2003,
+	ARENA = 0x2004
+};
+
+/* Suspects (growing in most intervals) come before recent growth (a one-off,
+ * however big), with the verdict and the unit in JSON; GL objects of known
+ * size grow in bytes; an allocator's arenas come after the program's
+ * suspects; the final report ends the last interval, and weakens no trend. */
+static void verdicts(void)
+{
+	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
+	struct report_opts opts = { .top = 10, .window = 4 };
+	struct report_status st = { .pid = 42 };
+	char *buf = NULL, *text = NULL, one[512];
+	size_t len = 0, tlen = 0;
+	struct report *r;
+	const char *last;
+
+	opts.json[0] = open_memstream(&buf, &len);
+	opts.text = open_memstream(&text, &tlen);
+	r = report__new(&opts, &src);
+	UT_CHECK(opts.json[0] && opts.text && r, "report made");
+	if (!opts.json[0] || !opts.text || !r)
+		return;
+	for (int k = 0; k < 6; k++) {
+		struct lt_sample s[] = {
+			heap(LEAK, 10 * (k + 1)),
+			/* a megabyte at once, in the last interval */
+			heap(ONEOFF, k == 5 ? 32768 : 0),
+			{ .stack = TEXTURE,
+			  .tgid = 42,
+			  .kind = LT_KIND_GL_TEXTURE,
+			  .bytes = 64 * (k + 1),
+			  .count = k + 1 },
+			{ .stack = FBO,
+			  .tgid = 42,
+			  .kind = LT_KIND_GL_FRAMEBUFFER,
+			  .count = k + 1 },
+			/* the arenas the leak's blocks live in, a new one each time */
+			{ .stack = ARENA,
+			  .aux = LT_ARENA_PYMALLOC,
+			  .tgid = 42,
+			  .kind = LT_KIND_MMAP,
+			  .bytes = (1 << 20) * (k + 1),
+			  .count = k + 1 },
+		};
+
+		UT_EQ_INT(report__sample(r, k + 1, s, 5, false), 0, "sample taken");
+		report__emit(r, &st, NULL);
+	}
+	fflush(opts.json[0]);
+	last = last_line(buf, len);
+	UT_CHECK(strstr(stack_json(buf, len, LEAK, one, sizeof(one)), "\"suspect\":true,"
+								      "\"unit\":\"bytes\","),
+		 "the steady leak is a suspect, in bytes: %s", one);
+	UT_CHECK(strstr(stack_json(buf, len, LEAK, one, sizeof(one)), "\"rank\":1,"),
+		 "and ranks first: %s", last);
+	UT_CHECK(strstr(stack_json(buf, len, ONEOFF, one, sizeof(one)), "\"suspect\":false,"),
+		 "the one-off is recent growth: %s", one);
+	UT_CHECK(strstr(stack_json(buf, len, ONEOFF, one, sizeof(one)), "\"rank\":5,"),
+		 "and ranks after every suspect, bigger as it is: %s", last);
+	UT_CHECK(strstr(stack_json(buf, len, TEXTURE, one, sizeof(one)),
+			"\"suspect\":true,\"unit\":\"bytes\",\"growth\":64,\"growth_window\":"
+			"256,\"growth_total\":384,\"intervals_grown\":4"),
+		 "textures of known size grow in bytes: %s", one);
+	UT_CHECK(strstr(stack_json(buf, len, FBO, one, sizeof(one)),
+			"\"unit\":\"count\",\"growth\":1,\"growth_window\":4,"),
+		 "framebuffers, with no bytes, grow in count: %s", one);
+	UT_CHECK(strstr(stack_json(buf, len, ARENA, one, sizeof(one)),
+			"\"rank\":4,\"kind\":\"mmap\",\"bytes\":6291456,\"count\":6,"
+			"\"suspect\":true,\"unit\":\"bytes\",\"arena\":\"pymalloc\","),
+		 "the arenas rank after the program's suspects, said to be pymalloc's: %s", last);
+	fflush(opts.text);
+	UT_CHECK(strstr(text, "  leak suspects: grew in most intervals of the window\n"
+			      "    1 heap "),
+		 "table: suspects first, said so: %s", text);
+	UT_CHECK(strstr(text, "  recent growth: grew in few intervals"), "then recent growth");
+	UT_CHECK(strstr(text, "+1 obj     +4 obj     +6 obj    4/4\n"),
+		 "table: counts named as such: %s", text);
+	UT_CHECK(strstr(text, "        pymalloc arenas (CPython's object allocator): the "
+			      "allocator's mappings, not a line's\n"),
+		 "table: the arenas said to be the allocator's");
+
+	/* The final report, a moment after the last interval: a fake interval
+	 * where nothing grew would make the trend 3/4. */
+	{
+		struct lt_sample s[] = { heap(LEAK, 60) };
+
+		report__sample(r, 6.01, s, 1, true);
+		report__emit(r, &st, "duration");
+	}
+	fflush(opts.json[0]);
+	last = last_line(buf, len);
+	UT_CHECK(strstr(last, "{\"type\":\"exit\",\"t\":6.010,\"reason\":\"duration\""),
+		 "the exit record: %.80s", last);
+	UT_CHECK(strstr(stack_json(buf, len, LEAK, one, sizeof(one)),
+			"\"suspect\":true,\"unit\":\"bytes\",\"growth\":320,\"growth_window\":1280,"
+			"\"growth_total\":1920,\"intervals_grown\":4"),
+		 "the final report keeps the last interval's growth and the trend: %s", one);
+	UT_CHECK(!strstr(last, "\"stack_id\":\"0x2002\""),
+		 "what went away by the exit is gone from it: %s", last);
+	report__free(r);
+	fclose(opts.json[0]);
+	fclose(opts.text);
+	free(buf);
+	free(text);
 }
 
 int main(void)
@@ -231,7 +370,7 @@ int main(void)
 			heap(CHURN, churn[k]),
 		};
 
-		UT_EQ_INT(report__sample(r, 0.5 * (k + 1), s, 4), 0, "sample taken");
+		UT_EQ_INT(report__sample(r, 0.5 * (k + 1), s, 4, false), 0, "sample taken");
 		report__emit(r, &st, NULL);
 		fflush(f);
 		UT_CHECK(listed(buf, len, LEAK), "interval %d: the steady leak is listed", k);
@@ -249,5 +388,6 @@ int main(void)
 	free(buf);
 	system_mode();
 	frames_shown();
+	verdicts();
 	return ut_done();
 }
