@@ -255,9 +255,16 @@ lint:
 vmlinux:
 	$(Q)scripts/gen-vmlinux.sh x86 arm64
 
+# `make install DESTDIR=/tmp/stage PREFIX=/usr` for a package: the binary,
+# its man page and its bash completion.
 PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 install: $(PRODUCT)
-	$(Q)install -D -m 0755 $(PRODUCT) $(DESTDIR)$(PREFIX)/sbin/leaktrace
+	$(Q)install -D -m 0755 $(PRODUCT) $(DESTDIR)$(SBINDIR)/leaktrace
+	$(Q)install -D -m 0644 docs/leaktrace.8 $(DESTDIR)$(MANDIR)/man8/leaktrace.8
+	$(Q)install -D -m 0644 docs/leaktrace.bash $(DESTDIR)$(BASHCOMPDIR)/leaktrace
 
 clean:
 	$(Q)rm -rf .output leaktrace leaktrace-*

@@ -37,7 +37,9 @@ done
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
 #        for ps, util-linux for setpriv; g++ and rustc build the C++ and Rust
-#        workloads whose names must come out demangled.
+#        workloads whose names must come out demangled; man-db and
+#        bash-completion render the man page and run the completion that
+#        tests/e2e/test_docs.py checks against --help.
 # static: `make STATIC=1` links what libdw.a needs (liblzma, libbz2) statically;
 #        the tests also build a musl program (musl-tools) with its malloc inside.
 # fuzz:  libFuzzer and clang's sanitizer runtimes (`make fuzzers`; clang only
@@ -49,7 +51,7 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
 pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps util-linux
 clang-format g++ rustc libseccomp-dev liblzma-dev libbz2-dev musl-tools libclang-rt-dev
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
-xvfb xauth python3-kivy"
+xvfb xauth python3-kivy man-db bash-completion"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi

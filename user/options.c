@@ -33,6 +33,7 @@ static const char doc[] =
 	"  sudo leaktrace --sample-bytes 512K -p 1234  (a busy process: estimates)\n"
 	"  sudo leaktrace --check                      (can leaktrace run here?)\n"
 	"\v"
+	"The manual page leaktrace(8) describes the report and every JSON field.\n"
 	"Sizes take K, M, G (powers of 1024), optionally followed by B or iB.\n"
 	"Exit status: 0 done; 1 runtime failure; 2 bad usage or input; 3 growth limit\n"
 	"exceeded (--fail-on-growth).";
@@ -141,6 +142,8 @@ static const struct argp_option options[] = {
 	  "all",
 	  4 },
 	{ "verbose", 'v', NULL, 0, "Say more (probe sites, libbpf); twice for debug output", 4 },
+	/* -h as well as argp's own -? and --help, listed beside them */
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
 
@@ -468,6 +471,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		s->verbose++;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP); /* exits 0 */
 		break;
 	case ARGP_KEY_ARG:
 		usage_error(state,
