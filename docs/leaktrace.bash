@@ -18,7 +18,7 @@ _leaktrace()
 	done
 
 	local opts="-p --pid --system --check -i --interval -d --duration -n --top
-		-w --window --json -o --output --fail-on-growth --sources --lib
+		-w --window --json -o --output --folded --pprof --fail-on-growth --sources --lib
 		--stack-depth --max-allocs --max-stacks --sample --sample-bytes
 		--unwind --unwind-rows --btf --debug-dir --probe-at --floor
 		--no-uprobe-multi -v --verbose -h -? --help --usage -V --version"
@@ -31,7 +31,7 @@ _leaktrace()
 		_pids
 		return
 		;;
-	-o | --output | --btf)
+	-o | --output | --folded | --pprof | --btf)
 		_filedir
 		return
 		;;
