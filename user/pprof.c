@@ -50,6 +50,7 @@ struct func_key {
 struct loc_key {
 	__u64 addr;
 	__s64 name; /* of the last function, which tells placeholders apart */
+	__s64 line; /* a Python frame's: its addr is its code object's */
 	__u32 tgid;
 	__u32 python;
 };
@@ -204,6 +205,7 @@ static __u64 location_id(struct pprof *p, __u32 tgid, const struct lt_frame *f, 
 	struct loc_key key = {
 		.addr = last->addr,
 		.name = intern(p, last->func ? last->func : ""),
+		.line = last->python ? last->line : 0,
 		.tgid = tgid,
 		.python = last->python,
 	};

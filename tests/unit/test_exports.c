@@ -23,7 +23,9 @@
 enum {
 	LEAK = 0x2001,
 	FDS = 0x2002,
-	LOST = 0x2003
+	LOST = 0x2003,
+	PY_A = 0x2004,
+	PY_B = 0x2005
 };
 enum {
 	IP_INLINE = 0x1000,
@@ -33,11 +35,31 @@ enum {
 
 static const __u64 leak_ips[] = { IP_INLINE, IP_EVIL, IP_NONAME };
 
+/* Python frames: the code object in the low 16 bits, the line above. Both
+ * stacks run in main (code 3), called from two lines of it. */
+#define PY(code, line) (LT_PY_FRAME | (__u64)(line) << 16 | (code))
+static const __u64 py_a[] = { PY(1, 5), PY(3, 10) }, py_b[] = { PY(2, 7), PY(3, 20) };
+
 static size_t frames_of(void *ctx, __u32 tgid, __u64 stack, const __u64 **frames)
 {
 	(void)ctx, (void)tgid;
-	*frames = leak_ips;
+	*frames = stack == PY_A ? py_a : stack == PY_B ? py_b : leak_ips;
+	if (stack == PY_A || stack == PY_B)
+		return 2;
 	return stack == LEAK || stack == FDS ? 3 : 0;
+}
+
+static void resolve_py(void *ctx, __u32 tgid, __u64 entry, struct lt_frame *out)
+{
+	static const char *const names[] = { "?", "a", "b", "main" };
+
+	(void)ctx, (void)tgid;
+	*out = (struct lt_frame){ .addr = 0x7000 + (entry & 0xffff),
+				  .module = "app.py",
+				  .func = names[entry & 3],
+				  .file = "app.py",
+				  .line = (int)((entry >> 16) & 0xffff),
+				  .python = true };
 }
 
 /* IP_INLINE: "inner" inlined into "outer"; IP_EVIL: a hostile name and
@@ -85,7 +107,10 @@ static const char *comm(void *ctx, __u32 tgid)
 
 static struct report *fed(void)
 {
-	struct report_source src = { .stack_frames = frames_of, .resolve = resolve, .comm = comm };
+	struct report_source src = { .stack_frames = frames_of,
+				     .resolve = resolve,
+				     .resolve_py = resolve_py,
+				     .comm = comm };
 	struct report_opts opts = { .top = 10, .window = 4 };
 	struct report *r = report__new(&opts, &src);
 
@@ -102,9 +127,19 @@ static struct report *fed(void)
 			  .kind = LT_KIND_MMAP,
 			  .bytes = 4096,
 			  .count = 1 },
+			{ .stack = PY_A,
+			  .tgid = 42,
+			  .kind = LT_KIND_PYOBJ,
+			  .bytes = 56,
+			  .count = 1 },
+			{ .stack = PY_B,
+			  .tgid = 42,
+			  .kind = LT_KIND_PYOBJ,
+			  .bytes = 64,
+			  .count = 1 },
 		};
 
-		report__sample(r, k, s, 3);
+		report__sample(r, k, s, 5);
 	}
 	return r;
 }
@@ -153,16 +188,52 @@ static void folded(struct report *r, bool per_process)
 			UT_CHECK(strstr(line, ";outer (a.c:20);inner (a.c:10) [inlined] 300") !=
 					 NULL,
 				 "innermost last, then live bytes: %s", line);
+		} else if (strstr(line, "pyobj")) {
+			/* the type unknown to this report: "?" */
+			UT_CHECK(strstr(line, "pyobj ?;main (app.py:10);a (app.py:5) 56") ||
+					 strstr(line, "pyobj ?;main (app.py:20);b (app.py:7) 64"),
+				 "Python frames with their lines: %s", line);
 		} else {
 			UT_CHECK(strstr(line, "mmap;[stack unavailable] 4096") != NULL,
 				 "a stack without frames is named so: %s", line);
 		}
 	}
-	UT_EQ_INT(lines, 2, "one line per stack with bytes (not the descriptors)");
+	UT_EQ_INT(lines, 4, "one line per stack with bytes (not the descriptors)");
 	free(buf);
 }
 
 #ifdef LT_HAVE_PPROF
+static const Perftools__Profiles__Location *location(const Perftools__Profiles__Profile *p,
+						     __u64 id)
+{
+	for (size_t i = 0; i < p->n_location; i++)
+		if (p->location[i]->id == id)
+			return p->location[i];
+	return NULL;
+}
+
+/* The two Python stacks: main's location differs by the line it calls
+ * from, though its code object (the address) is the same. */
+static void python_lines(const Perftools__Profiles__Profile *p)
+{
+	int seen = 0;
+
+	for (size_t i = 0; i < p->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = p->sample[i];
+		const Perftools__Profiles__Location *caller;
+		int want = s->value[0] == 56 ? 10 : s->value[0] == 64 ? 20 : 0;
+
+		if (!want || s->n_location_id != 2)
+			continue;
+		caller = location(p, s->location_id[1]);
+		seen++;
+		UT_CHECK(caller && caller->n_line == 1 && caller->line[0]->line == want,
+			 "main's location in the %lld B stack has line %d", (long long)s->value[0],
+			 want);
+	}
+	UT_EQ_INT(seen, 2, "both Python stacks are samples of two locations");
+}
+
 static void pprof(struct report *r)
 {
 	FILE *f = tmpfile();
@@ -195,7 +266,8 @@ static void pprof(struct report *r)
 	UT_EQ_INT(p->n_sample_type, 4, "four sample types");
 	UT_EQ_STR(p->string_table[p->sample_type[0]->type], "live_bytes", "first type");
 	UT_EQ_STR(p->string_table[p->default_sample_type], "live_bytes", "default type");
-	UT_EQ_INT(p->n_sample, 3, "every live stack a sample, the descriptors too");
+	UT_EQ_INT(p->n_sample, 5, "every live stack a sample, the descriptors too");
+	python_lines(p);
 	for (size_t i = 0; i < p->n_sample; i++) {
 		if (p->sample[i]->n_location_id == 3 && p->sample[i]->value[0] == 300)
 			leak = p->sample[i];
