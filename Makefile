@@ -70,6 +70,17 @@ ifeq ($(shell command -v $(CC) >/dev/null && $(PKG_CONFIG) --exists $(PKGS) && e
 $(error no $(CC), or no $(CROSS_TRIPLET) $(PKGS): run 'sudo scripts/deps.sh --cross')
 endif
 endif
+# protobuf-c packs the pprof profile of --pprof (user/pprof.c, with the code
+# protoc-c makes of proto/profile.proto); a build without it (no
+# libprotobuf-c-dev for the target) has no --pprof, and says so.
+PROTOC_C ?= protoc-c
+HAVE_PPROF := $(shell command -v $(PROTOC_C) >/dev/null && $(PKG_CONFIG) --exists libprotobuf-c \
+	2>/dev/null && echo 1)
+ifeq ($(HAVE_PPROF),1)
+PKGS += libprotobuf-c
+PPROF_CFLAGS := -DLT_HAVE_PPROF
+PPROF_OBJS := $(OUTPUT)/user/profile.pb-c.o
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 ifeq ($(STATIC),1)
 # Everything in the binary: libbpf, elfutils and what libdw.a needs
@@ -84,7 +95,7 @@ endif
 CFLAGS_USER := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE \
 	-I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS) $(if $(filter capstone,$(PKGS)),-DLT_HAVE_CAPSTONE) \
-	$(SAN_FLAGS) $(STATIC_CFLAGS) $(EXTRA_CFLAGS)
+	$(SAN_FLAGS) $(STATIC_CFLAGS) $(PPROF_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_USER := $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
@@ -94,8 +105,9 @@ BPF_SRC := bpf/leaktrace.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h)
 SKEL := $(OUTPUT)/leaktrace.skel.h
 
-USER_SRCS := $(wildcard user/*.c) $(if $(filter 1,$(STATIC)),$(wildcard user/static/*.c))
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+USER_SRCS := $(filter-out $(if $(HAVE_PPROF),,user/pprof.c),$(wildcard user/*.c)) \
+	$(if $(filter 1,$(STATIC)),$(wildcard user/static/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS)) $(PPROF_OBJS)
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -134,6 +146,16 @@ $(SKEL): $(OUTPUT)/leaktrace.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name leaktrace_bpf > $@
 
 $(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user $(OUTPUT)/user/static
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_USER) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/profile.pb-c.c: proto/profile.proto | $(OUTPUT)
+	$(call msg,PROTOC-C,$@)
+	$(Q)$(PROTOC_C) --c_out=$(OUTPUT) -Iproto $<
+$(OUTPUT)/profile.pb-c.h: $(OUTPUT)/profile.pb-c.c
+$(OUTPUT)/user/pprof.o: $(OUTPUT)/profile.pb-c.h
+
+$(OUTPUT)/user/profile.pb-c.o: $(OUTPUT)/profile.pb-c.c | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_USER) -MMD -MP -c $< -o $@
 
@@ -255,9 +277,16 @@ lint:
 vmlinux:
 	$(Q)scripts/gen-vmlinux.sh x86 arm64
 
+# `make install DESTDIR=/tmp/stage PREFIX=/usr` for a package: the binary,
+# its man page and its bash completion.
 PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 install: $(PRODUCT)
-	$(Q)install -D -m 0755 $(PRODUCT) $(DESTDIR)$(PREFIX)/sbin/leaktrace
+	$(Q)install -D -m 0755 $(PRODUCT) $(DESTDIR)$(SBINDIR)/leaktrace
+	$(Q)install -D -m 0644 docs/leaktrace.8 $(DESTDIR)$(MANDIR)/man8/leaktrace.8
+	$(Q)install -D -m 0644 docs/leaktrace.bash $(DESTDIR)$(BASHCOMPDIR)/leaktrace
 
 clean:
 	$(Q)rm -rf .output leaktrace leaktrace-*

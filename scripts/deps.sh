@@ -37,7 +37,12 @@ done
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
 #        for ps, util-linux for setpriv; g++ and rustc build the C++ and Rust
-#        workloads whose names must come out demangled.
+#        workloads whose names must come out demangled; man-db and
+#        bash-completion render the man page and run the completion that
+#        tests/e2e/test_docs.py checks against --help; golang-go's go tool
+#        pprof reads back the --pprof profile.
+# pprof: protobuf-c packs the profile of --pprof (protoc-c makes its code;
+#        without them leaktrace builds with no --pprof).
 # static: `make STATIC=1` links what libdw.a needs (liblzma, libbz2) statically;
 #        the tests also build a musl program (musl-tools) with its malloc inside.
 # fuzz:  libFuzzer and clang's sanitizer runtimes (`make fuzzers`; clang only
@@ -49,7 +54,8 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
 pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps util-linux
 clang-format g++ rustc libseccomp-dev liblzma-dev libbz2-dev musl-tools libclang-rt-dev
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
-xvfb xauth python3-kivy"
+xvfb xauth python3-kivy man-db bash-completion golang-go libprotobuf-c-dev
+protobuf-c-compiler"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi
@@ -60,7 +66,7 @@ add_arch=false
 if $cross; then
 	PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 	for p in libbpf-dev libelf-dev libdw-dev libseccomp-dev zlib1g-dev liblzma-dev libbz2-dev \
-		libiberty-dev; do
+		libiberty-dev libprotobuf-c-dev; do
 		PKGS="$PKGS $p:arm64"
 	done
 	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=true

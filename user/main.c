@@ -25,7 +25,9 @@
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "folded.h"
 #include "output.h"
+#include "pprof.h"
 #include "pace.h"
 #include "procmaps.h"
 #include "procs.h"
@@ -59,6 +61,8 @@ struct app {
 	struct syssites *syssites; /* source fd: the syscall instructions found */
 	struct pace *pace;	   /* when reports are due, what holds them back */
 	FILE *json_file;
+	FILE *folded_file; /* --folded */
+	FILE *pprof_file;  /* --pprof */
 	pid_t pid;
 	char comm[64];
 	unsigned int sources; /* what is traced: settings' sources, as the target has them */
@@ -1015,6 +1019,45 @@ static int say_start(struct app *a)
 	return err;
 }
 
+/* Opens @path (if not NULL) for writing into *@f; says why not. */
+static int open_output(const char *path, FILE **f)
+{
+	char why[256];
+
+	if (!path)
+		return 0;
+	*f = output__open(path, why, sizeof(why));
+	if (*f)
+		return 0;
+	lt_error("cannot write %s: %s", path, why[0] ? why : strerror(errno));
+	return -1;
+}
+
+/* --folded and --pprof, of what is outstanding at the final report. */
+static int write_exports(struct app *a)
+{
+	const struct lt_settings *s = &a->settings;
+	int err = 0;
+
+	if (a->folded_file) {
+		err = folded__write(a->report, a->folded_file, s->system);
+		if (err) {
+			lt_error("cannot write the folded stacks to %s: %s", s->folded,
+				 strerror(-err));
+			return err;
+		}
+	}
+#ifdef LT_HAVE_PPROF
+	if (a->pprof_file) {
+		err = pprof__write(a->report, a->pprof_file, elapsed(a));
+		if (err)
+			lt_error("cannot write the pprof profile to %s: %s", s->pprof,
+				 strerror(-err));
+	}
+#endif
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct app a = { 0 };
@@ -1049,12 +1092,11 @@ int main(int argc, char **argv)
 			return EXIT_INPUT;
 		read_comm(a.pid, a.comm, sizeof(a.comm));
 	}
-	if (s->output) {
-		a.json_file = output__open(s->output, why, sizeof(why));
-		if (!a.json_file) {
-			lt_error("cannot write %s: %s", s->output, why[0] ? why : strerror(errno));
-			return EXIT_INPUT;
-		}
+	/* opened now: once set up, leaktrace opens nothing for writing */
+	if (open_output(s->output, &a.json_file) || open_output(s->folded, &a.folded_file) ||
+	    open_output(s->pprof, &a.pprof_file)) {
+		status = EXIT_INPUT;
+		goto cleanup;
 	}
 
 	a.tracer = tracer__open(s);
@@ -1178,6 +1220,8 @@ int main(int argc, char **argv)
 	err = say_start(&a);
 	if (!err)
 		err = run(&a, sig_fd);
+	if (!err)
+		err = write_exports(&a);
 	if (report__failed_output(a.report)) {
 		lt_error("cannot write the report to %s: %s; what it holds is incomplete",
 			 report__failed_output(a.report), strerror(-err));
@@ -1206,6 +1250,10 @@ cleanup:
 	tracer__destroy(a.tracer);
 	if (a.json_file)
 		fclose(a.json_file);
+	if (a.folded_file)
+		fclose(a.folded_file);
+	if (a.pprof_file)
+		fclose(a.pprof_file);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	return status;

@@ -27,12 +27,14 @@ static const char doc[] =
 	"  sudo leaktrace -p 1234                      trace a running process\n"
 	"  sudo leaktrace -i 1 -d 60 -- ./server -v    start a command under tracing\n"
 	"  sudo leaktrace -p 1234 --json -o leaks.jsonl\n"
+	"  sudo leaktrace -d 60 --pprof live.pb.gz --folded live.folded -p 1234\n"
 	"  sudo leaktrace --fail-on-growth 10M -d 30 -- ./test-suite   (exit 3 on a leak)\n"
 	"  sudo leaktrace --lib /opt/app/lib/libjemalloc.so.2 -p 1234\n"
 	"  sudo leaktrace --sources auto,fd -p 1234    (also descriptors never closed)\n"
 	"  sudo leaktrace --sample-bytes 512K -p 1234  (a busy process: estimates)\n"
 	"  sudo leaktrace --check                      (can leaktrace run here?)\n"
 	"\v"
+	"The manual page leaktrace(8) describes the report and every JSON field.\n"
 	"Sizes take K, M, G (powers of 1024), optionally followed by B or iB.\n"
 	"Exit status: 0 done; 1 runtime failure; 2 bad usage or input; 3 growth limit\n"
 	"exceeded (--fail-on-growth).";
@@ -58,6 +60,8 @@ enum {
 	OPT_CHECK,
 	OPT_UNWIND,
 	OPT_UNWIND_ROWS,
+	OPT_FOLDED,
+	OPT_PPROF,
 };
 
 static const struct argp_option options[] = {
@@ -80,6 +84,12 @@ static const struct argp_option options[] = {
 	  "Intervals in the trailing window that ranks leak suspects (default 6)", 2 },
 	{ "json", OPT_JSON, NULL, 0, "JSON lines on stdout instead of the table", 2 },
 	{ "output", 'o', "FILE", 0, "Also write the JSON lines to FILE", 2 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "At the end, write what is outstanding as folded stacks (flamegraph.pl) to FILE", 2 },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "At the end, write what is outstanding as a pprof profile (gzipped profile.proto) "
+	  "to FILE",
+	  2 },
 	{ "fail-on-growth", OPT_FAIL_ON_GROWTH, "SIZE", 0,
 	  "Exit with status 3 if any stack grew by more than SIZE since tracing began "
 	  "(e.g. 10M)",
@@ -141,6 +151,8 @@ static const struct argp_option options[] = {
 	  "all",
 	  4 },
 	{ "verbose", 'v', NULL, 0, "Say more (probe sites, libbpf); twice for debug output", 4 },
+	/* -h as well as argp's own -? and --help, listed beside them */
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
 
@@ -386,6 +398,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'o':
 		s->output = arg;
 		break;
+	case OPT_FOLDED:
+		s->folded = arg;
+		break;
+	case OPT_PPROF:
+#ifndef LT_HAVE_PPROF
+		usage_error(state,
+			    "--pprof: this leaktrace was built without protobuf-c; rebuild it with "
+			    "libprotobuf-c-dev and protobuf-c-compiler installed");
+#endif
+		s->pprof = arg;
+		break;
 	case OPT_SOURCES:
 		err = lt_parse_sources(arg, &s->sources, &s->sources_auto);
 		if (err == -ENOMEM)
@@ -468,6 +491,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		s->verbose++;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP); /* exits 0 */
 		break;
 	case ARGP_KEY_ARG:
 		usage_error(state,

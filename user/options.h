@@ -40,6 +40,8 @@ struct lt_settings {
 	bool sources_auto;    /* no --sources: decide from the target */
 	bool json;
 	const char *output;
+	const char *folded; /* --folded FILE */
+	const char *pprof;  /* --pprof FILE */
 	const char *lib;
 	unsigned int stack_depth;
 	__u64 fail_on_growth; /* bytes; 0 = off */

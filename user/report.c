@@ -1187,6 +1187,69 @@ int report__emit(struct report *r, const struct report_status *status, const cha
 	return r->write_err;
 }
 
+static int live_cmp(const void *a, const void *b)
+{
+	const struct suspect *x = a, *y = b;
+
+	if (x->s->bytes != y->s->bytes)
+		return x->s->bytes > y->s->bytes ? -1 : 1;
+	if (x->s->count != y->s->count)
+		return x->s->count > y->s->count ? -1 : 1;
+	return suspect_cmp(a, b);
+}
+
+int report__each_live(struct report *r, report_live_fn fn, void *ctx)
+{
+	size_t n = 0, pos = 0;
+	struct suspect *v = calloc(hashmap__count(r->series) + 1, sizeof(*v));
+	void *s;
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	while (hashmap__next(r->series, &pos, NULL, &s)) {
+		const struct series *x = s;
+
+		if (x->bytes || x->count)
+			suspect_fill(r, s, &v[n++]);
+	}
+	qsort(v, n, sizeof(*v), live_cmp);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct series *x = v[i].s;
+		struct lt_frame none = {
+			.module = "[leaktrace]",
+			.func = x->key.stack == LT_STACK_LOST ? "[stack lost]"
+							      : "[stack unavailable]",
+		};
+		struct report_live live = {
+			.tgid = x->key.tgid,
+			.comm = comm_of(r, x->key.tgid),
+			.kind = kind_name(x->key.kind),
+			.kind_in_bytes = kind_has_bytes(x->key.kind),
+			.type = x->key.kind == LT_KIND_PYOBJ ? type_of(r, x) : NULL,
+			.bytes = x->bytes,
+			.count = x->count,
+			.growth_window = v[i].growth_window,
+			.frames = r->frames,
+		};
+		const __u64 *ips;
+		size_t nr = x->key.stack == LT_STACK_LOST
+				    ? 0
+				    : r->src.stack_frames(r->src.ctx, x->key.tgid, x->key.stack,
+							  &ips);
+
+		live.nr_frames = nr ? render_frames(r, x->key.tgid, ips, nr, r->frames, MAX_SHOWN)
+				    : 0;
+		if (!live.nr_frames) {
+			live.frames = &none;
+			live.nr_frames = 1;
+		}
+		err = fn(ctx, &live);
+	}
+	free(v);
+	return err;
+}
+
 const char *report__failed_output(const struct report *r)
 {
 	return r->write_err ? r->write_failed : NULL;

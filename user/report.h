@@ -140,6 +140,28 @@ void report__forget_many(struct report *r, const __u32 *tgids, const char *const
  * @why then says which, for one line on stderr. */
 bool report__tripped(const struct report *r, char *why, size_t len);
 
+/* One stack with something outstanding at the last sample, for the exports
+ * (--folded, --pprof). Strings are the traced process's, unescaped, and live
+ * until the callback returns. */
+struct report_live {
+	__u32 tgid;
+	const char *comm;
+	const char *kind;   /* "heap", "gl.texture", ... */
+	bool kind_in_bytes; /* growth is measured in bytes, else in count */
+	const char *type;   /* a pyobj stack's Python type, else NULL */
+	__s64 bytes, count; /* outstanding */
+	__s64 growth_window;
+	const struct lt_frame *frames; /* innermost first, at least one */
+	size_t nr_frames;
+};
+
+typedef int (*report_live_fn)(void *ctx, const struct report_live *live);
+
+/* Calls @fn for every stack with something outstanding at the last sample,
+ * most live bytes first (then most live count). Returns 0, -ENOMEM, or the
+ * first non-zero value @fn returned, which stops the walk. */
+int report__each_live(struct report *r, report_live_fn fn, void *ctx);
+
 /* Human units: "512 B", "1.5 KiB", "+2.0 MiB" with @sign. */
 void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign);
 

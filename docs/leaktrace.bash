@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# bash completion for leaktrace(8): options, their values, pids, and the
+# command after --. tests/e2e/test_docs.py checks that every option of
+# --help is here. Installed as
+# $(PREFIX)/share/bash-completion/completions/leaktrace.
+
+_leaktrace()
+{
+	local cur prev words cword i
+	_init_completion -n = || return
+
+	# after --, the words are a command of its own
+	for ((i = 1; i < cword; i++)); do
+		if [[ ${words[i]} == -- ]]; then
+			_command_offset $((i + 1))
+			return
+		fi
+	done
+
+	local opts="-p --pid --system --check -i --interval -d --duration -n --top
+		-w --window --json -o --output --folded --pprof --fail-on-growth --sources --lib
+		--stack-depth --max-allocs --max-stacks --sample --sample-bytes
+		--unwind --unwind-rows --btf --debug-dir --probe-at --floor
+		--no-uprobe-multi -v --verbose -h -? --help --usage -V --version"
+
+	local split=false
+	_split_longopt && split=true
+
+	case $prev in
+	-p | --pid)
+		_pids
+		return
+		;;
+	-o | --output | --folded | --pprof | --btf)
+		_filedir
+		return
+		;;
+	--lib)
+		_filedir 'so?(.*)'
+		return
+		;;
+	--debug-dir)
+		_filedir -d
+		return
+		;;
+	--sources)
+		local list="auto libc mmap python gl fd"
+		local prefix=
+		[[ $cur == *,* ]] && prefix=${cur%,*},
+		COMPREPLY=($(compgen -P "$prefix" -W "$list" -- "${cur##*,}"))
+		compopt -o nospace
+		return
+		;;
+	--unwind)
+		COMPREPLY=($(compgen -W "tables fp" -- "$cur"))
+		return
+		;;
+	--probe-at)
+		COMPREPLY=($(compgen -W "auto entry" -- "$cur"))
+		return
+		;;
+	-i | --interval | -d | --duration | -n | --top | -w | --window | \
+		--fail-on-growth | --stack-depth | --max-allocs | --max-stacks | \
+		--sample | --sample-bytes | --unwind-rows)
+		return
+		;;
+	esac
+	$split && return
+
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
+		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+	fi
+} &&
+	complete -F _leaktrace leaktrace
