@@ -139,7 +139,7 @@ static struct report *fed(void)
 			  .count = 1 },
 		};
 
-		report__sample(r, k, s, 5);
+		report__sample(r, k, s, 5, false);
 	}
 	return r;
 }
