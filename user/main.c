@@ -17,7 +17,9 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "attach.h"
+#include "backrefs.h"
 #include "check.h"
+#include "census.h"
 #include "collect.h"
 #include "arena.h"
 #include "elfsym.h"
@@ -55,6 +57,10 @@ struct app {
 	struct symbolizer *symbolizer;
 	struct unwinder *unwinder; /* NULL under --unwind fp */
 	struct pyresolver *pyresolver;
+	struct census *census; /* the target's Python objects by type; NULL: none */
+	unsigned int py_major, py_minor;
+	__u64 backrefs_done; /* the type whose chain was printed without --backrefs */
+	FILE *dot_file;	     /* --backrefs-dot */
 	struct report *report;
 	struct launch *launch;
 	struct procs *procs;	   /* --system: names, and processes to look at */
@@ -74,6 +80,14 @@ struct app {
 	bool gl_ahead;	    /* the system's EGL and GLX libraries are probed */
 	bool command_ended; /* the command of -- COMMAND ended by itself */
 };
+
+/* Bounds of one census read: beyond them it is cut short, and said so. */
+#define CENSUS_MAX_OBJECTS (50ULL * 1000 * 1000)
+#define CENSUS_MAX_MS 2000.0
+/* Bounds of one backrefs search */
+#define BACKREFS_MAX_OBJECTS (1ULL << 20)
+#define BACKREFS_MAX_MS 2000.0
+#define BACKREFS_TRIES 3
 
 /* Errors that come from what the user asked for (exit 2), not from a failure
  * while doing it (exit 1). */
@@ -167,6 +181,7 @@ static pid_t check_pid(pid_t pid)
 }
 
 static int setup_python(struct app *a, pid_t pid);
+static void setup_census(struct app *a, pid_t pid);
 static void setup_unwind(struct app *a, pid_t pid, bool later);
 static int setup_gl(struct app *a, pid_t pid);
 static void setup_fd(struct app *a, pid_t pid);
@@ -295,6 +310,8 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 		procs__touch(a->procs, pid);
 		return;
 	}
+	census__free(a->census);
+	a->census = NULL;
 	if (a->launch) {
 		pyresolver__forget(a->pyresolver, pid);
 		a->gl_ready = false;
@@ -311,6 +328,7 @@ static void cb_exec(void *ctx, pid_t pid, const char *comm)
 	setup_fd(a, pid);
 	if (!tracer__attach(a->tracer, pid) && !setup_python(a, pid))
 		setup_gl(a, pid);
+	setup_census(a, pid);
 }
 
 static void cb_exit(void *ctx, pid_t pid, const char *comm)
@@ -447,6 +465,46 @@ static int setup_python(struct app *a, pid_t pid)
 	a->py_runtime = py.runtime;
 	a->sources |= LT_SRC_PYTHON;
 	return 0;
+}
+
+/* Counts the objects of the CPython that process @pid runs, if any, every
+ * interval (census.c): no probe, so on by default. */
+static void setup_census(struct app *a, pid_t pid)
+{
+	const struct census_limits lim = {
+		.max_objects = CENSUS_MAX_OBJECTS,
+		.max_ms = CENSUS_MAX_MS,
+	};
+	struct py_target py;
+	unsigned int major, minor;
+	int err;
+
+	if (a->settings.census == LT_CENSUS_OFF || a->settings.system || a->census)
+		return;
+	err = py_target_find(pid, &py, &major, &minor);
+	if (err) {
+		if (a->settings.census == LT_CENSUS_ON || a->settings.backrefs) {
+			if (err == -ENOTSUP)
+				lt_warn("pid %d runs CPython %u.%u (%s), for which leaktrace has "
+					"no "
+					"layout: no census",
+					pid, major, minor, py.shown);
+			else
+				lt_warn("pid %d runs no CPython that leaktrace can find: no census",
+					pid);
+		}
+		return;
+	}
+	a->census = census__new(pid, py.layout, py.runtime, py.type_type, a->settings.window,
+				a->settings.top, &lim);
+	if (!a->census) {
+		lt_warn("cannot count pid %d's Python objects: %s", pid, strerror(errno));
+		return;
+	}
+	a->py_major = py.layout->major;
+	a->py_minor = py.layout->minor;
+	lt_info("pid %d: census of CPython %u.%u objects, read every interval", pid, a->py_major,
+		a->py_minor);
 }
 
 /* Probes the driver's GL functions, which the dispatch table of thread @tid
@@ -632,6 +690,7 @@ static int arm_after_exec(struct app *a)
 		setup_gl(a, pid);
 	if (err)
 		return err;
+	setup_census(a, pid);
 	kill(pid, SIGCONT);
 	return 0;
 }
@@ -760,9 +819,56 @@ static void say_completeness(struct app *a, const struct lt_sample *samples, siz
 		complete, stacks, stacks ? 100.0 * complete / stacks : 0.0, cut);
 }
 
+/* The chain that keeps an object of the type asked for (--backrefs TYPE,
+ * each report), or else of the top growing type once it is a suspect (once
+ * per type), after the interval's report. */
+static int backrefs_now(struct app *a)
+{
+	const char *want = a->settings.backrefs;
+	const struct census_row *rows, *row = NULL;
+	struct backref_chain ch;
+	char name[128];
+	int err;
+
+	if (!a->census || census__stats(a->census)->error)
+		return 0;
+	if (want) {
+		row = census__find(a->census, want);
+		if (!row)
+			return 0;
+	} else if (census__rank(a->census, &rows) && rows[0].suspect &&
+		   rows[0].type_addr != a->backrefs_done) {
+		row = &rows[0];
+	}
+	if (!row)
+		return 0;
+	snprintf(name, sizeof(name), "%s", row->type);
+	/* a link that moved before it was read again (a dict that grew and
+	 * moved its entries): search again, a few times */
+	for (int try = 0; try < BACKREFS_TRIES; try++) {
+		err = backrefs__find(a->census, row->type_addr, BACKREFS_MAX_MS,
+				     BACKREFS_MAX_OBJECTS, &ch);
+		if (err != -EAGAIN)
+			break;
+	}
+	if (err == -ESRCH)
+		return 0;
+	if (!want)
+		a->backrefs_done = row->type_addr;
+	if (!err && a->dot_file) {
+		rewind(a->dot_file);
+		if (ftruncate(fileno(a->dot_file), 0) == 0) {
+			backrefs__dot(&ch, a->dot_file);
+			fflush(a->dot_file);
+		}
+	}
+	return report__backrefs(a->report, a->pid, name, &ch, err);
+}
+
 static int report_now(struct app *a, const char *reason)
 {
 	struct report_status st = { .pid = a->pid };
+	struct report_census census_view = { 0 };
 	struct report_counter counters[32];
 	const struct lt_sample *samples;
 	__u64 freed[2 * LT_PY_FREE_MAX];
@@ -814,6 +920,17 @@ static int report_now(struct app *a, const char *reason)
 						     32 - st.nr_counters);
 	if (reason && a->settings.verbose)
 		say_completeness(a, samples, n);
+	if (a->census) {
+		t0 = elapsed(a);
+		census__read(a->census);
+		census_view.stats = census__stats(a->census);
+		census_view.nr = census__rank(a->census, &census_view.rows);
+		census_view.major = a->py_major;
+		census_view.minor = a->py_minor;
+		st.census = &census_view;
+		t1 = elapsed(a);
+		pace__spent(a->pace, PACE_CENSUS, t0, t1, census_view.stats->objects);
+	}
 	st.bpf_memory = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
 	self_rss(&st.rss, &st.rss_peak);
 	if (!reason) {
@@ -827,6 +944,8 @@ static int report_now(struct app *a, const char *reason)
 			   launch__status(a->launch, &st.command_status);
 	st.command_ended = a->command_ended;
 	err = report__emit(a->report, &st, reason);
+	if (!err && !reason)
+		err = backrefs_now(a);
 	t1 = elapsed(a);
 	pace__spent(a->pace, PACE_OUTPUT, t0, t1, 0);
 	if (!err && !reason) {
@@ -1098,6 +1217,17 @@ int main(int argc, char **argv)
 		status = EXIT_INPUT;
 		goto cleanup;
 	}
+	if (s->backrefs_dot) {
+		/* opened now: once set up, leaktrace opens nothing for writing */
+		a.dot_file = output__open(s->backrefs_dot, why, sizeof(why));
+		if (!a.dot_file) {
+			lt_error("cannot write %s: %s", s->backrefs_dot,
+				 why[0] ? why : strerror(errno));
+			if (a.json_file)
+				fclose(a.json_file);
+			return EXIT_INPUT;
+		}
+	}
 
 	a.tracer = tracer__open(s);
 	if (!a.tracer) {
@@ -1207,6 +1337,8 @@ int main(int argc, char **argv)
 			err = setup_python(&a, a.pid);
 		if (!err)
 			setup_gl(&a, a.pid);
+		if (!err)
+			setup_census(&a, a.pid);
 	}
 	if (err)
 		goto cleanup;
@@ -1244,6 +1376,9 @@ cleanup:
 	report__free(a.report);
 	collector__free(a.collector);
 	pyresolver__free(a.pyresolver);
+	census__free(a.census);
+	if (a.dot_file)
+		fclose(a.dot_file);
 	symbolizer__free(a.symbolizer);
 	syssites__free(a.syssites);
 	unwinder__free(a.unwinder);

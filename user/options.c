@@ -62,6 +62,10 @@ enum {
 	OPT_UNWIND_ROWS,
 	OPT_FOLDED,
 	OPT_PPROF,
+	OPT_CENSUS,
+	OPT_NO_CENSUS,
+	OPT_BACKREFS,
+	OPT_BACKREFS_DOT,
 };
 
 static const struct argp_option options[] = {
@@ -94,6 +98,18 @@ static const struct argp_option options[] = {
 	  "Exit with status 3 if any stack grew by more than SIZE since tracing began "
 	  "(e.g. 10M)",
 	  2 },
+	{ NULL, 0, NULL, 0, "Python objects (read from outside, no probe):", 2 },
+	{ "census", OPT_CENSUS, NULL, 0,
+	  "Count a CPython target's live objects by type every interval, and rank the types "
+	  "that grow (default: on when the target runs CPython)",
+	  2 },
+	{ "no-census", OPT_NO_CENSUS, NULL, 0, "No census", 2 },
+	{ "backrefs", OPT_BACKREFS, "TYPE", 0,
+	  "Print the shortest chain of references from a module to one of the newest objects "
+	  "of TYPE (default: the top growing type, once it is a suspect)",
+	  2 },
+	{ "backrefs-dot", OPT_BACKREFS_DOT, "FILE", 0,
+	  "Also write that chain as a Graphviz DOT graph to FILE", 2 },
 	{ NULL, 0, NULL, 0, "Probes:", 3 },
 	{ "sources", OPT_SOURCES, "LIST", 0,
 	  "Comma list of libc, mmap, python, gl, fd (default auto: libc and mmap, python "
@@ -489,6 +505,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CHECK:
 		s->check = true;
 		break;
+	case OPT_CENSUS:
+		s->census = LT_CENSUS_ON;
+		break;
+	case OPT_NO_CENSUS:
+		s->census = LT_CENSUS_OFF;
+		break;
+	case OPT_BACKREFS:
+		if (!*arg || strlen(arg) > 127)
+			usage_error(state,
+				    "invalid --backrefs '%s': expected a type name, such as "
+				    "dict or Session",
+				    arg);
+		s->backrefs = arg;
+		break;
+	case OPT_BACKREFS_DOT:
+		s->backrefs_dot = arg;
+		break;
 	case 'v':
 		s->verbose++;
 		break;
@@ -567,6 +600,16 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	if (s->system && !s->sources_auto && (s->sources & (LT_SRC_PYTHON | LT_SRC_GL))) {
 		fputs("leaktrace: --system traces the sources libc, mmap and fd; python and gl "
 		      "need one process: use -p PID or -- COMMAND\n",
+		      stderr);
+		exit(2);
+	}
+	if (s->census == LT_CENSUS_OFF && (s->backrefs || s->backrefs_dot)) {
+		fputs("leaktrace: --backrefs needs the census: drop --no-census\n", stderr);
+		exit(2);
+	}
+	if (s->system && (s->census == LT_CENSUS_ON || s->backrefs || s->backrefs_dot)) {
+		fputs("leaktrace: --census and --backrefs read one CPython process: use -p PID or "
+		      "-- COMMAND\n",
 		      stderr);
 		exit(2);
 	}

@@ -28,6 +28,12 @@ enum lt_probe_at {
 	LT_PROBE_AT_ENTRY,   /* always the function's first byte */
 };
 
+enum lt_census {
+	LT_CENSUS_AUTO, /* when the target runs CPython */
+	LT_CENSUS_ON,	/* --census: say so if it cannot */
+	LT_CENSUS_OFF,	/* --no-census */
+};
+
 struct lt_settings {
 	pid_t pid;	/* -p; 0 if not given */
 	char **command; /* after --; NULL if not given */
@@ -58,6 +64,9 @@ struct lt_settings {
 	bool check;		   /* --check: report what the machine offers, trace nothing */
 	bool unwind_fp;		   /* --unwind fp: frame pointers only, no unwind tables */
 	unsigned int unwind_rows;
+	enum lt_census census;
+	const char *backrefs;	  /* --backrefs TYPE; NULL: the top growing type */
+	const char *backrefs_dot; /* --backrefs-dot FILE */
 };
 
 /* Bounds of the sampling options: the BPF side's draw multiplies a 32-bit

@@ -87,6 +87,9 @@ static void say(char *why, size_t len, enum pace_work what, double took, size_t 
 		snprintf(why, len, "sweeping exited processes from the allocs map took %.2fs",
 			 took);
 		break;
+	case PACE_CENSUS:
+		snprintf(why, len, "counting %zu Python objects took %.2fs", items, took);
+		break;
 	case PACE_OUTPUT:
 		snprintf(why, len, "symbolizing and writing the last report took %.2fs", took);
 		break;

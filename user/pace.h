@@ -16,6 +16,7 @@ enum pace_work {
 	PACE_READ,    /* reading the BPF maps */
 	PACE_SWEEP,   /* deleting what exited processes left in the allocs map */
 	PACE_OUTPUT,  /* writing a report */
+	PACE_CENSUS,  /* counting a CPython target's objects */
 	PACE__NR,
 };
 

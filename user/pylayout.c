@@ -74,6 +74,12 @@ static const struct py_layout py_layouts[] = {
 		.interp_list_numfree = LT_PY_NONE,
 		.interp_dict_free = LT_PY_NONE,
 		.interp_dict_numfree = LT_PY_NONE,
+		/* offsetof(_PyRuntimeState, gc.generations / gc.permanent_generation) */
+		.gc_gens = 368,
+		.gc_perm = 448,
+		.gc_in_runtime = true,
+		.interp_modules = 56, /* PyInterpreterState.modules */
+		.tp_flags_preheader = 0,
 	},
 	{
 		/* Same as 3.8 for every field used; PyInterpreterState gained
@@ -115,6 +121,11 @@ static const struct py_layout py_layouts[] = {
 		.interp_list_numfree = LT_PY_NONE,
 		.interp_dict_free = LT_PY_NONE,
 		.interp_dict_numfree = LT_PY_NONE,
+		/* offsetof(PyInterpreterState, gc.generations / gc.permanent_generation) */
+		.gc_gens = 640,
+		.gc_perm = 720,
+		.interp_modules = 856, /* PyInterpreterState.modules */
+		.tp_flags_preheader = 0,
 	},
 	{
 		.major = 3,
@@ -158,6 +169,11 @@ static const struct py_layout py_layouts[] = {
 		.interp_list_numfree = 10680,
 		.interp_dict_free = 10688,
 		.interp_dict_numfree = 11328,
+		/* offsetof(PyInterpreterState, gc.generations / gc.permanent_generation) */
+		.gc_gens = 640,
+		.gc_perm = 720,
+		.interp_modules = 856, /* PyInterpreterState.modules */
+		.tp_flags_preheader = 0,
 	},
 	{
 		.major = 3,
@@ -199,6 +215,11 @@ static const struct py_layout py_layouts[] = {
 		.interp_list_numfree = 4512,
 		.interp_dict_free = 4520,
 		.interp_dict_numfree = 5160,
+		/* offsetof(PyInterpreterState, gc.generations / gc.permanent_generation) */
+		.gc_gens = 672,
+		.gc_perm = 752,
+		.interp_modules = 888, /* PyInterpreterState.modules */
+		.tp_flags_preheader = LT_PY_TPFLAGS_MANAGED_DICT,
 	},
 	{
 		.major = 3,
@@ -241,6 +262,11 @@ static const struct py_layout py_layouts[] = {
 		.interp_list_numfree = 270712,
 		.interp_dict_free = 270736,
 		.interp_dict_numfree = 272016,
+		/* offsetof(PyInterpreterState, gc.generations / gc.permanent_generation) */
+		.gc_gens = 136,
+		.gc_perm = 216,
+		.interp_modules = 944, /* PyInterpreterState.imports.modules */
+		.tp_flags_preheader = LT_PY_TPFLAGS_MANAGED_DICT | LT_PY_TPFLAGS_MANAGED_WEAKREF,
 	},
 	{
 		/* _PyRuntime starts with _Py_DebugOffsets (584 bytes in 3.13.0),
@@ -290,6 +316,11 @@ static const struct py_layout py_layouts[] = {
 		.interp_list_numfree = LT_PY_NONE,
 		.interp_dict_free = LT_PY_NONE,
 		.interp_dict_numfree = LT_PY_NONE,
+		/* offsetof(PyInterpreterState, gc.generations / gc.permanent_generation) */
+		.gc_gens = 7424,
+		.gc_perm = 7504,
+		.interp_modules = 7656, /* PyInterpreterState.imports.modules */
+		.tp_flags_preheader = LT_PY_TPFLAGS_MANAGED_DICT | LT_PY_TPFLAGS_MANAGED_WEAKREF,
 	},
 };
 

@@ -43,7 +43,27 @@ struct py_layout {
 	 * Each list is an array of LT_PY_FREE_MAX pointers and an int count. */
 	__u32 interp_list_free, interp_list_numfree;
 	__u32 interp_dict_free, interp_dict_numfree;
+	/* The garbage collector's lists, read by the census (census.c): where
+	 * generations[0..2] (struct gc_generation, 24 bytes each, the list
+	 * head first) and permanent_generation are, from PyInterpreterState,
+	 * or from _PyRuntimeState in 3.8 (gc_in_runtime). */
+	__u32 gc_gens, gc_perm;
+	bool gc_in_runtime;
+	__u32 interp_modules; /* sys.modules: a dict pointer in PyInterpreterState */
+	/* tp_flags bits that give an object a pre-header of two pointers
+	 * before its GC header (3.11+: the managed dict and weakref list) */
+	__u64 tp_flags_preheader;
 };
+
+/* Fixed in 3.8 to 3.13 (release builds, LP64). */
+#define LT_PY_GC_HEAD 16	/* sizeof(PyGC_Head): _gc_next, _gc_prev before the object */
+#define LT_PY_GC_GEN_SIZE 24	/* sizeof(struct gc_generation) */
+#define LT_PY_TP_FLAGS 168	/* PyTypeObject.tp_flags, an unsigned long */
+#define LT_PY_TP_DICTOFFSET 288 /* PyTypeObject.tp_dictoffset */
+#define LT_PY_TPFLAGS_MANAGED_WEAKREF (1ULL << 3) /* 3.12+ */
+#define LT_PY_TPFLAGS_MANAGED_DICT (1ULL << 4)	  /* 3.11+ */
+#define LT_PY_TPFLAGS_READY (1ULL << 12)
+#define LT_PY_TPFLAGS_TYPE_SUBCLASS (1ULL << 31)
 
 #define LT_PY_FREE_MAX 80 /* PyList_MAXFREELIST, PyDict_MAXFREELIST */
 

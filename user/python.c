@@ -3,6 +3,7 @@
  * _PyRuntime, whatever its name (python3.11, libpython3.12.so.1.0, an
  * application embedding CPython statically). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "elfsym.h"
@@ -35,7 +36,8 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 	for (size_t i = 0; i < maps->nr && err == -ENOENT; i++) {
 		const struct lt_mapping *m = &maps->maps[i];
 		struct elf_file *elf;
-		struct elf_func sym;
+		struct elf_func sym, type;
+		bool have_type;
 		__u64 load;
 
 		if (!m->exec || !lt_mapping__is_file(m))
@@ -49,6 +51,7 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 			elf_file__free(elf);
 			continue;
 		}
+		have_type = !elf_file__find_object(elf, "PyType_Type", &type);
 		elf_file__free(elf);
 		snprintf(out->shown, sizeof(out->shown), "%s", m->path);
 		if (py_version_of(out->path, m->path, major, minor)) {
@@ -58,6 +61,7 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 		}
 		out->layout = py_layout_find(*major, *minor);
 		out->runtime = runtime_address(maps, m, load, sym.vaddr);
+		out->type_type = have_type ? runtime_address(maps, m, load, type.vaddr) : 0;
 		err = !out->layout ? -ENOTSUP : out->runtime ? 0 : -ENOENT;
 	}
 	procmaps__free(maps);

@@ -13,6 +13,7 @@
 struct py_target {
 	const struct py_layout *layout;
 	__u64 runtime;	      /* address of _PyRuntime in the process */
+	__u64 type_type;      /* address of PyType_Type, 0 if not exported */
 	char path[PATH_MAX];  /* the file, as leaktrace can open it */
 	char shown[PATH_MAX]; /* the file, as the process maps it */
 };

@@ -886,6 +886,51 @@ static void json_procs(struct report *r, struct jw *w, const struct proc_row *ro
 	jw__end_array(w);
 }
 
+static void json_census(struct jw *w, const struct report_census *c)
+{
+	const struct census_stats *cs = c->stats;
+	char version[16];
+
+	jw__key(w, "census");
+	jw__begin_array(w);
+	for (size_t i = 0; i < c->nr; i++) {
+		const struct census_row *x = &c->rows[i];
+
+		jw__begin_object(w);
+		jw__kuint(w, "rank", i + 1);
+		jw__kstr(w, "type", x->type);
+		jw__kint(w, "count", x->count);
+		jw__kint(w, "bytes", x->bytes);
+		jw__kint(w, "growth", x->growth);
+		jw__kint(w, "growth_window", x->growth_window);
+		jw__kint(w, "growth_total", x->growth_total);
+		jw__kuint(w, "intervals_grown", x->intervals_grown);
+		jw__kbool(w, "suspect", x->suspect);
+		jw__khex(w, "type_addr", x->type_addr);
+		jw__end_object(w);
+	}
+	jw__end_array(w);
+	jw__key(w, "census_stats");
+	jw__begin_object(w);
+	snprintf(version, sizeof(version), "%u.%u", c->major, c->minor);
+	jw__kstr(w, "python", version);
+	jw__kbool(w, "ok", !cs->error);
+	if (cs->error)
+		jw__kstr(w, "error", strerror(-cs->error));
+	jw__kuint(w, "objects", cs->objects);
+	jw__kuint(w, "types", cs->types);
+	jw__kuint(w, "bytes", cs->bytes);
+	jw__key(w, "read_ms");
+	jw__double(w, cs->read_ms, 3);
+	jw__kuint(w, "memory_read", cs->memory_read);
+	jw__kuint(w, "skipped", cs->skipped);
+	jw__kuint(w, "relinked", cs->relinked);
+	jw__kuint(w, "lists_cut", cs->lists_cut);
+	jw__kbool(w, "truncated", cs->truncated);
+	jw__kuint(w, "reads", cs->reads);
+	jw__end_object(w);
+}
+
 static void emit_json(struct report *r, const struct report_status *st, const char *reason,
 		      const struct suspect *top, size_t n)
 {
@@ -972,6 +1017,8 @@ static void emit_json(struct report *r, const struct report_status *st, const ch
 	for (size_t i = 0; i < n; i++)
 		json_stack(r, &w, &top[i], i + 1);
 	jw__end_array(&w);
+	if (st->census)
+		json_census(&w, st->census);
 	jw__end_object(&w);
 	fclose(f);
 	json_flush(r, buf, len);
@@ -1090,6 +1137,50 @@ static int kind_width(const struct suspect *top, size_t n)
 	return (int)w;
 }
 
+static void text_census(struct report *r, const struct report_census *c)
+{
+	const struct census_stats *cs = c->stats;
+	FILE *out = r->opts.text;
+	char bytes[32], last[32], win[32], total[32], trend[16], esc[160];
+	unsigned int shown_window = cs->reads < 1		     ? 0
+				    : cs->reads - 1 < r->opts.window ? cs->reads - 1
+								     : r->opts.window;
+
+	lt_format_size(bytes, sizeof(bytes), (__s64)cs->bytes, false);
+	fprintf(out, "  python objects (census, CPython %u.%u): ", c->major, c->minor);
+	if (cs->error && !cs->reads)
+		fprintf(out, "not read: %s", strerror(-cs->error));
+	else
+		fprintf(out, "%llu of %llu types, %s, read in %.1f ms",
+			(unsigned long long)cs->objects, (unsigned long long)cs->types, bytes,
+			cs->read_ms);
+	if (cs->error && cs->reads)
+		fprintf(out, " (as of the last read: the latest failed: %s)", strerror(-cs->error));
+	if (cs->skipped || cs->relinked || cs->truncated)
+		fprintf(out, " (moving heap: %llu skipped, %llu relinked%s)",
+			(unsigned long long)cs->skipped, (unsigned long long)cs->relinked,
+			cs->truncated ? ", cut at its bound" : "");
+	fputc('\n', out);
+	if (!c->nr) {
+		fputs("    no growing types\n", out);
+		return;
+	}
+	fprintf(out, "    %3s %-28s %9s %10s %8s %8s %8s %6s\n", "#", "TYPE", "COUNT", "BYTES",
+		"LAST", "WINDOW", "TOTAL", "TREND");
+	for (size_t i = 0; i < c->nr; i++) {
+		const struct census_row *x = &c->rows[i];
+
+		lt_format_size(bytes, sizeof(bytes), x->bytes, false);
+		snprintf(last, sizeof(last), "%+lld", (long long)x->growth);
+		snprintf(win, sizeof(win), "%+lld", (long long)x->growth_window);
+		snprintf(total, sizeof(total), "%+lld", (long long)x->growth_total);
+		snprintf(trend, sizeof(trend), "%u/%u", x->intervals_grown, shown_window);
+		fprintf(out, "    %3zu %-28s %9lld %10s %8s %8s %8s %6s%s\n", i + 1,
+			TERM(esc, x->type), (long long)x->count, bytes, last, win, total, trend,
+			x->suspect ? "  suspect" : "");
+	}
+}
+
 static void emit_text(struct report *r, const struct report_status *st, const char *reason,
 		      const struct suspect *top, size_t n)
 {
@@ -1101,6 +1192,8 @@ static void emit_text(struct report *r, const struct report_status *st, const ch
 	text_header(r, st, reason);
 	if (r->opts.system)
 		emit_procs_text(r, r->procs, r->nr_procs);
+	if (st->census)
+		text_census(r, st->census);
 	if (!n) {
 		fputs("  no growing stacks\n", out);
 		check_sink(r, out, NULL);
@@ -1248,6 +1341,108 @@ int report__each_live(struct report *r, report_live_fn fn, void *ctx)
 	}
 	free(v);
 	return err;
+}
+
+/* One link as the table shows it: "module auth.sessions", "_ACTIVE",
+ * "['u-48213']", "[3]". */
+static void text_link(FILE *out, const struct backref_link *l)
+{
+	char esc[400];
+
+	switch (l->kind) {
+	case BACKREF_MODULE:
+		fprintf(out, "module %s", TERM(esc, l->name));
+		break;
+	case BACKREF_ATTR:
+		fputs(TERM(esc, l->name), out);
+		break;
+	case BACKREF_KEY:
+	case BACKREF_INDEX:
+		fprintf(out, "[%s]", TERM(esc, l->name));
+		break;
+	}
+}
+
+static const char *const link_kinds[] = {
+	[BACKREF_MODULE] = "module",
+	[BACKREF_ATTR] = "attr",
+	[BACKREF_KEY] = "key",
+	[BACKREF_INDEX] = "index",
+};
+
+int report__backrefs(struct report *r, pid_t pid, const char *type, const struct backref_chain *ch,
+		     int err)
+{
+	char esc[400];
+
+	if (r->opts.text) {
+		FILE *out = r->opts.text;
+
+		fprintf(out, "  backrefs of %s: ", TERM(esc, type));
+		if (err) {
+			fprintf(out,
+				"no chain from a module found (%s; %llu objects read in %.1f ms)\n",
+				err == -ENOENT	 ? "none within the bounds"
+				: err == -EAGAIN ? "the heap moved under every try"
+						 : strerror(-err),
+				(unsigned long long)ch->visited, ch->search_ms);
+		} else {
+			for (unsigned int i = 0; i < ch->nr; i++) {
+				const struct backref_link *l = &ch->links[i];
+
+				if (i)
+					fputs(" -> ", out);
+				text_link(out, l);
+				if (i && i + 1 < ch->nr)
+					fprintf(out, " (%s)", TERM(esc, l->type));
+			}
+			fprintf(out,
+				" -> %s  (%llu objects read in %.1f ms, each link read again)\n",
+				TERM(esc, ch->links[ch->nr - 1].type),
+				(unsigned long long)ch->visited, ch->search_ms);
+		}
+		check_sink(r, out, NULL);
+	}
+	if (json_wanted(r)) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct jw w;
+
+		if (!f)
+			return r->write_err;
+		jw__init(&w, f);
+		jw__begin_object(&w);
+		jw__kstr(&w, "type", "backrefs");
+		jw__key(&w, "t");
+		jw__double(&w, r->t, 3);
+		jw__kint(&w, "pid", pid);
+		jw__kstr(&w, "object_type", type);
+		if (err)
+			jw__kstr(&w, "error", err == -ENOENT ? "no chain found" : strerror(-err));
+		jw__kbool(&w, "verified", !err && ch->verified);
+		jw__kuint(&w, "visited", ch->visited);
+		jw__key(&w, "search_ms");
+		jw__double(&w, ch->search_ms, 3);
+		jw__key(&w, "chain");
+		jw__begin_array(&w);
+		for (unsigned int i = 0; !err && i < ch->nr; i++) {
+			const struct backref_link *l = &ch->links[i];
+
+			jw__begin_object(&w);
+			jw__kstr(&w, "kind", link_kinds[l->kind]);
+			jw__kstr(&w, l->kind == BACKREF_KEY ? "key" : "name", l->name);
+			jw__kstr(&w, "type", l->type);
+			jw__khex(&w, "addr", l->addr);
+			jw__end_object(&w);
+		}
+		jw__end_array(&w);
+		jw__end_object(&w);
+		fclose(f);
+		json_flush(r, buf, len);
+		free(buf);
+	}
+	return r->write_err;
 }
 
 const char *report__failed_output(const struct report *r)

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "arena.h"
+#include "backrefs.h"
+#include "census.h"
 #include "symbolize.h"
 
 struct report;
@@ -88,8 +90,17 @@ struct report_start {
 	unsigned long long bpf_memory; /* kernel memory the BPF maps hold, bytes */
 };
 
+/* The Python census of the target (census.h), as of this report. */
+struct report_census {
+	const struct census_row *rows; /* ranked */
+	size_t nr;
+	const struct census_stats *stats;
+	unsigned int major, minor; /* the CPython version */
+};
+
 struct report_status {
 	pid_t pid;
+	const struct report_census *census; /* NULL: no census */
 	const struct report_counter *counters;
 	size_t nr_counters;
 	/* leaktrace's own footprint: resident memory (now and peak) and the
@@ -125,6 +136,12 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
  * Returns 0, or the -errno of the first write that failed, on any output,
  * since the report was made: what went there is incomplete. */
 int report__emit(struct report *r, const struct report_status *status, const char *reason);
+
+/* Prints what keeps an object of type @type of @pid alive: @ch, or, when
+ * @err is not 0, why no chain was found; a "backrefs" JSON record, and a few
+ * lines in the table. Returns 0 or the -errno of a failed write. */
+int report__backrefs(struct report *r, pid_t pid, const char *type, const struct backref_chain *ch,
+		     int err);
 
 /* The name of the output a write failed on ("stdout", a file), or NULL. */
 const char *report__failed_output(const struct report *r);

@@ -605,6 +605,8 @@ def _check_turns(stacks, where):
                 "%s: rank %d (window %d, total %d) ranked above rank %d (window %d, total %d)" % (
                     where, a["rank"], a["growth_window"], a["growth_total"],
                     b["rank"], b["growth_window"], b["growth_total"]))
+    if "census" in rec:
+        validate_census(rec, where, top)
     seen = [0, 0]
     for st in stacks:
         c = 0 if st["unit"] == "bytes" else 1
@@ -615,6 +617,58 @@ def _check_turns(stacks, where):
                 where, st["rank"], seen[c], "byte" if c == 0 else "count", seen[1 - c]))
 
 
+def validate_census(rec, where, top=None):
+    """The census of a CPython target in an interval or exit record: its
+    rows ranked by window growth, then total, and its read figures."""
+    rows = rec["census"]
+    assert isinstance(rows, list), "%s: census is not a list" % where
+    if top is not None:
+        assert len(rows) <= top, "%s: %d census rows, -n is %d" % (where, len(rows), top)
+    for i, row in enumerate(rows):
+        w = "%s census row %d" % (where, i)
+        _need(row, "rank", lambda v, i=i: v == i + 1, "its position, %d" % (i + 1), w)
+        _need(row, "type", lambda v: isinstance(v, str) and v, "a non-empty string", w)
+        for k in ("count", "bytes", "growth", "growth_window", "growth_total"):
+            _need(row, k, _is_int, "an int", w)
+        _need(row, "count", lambda v: v > 0, "> 0", w)
+        _need(row, "growth_window", lambda v: v > 0, "> 0 (only growing types are listed)", w)
+        _need(row, "intervals_grown", lambda v: _is_int(v) and v >= 0, "an int >= 0", w)
+        _need(row, "suspect", lambda v: isinstance(v, bool), "a bool", w)
+    for a, b in zip(rows, rows[1:]):
+        assert (a["growth_window"], a["growth_total"]) >= (b["growth_window"], b["growth_total"]), (
+            "%s: census rank %d ranked above rank %d" % (where, a["rank"], b["rank"]))
+    cs = rec.get("census_stats")
+    assert isinstance(cs, dict), "%s: census without census_stats" % where
+    for k in ("objects", "types", "bytes", "memory_read", "skipped", "relinked", "lists_cut",
+              "reads"):
+        _need(cs, k, lambda v: _is_int(v) and v >= 0, "an int >= 0", "%s census_stats" % where)
+    _need(cs, "read_ms", lambda v: _is_num(v) and v >= 0, "a number >= 0",
+          "%s census_stats" % where)
+    _need(cs, "ok", lambda v: isinstance(v, bool), "a bool", "%s census_stats" % where)
+
+
+def validate_backrefs(rec):
+    """A "backrefs" record: the chain from a module to an object of a type."""
+    where = "backrefs record t=%s" % rec.get("t")
+    _need(rec, "t", _is_num, "a number", where)
+    _need(rec, "pid", _is_int, "an int", where)
+    _need(rec, "object_type", lambda v: isinstance(v, str) and v, "a non-empty string", where)
+    _need(rec, "verified", lambda v: isinstance(v, bool), "a bool", where)
+    _need(rec, "chain", lambda v: isinstance(v, list), "a list", where)
+    chain = rec["chain"]
+    if "error" in rec:
+        assert not chain and not rec["verified"], "%s: an error and a chain" % where
+        return
+    assert rec["verified"] and len(chain) >= 2, "%s: chain %r" % (where, chain)
+    assert chain[0]["kind"] == "module", "%s: chain starts with %r" % (where, chain[0])
+    for link in chain[1:]:
+        assert link["kind"] in ("attr", "key", "index"), "%s: link %r" % (where, link)
+        assert isinstance(link.get("key" if link["kind"] == "key" else "name"), str), (
+            "%s: link %r" % (where, link))
+    assert chain[-1]["type"] == rec["object_type"], "%s: chain ends at %r, not %r" % (
+        where, chain[-1]["type"], rec["object_type"])
+
+
 def validate_stream(recs, window=6, top=10, interval=None, system=False):
     """Checks a whole JSON lines output: start first, exit last, intervals in
     between with t never going back, and every record by validate_record()."""
@@ -622,9 +676,13 @@ def validate_stream(recs, window=6, top=10, interval=None, system=False):
     assert recs[0].get("type") == "start", "first record is %r, not start" % recs[0].get("type")
     assert recs[-1].get("type") == "exit", "last record is %r, not exit" % recs[-1].get("type")
     for r in recs[1:-1]:
-        assert r.get("type") == "interval", "record between start and exit is %r" % r.get("type")
+        assert r.get("type") in ("interval", "backrefs"), (
+            "record between start and exit is %r" % r.get("type"))
     for r in recs:
-        validate_record(r, window=window, top=top, system=system)
+        if r.get("type") == "backrefs":
+            validate_backrefs(r)
+        else:
+            validate_record(r, window=window, top=top, system=system)
     if interval is not None:
         assert abs(recs[0]["interval"] - interval) < 1e-6, "start.interval %r != -i %r" % (
             recs[0]["interval"], interval)

@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The Python census (--census, on by default for a CPython target): the live
+objects the target's garbage collector tracks, counted by type from outside,
+no probe. census_leak.py keeps one auth.sessions.Session per login in a
+module-level dict and a bounded list of Steady objects that turns over: the
+census ranks Session first with the count the workload says it holds, the
+bytes its size makes, and never lists Steady; a program without a leak
+shows no type that grows. Run on every CPython 3.8-3.13 found here, the
+census alone (--sources libc: no Python probe at all), so that what it
+counts is not what the probes saw."""
+
+import re
+
+from common import (PY_WORKLOAD_SRC, SkipAlways, assert_one_error_line, intervals, load_stream,
+                    read_jsonl, require_binary, require_root, run_leaktrace, tmp, trace_phases,
+                    workload)
+from test_python import _python
+
+INTERVAL = 0.5
+WINDOW = 4
+TOP = 20
+HOLD = 600
+MIN_SESSIONS = 150
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _row(rec, name):
+    return next((r for r in rec.get("census", []) if r["type"] == name), None)
+
+
+def _census_run(script, python, enough, what, extra=()):
+    require_root()
+    require_binary()
+    out = tmp(script.replace(".py", ".json"))
+    cmd = [python, "-B", PY_WORKLOAD_SRC / script, "--hold", HOLD]
+    rc, stdout, err, held = trace_phases(
+        ["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "--sources", "libc"] + list(extra), out, cmd,
+        after_ready=WINDOW + 2, enough=enough, what=what)
+    assert rc == 0, "leaktrace -- %s exited with status %d: %s" % (script, rc, err[-800:])
+    recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
+    assert "python" not in recs[0]["sources"], "the census ran beside Python probes"
+    assert "census" in held, "no census in the record made in the hold: %s" % err[-800:]
+    cs = held["census_stats"]
+    assert cs["ok"], "the census read in the hold failed: %r" % cs
+    return recs, held, stdout, err
+
+
+def _check_growth(python, minor):
+    recs, held, stdout, err = _census_run(
+        "census_leak.py", python,
+        lambda rec: (_row(rec, "Session") or {}).get("count", 0) >= MIN_SESSIONS,
+        "a census with %d Sessions" % MIN_SESSIONS)
+    m = re.search(r"^sessions (\d+) steady (\d+)$", stdout, re.M)
+    assert m, "census_leak.py did not say how many sessions it holds"
+    sessions, steady = int(m.group(1)), int(m.group(2))
+    sizes = re.findall(r"^sizes Session=(\d+)\+(\d+)$", err, re.M)
+    assert sizes, "census_leak.py printed no sizes line"
+    basic = int(sizes[-1][0])
+    rows = held["census"]
+    assert rows and rows[0]["type"] == "Session", (
+        "CPython 3.%d: rank 1 of the census is %r, want Session: %r" % (
+            minor, rows[0]["type"] if rows else None, rows[:3]))
+    top = rows[0]
+    # In the hold nothing is made or freed: the count is the workload's own.
+    assert abs(top["count"] - sessions) <= max(2, sessions // 100), (
+        "CPython 3.%d: census counts %d Sessions, the workload holds %d" % (
+            minor, top["count"], sessions))
+    assert top["suspect"] and top["growth_window"] > 0, "Session not a suspect: %r" % top
+    # GC header, and from 3.11 the pre-header of the managed dict/weakref
+    each = basic + 16 + (16 if minor >= 11 else 0)
+    assert top["bytes"] == top["count"] * each, (
+        "CPython 3.%d: %d Sessions take %d bytes, want %d each (basicsize %d)" % (
+            minor, top["count"], top["bytes"], each, basic))
+    # Steady turns over at a fixed size: never listed as growing, once the
+    # list filled before the ready line is out of the window (the loop's
+    # first Session is after it).
+    ivs = intervals(recs)
+    first = next(i for i, rec in enumerate(ivs) if _row(rec, "Session"))
+    for rec in ivs[min(first + WINDOW + 1, ivs.index(held)):]:
+        assert not _row(rec, "Steady"), "Steady (%d kept) listed as growing at t=%s: %r" % (
+            steady, rec["t"], _row(rec, "Steady"))
+    # The top growing type, once a suspect: what holds one of its newest.
+    _check_chain(recs, "Session", "_ACTIVE", "dict", "key", r"'u-(\d+)'", sessions)
+    cs = held["census_stats"]
+    assert cs["objects"] >= sessions + steady, "census read %d objects, fewer than %d held" % (
+        cs["objects"], sessions + steady)
+    assert 0 <= cs["skipped"] <= cs["objects"] // 100, "census skipped %d of %d objects" % (
+        cs["skipped"], cs["objects"])
+
+
+def _check_chain(recs, type, attr, container, kind, label, held):
+    """The first backrefs record of @type: module auth.sessions -> @attr
+    (@container) -> [@label] -> @type, with an index or key among the
+    newest ones (under the @held made by the end)."""
+    brs = [r for r in recs if r["type"] == "backrefs" and r["object_type"] == type]
+    assert brs, "no backrefs record for %s: %r" % (type, [
+        r for r in recs if r["type"] == "backrefs"])
+    br = brs[0]
+    assert "error" not in br, "backrefs of %s failed: %r" % (type, br)
+    chain = br["chain"]
+    got = [(l["kind"], l.get("key", l.get("name")), l["type"]) for l in chain]
+    assert len(chain) == 3, "chain to %s: %r" % (type, got)
+    assert got[0][:2] == ("module", "auth.sessions"), "chain to %s: %r" % (type, got)
+    assert got[1] == ("attr", attr, container), "chain to %s: %r" % (type, got)
+    assert got[2][0] == kind and got[2][2] == type, "chain to %s: %r" % (type, got)
+    m = re.fullmatch(label, got[2][1])
+    assert m, "chain to %s: link %r is not %s" % (type, got[2][1], label)
+    assert 0 <= int(m.group(1)) < held, "chain to %s: %r" % (type, got)
+    return br
+
+
+def test_census_growth():
+    _check_growth(SYSTEM_PYTHON, 11)
+
+
+def _other(minor):
+    python = _python(minor)
+    if not python:
+        raise SkipAlways("no python3.%d on this machine (Debian bookworm has only 3.11)" % minor)
+    _check_growth(python, minor)
+
+
+def test_census_cpython38():
+    _other(8)
+
+
+def test_census_cpython39():
+    _other(9)
+
+
+def test_census_cpython310():
+    _other(10)
+
+
+def test_census_cpython312():
+    _other(12)
+
+
+def test_census_cpython313():
+    _other(13)
+
+
+def test_census_backrefs_named():
+    # --backrefs TYPE for a type that does not grow, and --backrefs-dot.
+    dot = tmp("chain.dot")
+    recs, held, stdout, err = _census_run(
+        "census_leak.py", SYSTEM_PYTHON,
+        lambda rec: (_row(rec, "Session") or {}).get("count", 0) >= MIN_SESSIONS,
+        "a census with %d Sessions" % MIN_SESSIONS, extra=["--backrefs", "Steady",
+                                                           "--backrefs-dot", dot])
+    m = re.search(r"^sessions (\d+) steady (\d+)$", stdout, re.M)
+    assert m, "census_leak.py did not say how many it holds"
+    # the newest Steady objects are at the end of the bounded list
+    br = _check_chain(recs, "Steady", "_RECENT", "list", "index", r"(\d+)", int(m.group(2)))
+    assert not [r for r in recs if r["type"] == "backrefs" and r["object_type"] == "Session"], (
+        "--backrefs Steady also searched for the top growing type")
+    assert int(br["chain"][2]["name"]) >= int(m.group(2)) // 2, (
+        "the chain leads to an old Steady: %r" % br["chain"])
+    text = open(dot).read()
+    assert text.startswith("digraph backrefs {") and "module auth.sessions" in text and (
+        '[label="_RECENT"]' in text and "Steady" in text), "DOT file: %r" % text[:500]
+
+
+def test_census_quiet():
+    # Churn and a bounded cache only: nothing grows by more than the churn
+    # in flight at one read (10 Scratch objects and their lists).
+    recs, held, _, _ = _census_run("quiet.py", SYSTEM_PYTHON, None, "quiet intervals")
+    ivs = intervals(recs)
+    # from the record made in the hold on, the window has only the loop
+    for rec in ivs[ivs.index(held):]:
+        big = [r for r in rec["census"] if r["growth_window"] > 40]
+        assert not big, "quiet.py: types grow at t=%s: %r" % (rec["t"], big)
+    assert held["census_stats"]["objects"] > 1000, "census of quiet.py: %r" % (
+        held["census_stats"])
+    assert not [r for r in recs if r["type"] == "backrefs"], "backrefs searched in quiet.py"
+
+
+
+def test_census_usage():
+    # Options that cannot work together: one line, status 2.
+    for args, want in ((["--no-census", "--backrefs", "Session", "-p", "1"], "needs the census"),
+                       (["--system", "--census"], "read one CPython process"),
+                       (["--backrefs", "", "-p", "1"], "invalid --backrefs")):
+        rc, _, err = run_leaktrace(args)
+        assert_one_error_line(rc, err, want)
+
+
+def test_census_not_cpython():
+    # --census on a C program: a clear line, no census, a normal run.
+    require_root()
+    out = tmp("quiet.json")
+    rc, _, err = run_leaktrace(["--census", "-i", INTERVAL, "-o", out, "--",
+                                workload("quiet"), "--seconds", 2])
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-500:])
+    assert re.search(r"^leaktrace: warning: pid \d+ runs no CPython that leaktrace can find: "
+                     r"no census$", err, re.M), "no line saying there is no census: %s" % err
+    recs = read_jsonl(out)
+    assert intervals(recs) and not [r for r in recs if "census" in r or
+                                    r["type"] == "backrefs"], "a census of a C program"
