@@ -19,6 +19,7 @@ _leaktrace()
 
 	local opts="-p --pid --system --check -i --interval -d --duration -n --top
 		-w --window --json -o --output --folded --pprof --fail-on-growth --sources --lib
+		--census --no-census --backrefs --backrefs-dot
 		--stack-depth --max-allocs --max-stacks --sample --sample-bytes
 		--unwind --unwind-rows --btf --debug-dir --probe-at --floor
 		--no-uprobe-multi -v --verbose -h -? --help --usage -V --version"
@@ -31,7 +32,7 @@ _leaktrace()
 		_pids
 		return
 		;;
-	-o | --output | --folded | --pprof | --btf)
+	-o | --output | --folded | --pprof | --btf | --backrefs-dot)
 		_filedir
 		return
 		;;
@@ -61,7 +62,7 @@ _leaktrace()
 		;;
 	-i | --interval | -d | --duration | -n | --top | -w | --window | \
 		--fail-on-growth | --stack-depth | --max-allocs | --max-stacks | \
-		--sample | --sample-bytes | --unwind-rows)
+		--sample | --sample-bytes | --unwind-rows | --backrefs)
 		return
 		;;
 	esac
