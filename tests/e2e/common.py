@@ -594,6 +594,8 @@ def validate_record(rec, window=6, top=None, system=False):
                                               for st in stacks])
     for g in sorted(set(groups)):
         _check_turns([st for st, sg in zip(stacks, groups) if sg == g], where)
+    if "census" in rec:
+        validate_census(rec, where, top)
 
 
 def _check_turns(stacks, where):
@@ -605,8 +607,6 @@ def _check_turns(stacks, where):
                 "%s: rank %d (window %d, total %d) ranked above rank %d (window %d, total %d)" % (
                     where, a["rank"], a["growth_window"], a["growth_total"],
                     b["rank"], b["growth_window"], b["growth_total"]))
-    if "census" in rec:
-        validate_census(rec, where, top)
     seen = [0, 0]
     for st in stacks:
         c = 0 if st["unit"] == "bytes" else 1
