@@ -820,8 +820,8 @@ static void say_completeness(struct app *a, const struct lt_sample *samples, siz
 }
 
 /* The chain that keeps an object of the type asked for (--backrefs TYPE,
- * each report), or else of the top growing type once it is a suspect (once
- * per type), after the interval's report. */
+ * each report), or else of the top growing type once it is a suspect over
+ * a whole window (once per type), after the interval's report. */
 static int backrefs_now(struct app *a)
 {
 	const char *want = a->settings.backrefs;
@@ -836,8 +836,12 @@ static int backrefs_now(struct app *a)
 		row = census__find(a->census, want);
 		if (!row)
 			return 0;
-	} else if (census__rank(a->census, &rows) && rows[0].suspect &&
+	} else if (census__stats(a->census)->reads > a->settings.window &&
+		   census__rank(a->census, &rows) && rows[0].suspect &&
 		   rows[0].type_addr != a->backrefs_done) {
+		/* only once a whole window is read: at the start, a type
+		 * caught twice between its churn's allocations and frees would
+		 * look like one that keeps growing (2 of 3 intervals) */
 		row = &rows[0];
 	}
 	if (!row)
