@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <elf.h>
-#include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -26,6 +25,7 @@
 #include "attach.h"
 #include "elfsym.h"
 #include "gl.h"
+#include "caps.h"
 #include "log.h"
 #include "procmaps.h"
 #include "probepoint.h"
@@ -231,10 +231,6 @@ static bool may_trace(void)
 	if (syscall(SYS_capget, &hdr, data))
 		return geteuid() == 0;
 	eff = data[0].effective | (__u64)data[1].effective << 32;
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#define CAP_PERFMON 38
-#endif
 	if (eff & (1ULL << CAP_SYS_ADMIN))
 		return true;
 	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));

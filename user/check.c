@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "caps.h"
 #include "check.h"
 #include "json.h"
 #include "log.h"
@@ -113,13 +113,6 @@ static void check_btf(struct check *c)
 		    "--btf FILE",
 		    "no kernel BTF at %s: " LT_HINT_BTF, btf);
 }
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 static bool has_cap(const struct check *c, int cap)
 {
