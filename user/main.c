@@ -74,11 +74,12 @@ struct app {
 	unsigned int sources; /* what is traced: settings' sources, as the target has them */
 	__u64 py_runtime;     /* address of the target's _PyRuntime, when it runs CPython */
 	struct timespec start;
-	bool exec_pending;  /* the launched command exec'd and stopped itself */
-	bool gl_ready;	    /* the GL driver's functions are probed */
-	bool gl_warned;	    /* said why they cannot be */
-	bool gl_ahead;	    /* the system's EGL and GLX libraries are probed */
-	bool command_ended; /* the command of -- COMMAND ended by itself */
+	struct timespec start_wall; /* CLOCK_REALTIME beside start */
+	bool exec_pending;	    /* the launched command exec'd and stopped itself */
+	bool gl_ready;		    /* the GL driver's functions are probed */
+	bool gl_warned;		    /* said why they cannot be */
+	bool gl_ahead;		    /* the system's EGL and GLX libraries are probed */
+	bool command_ended;	    /* the command of -- COMMAND ended by itself */
 };
 
 /* Bounds of one census read: beyond them it is cut short, and said so. */
@@ -1115,17 +1116,19 @@ static int say_start(struct app *a)
 	unsigned long long bpf = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
 	char mem[32];
 
-	int err = report__start(a->report, &(struct report_start){
-						   .pid = a->pid,
-						   .comm = a->comm,
-						   .sources = a->sources,
-						   .interval = a->settings.interval,
-						   .stack_depth = a->settings.stack_depth,
-						   .probes = probes,
-						   .nr_probes = nr,
-						   .probe_failures = failures,
-						   .bpf_memory = bpf,
-					   });
+	int err = report__start(a->report,
+				&(struct report_start){
+					.pid = a->pid,
+					.comm = a->comm,
+					.sources = a->sources,
+					.interval = a->settings.interval,
+					.time = a->start_wall.tv_sec + a->start_wall.tv_nsec * 1e-9,
+					.stack_depth = a->settings.stack_depth,
+					.probes = probes,
+					.nr_probes = nr,
+					.probe_failures = failures,
+					.bpf_memory = bpf,
+				});
 	lt_format_size(mem, sizeof(mem), bpf, false);
 	if (!a->settings.json && a->procs)
 		fprintf(stderr,
@@ -1353,6 +1356,7 @@ int main(int argc, char **argv)
 	});
 
 	clock_gettime(CLOCK_MONOTONIC, &a.start);
+	clock_gettime(CLOCK_REALTIME, &a.start_wall);
 	err = say_start(&a);
 	if (!err)
 		err = run(&a, sig_fd);

@@ -521,6 +521,8 @@ int report__start(struct report *r, const struct report_start *info)
 	jw__end_array(&w);
 	jw__key(&w, "interval");
 	jw__double(&w, info->interval, 3);
+	jw__key(&w, "time");
+	jw__double(&w, info->time, 3);
 	jw__kuint(&w, "window", r->opts.window);
 	jw__kuint(&w, "top", r->opts.top);
 	jw__kuint(&w, "stack_depth", info->stack_depth);

@@ -83,6 +83,7 @@ struct report_start {
 	const char *comm;
 	unsigned int sources; /* enum lt_source bits */
 	double interval;
+	double time; /* wall clock at t=0: seconds since the epoch */
 	unsigned int stack_depth;
 	const struct report_probe *probes;
 	size_t nr_probes;

@@ -365,10 +365,12 @@ def trace_phases(args, out, cmd, after_ready, enough=None, what="enough growth",
     until SIGTERM (tests/workloads/py/wl.py, gl/glwl.h). The loop runs until
     @after_ready interval records have followed its ready line (2 more than
     -w, and start-up is out of the window) and enough(last interval record)
-    is true; the record checked is the second one after "holding" (the first
-    made wholly after it: nothing in flight, and the loop's last intervals
-    still in a window of 4 or more). Then SIGTERM, and the workload and
-    leaktrace exit. Returns (rc, stdout, stderr, that record)."""
+    is true; the record checked is the second one made after the time the
+    "holding T" line gives (the first made wholly after it: nothing in
+    flight, and the loop's last intervals still in a window of 4 or more),
+    found by the start record's wall clock, however late this test reads
+    the line. Then SIGTERM, and the workload and leaktrace exit. Returns
+    (rc, stdout, stderr, that record)."""
     lt = start_leaktrace_bg(["-o", out] + [str(a) for a in args] + ["--"] + [
         str(a) for a in cmd], binary=binary, env=env)
     wait_for_start(out, lt, timeout)
@@ -377,9 +379,15 @@ def trace_phases(args, out, cmd, after_ready, enough=None, what="enough growth",
     wait_records(out, lambda recs: len(intervals(recs)) >= ready_at + after_ready and (
         enough is None or enough(intervals(recs)[-1])), what, lt, timeout)
     os.kill(pid, signal.SIGUSR2)
-    stdout_line(lt, r"^holding$", "'holding' line from %s" % cmd[-1], timeout)
-    held_at = len(intervals(read_records(out)))
-    held = intervals(wait_intervals(out, held_at + 2, lt, timeout))[held_at + 1]
+    hold = float(stdout_line(lt, r"^holding (\d+\.\d+)$", "'holding' line from %s" % cmd[-1],
+                             timeout).group(1))
+    start = read_records(out)[0]["time"]
+
+    def after(recs):
+        return [rec for rec in intervals(recs) if start + rec["t"] > hold]
+
+    held = after(wait_records(out, lambda recs: len(after(recs)) >= 2,
+                              "2 interval records after the hold began", lt, timeout))[1]
     os.kill(pid, signal.SIGTERM)
     rc, stdout, err = lt.wait(timeout)
     return rc, stdout, err, held
@@ -563,6 +571,10 @@ def validate_record(rec, window=6, top=None, system=False):
         _need(rec, "sources", lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
               "a list of strings", where)
         _need(rec, "interval", _is_num, "a number", where)
+        # the wall clock when tracing began: records are checked within
+        # hours of the run that made them
+        _need(rec, "time", lambda v: _is_num(v) and abs(v - time.time()) < 86400,
+              "the wall clock (seconds since the epoch) of today", where)
         return
     where = "%s record t=%s" % (rec["type"], rec.get("t"))
     _need(rec, "t", _is_num, "a number", where)

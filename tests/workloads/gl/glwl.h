@@ -77,13 +77,20 @@ static inline void glwl_args(int argc, char **argv, struct glwl_opts *o)
 	}
 }
 
-/* Says "holding", then sleeps the --hold time, unless SIGTERM or SIGINT
- * ended the loop or ends the hold. */
+/* Says "holding T" (T: the wall clock, seconds since the epoch), then
+ * sleeps the --hold time, unless SIGTERM or SIGINT ended the loop or ends
+ * the hold. */
 static inline void glwl_hold(const struct glwl_opts *o)
 {
 	double end = wl_now() + o->hold;
+	struct timespec ts;
+	char line[64];
+	int n;
 
-	wl_write(STDOUT_FILENO, "holding\n", 8);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = snprintf(line, sizeof(line), "holding %lld.%03ld\n", (long long)ts.tv_sec,
+		     ts.tv_nsec / 1000000);
+	wl_write(STDOUT_FILENO, line, n);
 	while (!wl_stop && wl_now() < end)
 		wl_sleep_ms(20);
 }

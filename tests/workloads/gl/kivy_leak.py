@@ -18,7 +18,7 @@ LeakyWidget and a CleanWidget, each with a 32x32 RGBA texture
 SIGINT); --hold: then keep the app running H seconds more, making nothing,
 before App.stop(): closing the window destroys the GL context, and the
 driver frees every texture with it. SIGUSR2 ends the making as --seconds
-running out would, and "holding" on stdout says the hold has begun;
+running out would, and "holding T" (T: the wall clock) on stdout says the hold has begun;
 SIGTERM and SIGINT stop the app (as ../py/wl.py). Prints "ready <pid>" on
 stdout once the first frame is drawn, and at exit "leaked textures=N
 freed=N made_clean=N ticks=N" on stderr (freed: CleanWidget textures whose
@@ -103,7 +103,7 @@ class LeakApp(App):
     def tick(self, dt):
         if _enough or (self.deadline is not None and time.monotonic() >= self.deadline):
             self.ticker.cancel()
-            sys.stdout.write("holding\n")
+            sys.stdout.write("holding %.3f\n" % time.time())
             sys.stdout.flush()
             Clock.schedule_once(lambda dt: self.stop(), self.hold)
             return False

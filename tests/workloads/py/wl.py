@@ -85,9 +85,10 @@ def running():
 
 
 def finish():
-    """Says "holding", then holds for --hold seconds, unless SIGTERM or
-    SIGINT ended the loop or ends the hold."""
-    sys.stdout.write("holding\n")
+    """Says "holding T" (T: the wall clock, seconds since the epoch), then
+    holds for --hold seconds, unless SIGTERM or SIGINT ended the loop or ends
+    the hold."""
+    sys.stdout.write("holding %.3f\n" % time.time())
     sys.stdout.flush()
     end = time.monotonic() + _hold
     while not _stop and time.monotonic() < end:
