@@ -10,7 +10,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "options.h"
-#include "report.h"
+#include "sample.h"
 
 struct tracer;
 struct leaktrace_bpf;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "report.h"
+#include "sample.h"
 
 struct collector;
 struct leaktrace_bpf;

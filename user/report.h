@@ -13,21 +13,10 @@
 #include "arena.h"
 #include "backrefs.h"
 #include "census.h"
+#include "sample.h"
 #include "symbolize.h"
 
 struct report;
-
-/* One stack's state at the end of an interval. */
-struct lt_sample {
-	__u64 stack;
-	__u64 aux; /* a pyobj's type object, an mmap's enum lt_arena, else 0 */
-	__u32 tgid;
-	__u32 kind;  /* enum lt_kind */
-	__s64 bytes; /* outstanding */
-	__s64 count;
-	__u64 allocs; /* since attach */
-	__u64 frees;
-};
 
 /* What the report reads but does not own. */
 struct report_source {
@@ -60,22 +49,6 @@ struct report_opts {
 	FILE *json[2];		   /* JSON lines go to each non-NULL one */
 	const char *json_names[2]; /* their names in messages; NULL: stdout */
 	bool system;		   /* every process: processes ranked first, pid on stacks */
-};
-
-/* A counter shown in the header and the JSON: drops make the totals
- * incomplete; the others are diagnostics. */
-struct report_counter {
-	const char *name;
-	__u64 value;
-	bool drop;
-};
-
-struct report_probe {
-	const char *func;
-	const char *module;
-	__u64 offset; /* file offset where the probe sits */
-	__u32 site;   /* bytes into the function */
-	bool emulated;
 };
 
 struct report_start {

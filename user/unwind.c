@@ -23,7 +23,7 @@
 #include "cfi.h"
 #include "log.h"
 #include "procmaps.h"
-#include "report.h"
+#include "sample.h"
 #include "safeopen.h"
 #include "unwind.h"
 
