@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* One run of leaktrace: the modules it wires together (attach -> collect ->
+ * symbolize -> report), the target, and the state of its run. main.c sets it
+ * up; target.c follows the traced process's life; loop.c runs the intervals;
+ * each source's part of a process's life is its ops table (source.h). */
+#ifndef LT_APP_H
+#define LT_APP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "options.h"
+#include "pylayout.h"
+
+struct lt_sample;
+
+enum exit_status {
+	EXIT_DONE = 0,
+	EXIT_RUNTIME = 1,
+	EXIT_INPUT = 2,
+	EXIT_GROWTH = 3,
+};
+
+struct app {
+	struct lt_settings settings;
+	struct tracer *tracer;
+	struct collector *collector;
+	struct symbolizer *symbolizer;
+	struct unwinder *unwinder; /* NULL under --unwind fp */
+	struct pyresolver *pyresolver;
+	struct census *census; /* the target's Python objects by type; NULL: none */
+	unsigned int py_major, py_minor;
+	__u64 backrefs_done; /* the type whose chain was printed without --backrefs */
+	FILE *dot_file;	     /* --backrefs-dot */
+	struct report *report;
+	struct launch *launch;
+	struct procs *procs;	   /* --system: names, and processes to look at */
+	struct syssites *syssites; /* source fd: the syscall instructions found */
+	struct pace *pace;	   /* when reports are due, what holds them back */
+	FILE *json_file;
+	FILE *folded_file; /* --folded */
+	FILE *pprof_file;  /* --pprof */
+	pid_t pid;
+	char comm[64];
+	unsigned int sources; /* what is traced: settings' sources, as the target has them */
+	__u64 py_runtime;     /* address of the target's _PyRuntime, when it runs CPython */
+	__u64 py_held[2 * LT_PY_FREE_MAX]; /* objects on free lists, held this report */
+	int py_nr_held;
+	struct timespec start;
+	struct timespec start_wall; /* CLOCK_REALTIME beside start */
+	bool exec_pending;	    /* the launched command exec'd and stopped itself */
+	bool gl_ready;		    /* the GL driver's functions are probed */
+	bool gl_warned;		    /* said why they cannot be */
+	bool gl_ahead;		    /* the system's EGL and GLX libraries are probed */
+	bool command_ended;	    /* the command of -- COMMAND ended by itself */
+};
+
+/* target.c: the traced process's life */
+
+/* Checks that @pid names a user process leaktrace can trace; returns its
+ * thread group id, or a negative errno after saying why not. */
+pid_t app_check_pid(pid_t pid);
+/* Reads /proc/@pid/comm into @buf ("?" when it cannot). */
+void app_read_comm(pid_t pid, char *buf, size_t len);
+/* Probes process a->pid (-p PID), before its report starts. */
+int app_attach(struct app *a);
+/* Runs the command of -- COMMAND up to its first instruction after exec,
+ * then probes it and lets it go. */
+int app_start_command(struct app *a);
+/* The launched command exec'd again: probe its new image. */
+int app_arm_after_exec(struct app *a);
+/* The hooks the collector calls (collect.h's struct collector_hooks). */
+void app_code_mapped(void *ctx, pid_t pid);
+void app_exec(void *ctx, pid_t pid, const char *comm);
+void app_exit(void *ctx, pid_t pid, const char *comm);
+void app_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp);
+/* --system: probes the processes that exec'd or mapped new code; notes as
+ * exited those of @samples that are gone; releases what is kept of those
+ * that exited. Each returns how many processes, where it says so. */
+size_t app_look_at_new(struct app *a);
+void app_sweep_gone(struct app *a, const struct lt_sample *samples, size_t n);
+size_t app_release_exited(struct app *a);
+/* Whether the target is gone (never, under --system). */
+bool app_target_gone(struct app *a);
+
+/* loop.c: the intervals */
+
+/* Seconds since tracing began. */
+double app_elapsed(const struct app *a);
+/* Runs until the target exits, the duration ends or a signal comes; then
+ * prints the final report. Returns 0 or a negative errno. */
+int app_run(struct app *a, int sig_fd);
+
+#endif

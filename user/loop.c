@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The intervals: an event loop on the ring buffer, the interval timer, the
+ * signals and the target's exit; at each interval the maps are read and the
+ * report made, every step timed against when it is due (pace.c). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include "app.h"
+#include "attach.h"
+#include "collect.h"
+#include "launch.h"
+#include "log.h"
+#include "pace.h"
+#include "report.h"
+#include "source.h"
+#include "symbolize.h"
+#include "unwind.h"
+
+double app_elapsed(const struct app *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - a->start.tv_sec) + (now.tv_nsec - a->start.tv_nsec) * 1e-9;
+}
+
+enum wake {
+	WAKE_RING,
+	WAKE_TIMER,
+	WAKE_SIGNAL,
+	WAKE_TARGET,
+	WAKE_DURATION,
+};
+
+static int add_fd(int ep, int fd, enum wake what)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int timer_fd(double first, double every)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = { 0 };
+
+	if (fd < 0)
+		return -errno;
+	its.it_value.tv_sec = (time_t)first;
+	its.it_value.tv_nsec = (long)((first - (time_t)first) * 1e9);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	its.it_interval.tv_sec = (time_t)every;
+	its.it_interval.tv_nsec = (long)((every - (time_t)every) * 1e9);
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Resident memory now and at peak, from /proc/self/status. */
+static void self_rss(unsigned long long *rss, unsigned long long *peak)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	unsigned long long kib;
+
+	*rss = *peak = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %llu kB", &kib) == 1)
+			*rss = kib * 1024;
+		else if (sscanf(line, "VmHWM: %llu kB", &kib) == 1)
+			*peak = kib * 1024;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* With -v, at the end: how many of the stacks recorded reach the program's
+ * or a thread's start (one of their three outermost native frames is main,
+ * __libc_start_main, start_thread...), the measure of how well stacks are
+ * walked. Stacks cut at --stack-depth are told apart. */
+static void say_completeness(struct app *a, const struct lt_sample *samples, size_t n)
+{
+	size_t stacks = 0, complete = 0, cut = 0;
+	struct lt_frame fr;
+
+	for (size_t i = 0; i < n; i++) {
+		const __u64 *ips;
+		size_t nr = collector__frames(a->collector, samples[i].tgid, samples[i].stack,
+					      &ips),
+		       native = 0;
+
+		/* the same stack comes once per kind and type */
+		if (!nr || (i && samples[i].stack == samples[i - 1].stack &&
+			    samples[i].tgid == samples[i - 1].tgid))
+			continue;
+		while (native < nr && native < a->settings.stack_depth && ips[native] &&
+		       !(ips[native] & LT_PY_FRAME))
+			native++;
+		if (!native)
+			continue;
+		stacks++;
+		/* _start of a stripped executable has no name: look at the
+		 * libc frames before it too */
+		for (size_t j = native; j > 0 && j + 3 > native; j--) {
+			symbolizer__resolve(a->symbolizer, samples[i].tgid, ips[j - 1], &fr);
+			if (unwind_is_start(fr.func)) {
+				complete++;
+				break;
+			}
+			if (j == native && native == a->settings.stack_depth) {
+				cut++;
+				break;
+			}
+		}
+	}
+	lt_info("stacks: %zu of %zu reach main or a thread start (%.1f%%), %zu cut at "
+		"--stack-depth",
+		complete, stacks, stacks ? 100.0 * complete / stacks : 0.0, cut);
+}
+
+static int report_now(struct app *a, const char *reason)
+{
+	struct report_status st = { .pid = a->pid };
+	struct report_census census_view = { 0 };
+	struct report_counter counters[32];
+	const struct lt_sample *samples;
+	int err;
+	double t0 = app_elapsed(a), t1;
+	char late_why[160];
+	size_t n;
+
+	err = collector__consume(a->collector);
+	t1 = app_elapsed(a);
+	pace__spent(a->pace, PACE_EVENTS, t0, t1, err > 0 ? err : 0);
+	n = app_look_at_new(a);
+	t0 = app_elapsed(a);
+	pace__spent(a->pace, PACE_NEW, t1, t0, n);
+	n = app_release_exited(a);
+	t1 = app_elapsed(a);
+	pace__spent(a->pace, PACE_RELEASE, t0, t1, n);
+	sources_before_sample(a);
+	err = collector__sample(a->collector, &samples, &n);
+	if (err) {
+		lt_error("cannot read the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	sources_after_sample(a, samples, n);
+	app_sweep_gone(a, samples, n);
+	err = report__sample(a->report, app_elapsed(a), samples, n, reason != NULL);
+	if (err)
+		return err;
+	st.counters = counters;
+	st.nr_counters = collector__counters(a->collector, counters, 32);
+	if (a->unwinder)
+		st.nr_counters += unwinder__counters(a->unwinder, counters + st.nr_counters,
+						     32 - st.nr_counters);
+	if (reason && a->settings.verbose)
+		say_completeness(a, samples, n);
+	t0 = app_elapsed(a);
+	if (src_census_read(a, &census_view)) {
+		st.census = &census_view;
+		t1 = app_elapsed(a);
+		pace__spent(a->pace, PACE_CENSUS, t0, t1, census_view.stats->objects);
+	}
+	st.bpf_memory = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
+	self_rss(&st.rss, &st.rss_peak);
+	if (!reason) {
+		t0 = app_elapsed(a);
+		pace__spent(a->pace, PACE_READ, t1, t0, 0);
+		st.late = pace__late(a->pace, t0, late_why, sizeof(late_why));
+		st.late_reason = late_why;
+	}
+	t0 = app_elapsed(a);
+	a->command_ended = reason && !strcmp(reason, "target-exited") &&
+			   launch__status(a->launch, &st.command_status);
+	st.command_ended = a->command_ended;
+	err = report__emit(a->report, &st, reason);
+	if (!err && !reason)
+		err = src_census_backrefs(a);
+	t1 = app_elapsed(a);
+	pace__spent(a->pace, PACE_OUTPUT, t0, t1, 0);
+	if (!err && !reason) {
+		/* after the report: the sweep of what exited processes left in
+		 * the allocs map, for up to a quarter of an interval, and never
+		 * into the half before the next report */
+		double budget = pace__left(a->pace, t1) - a->settings.interval / 2;
+
+		if (budget > a->settings.interval / 4)
+			budget = a->settings.interval / 4;
+		collector__sweep(a->collector, budget > 0 ? budget : 0);
+		pace__spent(a->pace, PACE_SWEEP, t1, app_elapsed(a), 0);
+	}
+	return err;
+}
+
+/* Runs until the target exits, the duration ends or a signal comes; then
+ * prints the final report. Returns 0 or a negative errno. */
+int app_run(struct app *a, int sig_fd)
+{
+	const struct lt_settings *s = &a->settings;
+	int ep = epoll_create1(EPOLL_CLOEXEC), tfd = -1, dfd = -1, pidfd = -1, err = 0;
+	const char *reason = NULL;
+	__u64 ticks_all = 0; /* intervals ended */
+
+	if (ep < 0)
+		return -errno;
+	/* late past half an interval, or a second */
+	a->pace = pace__new(s->interval, app_elapsed(a), s->interval / 2 < 1 ? s->interval / 2 : 1);
+	if (!a->pace) {
+		err = -errno;
+		goto cleanup;
+	}
+	tfd = timer_fd(s->interval, s->interval);
+	if (tfd < 0) {
+		err = tfd;
+		goto cleanup;
+	}
+	err = add_fd(ep, tfd, WAKE_TIMER);
+	err = err ?: add_fd(ep, sig_fd, WAKE_SIGNAL);
+	err = err ?: add_fd(ep, collector__fd(a->collector), WAKE_RING);
+	if (!err && s->duration > 0) {
+		dfd = timer_fd(s->duration, 0);
+		err = dfd < 0 ? dfd : add_fd(ep, dfd, WAKE_DURATION);
+	}
+	if (!err && !a->launch && !a->procs) {
+		/* A pidfd becomes readable when the process exits (Linux 5.3). */
+		pidfd = syscall(SYS_pidfd_open, a->pid, 0);
+		if (pidfd >= 0)
+			err = add_fd(ep, pidfd, WAKE_TARGET);
+	}
+	if (err)
+		goto cleanup;
+
+	while (!reason) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, pidfd >= 0 || a->launch ? -1 : 1000);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (!n && app_target_gone(a))
+			reason = "target-exited";
+		for (int i = 0; i < n && !reason; i++) {
+			__u64 ticks;
+			struct signalfd_siginfo si;
+
+			switch (evs[i].data.u32) {
+			case WAKE_RING: {
+				double t0 = app_elapsed(a), t1;
+				int nr = collector__consume(a->collector);
+				size_t looked;
+
+				t1 = app_elapsed(a);
+				pace__spent(a->pace, PACE_EVENTS, t0, t1, nr > 0 ? nr : 0);
+				looked = app_look_at_new(a);
+				pace__spent(a->pace, PACE_NEW, t1, app_elapsed(a), looked);
+				break;
+			}
+			case WAKE_TIMER:
+				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+					break;
+				pace__due(a->pace, ticks);
+				ticks_all += ticks;
+				if (app_target_gone(a)) {
+					reason = "target-exited";
+					break;
+				}
+				/* The interval that ends with the duration (-d 40 -i 5)
+				 * is the final report's, not a report of its own just
+				 * before it; the duration's timer, armed after this
+				 * one, would fire a moment later. */
+				if (s->duration > 0 &&
+				    ticks_all * s->interval >= s->duration - /*slack_s=*/1e-3) {
+					reason = "duration";
+					break;
+				}
+				err = report_now(a, NULL);
+				if (err)
+					goto cleanup;
+				break;
+			case WAKE_DURATION:
+				reason = "duration";
+				break;
+			case WAKE_TARGET:
+				reason = "target-exited";
+				break;
+			case WAKE_SIGNAL:
+				if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+					break;
+				if (si.ssi_signo != SIGCHLD) {
+					reason = "signal";
+					break;
+				}
+				collector__consume(a->collector);
+				if (launch__reap(a->launch)) {
+					reason = "target-exited";
+				} else if (a->exec_pending) {
+					a->exec_pending = false;
+					err = app_arm_after_exec(a);
+					if (err)
+						goto cleanup;
+				}
+				break;
+			}
+		}
+	}
+
+	if (a->launch && strcmp(reason, "target-exited"))
+		launch__terminate(a->launch, SIGTERM, 3000);
+	err = report_now(a, reason);
+cleanup:
+	if (pidfd >= 0)
+		close(pidfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (tfd >= 0)
+		close(tfd);
+	close(ep);
+	pace__free(a->pace);
+	a->pace = NULL;
+	return err;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The sources' ops, in the order they act: syscall sites and unwind tables
+ * before the probes that walk stacks through them; the allocators before
+ * Python, whose objects' frees come through them; GL once its library is
+ * known; the census, which probes nothing, last. */
+#include "app.h"
+#include "source.h"
+
+static const struct source_ops *const sources[] = {
+	&src_fd, &src_native, &src_python, &src_gl, &src_census,
+};
+
+#define NR_SOURCES (sizeof(sources) / sizeof(sources[0]))
+
+int sources_ready(struct app *a, pid_t pid, bool later)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++) {
+		int err = sources[i]->ready ? sources[i]->ready(a, pid, later) : 0;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void sources_code_mapped(struct app *a, pid_t pid)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->code_mapped)
+			sources[i]->code_mapped(a, pid);
+}
+
+void sources_exec(struct app *a, pid_t pid)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->exec)
+			sources[i]->exec(a, pid);
+}
+
+void sources_before_sample(struct app *a)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->before_sample)
+			sources[i]->before_sample(a);
+}
+
+void sources_after_sample(struct app *a, const struct lt_sample *samples, size_t n)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->after_sample)
+			sources[i]->after_sample(a, samples, n);
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Source gl (bpf/gl.bpf.h): the GL, GLES and EGL objects of a process that
+ * maps a GL library. EGL and GLX functions are probed as soon as the library
+ * is mapped; the driver's GL functions once a thread has a current context,
+ * found through its dispatch table (gl.c). */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include "app.h"
+#include "attach.h"
+#include "gl.h"
+#include "launch.h"
+#include "log.h"
+#include "source.h"
+
+/* Probes the driver's GL functions, which the dispatch table of thread @tid
+ * of @pid leads to (@tp: its thread pointer), if not done yet. @current: the
+ * thread has just made a context current, so failing to find them is worth a
+ * warning; any thread may be tried otherwise (at attach, before any context
+ * exists or Mesa is even loaded). */
+static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current)
+{
+	struct gl_impl impls[128];
+	int n, added;
+
+	n = gl_discover(pid, tp, impls, sizeof(impls) / sizeof(impls[0]));
+	if (n < 0 && n != -ESRCH && current && !a->gl_warned) {
+		a->gl_warned = true;
+		lt_warn("pid %d: cannot find its GL driver's functions: %s; only EGL and GLX "
+			"objects are traced",
+			pid,
+			n == -ENOENT	? "it does not use Mesa's dispatch (libglapi)"
+			: n == -ENOTSUP ? "its libglapi has no table of GL names leaktrace can read"
+					: strerror(-n));
+	}
+	if (n <= 0)
+		return;
+	added = tracer__attach_gl_impls(a->tracer, pid, impls, n);
+	if (added < 0) {
+		lt_warn("pid %d: cannot probe its GL driver: %s; GL objects are not traced", pid,
+			strerror(-added));
+		return;
+	}
+	if (added)
+		lt_info("pid %d: %d GL functions probed in its driver (found through thread %d)",
+			pid, added, tid);
+	a->gl_ready = true;
+}
+
+/* Traces the GL, GLES and EGL objects of process @pid, if the gl source is
+ * on and it maps a GL library: probes the EGL and GLX functions, and the
+ * driver's GL functions as soon as a thread has a current context (now, or
+ * when one makes a context current). Called at attach, when new code is
+ * mapped, and at each report until the driver is found. */
+static int setup_gl(struct app *a, pid_t pid)
+{
+	struct tracer_thread threads[256];
+	int n, err;
+
+	if (!(a->settings.sources & LT_SRC_GL))
+		return 0;
+	if (!a->gl_ahead) {
+		a->gl_ahead = true;
+		err = tracer__attach_gl_ahead(a->tracer, pid);
+		if (err)
+			lt_warn("pid %d: cannot probe the system's EGL and GLX libraries: %s; "
+				"contexts made right after GL is loaded may be missed",
+				pid, strerror(-err));
+	}
+	if (!gl_in_use(pid))
+		return 0;
+	if (!(a->sources & LT_SRC_GL))
+		lt_info("pid %d uses GL: tracing its GL and EGL objects", pid);
+	a->sources |= LT_SRC_GL;
+	err = tracer__attach_gl(a->tracer, pid);
+	if (err) {
+		lt_warn("pid %d: cannot probe its EGL and GLX functions: %s", pid, strerror(-err));
+		return err;
+	}
+	if (a->gl_ready)
+		return 0;
+	n = tracer__gl_threads(a->tracer, pid, threads, sizeof(threads) / sizeof(threads[0]));
+	if (n < 0)
+		lt_debug("pid %d: cannot list its threads: %s", pid, strerror(-n));
+	for (int i = 0; i < n && !a->gl_ready; i++)
+		gl_found(a, pid, threads[i].tid, threads[i].tp, false);
+	return 0;
+}
+
+static int gl_on_ready(struct app *a, pid_t pid, bool later)
+{
+	(void)later;
+	setup_gl(a, pid);
+	return 0;
+}
+
+/* a GL library may have come with new code (SDL and Kivy load libGL late) */
+static void gl_code_mapped(struct app *a, pid_t pid)
+{
+	if (!a->exec_pending)
+		setup_gl(a, pid);
+}
+
+static void gl_exec(struct app *a, pid_t pid)
+{
+	(void)pid;
+	a->gl_ready = false;
+}
+
+/* New GL libraries come with new code; here only the driver is looked for
+ * again, until it is found. */
+static void gl_after_sample(struct app *a, const struct lt_sample *samples, size_t n)
+{
+	(void)samples;
+	(void)n;
+	if (!a->exec_pending && !a->gl_ready && !a->procs)
+		setup_gl(a, a->pid);
+}
+
+const struct source_ops src_gl = {
+	.name = "gl",
+	.ready = gl_on_ready,
+	.code_mapped = gl_code_mapped,
+	.exec = gl_exec,
+	.after_sample = gl_after_sample,
+};
+
+/* A thread made a GL context current: probe the driver it dispatches to, and
+ * let the launched command go on (it stopped itself for this). */
+void app_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp)
+{
+	struct app *a = ctx;
+
+	if (pid != a->pid)
+		return;
+	gl_found(a, pid, tid, tp, true);
+	if (a->launch)
+		kill(pid, SIGCONT);
+}
