@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The report's insides, shared by report.c (the series, their growth and
+ * ranking), report_json.c (the JSON lines), report_text.c (the table) and
+ * report_backrefs.c: not for the rest of leaktrace, which has report.h. */
+#ifndef LT_REPORT_INT_H
+#define LT_REPORT_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "leaktrace.h"
+#include "escape.h"
+#include "json.h"
+#include "report.h"
+
+/* A string a traced process controls, escaped into @buf, an array. */
+#define TERM(buf, str) lt_escape_term(buf, sizeof(buf), str)
+
+struct series_key {
+	__u64 stack;
+	__u64 aux; /* a pyobj's type */
+	__u32 tgid;
+	__u32 kind;
+};
+
+struct series {
+	struct series_key key;
+	__s64 bytes, count;
+	__u64 allocs, frees;
+	unsigned long seen; /* the last sample that had it (report.nr_samples) */
+	/* bytes at interval i in ring[2 * (i % (window + 1))], count right after */
+	__s64 *ring;
+	__s64 peak[2]; /* highest bytes, count up to the window's first interval */
+	bool sized;    /* had bytes once: grows in bytes, though its kind may not */
+};
+
+/* A series ranked for printing, with its growth figures. */
+struct suspect {
+	struct series *s;
+	__s64 growth, growth_window, growth_total;
+	unsigned int grown;	/* intervals of the window it grew in */
+	unsigned int intervals; /* intervals in the window */
+	bool suspect;		/* kept growing: in most intervals of the window */
+};
+
+/* --system: one process's figures (memory kinds only), for ranking them. */
+struct proc_row {
+	__u32 tgid;
+	__s64 bytes, count, growth, growth_window;
+};
+
+/* A process that exited since the last emit, with what it had then. */
+struct gone {
+	__u32 tgid;
+	char comm[24];
+	__s64 bytes;
+};
+
+struct report {
+	struct report_opts opts;
+	struct report_source src;
+	struct hashmap *series;	  /* struct series_key -> struct series */
+	unsigned long k;	  /* intervals sampled; interval 0 is the start, all zero */
+	unsigned long nr_samples; /* samples taken: k, and the final one */
+	double t;
+	__s64 kind_bytes[LT_KIND__NR], kind_count[LT_KIND__NR];
+	__s64 kind_prev_bytes[LT_KIND__NR];
+	unsigned int sources; /* what was traced at the start */
+	bool tripped;
+	int write_err;		  /* the first failed write's -errno */
+	const char *write_failed; /* and the output it failed on */
+	char trip_why[256];
+	struct gone *gone; /* exited since the last emit */
+	size_t nr_gone, cap_gone;
+	struct proc_row *procs; /* --system: ranked, during an emit */
+	size_t nr_procs;
+	struct lt_frame *frames; /* MAX_SHOWN, for the stack being printed */
+	bool said_no_symbols;	 /* the hint on debug symbols was given */
+};
+
+/* Frames shown of one stack, native ones with the functions inlined at them
+ * (7 a frame on average at the deepest --stack-depth) and Python ones: what
+ * does not fit is left out at the outer end. */
+#define MAX_SHOWN (LT_MAX_STACK_DEPTH * 8)
+
+/* report.c */
+const char *rp_kind_name(__u32 kind);
+bool rp_in_bytes(const struct series *s);
+const char *rp_count_noun(__u32 kind);
+__u32 rp_arena_of(const struct series *s);
+bool rp_estimated(const struct report *r, __u32 kind);
+const char *rp_mark(char *buf, size_t len, const char *figure, bool estimate);
+bool rp_kind_shown(const struct report *r, __u32 kind);
+const char *rp_base_name(const char *path);
+const char *rp_comm_of(const struct report *r, __u32 tgid);
+void rp_check_sink(struct report *r, FILE *f, const char *name);
+void rp_json_flush(struct report *r, const char *buf, size_t len);
+bool rp_json_wanted(const struct report *r);
+__u64 rp_dropped(const struct report_status *st);
+bool rp_is_unnamed_frame(const struct lt_frame *f);
+size_t rp_render_frames(struct report *r, __u32 tgid, const __u64 *ips, size_t nr,
+			struct lt_frame *out, size_t max);
+const char *rp_type_of(const struct report *r, const struct series *s);
+
+/* report_json.c and report_text.c: one report, to each output */
+void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,
+		  const struct suspect *top, size_t n);
+void rp_emit_text(struct report *r, const struct report_status *st, const char *reason,
+		  const struct suspect *top, size_t n);
+
+#endif
