@@ -18,6 +18,7 @@
 #include <elfutils/libdwfl.h>
 #include "debuginfo.h"
 #include "demangle.h"
+#include "elfsym.h"
 #include "leaktrace.h"
 #include "log.h"
 #include "procmaps.h"
@@ -42,13 +43,6 @@ struct htab {
 	size_t nr;
 };
 
-/* A PT_LOAD segment, to turn file offsets into ELF virtual addresses. */
-struct sym_seg {
-	__u64 offset;
-	__u64 filesz;
-	__u64 vaddr;
-};
-
 /* One mapped file, found by device and inode (by path when the inode is 0).
  * Once no process known maps it, its Dwfl goes (with the descriptor and the
  * file's mapped pages it holds): --system sees programs come and go for days.
@@ -64,9 +58,9 @@ struct sym_file {
 	bool released; /* its Dwfl went with its last user */
 	Dwfl *dwfl;    /* NULL: not an ELF file libdwfl can read, or released */
 	Dwfl_Module *mod;
-	GElf_Addr bias; /* libdwfl address - ELF vaddr */
-	int sp_regno;	/* DWARF number of the stack pointer, -1 if unknown */
-	struct sym_seg *segs;
+	GElf_Addr bias;		  /* libdwfl address - ELF vaddr */
+	int sp_regno;		  /* DWARF number of the stack pointer, -1 if unknown */
+	struct elf_segment *segs; /* PT_LOAD: file offsets to ELF vaddrs */
 	size_t nr_segs;
 	struct debuginfo_ctx dbg; /* the module's userdata */
 	int dwarf;		  /* 1: libdw may read its DWARF, -1: not, 0: not known yet */
@@ -428,27 +422,14 @@ found:
 
 static int file__read_segments(struct sym_file *f)
 {
-	GElf_Phdr phdr;
 	GElf_Ehdr ehdr;
-	size_t i, nr;
 	Elf *elf;
 
 	elf = dwfl_module_getelf(f->mod, &f->bias);
-	if (!elf || !gelf_getehdr(elf, &ehdr) || elf_getphdrnum(elf, &nr))
+	if (!elf || !gelf_getehdr(elf, &ehdr))
 		return -EINVAL;
 	f->sp_regno = sp_regno(ehdr.e_machine);
-	f->segs = calloc(nr ? nr : 1, sizeof(*f->segs));
-	if (!f->segs)
-		return -ENOMEM;
-	for (i = 0; i < nr; i++) {
-		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
-		f->segs[f->nr_segs].offset = phdr.p_offset;
-		f->segs[f->nr_segs].filesz = phdr.p_filesz;
-		f->segs[f->nr_segs].vaddr = phdr.p_vaddr;
-		f->nr_segs++;
-	}
-	return 0;
+	return elf_segments__read(elf, &f->segs, &f->nr_segs);
 }
 
 /* Reads @f, which @map of @pid maps, into a Dwfl of its own; leaves it
@@ -718,17 +699,12 @@ int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr)
  * segments. */
 static int file__vaddr(const struct sym_file *f, __u64 off, __u64 *vaddr)
 {
-	size_t i;
+	const struct elf_segment *seg = elf_segments__at_offset(f->segs, f->nr_segs, off);
 
-	for (i = 0; i < f->nr_segs; i++) {
-		const struct sym_seg *seg = &f->segs[i];
-
-		if (off >= seg->offset && off - seg->offset < seg->filesz) {
-			*vaddr = off - seg->offset + seg->vaddr;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (!seg)
+		return -ENOENT;
+	*vaddr = off - seg->offset + seg->vaddr;
+	return 0;
 }
 
 /* @src as a path: joined to @dir, the compilation directory of its unit

@@ -21,6 +21,7 @@
 #include "leaktrace.skel.h"
 #include "array.h"
 #include "cfi.h"
+#include "elfsym.h"
 #include "log.h"
 #include "procmaps.h"
 #include "report.h"
@@ -363,10 +364,6 @@ const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_
 
 /* --- modules and processes --- */
 
-struct unw_seg {
-	__u64 offset, filesz, vaddr;
-};
-
 /* A module file, by identity, and where its rows are. */
 struct unw_module {
 	__u64 inode;
@@ -375,7 +372,7 @@ struct unw_module {
 	int err; /* why it has no table, or 0 */
 	bool fp; /* keeps frame pointers: walked with them, no table */
 	__u32 row, nr_rows;
-	struct unw_seg *segs;
+	struct elf_segment *segs; /* PT_LOAD */
 	size_t nr_segs;
 };
 
@@ -454,28 +451,12 @@ void unwinder__free(struct unwinder *u)
 
 static int module__read_segments(struct unw_module *m, int fd)
 {
-	GElf_Phdr ph;
-	size_t nr, i;
-	int err = 0;
 	Elf *elf;
+	int err;
 
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_getphdrnum(elf, &nr)) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	m->segs = calloc(nr ? nr : 1, sizeof(*m->segs));
-	if (!m->segs) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (i = 0; i < nr; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		m->segs[m->nr_segs++] = (struct unw_seg){ ph.p_offset, ph.p_filesz, ph.p_vaddr };
-	}
-cleanup:
+	err = elf ? elf_segments__read(elf, &m->segs, &m->nr_segs) : -EINVAL;
 	elf_end(elf);
 	return err;
 }
@@ -664,15 +645,12 @@ static struct unw_module *unwinder__module(struct unwinder *u, pid_t pid,
 /* The bias of @map in @m: runtime address minus ELF virtual address. */
 static int module__bias(const struct unw_module *m, const struct lt_mapping *map, __u64 *bias)
 {
-	for (size_t i = 0; i < m->nr_segs; i++) {
-		const struct unw_seg *s = &m->segs[i];
+	const struct elf_segment *s = elf_segments__at_offset(m->segs, m->nr_segs, map->offset);
 
-		if (map->offset >= s->offset && map->offset - s->offset < s->filesz) {
-			*bias = map->start - (map->offset - s->offset + s->vaddr);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (!s)
+		return -ENOENT;
+	*bias = map->start - (map->offset - s->offset + s->vaddr);
+	return 0;
 }
 
 static int refresh(struct unwinder *u, pid_t pid)
