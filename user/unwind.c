@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unwind tables: libdw reads each module's call frame information (checked
- * first, and copied, by cfi.c), and every range of addresses with its own
- * rules becomes one row (CFA rule, where rbp was saved; the return address is
+/* Unwind tables: cfi.c checks each module's call frame information and
+ * decodes its rules, and every range of addresses with its own rules
+ * becomes one row (CFA rule, where rbp was saved; the return address is
  * at CFA - 8 on x86-64), adjacent equal rows merged. Ranges come from the
  * FDEs, found through .eh_frame_hdr's table and the function symbols, and
  * each FDE is followed row by row: libdw says where each row ends. */
@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <dwarf.h>
 #include <gelf.h>
 #include <elfutils/libdw.h>
 #include <bpf/bpf.h>
@@ -30,7 +29,6 @@
 
 #define REG_RBP 6
 #define REG_RSP 7
-#define REG_RIP 16
 
 /* Rows a module may have: the BPF side's search takes 24 steps. */
 #define MAX_MODULE_ROWS (1u << 24)
@@ -59,97 +57,37 @@ static int rows__push(struct rows *rs, const struct lt_unw_row *r)
 	return 0;
 }
 
-/* "register + offset" as libdw writes it; false for anything else. */
-static bool op__breg(const Dwarf_Op *op, int *reg, __s64 *off)
+/* The row for the rules @cr, which hold from @pc on. Rules it cannot
+ * express become LT_UNW_NONE, where the BPF side goes on with frame
+ * pointers. */
+static void row__of(const struct cfi_row *cr, __u64 pc, struct lt_unw_row *r)
 {
-	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
-		*reg = op->atom - DW_OP_breg0;
-		*off = (__s64)op->number;
-		return true;
-	}
-	if (op->atom == DW_OP_bregx) {
-		*reg = (int)op->number;
-		*off = (__s64)op->number2;
-		return true;
-	}
-	return false;
-}
-
-/* Offset N of a register saved at CFA + N; false for other rules. */
-static bool frame__saved_at(Dwarf_Frame *fr, int reg, __s64 *off)
-{
-	Dwarf_Op mem[3], *ops;
-	size_t nops;
-
-	if (dwarf_frame_register(fr, reg, mem, &ops, &nops) || !ops || !nops ||
-	    ops[0].atom != DW_OP_call_frame_cfa)
-		return false;
-	if (nops == 1) {
-		*off = 0;
-		return true;
-	}
-	/* libdw keeps the rule's signed offset in .number */
-	if (nops != 2 || ops[1].atom != DW_OP_plus_uconst)
-		return false;
-	*off = (__s64)ops[1].number;
-	return true;
-}
-
-static bool frame__ra_undefined(Dwarf_Frame *fr, int ra)
-{
-	Dwarf_Op mem[3], *ops;
-	size_t nops;
-
-	return !dwarf_frame_register(fr, ra, mem, &ops, &nops) && !nops && ops == mem;
-}
-
-/* The x86-64 PLT rule binutils writes for .plt: CFA = rsp + 8, + 8 once the
- * entry's push is done, "rsp + 8 + ((rip & 15) >= N) << 3". Returns N or -1. */
-static int plt_threshold(const Dwarf_Op *ops, size_t nops)
-{
-	int reg;
-	__s64 off;
-
-	if (nops != 9 || !op__breg(&ops[0], &reg, &off) || reg != REG_RSP || off != 8 ||
-	    !op__breg(&ops[1], &reg, &off) || reg != REG_RIP || ops[2].atom != DW_OP_lit15 ||
-	    ops[3].atom != DW_OP_and || ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit31 ||
-	    ops[5].atom != DW_OP_ge || ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl ||
-	    ops[8].atom != DW_OP_plus)
-		return -1;
-	return ops[4].atom - DW_OP_lit0;
-}
-
-/* The row for @fr at @pc. Rules it cannot express become LT_UNW_NONE, where
- * the BPF side goes on with frame pointers. */
-static void row__of(Dwarf_Frame *fr, __u64 pc, struct lt_unw_row *r)
-{
-	Dwarf_Op *ops;
-	size_t nops;
-	__s64 off = 0, rbp;
-	int ra, reg, plt;
+	__s64 off = cr->cfa_off;
 
 	memset(r, 0, sizeof(*r));
 	r->pc = (__u32)pc;
-	ra = dwarf_frame_info(fr, NULL, NULL, NULL);
-	if (ra < 0 || dwarf_frame_cfa(fr, &ops, &nops) || !nops)
-		return;
-	if (nops == 1 && op__breg(&ops[0], &reg, &off) && (reg == REG_RSP || reg == REG_RBP)) {
-		r->cfa = reg == REG_RSP ? LT_UNW_RSP : LT_UNW_RBP;
-	} else if (nops == 2 && ops[1].atom == DW_OP_deref && op__breg(&ops[0], &reg, &off)) {
+	switch (cr->cfa) {
+	case CFI_CFA_REG:
+		if (cr->cfa_reg != REG_RSP && cr->cfa_reg != REG_RBP)
+			return;
+		r->cfa = cr->cfa_reg == REG_RSP ? LT_UNW_RSP : LT_UNW_RBP;
+		break;
+	case CFI_CFA_DEREF:
 		/* glibc's __restore_rt: "CFA = *(rsp + 160)", the rsp saved in
 		 * the ucontext; and stack realignment: "CFA = *(rbp - 8)" */
-		if (reg == REG_RSP && off == 160) {
+		if (cr->cfa_reg == REG_RSP && off == 160) {
 			r->cfa = LT_UNW_SIGNAL;
 			return;
 		}
-		if (reg != REG_RBP)
+		if (cr->cfa_reg != REG_RBP)
 			return;
 		r->cfa = LT_UNW_RBP_DEREF;
-	} else if ((plt = plt_threshold(ops, nops)) >= 0) {
+		break;
+	case CFI_CFA_PLT:
 		r->cfa = LT_UNW_PLT;
-		r->rbp_off = (__s8)plt;
+		r->rbp_off = (__s8)off;
 		return;
-	} else {
+	default:
 		return;
 	}
 	if (off % 8 || off / 8 < -32768 || off / 8 > 32767) {
@@ -157,19 +95,19 @@ static void row__of(Dwarf_Frame *fr, __u64 pc, struct lt_unw_row *r)
 		return;
 	}
 	r->cfa_off = (__s16)(off / 8);
-	if (frame__ra_undefined(fr, ra)) {
+	if (cr->ra == CFI_REG_UNDEFINED) {
 		r->cfa = LT_UNW_END;
 		r->cfa_off = 0;
 		return;
 	}
-	if (!frame__saved_at(fr, ra, &off) || off != -8) {
+	if (cr->ra != CFI_REG_AT_CFA || cr->ra_off != -8) {
 		r->cfa = LT_UNW_NONE;
 		r->cfa_off = 0;
 		return;
 	}
-	if (frame__saved_at(fr, REG_RBP, &rbp) && rbp && rbp % 8 == 0 && rbp / 8 >= -128 &&
-	    rbp / 8 <= 127)
-		r->rbp_off = (__s8)(rbp / 8);
+	if (cr->fp == CFI_REG_AT_CFA && cr->fp_off && cr->fp_off % 8 == 0 &&
+	    cr->fp_off / 8 >= -128 && cr->fp_off / 8 <= 127)
+		r->rbp_off = (__s8)(cr->fp_off / 8);
 }
 
 /* A table of addresses to start from. */
@@ -236,23 +174,10 @@ static int seeds__symbols(struct seeds *s, Elf *elf, Elf_Scn *scn, const GElf_Sh
 	return 0;
 }
 
-/* The frame for @pc from the first CFI that has one; the caller frees it. */
-static Dwarf_Frame *cfi__frame(Dwarf_CFI *const cfis[2], __u64 pc)
-{
-	Dwarf_Frame *fr;
-
-	for (int i = 0; i < 2; i++) {
-		if (cfis[i] && !dwarf_cfi_addrframe(cfis[i], pc, &fr))
-			return fr;
-	}
-	return NULL;
-}
-
 int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 {
 	struct seeds seeds = { 0 };
 	struct rows rows = { 0 };
-	Dwarf_CFI *cfis[2] = { NULL, NULL };
 	struct cfi *cfi = NULL;
 	size_t shstrndx, i;
 	__u64 covered = 0;
@@ -294,8 +219,6 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 		err = -errno;
 		goto cleanup;
 	}
-	cfis[0] = cfi__eh_frame(cfi);
-	cfis[1] = cfi__debug_frame(cfi);
 	if (seeds.nr)
 		qsort(seeds.v, seeds.nr, sizeof(*seeds.v), cmp_u64);
 
@@ -303,17 +226,14 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 	 * the address, and mark that gap. */
 	for (i = 0; i < seeds.nr; i++) {
 		__u64 pc = seeds.v[i];
-		Dwarf_Frame *fr;
+		struct cfi_row cr;
 
 		if (pc < covered)
 			continue;
-		while ((fr = cfi__frame(cfis, pc))) {
-			Dwarf_Addr start, end;
+		while (!cfi__row(cfi, pc, REG_RBP, &cr)) {
 			struct lt_unw_row r;
 
-			dwarf_frame_info(fr, &start, &end, NULL);
-			row__of(fr, pc, &r);
-			free(fr);
+			row__of(&cr, pc, &r);
 			if (pc > 0xffffffffULL) {
 				err = -ERANGE;
 				goto cleanup;
@@ -321,9 +241,9 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 			err = rows__push(&rows, &r);
 			if (err)
 				goto cleanup;
-			if (end <= pc)
+			if (cr.end <= pc)
 				break;
-			pc = end;
+			pc = cr.end;
 		}
 		if (pc == seeds.v[i])
 			continue;
