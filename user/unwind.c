@@ -174,7 +174,8 @@ static int seeds__symbols(struct seeds *s, Elf *elf, Elf_Scn *scn, const GElf_Sh
 	return 0;
 }
 
-int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
+/* unwind_table__build() of the file @elf reads. */
+static int table__build(Elf *elf, struct lt_unw_row **out, size_t *nr_out)
 {
 	struct seeds seeds = { 0 };
 	struct rows rows = { 0 };
@@ -183,13 +184,8 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 	__u64 covered = 0;
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
-	Elf *elf;
 	int err;
 
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -EINVAL;
 	if (!gelf_getehdr(elf, &eh) || elf_getshdrstrndx(elf, &shstrndx)) {
 		err = -EINVAL;
 		goto cleanup;
@@ -264,6 +260,19 @@ cleanup:
 	free(rows.v);
 	free(seeds.v);
 	cfi__free(cfi);
+	return err;
+}
+
+int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
+{
+	Elf *elf;
+	int err;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -EINVAL;
+	err = table__build(elf, out, nr_out);
 	elf_end(elf);
 	return err;
 }
@@ -367,18 +376,6 @@ void unwinder__free(struct unwinder *u)
 	}
 	free(u->mods);
 	free(u);
-}
-
-static int module__read_segments(struct unw_module *m, int fd)
-{
-	Elf *elf;
-	int err;
-
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	err = elf ? elf_segments__read(elf, &m->segs, &m->nr_segs) : -EINVAL;
-	elf_end(elf);
-	return err;
 }
 
 /* The fd of chunk @c of the rows, made and put in the unwrows map of maps
@@ -490,6 +487,7 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 	struct lt_unw_row *rows = NULL;
 	char path[PATH_MAX + 64];
 	size_t nr = 0;
+	Elf *elf;
 	int fd, err;
 
 	lt_mapping__open_path(pid, map, path, sizeof(path));
@@ -498,9 +496,13 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 		m->err = fd;
 		goto out;
 	}
-	err = module__read_segments(m, fd);
+	/* one read of the file for its segments and its table */
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	err = elf ? elf_segments__read(elf, &m->segs, &m->nr_segs) : -EINVAL;
 	if (!err)
-		err = unwind_table__build(fd, &rows, &nr);
+		err = table__build(elf, &rows, &nr);
+	elf_end(elf);
 	close(fd);
 	if (!err && nr >= MAX_MODULE_ROWS)
 		err = -E2BIG;
