@@ -169,9 +169,14 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ut.h | $(OUTPUT)/tests
 
 unit: $(UNIT_BINS)
 
+$(OUTPUT)/tests/bpf_progs: tests/e2e/bpf_progs.c $(SKEL) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_USER) $< $(LDFLAGS_USER) $(PKG_LIBS) -o $@
+
 # Test programs are built without sanitizers: a sanitizer brings its own
-# malloc, and probes on the libc allocator would see nothing.
-workloads:
+# malloc, and probes on the libc allocator would see nothing. bpf_progs
+# lists the skeleton's programs, so that the e2e tests know ours by name.
+workloads: $(OUTPUT)/tests/bpf_progs
 	$(Q)$(MAKE) --no-print-directory -C tests/workloads
 
 -include $(USER_OBJS:.o=.d)
@@ -191,7 +196,7 @@ FUZZ_OBJS_elfsym := elfsym pylayout safeopen
 FUZZ_OBJS_procmaps := procmaps safeopen
 # pyresolve's harness stands in for user/procmem.c: it serves the reads
 FUZZ_OBJS_pyresolve := pyresolve pylayout hashmap elfsym safeopen
-FUZZ_OBJS_unwind := unwind cfi procmaps log escape safeopen
+FUZZ_OBJS_unwind := unwind cfi elfsym procmaps log escape safeopen
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser \
 	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -267,7 +272,7 @@ soak: all workloads
 	$(Q)$(PYTHON) scripts/soak.py
 
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/static/*.c tests/unit/*.c \
-	tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h tests/workloads/*.c tests/workloads/gl/*.c \
+	tests/unit/*.h tests/e2e/*.c tests/fuzz/*.c tests/fuzz/*.h tests/workloads/*.c tests/workloads/gl/*.c \
 	tests/workloads/gl/*.h bench/glbench.c)
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)

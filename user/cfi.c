@@ -10,7 +10,9 @@
  * libdw reads it, and libdw is given a copy of the checked sections alone,
  * padded, in an ELF image of their own: not .eh_frame_hdr, whose table may
  * send libdw to any offset, in the middle of another record, nor anything
- * else of the module. */
+ * else of the module. The rules libdw finds are decoded here too, once for
+ * every reader (cfi_row__find()): the unwind tables and the symbolizer's
+ * syscall wrappers. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -564,4 +566,117 @@ Dwarf_CFI *cfi__eh_frame(struct cfi *c)
 Dwarf_CFI *cfi__debug_frame(struct cfi *c)
 {
 	return c->debug_frame;
+}
+
+/* x86-64's DWARF numbers of the registers in the .plt rule */
+#define X86_64_RSP 7
+#define X86_64_RIP 16
+
+/* "register + offset" as libdw writes it; false for anything else. */
+static bool op__breg(const Dwarf_Op *op, int *reg, __s64 *off)
+{
+	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
+		*reg = op->atom - DW_OP_breg0;
+		*off = (__s64)op->number;
+		return true;
+	}
+	if (op->atom == DW_OP_bregx) {
+		*reg = (int)op->number;
+		*off = (__s64)op->number2;
+		return true;
+	}
+	return false;
+}
+
+/* The x86-64 PLT rule binutils writes for .plt: CFA = rsp + 8, + 8 once the
+ * entry's push is done, "rsp + 8 + ((rip & 15) >= N) << 3". Returns N or -1. */
+static int plt_threshold(const Dwarf_Op *ops, size_t nops)
+{
+	int reg;
+	__s64 off;
+
+	if (nops != 9 || !op__breg(&ops[0], &reg, &off) || reg != X86_64_RSP || off != 8 ||
+	    !op__breg(&ops[1], &reg, &off) || reg != X86_64_RIP || ops[2].atom != DW_OP_lit15 ||
+	    ops[3].atom != DW_OP_and || ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit31 ||
+	    ops[5].atom != DW_OP_ge || ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl ||
+	    ops[8].atom != DW_OP_plus)
+		return -1;
+	return ops[4].atom - DW_OP_lit0;
+}
+
+static void frame__cfa(Dwarf_Frame *fr, struct cfi_row *row)
+{
+	Dwarf_Op *ops;
+	size_t nops;
+	int plt;
+
+	if (dwarf_frame_cfa(fr, &ops, &nops) || !nops)
+		return;
+	if (nops == 1 && op__breg(&ops[0], &row->cfa_reg, &row->cfa_off)) {
+		row->cfa = CFI_CFA_REG;
+	} else if (nops == 2 && ops[1].atom == DW_OP_deref &&
+		   op__breg(&ops[0], &row->cfa_reg, &row->cfa_off)) {
+		row->cfa = CFI_CFA_DEREF;
+	} else if ((plt = plt_threshold(ops, nops)) >= 0) {
+		row->cfa = CFI_CFA_PLT;
+		row->cfa_reg = X86_64_RSP;
+		row->cfa_off = plt;
+	}
+}
+
+/* The rule for register @reg in @fr, and its offset for CFI_REG_AT_CFA. */
+static enum cfi_reg_rule frame__reg(Dwarf_Frame *fr, int reg, __s64 *off)
+{
+	Dwarf_Op mem[3], *ops;
+	size_t nops;
+
+	*off = 0;
+	if (reg < 0 || dwarf_frame_register(fr, reg, mem, &ops, &nops))
+		return CFI_REG_OTHER;
+	/* no operations: libdw points at @mem for "undefined", gives NULL for
+	 * "same value" */
+	if (!nops)
+		return ops == mem ? CFI_REG_UNDEFINED : CFI_REG_SAME;
+	if (!ops || nops > 2 || ops[0].atom != DW_OP_call_frame_cfa)
+		return CFI_REG_OTHER;
+	if (nops == 1)
+		return CFI_REG_AT_CFA;
+	/* libdw keeps the rule's signed offset in .number */
+	if (ops[1].atom != DW_OP_plus_uconst)
+		return CFI_REG_OTHER;
+	*off = (__s64)ops[1].number;
+	return CFI_REG_AT_CFA;
+}
+
+int cfi_row__find(Dwarf_CFI *cfi, __u64 pc, int fp_reg, struct cfi_row *row)
+{
+	Dwarf_Addr start, end;
+	Dwarf_Frame *fr;
+
+	memset(row, 0, sizeof(*row));
+	row->ra_reg = -1;
+	if (!cfi || dwarf_cfi_addrframe(cfi, pc, &fr))
+		return -ENOENT;
+	row->ra_reg = dwarf_frame_info(fr, &start, &end, NULL);
+	if (row->ra_reg < 0) {
+		/* found, but with no rules to say: a range of no length */
+		row->ra_reg = -1;
+		row->start = row->end = pc;
+		free(fr);
+		return 0;
+	}
+	row->start = start;
+	row->end = end;
+	frame__cfa(fr, row);
+	row->ra = frame__reg(fr, row->ra_reg, &row->ra_off);
+	row->fp = frame__reg(fr, fp_reg, &row->fp_off);
+	free(fr);
+	return 0;
+}
+
+int cfi__row(struct cfi *c, __u64 pc, int fp_reg, struct cfi_row *row)
+{
+	if (!cfi_row__find(c->eh_frame, pc, fp_reg, row))
+		return 0;
+	return cfi_row__find(c->debug_frame, pc, fp_reg, row);
 }

@@ -37,6 +37,8 @@ struct elf_file {
 	struct elf_symtab dynsym;
 	struct elf_symtab symtab;
 	bool has_interp;
+	struct elf_segment *segs; /* PT_LOAD */
+	size_t nr_segs;
 };
 
 /* How well a symbol answers a lookup by name; lower is better. */
@@ -93,7 +95,7 @@ static int elf_file__load_sections(struct elf_file *f)
 		if (gelf_getphdr(f->elf, i, &phdr) && phdr.p_type == PT_INTERP)
 			f->has_interp = true;
 	}
-	return 0;
+	return elf_segments__read(f->elf, &f->segs, &f->nr_segs);
 }
 
 struct elf_file *elf_file__open(const char *path)
@@ -137,6 +139,7 @@ void elf_file__free(struct elf_file *f)
 	elf_end(f->elf); /* accepts NULL */
 	if (f->fd >= 0)
 		close(f->fd);
+	free(f->segs);
 	free(f);
 }
 
@@ -298,58 +301,76 @@ __u64 elf_file__entry(struct elf_file *f)
 	return f->ehdr.e_entry;
 }
 
-int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr)
+int elf_segments__read(Elf *elf, struct elf_segment **segs, size_t *nr)
 {
-	size_t i, nr_phdrs;
+	struct elf_segment *v;
+	size_t i, nr_phdrs, n = 0;
 	GElf_Phdr phdr;
 
-	if (elf_getphdrnum(f->elf, &nr_phdrs))
-		return -ENOENT;
-	for (i = 0; i < nr_phdrs; i++) {
-		if (!gelf_getphdr(f->elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
-		/* the offset and address of a segment agree modulo its alignment */
-		*vaddr = phdr.p_vaddr - phdr.p_offset;
+	*segs = NULL;
+	*nr = 0;
+	if (elf_getphdrnum(elf, &nr_phdrs))
+		return -EINVAL;
+	if (!nr_phdrs)
 		return 0;
-	}
-	return -ENOENT;
-}
-
-int elf_file__load_segment(struct elf_file *f, size_t i, struct elf_segment *out)
-{
-	size_t j, nr_phdrs, nr_loads = 0;
-	GElf_Phdr phdr;
-
-	if (elf_getphdrnum(f->elf, &nr_phdrs))
-		return -ENOENT;
-	for (j = 0; j < nr_phdrs; j++) {
-		if (!gelf_getphdr(f->elf, j, &phdr) || phdr.p_type != PT_LOAD || nr_loads++ != i)
+	v = calloc(nr_phdrs, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < nr_phdrs; i++) {
+		if (!gelf_getphdr(elf, (int)i, &phdr) || phdr.p_type != PT_LOAD)
 			continue;
-		*out = (struct elf_segment){
+		v[n++] = (struct elf_segment){
 			.vaddr = phdr.p_vaddr,
 			.offset = phdr.p_offset,
 			.filesz = phdr.p_filesz,
 			.write = phdr.p_flags & PF_W,
 			.exec = phdr.p_flags & PF_X,
 		};
+	}
+	if (!n) {
+		free(v);
 		return 0;
 	}
-	return -ENOENT;
+	*segs = v;
+	*nr = n;
+	return 0;
+}
+
+const struct elf_segment *elf_segments__at_offset(const struct elf_segment *segs, size_t nr,
+						  __u64 off)
+{
+	for (size_t i = 0; i < nr; i++) {
+		if (off >= segs[i].offset && off - segs[i].offset < segs[i].filesz)
+			return &segs[i];
+	}
+	return NULL;
+}
+
+int elf_file__load_vaddr(struct elf_file *f, __u64 *vaddr)
+{
+	if (!f->nr_segs)
+		return -ENOENT;
+	/* the offset and address of a segment agree modulo its alignment */
+	*vaddr = f->segs[0].vaddr - f->segs[0].offset;
+	return 0;
+}
+
+int elf_file__load_segment(struct elf_file *f, size_t i, struct elf_segment *out)
+{
+	if (i >= f->nr_segs)
+		return -ENOENT;
+	*out = f->segs[i];
+	return 0;
 }
 
 int elf_file__vaddr_to_offset(struct elf_file *f, __u64 vaddr, __u64 *offset)
 {
-	size_t i, nr_phdrs;
-	GElf_Phdr phdr;
+	for (size_t i = 0; i < f->nr_segs; i++) {
+		const struct elf_segment *seg = &f->segs[i];
 
-	if (elf_getphdrnum(f->elf, &nr_phdrs))
-		return -ENOENT;
-	for (i = 0; i < nr_phdrs; i++) {
-		if (!gelf_getphdr(f->elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
 		/* p_filesz, not p_memsz: .bss has no bytes in the file. */
-		if (vaddr >= phdr.p_vaddr && vaddr - phdr.p_vaddr < phdr.p_filesz) {
-			*offset = vaddr - phdr.p_vaddr + phdr.p_offset;
+		if (vaddr >= seg->vaddr && vaddr - seg->vaddr < seg->filesz) {
+			*offset = vaddr - seg->vaddr + seg->offset;
 			return 0;
 		}
 	}

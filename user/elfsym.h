@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <libelf.h>
 #include <linux/types.h>
 
 struct elf_file;
@@ -65,6 +66,16 @@ struct elf_segment {
 /* The @i-th PT_LOAD segment, counting from 0. Returns 0 and fills @out, or
  * -ENOENT past the last one. */
 int elf_file__load_segment(struct elf_file *f, size_t i, struct elf_segment *out);
+
+/* The PT_LOAD segments of @elf, in the order of its program headers, into
+ * *@segs (malloc'd, the caller frees; NULL when there are none) and *@nr:
+ * the one reader of them, for an ELF file opened here or by libdwfl.
+ * Returns 0, -EINVAL when the program headers cannot be read, or -ENOMEM. */
+int elf_segments__read(Elf *elf, struct elf_segment **segs, size_t *nr);
+
+/* The segment of @segs that holds file offset @off in its bytes, or NULL. */
+const struct elf_segment *elf_segments__at_offset(const struct elf_segment *segs, size_t nr,
+						  __u64 off);
 
 /* The virtual address of the GOT slot that the dynamic linker fills with the
  * thread-pointer offset of TLS variable @name (an initial-exec TPOFF

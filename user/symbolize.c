@@ -16,8 +16,10 @@
 #include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include "cfi.h"
 #include "debuginfo.h"
 #include "demangle.h"
+#include "elfsym.h"
 #include "leaktrace.h"
 #include "log.h"
 #include "procmaps.h"
@@ -42,13 +44,6 @@ struct htab {
 	size_t nr;
 };
 
-/* A PT_LOAD segment, to turn file offsets into ELF virtual addresses. */
-struct sym_seg {
-	__u64 offset;
-	__u64 filesz;
-	__u64 vaddr;
-};
-
 /* One mapped file, found by device and inode (by path when the inode is 0).
  * Once no process known maps it, its Dwfl goes (with the descriptor and the
  * file's mapped pages it holds): --system sees programs come and go for days.
@@ -64,9 +59,9 @@ struct sym_file {
 	bool released; /* its Dwfl went with its last user */
 	Dwfl *dwfl;    /* NULL: not an ELF file libdwfl can read, or released */
 	Dwfl_Module *mod;
-	GElf_Addr bias; /* libdwfl address - ELF vaddr */
-	int sp_regno;	/* DWARF number of the stack pointer, -1 if unknown */
-	struct sym_seg *segs;
+	GElf_Addr bias;		  /* libdwfl address - ELF vaddr */
+	int sp_regno;		  /* DWARF number of the stack pointer, -1 if unknown */
+	struct elf_segment *segs; /* PT_LOAD: file offsets to ELF vaddrs */
 	size_t nr_segs;
 	struct debuginfo_ctx dbg; /* the module's userdata */
 	int dwarf;		  /* 1: libdw may read its DWARF, -1: not, 0: not known yet */
@@ -428,27 +423,14 @@ found:
 
 static int file__read_segments(struct sym_file *f)
 {
-	GElf_Phdr phdr;
 	GElf_Ehdr ehdr;
-	size_t i, nr;
 	Elf *elf;
 
 	elf = dwfl_module_getelf(f->mod, &f->bias);
-	if (!elf || !gelf_getehdr(elf, &ehdr) || elf_getphdrnum(elf, &nr))
+	if (!elf || !gelf_getehdr(elf, &ehdr))
 		return -EINVAL;
 	f->sp_regno = sp_regno(ehdr.e_machine);
-	f->segs = calloc(nr ? nr : 1, sizeof(*f->segs));
-	if (!f->segs)
-		return -ENOMEM;
-	for (i = 0; i < nr; i++) {
-		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
-		f->segs[f->nr_segs].offset = phdr.p_offset;
-		f->segs[f->nr_segs].filesz = phdr.p_filesz;
-		f->segs[f->nr_segs].vaddr = phdr.p_vaddr;
-		f->nr_segs++;
-	}
-	return 0;
+	return elf_segments__read(elf, &f->segs, &f->nr_segs);
 }
 
 /* Reads @f, which @map of @pid maps, into a Dwfl of its own; leaves it
@@ -718,17 +700,12 @@ int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr)
  * segments. */
 static int file__vaddr(const struct sym_file *f, __u64 off, __u64 *vaddr)
 {
-	size_t i;
+	const struct elf_segment *seg = elf_segments__at_offset(f->segs, f->nr_segs, off);
 
-	for (i = 0; i < f->nr_segs; i++) {
-		const struct sym_seg *seg = &f->segs[i];
-
-		if (off >= seg->offset && off - seg->offset < seg->filesz) {
-			*vaddr = off - seg->offset + seg->vaddr;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (!seg)
+		return -ENOENT;
+	*vaddr = off - seg->offset + seg->vaddr;
+	return 0;
 }
 
 /* @src as a path: joined to @dir, the compilation directory of its unit
@@ -1058,47 +1035,24 @@ size_t symbolizer__resolve_inline(struct symbolizer *s, pid_t pid, __u64 addr, s
 	return n;
 }
 
-/* The offset from the stack pointer to the return address in @frame; only
+/* The offset from the stack pointer to the return address in @row; only
  * the rules "CFA = SP + k" and "RA saved at CFA + n" are understood, and
  * where the return address has a register of its own (aarch64's x30) and
  * a leaf keeps it there ("same value"), LT_RA_IN_LINK_REG. */
-static int frame__ra_offset(Dwarf_Frame *frame, int sp, __u64 *sp_offset)
+static int row__ra_offset(const struct cfi_row *row, int sp, __u64 *sp_offset)
 {
-	Dwarf_Op ops_mem[3], *ops;
-	__s64 cfa_off, ra_off = 0;
-	size_t nops;
-	int ra;
-
-	ra = dwarf_frame_info(frame, NULL, NULL, NULL);
-	if (ra < 0 || sp < 0 || dwarf_frame_cfa(frame, &ops, &nops) || nops != 1)
+	if (row->ra_reg < 0 || sp < 0 || row->cfa != CFI_CFA_REG || row->cfa_reg != sp)
 		return -EINVAL;
-	/* libdw gives "register + offset" CFAs as DW_OP_bregx */
-	if (ops[0].atom == DW_OP_bregx && ops[0].number == (Dwarf_Word)sp)
-		cfa_off = (__s64)ops[0].number2;
-	else if (sp < 32 && ops[0].atom == DW_OP_breg0 + sp)
-		cfa_off = (__s64)ops[0].number;
-	else
-		return -EINVAL;
-
-	if (dwarf_frame_register(frame, ra, ops_mem, &ops, &nops))
-		return -EINVAL;
-	/* no operations: "same value", or no rule (libdw says undefined),
-	 * which for aarch64's x30 at a leaf's CFA = SP means the same */
-	if (sp == 31 && ra == 30 && nops == 0 && cfa_off == 0) {
+	/* "same value", or no rule (libdw says undefined), which for
+	 * aarch64's x30 at a leaf's CFA = SP means the same */
+	if (sp == 31 && row->ra_reg == 30 && row->cfa_off == 0 &&
+	    (row->ra == CFI_REG_SAME || row->ra == CFI_REG_UNDEFINED)) {
 		*sp_offset = (__u64)(__s64)LT_RA_IN_LINK_REG;
 		return 0;
 	}
-	if (!ops || nops < 1 || nops > 2 || ops[0].atom != DW_OP_call_frame_cfa)
+	if (row->ra != CFI_REG_AT_CFA || row->cfa_off + row->ra_off < 0)
 		return -EINVAL;
-	if (nops == 2) {
-		if (ops[1].atom != DW_OP_plus_uconst)
-			return -EINVAL;
-		/* libdw stores the signed offset of the rule in .number */
-		ra_off = (__s64)ops[1].number;
-	}
-	if (cfa_off + ra_off < 0)
-		return -EINVAL;
-	*sp_offset = cfa_off + ra_off;
+	*sp_offset = row->cfa_off + row->ra_off;
 	return 0;
 }
 
@@ -1116,43 +1070,30 @@ static int fp_regno(int sp)
 	}
 }
 
-/* Where @frame keeps its caller's frame pointer: *@fp_offset from the stack
+/* Where @row keeps the caller's frame pointer: *@fp_offset from the stack
  * pointer, or -1 if the register still holds it. Only "CFA = SP + k" and
  * "saved at CFA + n" or "same value" are understood. */
-static int frame__fp_offset(Dwarf_Frame *frame, int sp, __s64 *fp_offset)
+static int row__fp_offset(const struct cfi_row *row, int sp, __s64 *fp_offset)
 {
-	Dwarf_Op ops_mem[3], *ops;
-	int fp = fp_regno(sp);
-	size_t nops;
-	__s64 cfa_off;
-
-	if (fp < 0 || dwarf_frame_cfa(frame, &ops, &nops) || nops != 1)
+	if (fp_regno(sp) < 0 || row->cfa != CFI_CFA_REG || row->cfa_reg != sp)
 		return -EINVAL;
-	if (ops[0].atom == DW_OP_bregx && ops[0].number == (Dwarf_Word)sp)
-		cfa_off = (__s64)ops[0].number2;
-	else if (sp < 32 && ops[0].atom == DW_OP_breg0 + sp)
-		cfa_off = (__s64)ops[0].number;
-	else
-		return -EINVAL;
-	if (dwarf_frame_register(frame, fp, ops_mem, &ops, &nops))
-		return -EINVAL;
-	/* no operations: "same value" (or undefined, which callee-saved
-	 * registers are not in code that follows the psABI) */
-	if (nops == 0) {
+	/* "same value" (or undefined, which callee-saved registers are not
+	 * in code that follows the psABI) */
+	if (row->fp == CFI_REG_SAME || row->fp == CFI_REG_UNDEFINED) {
 		*fp_offset = -1;
 		return 0;
 	}
-	if (nops != 2 || ops[0].atom != DW_OP_call_frame_cfa || ops[1].atom != DW_OP_plus_uconst ||
-	    cfa_off + (__s64)ops[1].number < 0)
+	if (row->fp != CFI_REG_AT_CFA || row->cfa_off + row->fp_off < 0)
 		return -EINVAL;
-	*fp_offset = cfa_off + (__s64)ops[1].number;
+	*fp_offset = row->cfa_off + row->fp_off;
 	return 0;
 }
 
-/* The CFI frame at @ip (no return address: nothing subtracted) in @pid;
- * *@frame is to be freed, @f is where it was found. */
-static int sys_frame_at(struct symbolizer *s, pid_t pid, __u64 ip, Dwarf_Frame **frame,
-			struct sym_file **file)
+/* The CFI rules at @ip (no return address: nothing subtracted) in @pid,
+ * from the module's .eh_frame, else its .debug_frame; @f is where they
+ * were found. */
+static int sys_row_at(struct symbolizer *s, pid_t pid, __u64 ip, struct cfi_row *row,
+		      struct sym_file **file)
 {
 	const struct lt_mapping *map;
 	Dwarf_Addr cfi_bias;
@@ -1161,36 +1102,35 @@ static int sys_frame_at(struct symbolizer *s, pid_t pid, __u64 ip, Dwarf_Frame *
 	__u64 vaddr;
 	int err, i;
 
-	*frame = NULL;
 	err = symbolizer__locate(s, pid, ip, /*patient=*/false, &map, &f);
 	if (err)
 		return err;
 	if (!f || !f->dwfl || file__vaddr(f, lt_mapping__file_offset(map, ip), &vaddr))
 		return -ENOENT;
-	for (i = 0; i < 2 && !*frame; i++) {
+	*file = f;
+	for (i = 0; i < 2; i++) {
 		cfi = i ? dwfl_module_dwarf_cfi(f->mod, &cfi_bias)
 			: dwfl_module_eh_cfi(f->mod, &cfi_bias);
-		if (cfi && dwarf_cfi_addrframe(cfi, vaddr + f->bias - cfi_bias, frame))
-			*frame = NULL;
+		if (cfi &&
+		    !cfi_row__find(cfi, vaddr + f->bias - cfi_bias, fp_regno(f->sp_regno), row))
+			return 0;
 	}
-	*file = f;
-	return *frame ? 0 : -ENOENT;
+	return -ENOENT;
 }
 
 int symbolizer__sys_frame(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *ra_offset,
 			  __s64 *fp_offset)
 {
-	Dwarf_Frame *frame;
+	struct cfi_row row;
 	struct sym_file *f;
 	int err;
 
-	err = sys_frame_at(s, pid, ip, &frame, &f);
+	err = sys_row_at(s, pid, ip, &row, &f);
 	if (err)
 		return err;
-	err = frame__ra_offset(frame, f->sp_regno, ra_offset);
+	err = row__ra_offset(&row, f->sp_regno, ra_offset);
 	if (!err && fp_offset)
-		err = frame__fp_offset(frame, f->sp_regno, fp_offset);
-	free(frame);
+		err = row__fp_offset(&row, f->sp_regno, fp_offset);
 	return err;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unwind tables: libdw reads each module's call frame information (checked
- * first, and copied, by cfi.c), and every range of addresses with its own
- * rules becomes one row (CFA rule, where rbp was saved; the return address is
+/* Unwind tables: cfi.c checks each module's call frame information and
+ * decodes its rules, and every range of addresses with its own rules
+ * becomes one row (CFA rule, where rbp was saved; the return address is
  * at CFA - 8 on x86-64), adjacent equal rows merged. Ranges come from the
  * FDEs, found through .eh_frame_hdr's table and the function symbols, and
  * each FDE is followed row by row: libdw says where each row ends. */
@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <dwarf.h>
 #include <gelf.h>
 #include <elfutils/libdw.h>
 #include <bpf/bpf.h>
@@ -21,6 +20,7 @@
 #include "leaktrace.skel.h"
 #include "array.h"
 #include "cfi.h"
+#include "elfsym.h"
 #include "log.h"
 #include "procmaps.h"
 #include "sample.h"
@@ -29,7 +29,6 @@
 
 #define REG_RBP 6
 #define REG_RSP 7
-#define REG_RIP 16
 
 /* Rows a module may have: the BPF side's search takes 24 steps. */
 #define MAX_MODULE_ROWS (1u << 24)
@@ -58,97 +57,37 @@ static int rows__push(struct rows *rs, const struct lt_unw_row *r)
 	return 0;
 }
 
-/* "register + offset" as libdw writes it; false for anything else. */
-static bool op__breg(const Dwarf_Op *op, int *reg, __s64 *off)
+/* The row for the rules @cr, which hold from @pc on. Rules it cannot
+ * express become LT_UNW_NONE, where the BPF side goes on with frame
+ * pointers. */
+static void row__of(const struct cfi_row *cr, __u64 pc, struct lt_unw_row *r)
 {
-	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
-		*reg = op->atom - DW_OP_breg0;
-		*off = (__s64)op->number;
-		return true;
-	}
-	if (op->atom == DW_OP_bregx) {
-		*reg = (int)op->number;
-		*off = (__s64)op->number2;
-		return true;
-	}
-	return false;
-}
-
-/* Offset N of a register saved at CFA + N; false for other rules. */
-static bool frame__saved_at(Dwarf_Frame *fr, int reg, __s64 *off)
-{
-	Dwarf_Op mem[3], *ops;
-	size_t nops;
-
-	if (dwarf_frame_register(fr, reg, mem, &ops, &nops) || !ops || !nops ||
-	    ops[0].atom != DW_OP_call_frame_cfa)
-		return false;
-	if (nops == 1) {
-		*off = 0;
-		return true;
-	}
-	/* libdw keeps the rule's signed offset in .number */
-	if (nops != 2 || ops[1].atom != DW_OP_plus_uconst)
-		return false;
-	*off = (__s64)ops[1].number;
-	return true;
-}
-
-static bool frame__ra_undefined(Dwarf_Frame *fr, int ra)
-{
-	Dwarf_Op mem[3], *ops;
-	size_t nops;
-
-	return !dwarf_frame_register(fr, ra, mem, &ops, &nops) && !nops && ops == mem;
-}
-
-/* The x86-64 PLT rule binutils writes for .plt: CFA = rsp + 8, + 8 once the
- * entry's push is done, "rsp + 8 + ((rip & 15) >= N) << 3". Returns N or -1. */
-static int plt_threshold(const Dwarf_Op *ops, size_t nops)
-{
-	int reg;
-	__s64 off;
-
-	if (nops != 9 || !op__breg(&ops[0], &reg, &off) || reg != REG_RSP || off != 8 ||
-	    !op__breg(&ops[1], &reg, &off) || reg != REG_RIP || ops[2].atom != DW_OP_lit15 ||
-	    ops[3].atom != DW_OP_and || ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit31 ||
-	    ops[5].atom != DW_OP_ge || ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl ||
-	    ops[8].atom != DW_OP_plus)
-		return -1;
-	return ops[4].atom - DW_OP_lit0;
-}
-
-/* The row for @fr at @pc. Rules it cannot express become LT_UNW_NONE, where
- * the BPF side goes on with frame pointers. */
-static void row__of(Dwarf_Frame *fr, __u64 pc, struct lt_unw_row *r)
-{
-	Dwarf_Op *ops;
-	size_t nops;
-	__s64 off = 0, rbp;
-	int ra, reg, plt;
+	__s64 off = cr->cfa_off;
 
 	memset(r, 0, sizeof(*r));
 	r->pc = (__u32)pc;
-	ra = dwarf_frame_info(fr, NULL, NULL, NULL);
-	if (ra < 0 || dwarf_frame_cfa(fr, &ops, &nops) || !nops)
-		return;
-	if (nops == 1 && op__breg(&ops[0], &reg, &off) && (reg == REG_RSP || reg == REG_RBP)) {
-		r->cfa = reg == REG_RSP ? LT_UNW_RSP : LT_UNW_RBP;
-	} else if (nops == 2 && ops[1].atom == DW_OP_deref && op__breg(&ops[0], &reg, &off)) {
+	switch (cr->cfa) {
+	case CFI_CFA_REG:
+		if (cr->cfa_reg != REG_RSP && cr->cfa_reg != REG_RBP)
+			return;
+		r->cfa = cr->cfa_reg == REG_RSP ? LT_UNW_RSP : LT_UNW_RBP;
+		break;
+	case CFI_CFA_DEREF:
 		/* glibc's __restore_rt: "CFA = *(rsp + 160)", the rsp saved in
 		 * the ucontext; and stack realignment: "CFA = *(rbp - 8)" */
-		if (reg == REG_RSP && off == 160) {
+		if (cr->cfa_reg == REG_RSP && off == 160) {
 			r->cfa = LT_UNW_SIGNAL;
 			return;
 		}
-		if (reg != REG_RBP)
+		if (cr->cfa_reg != REG_RBP)
 			return;
 		r->cfa = LT_UNW_RBP_DEREF;
-	} else if ((plt = plt_threshold(ops, nops)) >= 0) {
+		break;
+	case CFI_CFA_PLT:
 		r->cfa = LT_UNW_PLT;
-		r->rbp_off = (__s8)plt;
+		r->rbp_off = (__s8)off;
 		return;
-	} else {
+	default:
 		return;
 	}
 	if (off % 8 || off / 8 < -32768 || off / 8 > 32767) {
@@ -156,19 +95,19 @@ static void row__of(Dwarf_Frame *fr, __u64 pc, struct lt_unw_row *r)
 		return;
 	}
 	r->cfa_off = (__s16)(off / 8);
-	if (frame__ra_undefined(fr, ra)) {
+	if (cr->ra == CFI_REG_UNDEFINED) {
 		r->cfa = LT_UNW_END;
 		r->cfa_off = 0;
 		return;
 	}
-	if (!frame__saved_at(fr, ra, &off) || off != -8) {
+	if (cr->ra != CFI_REG_AT_CFA || cr->ra_off != -8) {
 		r->cfa = LT_UNW_NONE;
 		r->cfa_off = 0;
 		return;
 	}
-	if (frame__saved_at(fr, REG_RBP, &rbp) && rbp && rbp % 8 == 0 && rbp / 8 >= -128 &&
-	    rbp / 8 <= 127)
-		r->rbp_off = (__s8)(rbp / 8);
+	if (cr->fp == CFI_REG_AT_CFA && cr->fp_off && cr->fp_off % 8 == 0 &&
+	    cr->fp_off / 8 >= -128 && cr->fp_off / 8 <= 127)
+		r->rbp_off = (__s8)(cr->fp_off / 8);
 }
 
 /* A table of addresses to start from. */
@@ -235,35 +174,18 @@ static int seeds__symbols(struct seeds *s, Elf *elf, Elf_Scn *scn, const GElf_Sh
 	return 0;
 }
 
-/* The frame for @pc from the first CFI that has one; the caller frees it. */
-static Dwarf_Frame *cfi__frame(Dwarf_CFI *const cfis[2], __u64 pc)
-{
-	Dwarf_Frame *fr;
-
-	for (int i = 0; i < 2; i++) {
-		if (cfis[i] && !dwarf_cfi_addrframe(cfis[i], pc, &fr))
-			return fr;
-	}
-	return NULL;
-}
-
-int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
+/* unwind_table__build() of the file @elf reads. */
+static int table__build(Elf *elf, struct lt_unw_row **out, size_t *nr_out)
 {
 	struct seeds seeds = { 0 };
 	struct rows rows = { 0 };
-	Dwarf_CFI *cfis[2] = { NULL, NULL };
 	struct cfi *cfi = NULL;
 	size_t shstrndx, i;
 	__u64 covered = 0;
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
-	Elf *elf;
 	int err;
 
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -EINVAL;
 	if (!gelf_getehdr(elf, &eh) || elf_getshdrstrndx(elf, &shstrndx)) {
 		err = -EINVAL;
 		goto cleanup;
@@ -293,8 +215,6 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 		err = -errno;
 		goto cleanup;
 	}
-	cfis[0] = cfi__eh_frame(cfi);
-	cfis[1] = cfi__debug_frame(cfi);
 	if (seeds.nr)
 		qsort(seeds.v, seeds.nr, sizeof(*seeds.v), cmp_u64);
 
@@ -302,17 +222,14 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 	 * the address, and mark that gap. */
 	for (i = 0; i < seeds.nr; i++) {
 		__u64 pc = seeds.v[i];
-		Dwarf_Frame *fr;
+		struct cfi_row cr;
 
 		if (pc < covered)
 			continue;
-		while ((fr = cfi__frame(cfis, pc))) {
-			Dwarf_Addr start, end;
+		while (!cfi__row(cfi, pc, REG_RBP, &cr)) {
 			struct lt_unw_row r;
 
-			dwarf_frame_info(fr, &start, &end, NULL);
-			row__of(fr, pc, &r);
-			free(fr);
+			row__of(&cr, pc, &r);
 			if (pc > 0xffffffffULL) {
 				err = -ERANGE;
 				goto cleanup;
@@ -320,9 +237,9 @@ int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
 			err = rows__push(&rows, &r);
 			if (err)
 				goto cleanup;
-			if (end <= pc)
+			if (cr.end <= pc)
 				break;
-			pc = end;
+			pc = cr.end;
 		}
 		if (pc == seeds.v[i])
 			continue;
@@ -343,6 +260,19 @@ cleanup:
 	free(rows.v);
 	free(seeds.v);
 	cfi__free(cfi);
+	return err;
+}
+
+int unwind_table__build(int fd, struct lt_unw_row **out, size_t *nr_out)
+{
+	Elf *elf;
+	int err;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -EINVAL;
+	err = table__build(elf, out, nr_out);
 	elf_end(elf);
 	return err;
 }
@@ -363,10 +293,6 @@ const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_
 
 /* --- modules and processes --- */
 
-struct unw_seg {
-	__u64 offset, filesz, vaddr;
-};
-
 /* A module file, by identity, and where its rows are. */
 struct unw_module {
 	__u64 inode;
@@ -375,7 +301,7 @@ struct unw_module {
 	int err; /* why it has no table, or 0 */
 	bool fp; /* keeps frame pointers: walked with them, no table */
 	__u32 row, nr_rows;
-	struct unw_seg *segs;
+	struct elf_segment *segs; /* PT_LOAD */
 	size_t nr_segs;
 };
 
@@ -450,34 +376,6 @@ void unwinder__free(struct unwinder *u)
 	}
 	free(u->mods);
 	free(u);
-}
-
-static int module__read_segments(struct unw_module *m, int fd)
-{
-	GElf_Phdr ph;
-	size_t nr, i;
-	int err = 0;
-	Elf *elf;
-
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_getphdrnum(elf, &nr)) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	m->segs = calloc(nr ? nr : 1, sizeof(*m->segs));
-	if (!m->segs) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (i = 0; i < nr; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		m->segs[m->nr_segs++] = (struct unw_seg){ ph.p_offset, ph.p_filesz, ph.p_vaddr };
-	}
-cleanup:
-	elf_end(elf);
-	return err;
 }
 
 /* The fd of chunk @c of the rows, made and put in the unwrows map of maps
@@ -589,6 +487,7 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 	struct lt_unw_row *rows = NULL;
 	char path[PATH_MAX + 64];
 	size_t nr = 0;
+	Elf *elf;
 	int fd, err;
 
 	lt_mapping__open_path(pid, map, path, sizeof(path));
@@ -597,9 +496,13 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 		m->err = fd;
 		goto out;
 	}
-	err = module__read_segments(m, fd);
+	/* one read of the file for its segments and its table */
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	err = elf ? elf_segments__read(elf, &m->segs, &m->nr_segs) : -EINVAL;
 	if (!err)
-		err = unwind_table__build(fd, &rows, &nr);
+		err = table__build(elf, &rows, &nr);
+	elf_end(elf);
 	close(fd);
 	if (!err && nr >= MAX_MODULE_ROWS)
 		err = -E2BIG;
@@ -664,15 +567,12 @@ static struct unw_module *unwinder__module(struct unwinder *u, pid_t pid,
 /* The bias of @map in @m: runtime address minus ELF virtual address. */
 static int module__bias(const struct unw_module *m, const struct lt_mapping *map, __u64 *bias)
 {
-	for (size_t i = 0; i < m->nr_segs; i++) {
-		const struct unw_seg *s = &m->segs[i];
+	const struct elf_segment *s = elf_segments__at_offset(m->segs, m->nr_segs, map->offset);
 
-		if (map->offset >= s->offset && map->offset - s->offset < s->filesz) {
-			*bias = map->start - (map->offset - s->offset + s->vaddr);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (!s)
+		return -ENOENT;
+	*bias = map->start - (map->offset - s->offset + s->vaddr);
+	return 0;
 }
 
 static int refresh(struct unwinder *u, pid_t pid)

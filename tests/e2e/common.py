@@ -26,7 +26,8 @@ WORKLOADS = ROOT / ".output" / "workloads"
 WORKLOAD_SRC = ROOT / "tests" / "workloads"
 PY_WORKLOAD_SRC = WORKLOAD_SRC / "py"
 GL_WORKLOAD_SRC = WORKLOAD_SRC / "gl"
-BPF_SRC = ROOT / "bpf"
+# Lists the skeleton's BPF programs (tests/e2e/bpf_progs.c, built by `make workloads`)
+BPF_PROGS = ROOT / ".output" / "tests" / "bpf_progs"
 BPFTOOL = shutil.which("bpftool") or "/usr/sbin/bpftool"
 TRACEFS = Path("/sys/kernel/tracing")
 CI = os.environ.get("CI") == "true"
@@ -39,9 +40,6 @@ KINDS = {"heap", "mmap", "pyobj", "gl.texture", "gl.buffer", "gl.framebuffer",
 REASONS = {"target-exited", "duration", "signal"}
 ARENAS = {"pymalloc", "glibc"}	# allocators whose own mappings are rows of their own
 SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
-# Names of our BPF programs; _bpf_prog_names() adds the
-# ones found in bpf/*.h. The kernel keeps 15 characters of a name.
-BPF_PROG_NAMES = {"heap_enter", "alloc_exit", "mmap_enter", "process_exec", "entry_stop"}
 # The bound on anything a test waits for (a leak in the reports, a workload's
 # progress line, a number of reports): generous, since a test waits for what
 # it checks, never for a time that suits one machine. A uprobe trap costs
@@ -906,10 +904,13 @@ def start_xvfb(screen="800x600x24", timeout=WAIT):
 # ---------------------------------------------------------------- probes left behind
 
 def _bpf_prog_names():
-    names = set(BPF_PROG_NAMES)
-    pat = re.compile(r"SEC\(\"[^\"]*\"\)\s*\n\s*int\s+(?:BPF_[A-Z_]+\()?\s*(\w+)")
-    for f in list(BPF_SRC.glob("*.h")) + list(BPF_SRC.glob("*.c")):
-        names.update(pat.findall(f.read_text(errors="replace")))
+    """The names of our BPF programs as libbpf reads them from the object
+    that leaktrace embeds, cut to the 15 characters the kernel keeps."""
+    assert BPF_PROGS.exists(), "%s is not built: run `make workloads`" % BPF_PROGS
+    r = subprocess.run([str(BPF_PROGS)], capture_output=True, text=True, timeout=30)
+    names = r.stdout.split()
+    assert r.returncode == 0 and names, "%s failed (status %d): %s" % (
+        BPF_PROGS, r.returncode, r.stderr.strip())
     return {n[:15] for n in names}
 
 

@@ -248,11 +248,78 @@ static void test_errors(void)
 	elf_file__free(NULL);
 }
 
+static bool segment__eq(const struct elf_segment *a, const struct elf_segment *b)
+{
+	return a->vaddr == b->vaddr && a->offset == b->offset && a->filesz == b->filesz &&
+	       a->write == b->write && a->exec == b->exec;
+}
+
+/* elf_segments__read() against the program headers as readelf lists them,
+ * and against what elf_file__load_segment() gives, which reads them through
+ * it: every PT_LOAD in order, nothing else. */
+static void test_segments(void)
+{
+	struct elf_segment *segs = NULL, seg;
+	const struct elf_segment *at;
+	struct elf_file *f;
+	size_t nr = 0, nr_phdrs = 0, loads = 0, i;
+	bool same = true;
+	GElf_Phdr phdr;
+	Elf *elf;
+	int fd, err;
+
+	fd = open(LIBC_PATH, O_RDONLY | O_CLOEXEC);
+	UT_CHECK(fd >= 0, "open %s", LIBC_PATH);
+	if (fd < 0)
+		return;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	err = elf_segments__read(elf, &segs, &nr);
+	UT_EQ_INT(err, 0, "libc's PT_LOAD segments are read");
+	UT_CHECK(elf && !elf_getphdrnum(elf, &nr_phdrs), "libc's program headers");
+	for (i = 0; elf && i < nr_phdrs; i++) {
+		if (!gelf_getphdr(elf, (int)i, &phdr) || phdr.p_type != PT_LOAD)
+			continue;
+		if (loads >= nr || segs[loads].vaddr != phdr.p_vaddr ||
+		    segs[loads].offset != phdr.p_offset || segs[loads].filesz != phdr.p_filesz ||
+		    segs[loads].exec != !!(phdr.p_flags & PF_X) ||
+		    segs[loads].write != !!(phdr.p_flags & PF_W))
+			same = false;
+		loads++;
+	}
+	UT_CHECK(loads >= 2 && nr == loads && same, "%zu segments, each its PT_LOAD (%zu)", nr,
+		 loads);
+	at = nr ? elf_segments__at_offset(segs, nr, segs[nr - 1].offset) : NULL;
+	UT_CHECK(at == &segs[nr - 1], "an offset at a segment's first byte is in it");
+	at = nr ? elf_segments__at_offset(segs, nr, segs[nr - 1].offset + segs[nr - 1].filesz)
+		: NULL;
+	UT_CHECK(!at, "the offset just past the last segment's bytes is in none");
+	UT_CHECK(!elf_segments__at_offset(NULL, 0, 0), "no segments: none holds anything");
+
+	f = elf_file__open(LIBC_PATH);
+	same = f != NULL;
+	for (i = 0; f && i < nr; i++) {
+		if (elf_file__load_segment(f, i, &seg) || !segment__eq(&seg, &segs[i]))
+			same = false;
+	}
+	UT_CHECK(same && f && elf_file__load_segment(f, nr, &seg) == -ENOENT,
+		 "elf_file__load_segment() gives the same segments, and no more");
+	elf_file__free(f);
+	free(segs);
+	elf_end(elf);
+	close(fd);
+
+	segs = (struct elf_segment *)1;
+	UT_EQ_INT(elf_segments__read(NULL, &segs, &nr), -EINVAL, "no ELF: -EINVAL");
+	UT_CHECK(!segs && !nr, "and no segments");
+}
+
 int main(void)
 {
 	test_libc();
 	test_ldso();
 	test_self();
 	test_errors();
+	test_segments();
 	return ut_done();
 }
