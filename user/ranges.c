@@ -71,6 +71,9 @@ int ranges__remove(struct ranges *r, __u64 start, __u64 end, ranges_cut_fn cut, 
 	size_t i;
 	int err = 0;
 
+	/* Holds no address, but would split the range around it in two. */
+	if (start >= end)
+		return 0;
 	for (i = lower(r, start); i < r->nr && r->v[i].start < end;) {
 		struct range *reg = &r->v[i];
 		__u64 lo = reg->start > start ? reg->start : start;

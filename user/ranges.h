@@ -29,7 +29,8 @@ void ranges__free(struct ranges *r); /* accepts NULL */
 int ranges__add(struct ranges *r, __u64 start, __u64 end, __u64 tag);
 
 /* Takes [start, end) out of @r: the ranges inside it go, those across one of
- * its ends shrink, one around it is split in two. Calls @cut (unless NULL)
+ * its ends shrink, one around it is split in two; an empty [start, end)
+ * changes nothing. Calls @cut (unless NULL)
  * once for each range it overlapped, in address order. Returns 0, or -ENOMEM
  * if a split found no memory: then the part of that range after @end is no
  * longer in @r, and is left out of what @cut is told. */

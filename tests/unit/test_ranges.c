@@ -173,6 +173,25 @@ static void test_remove(void)
 	ranges__free(r);
 }
 
+/* An empty (or reversed) range to remove holds no address: nothing goes,
+ * and nothing is split in two, as mremap() with an old size of 0 (which
+ * duplicates a shared mapping, leaving the old one) would have it. */
+static void test_remove_empty(void)
+{
+	struct ranges *r = three();
+
+	if (!r) {
+		UT_CHECK(0, "three()");
+		return;
+	}
+	check_remove(r, 15, 15, "a-14/1 1e-28/2 28-32/3", "", "an empty range inside a range");
+	check_remove(r, 10, 10, "a-14/1 1e-28/2 28-32/3", "", "an empty range at a start");
+	check_remove(r, 40, 40, "a-14/1 1e-28/2 28-32/3", "",
+		     "an empty range where two ranges meet");
+	check_remove(r, 16, 12, "a-14/1 1e-28/2 28-32/3", "", "a reversed range inside a range");
+	ranges__free(r);
+}
+
 /* Unmapping a range with the MAP_FIXED mapping put over part of it, as the
  * collector does: remove, then add. */
 static void test_replace(void)
@@ -236,6 +255,7 @@ int main(void)
 	test_add();
 	test_find();
 	test_remove();
+	test_remove_empty();
 	test_replace();
 	test_many();
 	return ut_done();
