@@ -2,6 +2,7 @@
 /* The defaults that depend on the machine: how many outstanding allocations
  * the maps hold on a board and on a desktop; and the values options take. */
 #include <errno.h>
+#include <string.h>
 #include "options.h"
 #include "ut.h"
 
@@ -27,11 +28,142 @@ static void test_values(void)
 	UT_EQ_INT(lt_parse_seconds(".5", &sec), 0, ".5 s");
 }
 
+static void test_sizes(void)
+{
+	static const struct {
+		const char *str;
+		__u64 want;
+	} good[] = {
+		{ "1", 1 },
+		{ "100", 100 },
+		{ "512k", 512ull << 10 },
+		{ "512K", 512ull << 10 },
+		{ "1KB", 1ull << 10 },
+		{ "1kib", 1ull << 10 },
+		{ "1KiB", 1ull << 10 },
+		{ "3M", 3ull << 20 },
+		{ "3MiB", 3ull << 20 },
+		{ "1.5GiB", 3ull << 29 },
+		{ "1g", 1ull << 30 },
+		{ ".5K", 512 },
+		{ "0.25M", 1ull << 18 },
+		{ "2.0", 2 },
+		{ "7T", 7ull << 40 },
+		{ "8388607T", 8388607ull << 40 },
+	};
+	static const struct {
+		const char *str;
+		int err;
+	} bad[] = {
+		{ "", -EINVAL },
+		{ "K", -EINVAL },
+		{ "-1", -EINVAL },
+		{ "+1", -EINVAL },
+		{ " 1", -EINVAL },
+		{ "10 ", -EINVAL },
+		{ "1 B", -EINVAL },
+		{ "1 K", -EINVAL },
+		{ "1.5", -EINVAL },
+		{ "1B", -EINVAL },
+		{ "1Ki", -EINVAL },
+		{ "1KiBs", -EINVAL },
+		{ "1KK", -EINVAL },
+		{ "1P", -EINVAL },
+		{ "1X", -EINVAL },
+		{ "1,5M", -EINVAL },
+		{ "inf", -EINVAL },
+		{ "nan", -EINVAL },
+		{ "0", -ERANGE },
+		{ "0K", -ERANGE },
+		{ "0.0001K", -ERANGE },
+		{ "8388608T", -ERANGE },
+		{ "100000000000000000000000", -ERANGE },
+		{ "0.5", -EINVAL },
+	};
+	char huge[400];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		__u64 v = 0;
+		int err = lt_parse_size(good[i].str, &v);
+
+		UT_CHECK(err == 0 && v == good[i].want, "size '%s': %d, %llu (want %llu)",
+			 good[i].str, err, (unsigned long long)v, (unsigned long long)good[i].want);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		__u64 v = 12345;
+		int err = lt_parse_size(bad[i].str, &v);
+
+		UT_CHECK(err == bad[i].err && v == 12345,
+			 "size '%s' refused: %d (want %d), left %llu", bad[i].str, err, bad[i].err,
+			 (unsigned long long)v);
+	}
+	/* more digits than a double holds: out of range, not malformed */
+	memset(huge, '9', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = 0;
+	{
+		__u64 v;
+
+		UT_EQ_INT(lt_parse_size(huge, &v), -ERANGE, "a size of 399 digits");
+	}
+}
+
+static void test_seconds(void)
+{
+	static const struct {
+		const char *str;
+		double want;
+	} good[] = {
+		{ "5", 5 }, { "0.5", 0.5 }, { "5.", 5 }, { "0.01", 0.01 }, { "1000000000", 1e9 },
+	};
+	static const struct {
+		const char *str;
+		int err;
+	} bad[] = {
+		{ "", -EINVAL },
+		{ ".", -EINVAL },
+		{ "-1", -EINVAL },
+		{ "+1", -EINVAL },
+		{ " 1", -EINVAL },
+		{ "1 ", -EINVAL },
+		{ "5s", -EINVAL },
+		{ "1e3", -EINVAL },
+		{ "1,5", -EINVAL },
+		{ "0", -ERANGE },
+		{ "0.0", -ERANGE },
+		{ "1000000000.5", -ERANGE },
+		{ "99999999999", -ERANGE },
+	};
+	char huge[400];
+	double d;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int err;
+
+		d = -1;
+		err = lt_parse_seconds(good[i].str, &d);
+		UT_CHECK(err == 0 && d == good[i].want, "seconds '%s': %d, %g (want %g)",
+			 good[i].str, err, d, good[i].want);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int err;
+
+		d = -1;
+		err = lt_parse_seconds(bad[i].str, &d);
+		UT_CHECK(err == bad[i].err && d == -1, "seconds '%s' refused: %d (want %d)",
+			 bad[i].str, err, bad[i].err);
+	}
+	memset(huge, '9', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = 0;
+	UT_EQ_INT(lt_parse_seconds(huge, &d), -ERANGE, "399 digits of seconds");
+}
+
 int main(void)
 {
 	const unsigned long long mib = 1ull << 20;
 
 	test_values();
+	test_sizes();
+	test_seconds();
 	UT_EQ_INT(lt_default_max_allocs(256 * mib), 1 << 18, "256 MiB board: 256K");
 	UT_EQ_INT(lt_default_max_allocs(128 * mib), 1 << 17, "128 MiB board: 128K");
 	UT_EQ_INT(lt_default_max_allocs(32 * mib), 1 << 16, "never under 64K");
