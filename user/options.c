@@ -243,7 +243,8 @@ int lt_parse_uint(const char *str, unsigned long min, unsigned long max, unsigne
 	unsigned long long v;
 	char *end;
 
-	if (!*str || *str == '-' || *str == '+')
+	/* strtoull() would take leading blanks and a sign, even a minus */
+	if (*str < '0' || *str > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(str, &end, 10);
@@ -365,8 +366,10 @@ int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
 		}
 		mask |= 1u << i;
 	}
-	if (!mask && !is_auto)
+	if (!mask && !is_auto) {
 		err = -EINVAL;
+		goto cleanup;
+	}
 	*sources = mask;
 	*sources_auto = is_auto;
 cleanup:

@@ -2,6 +2,7 @@
 /* The defaults that depend on the machine: how many outstanding allocations
  * the maps hold on a board and on a desktop; and the values options take. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include "options.h"
 #include "ut.h"
@@ -157,6 +158,59 @@ static void test_seconds(void)
 	UT_EQ_INT(lt_parse_seconds(huge, &d), -ERANGE, "399 digits of seconds");
 }
 
+static void test_uints(void)
+{
+	unsigned long v;
+
+	UT_EQ_INT(lt_parse_uint("0", 0, 10, &v), 0, "0 from 0");
+	UT_EQ_INT(v, 0, "0 read");
+	UT_EQ_INT(lt_parse_uint("10", 0, 10, &v), 0, "the upper bound");
+	UT_EQ_INT(v, 10, "10 read");
+	UT_EQ_INT(lt_parse_uint("007", 1, 10, &v), 0, "leading zeros, decimal still");
+	UT_EQ_INT(v, 7, "007 is 7, not octal");
+	UT_EQ_INT(lt_parse_uint("18446744073709551615", 0, ~0UL, &v), 0, "2^64-1");
+	UT_CHECK(v == ~0UL, "2^64-1 read");
+	v = 99;
+	UT_EQ_INT(lt_parse_uint("11", 0, 10, &v), -ERANGE, "above the upper bound");
+	UT_EQ_INT(lt_parse_uint("0", 1, 10, &v), -ERANGE, "below the lower bound");
+	UT_EQ_INT(lt_parse_uint("18446744073709551616", 0, ~0UL, &v), -ERANGE, "2^64");
+	UT_EQ_INT(lt_parse_uint("", 0, 10, &v), -EINVAL, "empty");
+	UT_EQ_INT(lt_parse_uint("-1", 0, 10, &v), -EINVAL, "negative");
+	UT_EQ_INT(lt_parse_uint("+1", 0, 10, &v), -EINVAL, "a plus sign");
+	UT_EQ_INT(lt_parse_uint(" 1", 0, 10, &v), -EINVAL, "a leading space");
+	UT_EQ_INT(lt_parse_uint(" -1", 0, 10, &v), -EINVAL,
+		  "a space before a minus: malformed, not out of range");
+	UT_EQ_INT(lt_parse_uint("1 ", 0, 10, &v), -EINVAL, "a trailing space");
+	UT_EQ_INT(lt_parse_uint("0x5", 0, 10, &v), -EINVAL, "hex");
+	UT_EQ_INT(lt_parse_uint("1.0", 0, 10, &v), -EINVAL, "a fraction");
+	UT_EQ_INT(lt_parse_uint("1k", 0, 10000, &v), -EINVAL, "a unit");
+	UT_EQ_INT(v, 99, "nothing refused is stored");
+}
+
+static void test_sources(void)
+{
+	unsigned int src = 0;
+	bool is_auto = true;
+
+	UT_EQ_INT(lt_parse_sources("libc,fd", &src, &is_auto), 0, "libc,fd");
+	UT_CHECK(src == (LT_SRC_LIBC | LT_SRC_FD) && !is_auto, "libc,fd: %#x, auto %d", src,
+		 is_auto);
+	UT_EQ_INT(lt_parse_sources("auto,fd", &src, &is_auto), 0, "auto,fd");
+	UT_CHECK(src == LT_SRC_FD && is_auto, "auto,fd: %#x, auto %d", src, is_auto);
+	UT_EQ_INT(lt_parse_sources("auto", &src, &is_auto), 0, "auto");
+	UT_CHECK(src == 0 && is_auto, "auto: %#x, auto %d", src, is_auto);
+	UT_EQ_INT(lt_parse_sources("mmap,python,gl,mmap", &src, &is_auto), 0, "a name twice");
+	UT_CHECK(src == (LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL) && !is_auto, "%#x", src);
+	src = 0x55;
+	UT_EQ_INT(lt_parse_sources("libc,heap", &src, &is_auto), -EINVAL, "an unknown name");
+	UT_EQ_INT(lt_parse_sources("LIBC", &src, &is_auto), -EINVAL, "names are lower case");
+	UT_EQ_INT(lt_parse_sources("", &src, &is_auto), -EINVAL, "nothing");
+	UT_EQ_INT(lt_parse_sources(",", &src, &is_auto), -EINVAL, "only a comma");
+	UT_EQ_INT(src, 0x55, "nothing refused is stored");
+	UT_EQ_STR(lt_source_name(LT_SRC_PYTHON), "python", "a source's name");
+	UT_EQ_STR(lt_source_name(LT_SRC_LIBC | LT_SRC_FD), "?", "two sources have no one name");
+}
+
 int main(void)
 {
 	const unsigned long long mib = 1ull << 20;
@@ -164,6 +218,8 @@ int main(void)
 	test_values();
 	test_sizes();
 	test_seconds();
+	test_uints();
+	test_sources();
 	UT_EQ_INT(lt_default_max_allocs(256 * mib), 1 << 18, "256 MiB board: 256K");
 	UT_EQ_INT(lt_default_max_allocs(128 * mib), 1 << 17, "128 MiB board: 128K");
 	UT_EQ_INT(lt_default_max_allocs(32 * mib), 1 << 16, "never under 64K");
