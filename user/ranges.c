@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The ranges in an array sorted by start: a lookup is a binary search, and
- * a process has few enough anonymous mappings that moving the tail of the
- * array on an insert or a removal costs less than a tree would. */
+/* The ranges in an array sorted by start: a lookup is a binary search; an
+ * insert or a removal moves the tail of the array, which the kernel keeps
+ * short (a process has at most vm.max_map_count mappings, 65530 by
+ * default). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
