@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Reading what the BPF side recorded. Heap totals are aggregated in the kernel
  * and read in batches; anonymous mappings arrive as events and their ranges
- * are kept here, per process, in a sorted array, because munmap and mremap can
- * split, shrink or move them and MAP_FIXED can replace them. Stack frames are
- * read once per stack id and kept.
+ * are kept here, per process, in a set of ranges (ranges.h), because munmap
+ * and mremap can split, shrink or move them and MAP_FIXED can replace them.
+ * Stack frames are read once per stack id and kept.
  *
  * What a process that exited or exec'd had recorded is forgotten in steps of
  * bounded cost, never in a pass over the maps of its own: its totals leave the
@@ -25,17 +25,7 @@
 #include "collect.h"
 #include "hashmap.h"
 #include "log.h"
-
-struct region {
-	__u64 start, end;
-	__u64 stack;
-};
-
-/* One process's tracked anonymous mappings, sorted by start, disjoint. */
-struct regions {
-	struct region *v;
-	size_t nr, cap;
-};
+#include "ranges.h"
 
 /* Totals of one (process, stack) for the kinds kept in user space. */
 struct utotal {
@@ -91,7 +81,7 @@ struct collector {
 	unsigned int stack_depth; /* native frames a stack holds, at [0, stack_depth) */
 	unsigned int py_depth;	  /* Python frames, at [stack_depth, stack_depth + py_depth) */
 	__u64 page_size;
-	struct hashmap *regions; /* tgid -> struct regions */
+	struct hashmap *regions; /* tgid -> struct ranges, tagged with the stack */
 	struct hashmap *utotals; /* struct stack_key (+kind in pad) -> struct utotal */
 	struct hashmap *stacks;	 /* struct stack_key -> struct frames */
 	struct hashmap *canon;	 /* struct stack_key -> its stack id as shown, + 1 */
@@ -163,106 +153,72 @@ static struct utotal *utotal_get(struct collector *c, __u32 tgid, __u32 kind, __
 	return t;
 }
 
-static struct regions *regions_get(struct collector *c, __u32 tgid, bool create)
+/* The tracked anonymous mappings of @tgid. */
+static struct ranges *regions_get(struct collector *c, __u32 tgid, bool create)
 {
-	struct regions *r = hashmap__get(c->regions, &tgid);
+	struct ranges *r = hashmap__get(c->regions, &tgid);
 
 	if (r || !create)
 		return r;
-	r = calloc(1, sizeof(*r));
+	r = ranges__new();
 	if (!r)
 		return NULL;
 	if (hashmap__put(c->regions, &tgid, r)) {
-		free(r);
+		ranges__free(r);
 		return NULL;
 	}
 	return r;
 }
 
-/* Index of the first region that ends after @addr. */
-static size_t regions_lower(const struct regions *r, __u64 addr)
+struct region_cut {
+	struct collector *c;
+	__u32 tgid;
+};
+
+/* Settles the totals of the stack that made a mapping cut by an unmap. */
+static void region_cut(void *ctx, __u64 stack, __u64 bytes, int pieces)
 {
-	size_t lo = 0, hi = r->nr;
+	struct region_cut *x = ctx;
+	struct utotal *t = utotal_get(x->c, x->tgid, LT_KIND_MMAP, stack);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (r->v[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!t)
+		return;
+	t->s.bytes -= bytes;
+	if (pieces > 0) {
+		t->s.count++;
+	} else if (pieces < 0) {
+		t->s.count--;
+		t->s.frees++;
 	}
-	return lo;
-}
-
-static int regions_insert_at(struct regions *r, size_t i, const struct region *reg)
-{
-	if (ARRAY_RESERVE(r->v, r->cap, r->nr + 1))
-		return -ENOMEM;
-	memmove(&r->v[i + 1], &r->v[i], (r->nr - i) * sizeof(*r->v));
-	r->v[i] = *reg;
-	r->nr++;
-	return 0;
 }
 
 /* Takes [start, end) out of the tracked mappings of @tgid, settling the totals
  * of the stacks that made them. */
 static void regions_remove(struct collector *c, __u32 tgid, __u64 start, __u64 end)
 {
-	struct regions *r = regions_get(c, tgid, false);
-	size_t i;
+	struct ranges *r = regions_get(c, tgid, false);
+	struct region_cut x = { .c = c, .tgid = tgid };
 
-	if (!r)
-		return;
-	for (i = regions_lower(r, start); i < r->nr && r->v[i].start < end;) {
-		struct region *reg = &r->v[i];
-		__u64 lo = reg->start > start ? reg->start : start;
-		__u64 hi = reg->end < end ? reg->end : end;
-		struct utotal *t = utotal_get(c, tgid, LT_KIND_MMAP, reg->stack);
-
-		if (t)
-			t->s.bytes -= hi - lo;
-		if (reg->start < start && reg->end > end) {
-			/* A hole in the middle: the mapping is now two. */
-			struct region right = { .start = end,
-						.end = reg->end,
-						.stack = reg->stack };
-
-			reg->end = start;
-			if (!regions_insert_at(r, i + 1, &right) && t)
-				t->s.count++;
-			break;
-		}
-		if (reg->start < start) {
-			reg->end = start;
-			i++;
-		} else if (reg->end > end) {
-			reg->start = end;
-			break;
-		} else {
-			if (t) {
-				t->s.count--;
-				t->s.frees++;
-			}
-			memmove(reg, reg + 1, (r->nr - i - 1) * sizeof(*reg));
-			r->nr--;
-		}
-	}
+	if (r)
+		ranges__remove(r, start, end, region_cut, &x);
 }
 
 static void regions_add(struct collector *c, __u32 tgid, __u64 start, __u64 end, __u64 stack,
 			__u32 arena)
 {
-	struct region reg = { .start = start, .end = end, .stack = stack };
-	struct regions *r;
+	struct ranges *r;
 	struct utotal *t;
+	int err;
 
 	/* A new mapping replaces whatever was there (MAP_FIXED). */
 	regions_remove(c, tgid, start, end);
 	r = regions_get(c, tgid, true);
 	t = utotal_get(c, tgid, LT_KIND_MMAP, stack);
-	if (!r || !t || regions_insert_at(r, regions_lower(r, start), &reg)) {
-		lt_warn("out of memory tracking mappings of pid %u", tgid);
+	err = r && t ? ranges__add(r, start, end, stack) : -ENOMEM;
+	if (err) {
+		/* else -EINVAL: an empty range, which the kernel's checks rule out */
+		if (err == -ENOMEM)
+			lt_warn("out of memory tracking mappings of pid %u", tgid);
 		return;
 	}
 	t->s.aux = arena;
@@ -365,10 +321,7 @@ static const char *comm_of(const struct lt_event *e, char buf[sizeof(e->comm) + 
 
 static void regions_free(void *p)
 {
-	struct regions *r = p;
-
-	free(r->v);
-	free(r);
+	ranges__free(p);
 }
 
 static void forget_free(struct forget *f)
@@ -386,10 +339,8 @@ static void forget_free(struct forget *f)
 static void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited)
 {
 	struct forget *f = hashmap__get(c->forget, &tgid);
-	struct regions *r = hashmap__remove(c->regions, &tgid);
 
-	if (r)
-		regions_free(r);
+	ranges__free(hashmap__remove(c->regions, &tgid));
 	if (!f) {
 		f = calloc(1, sizeof(*f));
 		if (!f || hashmap__put(c->forget, &tgid, f)) {
@@ -440,15 +391,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 		regions_remove(c, e->tgid, e->addr, e->addr + page_up(c, e->len));
 		break;
 	case LT_EV_MREMAP: {
-		struct regions *r = regions_get(c, e->tgid, false);
-		size_t i = r ? regions_lower(r, e->old_addr) : 0;
+		struct ranges *r = regions_get(c, e->tgid, false);
+		const struct range *old = r ? ranges__find(r, e->old_addr) : NULL;
 		struct utotal *t;
 		__u64 stack;
 
 		/* Only mappings we track move; the allocator's own are not ours. */
-		if (!r || i >= r->nr || r->v[i].start > e->old_addr)
+		if (!old)
 			break;
-		stack = r->v[i].stack;
+		stack = old->tag;
 		t = utotal_get(c, e->tgid, LT_KIND_MMAP, stack);
 		regions_remove(c, e->tgid, e->old_addr, e->old_addr + page_up(c, e->old_len));
 		regions_add(c, e->tgid, e->addr, e->addr + page_up(c, e->len), stack,

@@ -229,9 +229,10 @@ int lt_parse_seconds(const char *str, double *out)
 
 	errno = 0;
 	v = strtod(str, &end);
-	if (end == str || *end || end != decimal_end(str) || errno || isnan(v))
+	if (end == str || *end || end != decimal_end(str) || isnan(v))
 		return -EINVAL;
-	if (v <= 0 || v > 1e9 || isinf(v))
+	/* ERANGE: more digits than a double holds */
+	if (errno == ERANGE || v <= 0 || v > 1e9 || isinf(v))
 		return -ERANGE;
 	*out = v;
 	return 0;
@@ -242,7 +243,8 @@ int lt_parse_uint(const char *str, unsigned long min, unsigned long max, unsigne
 	unsigned long long v;
 	char *end;
 
-	if (!*str || *str == '-' || *str == '+')
+	/* strtoull() would take leading blanks and a sign, even a minus */
+	if (*str < '0' || *str > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(str, &end, 10);
@@ -254,21 +256,29 @@ int lt_parse_uint(const char *str, unsigned long min, unsigned long max, unsigne
 	return 0;
 }
 
+/* Sizes are compared with signed byte counts: below 2^63. */
+#define SIZE_LIMIT 9223372036854775808.0
+
 int lt_parse_size(const char *str, __u64 *out)
 {
 	static const char units[] = "KMGT";
 	double v, mult = 1;
-	const char *u;
+	bool too_long;
 	char *end;
 
 	if (!*str || *str == '-' || *str == '+')
 		return -EINVAL;
 	errno = 0;
 	v = strtod(str, &end);
-	if (end == str || end != decimal_end(str) || errno || isnan(v) || isinf(v))
+	if (end == str || end != decimal_end(str) || isnan(v))
 		return -EINVAL;
+	/* more digits than a double holds */
+	too_long = errno == ERANGE || isinf(v);
 	if (*end) {
-		u = strchr(units, *end & ~0x20);
+		/* upper case, and a space is 0, which strchr() finds at the end */
+		char c = *end & ~0x20;
+		const char *u = c ? strchr(units, c) : NULL;
+
 		if (!u)
 			return -EINVAL;
 		mult = (double)(1ULL << (10 * (u - units + 1)));
@@ -279,13 +289,12 @@ int lt_parse_size(const char *str, __u64 *out)
 			end++;
 		if (*end)
 			return -EINVAL;
-	} else if (v != (double)(__u64)v) {
-		/* "1.5" bytes means nothing */
+	} else if (!too_long && v < SIZE_LIMIT && v != (double)(__u64)v) {
+		/* "1.5" bytes means nothing (and a double past 2^64 is no __u64) */
 		return -EINVAL;
 	}
 	v *= mult;
-	/* sizes are compared with signed byte counts: below 2^63 */
-	if (v < 1 || v >= 9223372036854775808.0)
+	if (too_long || v < 1 || v >= SIZE_LIMIT)
 		return -ERANGE;
 	*out = (__u64)v;
 	return 0;
@@ -357,8 +366,10 @@ int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
 		}
 		mask |= 1u << i;
 	}
-	if (!mask && !is_auto)
+	if (!mask && !is_auto) {
 		err = -EINVAL;
+		goto cleanup;
+	}
 	*sources = mask;
 	*sources_auto = is_auto;
 cleanup:
