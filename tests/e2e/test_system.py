@@ -244,6 +244,15 @@ def test_system_sanitized():
     assert _leak_stacks(final, leaker.pid), "the leaker is not found:\n%s" % describe_all(final)
     exited = [e for r in recs[1:] for e in r.get("exited", []) if e["comm"] == "spawner"]
     assert exited, "no child of the spawner said to exit"
+def _exited(pid):
+    """Whether @pid has exited: gone, or a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
 def _pressure(binary):
     """The allocs map full (a small --max-allocs) while short processes exit
     all the time: every report comes at its interval, or says it is late and
@@ -264,6 +273,15 @@ def _pressure(binary):
     wait_intervals(out, len(intervals(read_records(out))) + 6, lt)
     for wl in leakers + [spawner]:
         assert wl.alive(), "pid %d died under --system" % wl.pid
+    # The spawner's children listed so far: each has exited (a zombie until
+    # the spawner reaps it) or is gone before the last two reports, which
+    # must say so if it left the table; one still alive may just rank
+    # below -n 5.
+    children = {p["pid"] for r in intervals(read_records(out)) for p in r["processes"]
+                if p["comm"] == "spawner" and p["pid"] != spawner.pid}
+    wait_until(lambda: all(_exited(pid) for pid in children),
+               "the %d children of the spawner listed so far to exit" % len(children), lt=lt)
+    wait_intervals(out, len(intervals(read_records(out))) + 2, lt)
     lt.signal(2)
     rc, _, err = lt.wait()
     assert_no_sanitizer_errors(err)
@@ -292,7 +310,7 @@ def _pressure(binary):
     ivs = recs[1:]
     for i, r in enumerate(ivs[:-2]):
         for p in r["processes"]:
-            if p["comm"] != "spawner" or p["pid"] == spawner.pid:
+            if p["pid"] not in children:
                 continue
             later = ivs[i + 1:]
             assert any(p["pid"] in {e["pid"] for e in x["exited"]} for x in later) or any(
