@@ -21,6 +21,7 @@
 #include <linux/types.h>
 #include "array.h"
 #include "cfi.h"
+#include "leaktrace.h"
 
 /* x86-64's DWARF register numbers end at 125 (k7), and compilers nest
  * DW_CFA_remember_state once or twice. */
@@ -679,4 +680,85 @@ int cfi__row(struct cfi *c, __u64 pc, int fp_reg, struct cfi_row *row)
 	if (!cfi_row__find(c->eh_frame, pc, fp_reg, row))
 		return 0;
 	return cfi_row__find(c->debug_frame, pc, fp_reg, row);
+}
+
+/* --- what a row says of the stack pointer, the return address and the
+ * frame pointer --- */
+
+int cfi_sp_regno(unsigned int machine)
+{
+	/* the DWARF register numbers of each psABI */
+	switch (machine) {
+	case EM_X86_64:
+		return 7;
+	case EM_386:
+		return 4;
+	case EM_AARCH64:
+		return 31;
+	case EM_ARM:
+		return 13;
+	case EM_RISCV:
+		return 2;
+	case EM_PPC:
+	case EM_PPC64:
+		return 1;
+	case EM_S390:
+		return 15;
+	default:
+		return -1;
+	}
+}
+
+/* The DWARF number of the frame pointer of the psABI whose stack pointer is
+ * @sp, or -1. */
+int cfi_fp_regno(int sp)
+{
+	switch (sp) {
+	case 7: /* x86-64: rbp */
+		return 6;
+	case 31: /* aarch64: x29 */
+		return 29;
+	default:
+		return -1;
+	}
+}
+
+/* The offset from the stack pointer to the return address in @row; only
+ * the rules "CFA = SP + k" and "RA saved at CFA + n" are understood, and
+ * where the return address has a register of its own (aarch64's x30) and
+ * a leaf keeps it there ("same value"), LT_RA_IN_LINK_REG. */
+int cfi_row__ra_offset(const struct cfi_row *row, int sp, __u64 *sp_offset)
+{
+	if (row->ra_reg < 0 || sp < 0 || row->cfa != CFI_CFA_REG || row->cfa_reg != sp)
+		return -EINVAL;
+	/* "same value", or no rule (libdw says undefined), which for
+	 * aarch64's x30 at a leaf's CFA = SP means the same */
+	if (sp == 31 && row->ra_reg == 30 && row->cfa_off == 0 &&
+	    (row->ra == CFI_REG_SAME || row->ra == CFI_REG_UNDEFINED)) {
+		*sp_offset = (__u64)(__s64)LT_RA_IN_LINK_REG;
+		return 0;
+	}
+	if (row->ra != CFI_REG_AT_CFA || row->cfa_off + row->ra_off < 0)
+		return -EINVAL;
+	*sp_offset = row->cfa_off + row->ra_off;
+	return 0;
+}
+
+/* Where @row keeps the caller's frame pointer: *@fp_offset from the stack
+ * pointer, or -1 if the register still holds it. Only "CFA = SP + k" and
+ * "saved at CFA + n" or "same value" are understood. */
+int cfi_row__fp_offset(const struct cfi_row *row, int sp, __s64 *fp_offset)
+{
+	if (cfi_fp_regno(sp) < 0 || row->cfa != CFI_CFA_REG || row->cfa_reg != sp)
+		return -EINVAL;
+	/* "same value" (or undefined, which callee-saved registers are not
+	 * in code that follows the psABI) */
+	if (row->fp == CFI_REG_SAME || row->fp == CFI_REG_UNDEFINED) {
+		*fp_offset = -1;
+		return 0;
+	}
+	if (row->fp != CFI_REG_AT_CFA || row->cfa_off + row->fp_off < 0)
+		return -EINVAL;
+	*fp_offset = row->cfa_off + row->fp_off;
+	return 0;
 }

@@ -61,4 +61,19 @@ int cfi_row__find(Dwarf_CFI *cfi, __u64 pc, int fp_reg, struct cfi_row *row);
 /* The same in @c's .eh_frame, then in its .debug_frame. */
 int cfi__row(struct cfi *c, __u64 pc, int fp_reg, struct cfi_row *row);
 
+/* The DWARF number of the stack pointer of the psABI of ELF machine
+ * @machine, or -1 when unknown. */
+int cfi_sp_regno(unsigned int machine);
+/* The DWARF number of the frame pointer of the psABI whose stack pointer is
+ * @sp, or -1. */
+int cfi_fp_regno(int sp);
+/* The offset from the stack pointer to the return address in @row (@sp:
+ * the stack pointer's number): only "CFA = SP + k" and "RA saved at
+ * CFA + n" are understood, and aarch64's leaf that keeps it in x30
+ * (LT_RA_IN_LINK_REG). Returns 0 or -EINVAL. */
+int cfi_row__ra_offset(const struct cfi_row *row, int sp, __u64 *sp_offset);
+/* Where @row keeps the caller's frame pointer: *@fp_offset from the stack
+ * pointer, or -1 if the register still holds it. Returns 0 or -EINVAL. */
+int cfi_row__fp_offset(const struct cfi_row *row, int sp, __s64 *fp_offset);
+
 #endif

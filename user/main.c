@@ -200,23 +200,11 @@ static int write_exports(struct app *a)
 	return err;
 }
 
-int main(int argc, char **argv)
+/* A closed standard descriptor would be the number the next open gets: the
+ * report would go into that file, or into a BPF map. Returns 0, or the exit
+ * status after saying why not. */
+static int check_stdio(void)
 {
-	struct app a = { 0 };
-	struct lt_settings *s = &a.settings;
-	sigset_t mask;
-	int sig_fd = -1, err = 0, status = EXIT_DONE, wstatus;
-	char why[256];
-
-	lt_settings_parse(s, argc, argv);
-	lt_log_set_verbosity(s->verbose);
-	libbpf_set_print(lt_log_libbpf);
-	/* Debian sets this in profile.d; with no network every lookup would
-	 * hang before timing out. Debug files are looked up locally. */
-	unsetenv("DEBUGINFOD_URLS");
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* A closed standard descriptor would be the number the next open gets:
-	 * the report would go into that file, or into a BPF map. */
 	for (int fd = 0; fd < 3; fd += 2)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return EXIT_RUNTIME;
@@ -225,92 +213,80 @@ int main(int argc, char **argv)
 			 "/dev/null to keep only -o FILE)");
 		return EXIT_RUNTIME;
 	}
-	if (s->check)
-		return check__run(s);
+	return 0;
+}
 
-	if (s->pid) {
-		a.pid = app_check_pid(s->pid);
-		if (a.pid < 0)
-			return EXIT_INPUT;
-		app_read_comm(a.pid, a.comm, sizeof(a.comm));
-	}
-	/* opened now: once set up, leaktrace opens nothing for writing */
-	if (open_output(s->output, &a.json_file) || open_output(s->folded, &a.folded_file) ||
-	    open_output(s->pprof, &a.pprof_file)) {
-		status = EXIT_INPUT;
-		goto cleanup;
-	}
-	if (s->backrefs_dot) {
-		/* opened now: once set up, leaktrace opens nothing for writing */
-		a.dot_file = output__open(s->backrefs_dot, why, sizeof(why));
-		if (!a.dot_file) {
-			lt_error("cannot write %s: %s", s->backrefs_dot,
-				 why[0] ? why : strerror(errno));
-			if (a.json_file)
-				fclose(a.json_file);
-			return EXIT_INPUT;
-		}
-	}
+/* -o, --folded, --pprof and --backrefs-dot, opened now: once set up,
+ * leaktrace opens nothing for writing. */
+static int open_outputs(struct app *a)
+{
+	const struct lt_settings *s = &a->settings;
 
-	a.tracer = tracer__open(s);
-	if (!a.tracer) {
-		err = -errno;
-		goto cleanup;
-	}
-	/* what the kernel took, from here on */
-	s->sources = tracer__sources(a.tracer);
+	if (open_output(s->output, &a->json_file) || open_output(s->folded, &a->folded_file) ||
+	    open_output(s->pprof, &a->pprof_file) || open_output(s->backrefs_dot, &a->dot_file))
+		return -1;
+	return 0;
+}
 
-	/* Signals are read from a signalfd; the launched child resets its mask. */
+/* Signals are read from a signalfd; the launched child resets its mask.
+ * Returns it, or a negative errno after saying why not. */
+static int signals_fd(void)
+{
+	sigset_t mask;
+	int fd, err;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sig_fd < 0) {
+	fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (fd < 0) {
 		err = -errno;
 		lt_error("cannot read signals: %s", strerror(-err));
-		goto cleanup;
+		return err;
 	}
+	return fd;
+}
+
+/* The modules, wired to each other through the callbacks above. Returns 0
+ * or a negative errno after saying why not. */
+static int wire(struct app *a)
+{
+	const struct lt_settings *s = &a->settings;
+	int err;
 
 	if (s->command) {
-		a.launch = launch__new(s->command);
-		if (!a.launch) {
+		a->launch = launch__new(s->command);
+		if (!a->launch) {
 			err = -errno;
 			lt_error("cannot start '%s': %s", s->command[0], strerror(-err));
-			goto cleanup;
+			return err;
 		}
-		a.pid = launch__pid(a.launch);
-		snprintf(a.comm, sizeof(a.comm), "%s", s->command[0]);
+		a->pid = launch__pid(a->launch);
+		snprintf(a->comm, sizeof(a->comm), "%s", s->command[0]);
 	}
-
-	a.sources = s->sources;
+	a->sources = s->sources;
 	if (s->sources_auto)
-		a.sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
-	a.symbolizer = symbolizer__new(s->debug_dir);
-	if (!s->unwind_fp) {
-		a.unwinder = unwinder__new(tracer__skel(a.tracer), s->unwind_rows);
-		if (!a.unwinder) {
-			err = -errno;
-			lt_error("cannot set up: %s", strerror(-err));
-			goto cleanup;
-		}
-	}
-	a.pyresolver = pyresolver__new();
-	a.collector = collector__new(tracer__skel(a.tracer), s->stack_depth,
-				     s->sources & LT_SRC_PYTHON ? s->stack_depth : 0,
-				     &(struct collector_hooks){
-					     .ctx = &a,
-					     .ra_offset = s->system ? NULL : cb_ra_offset,
-					     .arena = s->system ? NULL : cb_arena,
-					     .code_mapped = app_code_mapped,
-					     .exec = app_exec,
-					     .exit = app_exit,
-					     .code_at = cb_code_at,
-					     .gl_thread = app_gl_thread,
-				     });
-	a.report = report__new(
+		a->sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
+	a->symbolizer = symbolizer__new(s->debug_dir);
+	if (!s->unwind_fp)
+		a->unwinder = unwinder__new(tracer__skel(a->tracer), s->unwind_rows);
+	a->pyresolver = pyresolver__new();
+	a->collector = collector__new(tracer__skel(a->tracer), s->stack_depth,
+				      s->sources & LT_SRC_PYTHON ? s->stack_depth : 0,
+				      &(struct collector_hooks){
+					      .ctx = a,
+					      .ra_offset = s->system ? NULL : cb_ra_offset,
+					      .arena = s->system ? NULL : cb_arena,
+					      .code_mapped = app_code_mapped,
+					      .exec = app_exec,
+					      .exit = app_exit,
+					      .code_at = cb_code_at,
+					      .gl_thread = app_gl_thread,
+				      });
+	a->report = report__new(
 		&(struct report_opts){
 			.verbose = s->verbose > 0,
 			.top = s->top,
@@ -319,91 +295,140 @@ int main(int argc, char **argv)
 			.sample_every = s->sample_every,
 			.sample_bytes = s->sample_bytes,
 			.text = s->json ? NULL : stdout,
-			.json = { s->json ? stdout : NULL, a.json_file },
+			.json = { s->json ? stdout : NULL, a->json_file },
 			.json_names = { NULL, s->output },
 			.system = s->system,
 		},
 		&(struct report_source){
-			.ctx = &a,
+			.ctx = a,
 			.stack_frames = cb_frames,
 			.resolve = cb_resolve,
 			.resolve_py = cb_resolve_py,
 			.type_name = cb_type_name,
 			.comm = cb_comm,
 		});
-	if (!a.symbolizer || !a.pyresolver || !a.collector || !a.report) {
+	if (!a->symbolizer || (!s->unwind_fp && !a->unwinder) || !a->pyresolver || !a->collector ||
+	    !a->report) {
 		err = -errno;
 		lt_error("cannot set up: %s", strerror(-err));
-		goto cleanup;
+		return err;
 	}
+	return 0;
+}
 
-	if (s->system) {
-		a.procs = procs__new();
-		err = a.procs ? tracer__attach_system(a.tracer) : -ENOMEM;
-		if (err)
-			goto cleanup;
-	} else {
-		err = tracer__add_target(a.tracer, a.pid);
-		if (err)
-			goto cleanup;
+/* Attaches to what is traced: every process, the command (run up to where
+ * its libraries are mapped), or the process of -p. */
+static int start_tracing(struct app *a)
+{
+	int err;
+
+	if (a->settings.system) {
+		a->procs = procs__new();
+		return a->procs ? tracer__attach_system(a->tracer) : -ENOMEM;
 	}
-	if (s->system) {
-		/* attached above */
-	} else if (a.launch) {
-		err = app_start_command(&a);
-	} else {
-		err = app_attach(&a);
+	err = tracer__add_target(a->tracer, a->pid);
+	if (err)
+		return err;
+	return a->launch ? app_start_command(a) : app_attach(a);
+}
+
+/* The exit status of a run that ended with @err (see SPEC's exit codes). */
+static int run_status(struct app *a, int err)
+{
+	char why[256];
+	int wstatus;
+
+	if (a->report && report__failed_output(a->report)) {
+		lt_error("cannot write the report to %s: %s; what it holds is incomplete",
+			 report__failed_output(a->report), strerror(-err));
+		return EXIT_RUNTIME;
 	}
 	if (err)
-		goto cleanup;
+		return status_of(err);
+	if (a->report && report__tripped(a->report, why, sizeof(why))) {
+		lt_error("growth limit exceeded: %s", why);
+		return EXIT_GROWTH;
+	}
+	if (a->command_ended) {
+		/* as a shell passes it on: 128 + the signal that killed it */
+		launch__status(a->launch, &wstatus);
+		return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+	}
+	return EXIT_DONE;
+}
+
+static void teardown(struct app *a)
+{
+	FILE *files[] = { a->dot_file, a->json_file, a->folded_file, a->pprof_file };
+
+	launch__free(a->launch);
+	procs__free(a->procs);
+	report__free(a->report);
+	collector__free(a->collector);
+	pyresolver__free(a->pyresolver);
+	census__free(a->census);
+	symbolizer__free(a->symbolizer);
+	syssites__free(a->syssites);
+	unwinder__free(a->unwinder);
+	tracer__destroy(a->tracer);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i])
+			fclose(files[i]);
+}
+
+int main(int argc, char **argv)
+{
+	struct app a = { 0 };
+	struct lt_settings *s = &a.settings;
+	int sig_fd = -1, err, status;
+
+	lt_settings_parse(s, argc, argv);
+	lt_log_set_verbosity(s->verbose);
+	libbpf_set_print(lt_log_libbpf);
+	/* Debian sets this in profile.d; with no network every lookup would
+	 * hang before timing out. Debug files are looked up locally. */
+	unsetenv("DEBUGINFOD_URLS");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	status = check_stdio();
+	if (status)
+		return status;
+	if (s->check)
+		return check__run(s);
+	if (s->pid) {
+		a.pid = app_check_pid(s->pid);
+		if (a.pid < 0)
+			return EXIT_INPUT;
+		app_read_comm(a.pid, a.comm, sizeof(a.comm));
+	}
+	if (open_outputs(&a)) {
+		teardown(&a);
+		return EXIT_INPUT;
+	}
+	a.tracer = tracer__open(s);
+	if (!a.tracer) {
+		err = -errno;
+		goto out;
+	}
+	/* what the kernel took, from here on */
+	s->sources = tracer__sources(a.tracer);
+	sig_fd = signals_fd();
+	err = sig_fd < 0 ? sig_fd : wire(&a);
+	err = err ?: start_tracing(&a);
+	if (err)
+		goto out;
 	/* set up: what targets control is read from now on */
 	sandbox__enter(&(struct sandbox_needs){
 		.child = a.launch ? a.pid : 0,
 		.perf_uprobes = !tracer__uses_uprobe_multi(a.tracer),
 	});
-
 	clock_gettime(CLOCK_MONOTONIC, &a.start);
 	clock_gettime(CLOCK_REALTIME, &a.start_wall);
 	err = say_start(&a);
-	if (!err)
-		err = app_run(&a, sig_fd);
-	if (!err)
-		err = write_exports(&a);
-	if (report__failed_output(a.report)) {
-		lt_error("cannot write the report to %s: %s; what it holds is incomplete",
-			 report__failed_output(a.report), strerror(-err));
-		status = EXIT_RUNTIME;
-		goto cleanup;
-	}
-	if (!err && report__tripped(a.report, why, sizeof(why))) {
-		lt_error("growth limit exceeded: %s", why);
-		status = EXIT_GROWTH;
-	} else if (!err && a.command_ended) {
-		/* as a shell passes it on: 128 + the signal that killed it */
-		launch__status(a.launch, &wstatus);
-		status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
-	}
-cleanup:
-	if (err && status == EXIT_DONE)
-		status = status_of(err);
-	launch__free(a.launch);
-	procs__free(a.procs);
-	report__free(a.report);
-	collector__free(a.collector);
-	pyresolver__free(a.pyresolver);
-	census__free(a.census);
-	if (a.dot_file)
-		fclose(a.dot_file);
-	symbolizer__free(a.symbolizer);
-	syssites__free(a.syssites);
-	unwinder__free(a.unwinder);
-	tracer__destroy(a.tracer);
-	if (a.json_file)
-		fclose(a.json_file);
-	if (a.folded_file)
-		fclose(a.folded_file);
-	if (a.pprof_file)
-		fclose(a.pprof_file);
+	err = err ?: app_run(&a, sig_fd);
+	err = err ?: write_exports(&a);
+out:
+	status = run_status(&a, err);
+	teardown(&a);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	return status;

@@ -19,30 +19,14 @@
 #include "cfi.h"
 #include "debuginfo.h"
 #include "demangle.h"
+#include "dwinline.h"
 #include "elfsym.h"
+#include "htab.h"
 #include "leaktrace.h"
 #include "log.h"
 #include "procmaps.h"
 #include "safeopen.h"
 #include "symbolize.h"
-
-#define container_of(ptr, type, member)                                                            \
-	({                                                                                         \
-		char *__mptr = (char *)(ptr);                                                      \
-		(type *)(__mptr - offsetof(type, member));                                         \
-	})
-
-/* A chained hash table whose nodes are embedded in the entries. */
-struct hnode {
-	struct hnode *next;
-	__u64 hash;
-};
-
-struct htab {
-	struct hnode **buckets;
-	size_t nr_buckets; /* a power of two, or 0 until the first insert */
-	size_t nr;
-};
 
 /* One mapped file, found by device and inode (by path when the inode is 0).
  * Once no process known maps it, its Dwfl goes (with the descriptor and the
@@ -69,7 +53,6 @@ struct sym_file {
 
 /* The most functions inlined into one another at one address that are shown:
  * DWARF says how many, and a traced program's DWARF says anything. */
-#define SYM_MAX_INLINE 16
 
 /* A function inlined at an address, and its position there. */
 struct sym_inline {
@@ -140,98 +123,6 @@ struct symbolizer {
 	struct htab strs;
 };
 
-static __u64 hash_u64(__u64 x)
-{
-	/* the finalizer of MurmurHash3: cheap, and spreads nearby addresses */
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static __u64 hash_str(const char *s)
-{
-	__u64 h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-static struct hnode *htab__match(struct hnode *n, __u64 hash)
-{
-	while (n && n->hash != hash)
-		n = n->next;
-	return n;
-}
-
-/* The first node whose hash is @hash; htab__match(n->next, hash) gives the
- * next. The caller compares the keys. */
-static struct hnode *htab__first(const struct htab *t, __u64 hash)
-{
-	if (!t->nr_buckets)
-		return NULL;
-	return htab__match(t->buckets[hash & (t->nr_buckets - 1)], hash);
-}
-
-static int htab__insert(struct htab *t, struct hnode *n)
-{
-	size_t i;
-
-	if (t->nr >= t->nr_buckets) {
-		size_t nr_buckets = t->nr_buckets ? t->nr_buckets * 2 : 64;
-		struct hnode **buckets = calloc(nr_buckets, sizeof(*buckets));
-		struct hnode *p, *next;
-
-		if (!buckets)
-			return -ENOMEM;
-		for (i = 0; i < t->nr_buckets; i++) {
-			for (p = t->buckets[i]; p; p = next) {
-				next = p->next;
-				p->next = buckets[p->hash & (nr_buckets - 1)];
-				buckets[p->hash & (nr_buckets - 1)] = p;
-			}
-		}
-		free(t->buckets);
-		t->buckets = buckets;
-		t->nr_buckets = nr_buckets;
-	}
-	i = n->hash & (t->nr_buckets - 1);
-	n->next = t->buckets[i];
-	t->buckets[i] = n;
-	t->nr++;
-	return 0;
-}
-
-static void htab__remove(struct htab *t, struct hnode *n)
-{
-	struct hnode **pp = &t->buckets[n->hash & (t->nr_buckets - 1)];
-
-	while (*pp != n)
-		pp = &(*pp)->next;
-	*pp = n->next;
-	t->nr--;
-}
-
-/* Empties @t, handing each node to @free_node (which may be NULL). */
-static void htab__clear(struct htab *t, void (*free_node)(struct hnode *n))
-{
-	struct hnode *n, *next;
-	size_t i;
-
-	for (i = 0; i < t->nr_buckets; i++) {
-		for (n = t->buckets[i]; n; n = next) {
-			next = n->next;
-			if (free_node)
-				free_node(n);
-		}
-	}
-	free(t->buckets);
-	memset(t, 0, sizeof(*t));
-}
-
 /* For the entries that own nothing else and whose node comes first. */
 static void free_container(struct hnode *n)
 {
@@ -273,30 +164,6 @@ static const char *symbolizer__intern(struct symbolizer *s, const char *str)
 		return NULL;
 	}
 	return e->s;
-}
-
-static int sp_regno(unsigned int machine)
-{
-	/* the DWARF register numbers of each psABI */
-	switch (machine) {
-	case EM_X86_64:
-		return 7;
-	case EM_386:
-		return 4;
-	case EM_AARCH64:
-		return 31;
-	case EM_ARM:
-		return 13;
-	case EM_RISCV:
-		return 2;
-	case EM_PPC:
-	case EM_PPC64:
-		return 1;
-	case EM_S390:
-		return 15;
-	default:
-		return -1;
-	}
 }
 
 static __u64 file_hash(const struct lt_mapping *map)
@@ -429,7 +296,7 @@ static int file__read_segments(struct sym_file *f)
 	elf = dwfl_module_getelf(f->mod, &f->bias);
 	if (!elf || !gelf_getehdr(elf, &ehdr))
 		return -EINVAL;
-	f->sp_regno = sp_regno(ehdr.e_machine);
+	f->sp_regno = cfi_sp_regno(ehdr.e_machine);
 	return elf_segments__read(elf, &f->segs, &f->nr_segs);
 }
 
@@ -764,19 +631,6 @@ static int symbolizer__name(struct symbolizer *s, const char *raw, const char **
 	return *func && *symbol ? 0 : -ENOMEM;
 }
 
-/* The name of the function @die (a subprogram or an inlined instance of
- * one): its linkage name where it has one (C++, Rust), else its name. */
-static const char *die_func_name(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	const char *name;
-
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	return name ? name : dwarf_diename(die);
-}
-
 /* Where the inlined instance @die was called from: its unit's file table
  * entry and line, into @pos. Nothing when DWARF does not say. */
 static void symbolizer__call_site(struct symbolizer *s, Dwarf_Die *die, struct sym_inline *pos)
@@ -801,65 +655,6 @@ static void symbolizer__call_site(struct symbolizer *s, Dwarf_Die *die, struct s
 	pos->src = symbolizer__src_path(s, dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr)),
 					src);
 	pos->line = pos->src ? (int)line : 0;
-}
-
-/* How deep DIEs are followed: a traced program's DWARF can nest anything. */
-#define SYM_MAX_NEST 64
-
-/* Looks under @parent for the function that holds @pc, and in it for the
- * inlined instances that do, outermost first, into @dies (SYM_MAX_NEST), *@n
- * of them. Functions can sit in namespaces and types (Rust's, C++'s class
- * bodies from clang), which dwarf_getscopes() of elfutils 0.188 does not
- * look into. Returns true once the function is found. */
-static bool find_inlined(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *dies, size_t *n,
-			 unsigned int depth)
-{
-	Dwarf_Die child;
-
-	if (depth >= SYM_MAX_NEST || dwarf_child(parent, &child))
-		return false;
-	do {
-		switch (dwarf_tag(&child)) {
-		case DW_TAG_inlined_subroutine:
-			if (dwarf_haspc(&child, pc) <= 0)
-				break;
-			dies[(*n)++] = child;
-			find_inlined(&child, pc, dies, n, depth + 1);
-			return true;
-		case DW_TAG_subprogram:
-		case DW_TAG_lexical_block:
-		case DW_TAG_try_block:
-		case DW_TAG_catch_block:
-			if (dwarf_haspc(&child, pc) <= 0)
-				break;
-			find_inlined(&child, pc, dies, n, depth + 1);
-			return true;
-		case DW_TAG_namespace:
-		case DW_TAG_module:
-		case DW_TAG_class_type:
-		case DW_TAG_structure_type:
-		case DW_TAG_union_type:
-		case DW_TAG_enumeration_type:
-		case DW_TAG_interface_type:
-			if (find_inlined(&child, pc, dies, n, depth + 1))
-				return true;
-			break;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
-}
-
-/* The inlined instances that hold @pc in unit @cu, innermost first, into
- * @dies (at most SYM_MAX_INLINE, the innermost ones). Returns how many. */
-static size_t inlined_at(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *dies)
-{
-	Dwarf_Die found[SYM_MAX_NEST];
-	size_t n = 0, i;
-
-	find_inlined(cu, pc, found, &n, 0);
-	for (i = 0; i < n && i < SYM_MAX_INLINE; i++)
-		dies[i] = found[n - 1 - i];
-	return i;
 }
 
 /* Fills in the source position of @pc in @mod, and the functions inlined
@@ -888,7 +683,7 @@ static int symbolizer__src(struct symbolizer *s, struct sym_result *r, Dwfl_Modu
 		here.src = symbolizer__src_path(s, dwfl_line_comp_dir(line), src);
 		here.line = here.src ? lineno : 0;
 	}
-	n = inlined_at(cu, pc - bias, dies);
+	n = dw_inlined_at(cu, pc - bias, dies);
 	if (n) {
 		r->inl = calloc(n, sizeof(*r->inl));
 		if (!r->inl)
@@ -899,7 +694,7 @@ static int symbolizer__src(struct symbolizer *s, struct sym_result *r, Dwfl_Modu
 	for (size_t i = 0; i < n; i++) {
 		struct sym_inline *in = &r->inl[i];
 
-		name = die_func_name(&dies[i]);
+		name = dw_func_name(&dies[i]);
 		if (name && symbolizer__name(s, name, &in->func, &in->symbol))
 			return -ENOMEM;
 		in->src = here.src;
@@ -1035,60 +830,6 @@ size_t symbolizer__resolve_inline(struct symbolizer *s, pid_t pid, __u64 addr, s
 	return n;
 }
 
-/* The offset from the stack pointer to the return address in @row; only
- * the rules "CFA = SP + k" and "RA saved at CFA + n" are understood, and
- * where the return address has a register of its own (aarch64's x30) and
- * a leaf keeps it there ("same value"), LT_RA_IN_LINK_REG. */
-static int row__ra_offset(const struct cfi_row *row, int sp, __u64 *sp_offset)
-{
-	if (row->ra_reg < 0 || sp < 0 || row->cfa != CFI_CFA_REG || row->cfa_reg != sp)
-		return -EINVAL;
-	/* "same value", or no rule (libdw says undefined), which for
-	 * aarch64's x30 at a leaf's CFA = SP means the same */
-	if (sp == 31 && row->ra_reg == 30 && row->cfa_off == 0 &&
-	    (row->ra == CFI_REG_SAME || row->ra == CFI_REG_UNDEFINED)) {
-		*sp_offset = (__u64)(__s64)LT_RA_IN_LINK_REG;
-		return 0;
-	}
-	if (row->ra != CFI_REG_AT_CFA || row->cfa_off + row->ra_off < 0)
-		return -EINVAL;
-	*sp_offset = row->cfa_off + row->ra_off;
-	return 0;
-}
-
-/* The DWARF number of the frame pointer of the psABI whose stack pointer is
- * @sp, or -1. */
-static int fp_regno(int sp)
-{
-	switch (sp) {
-	case 7: /* x86-64: rbp */
-		return 6;
-	case 31: /* aarch64: x29 */
-		return 29;
-	default:
-		return -1;
-	}
-}
-
-/* Where @row keeps the caller's frame pointer: *@fp_offset from the stack
- * pointer, or -1 if the register still holds it. Only "CFA = SP + k" and
- * "saved at CFA + n" or "same value" are understood. */
-static int row__fp_offset(const struct cfi_row *row, int sp, __s64 *fp_offset)
-{
-	if (fp_regno(sp) < 0 || row->cfa != CFI_CFA_REG || row->cfa_reg != sp)
-		return -EINVAL;
-	/* "same value" (or undefined, which callee-saved registers are not
-	 * in code that follows the psABI) */
-	if (row->fp == CFI_REG_SAME || row->fp == CFI_REG_UNDEFINED) {
-		*fp_offset = -1;
-		return 0;
-	}
-	if (row->fp != CFI_REG_AT_CFA || row->cfa_off + row->fp_off < 0)
-		return -EINVAL;
-	*fp_offset = row->cfa_off + row->fp_off;
-	return 0;
-}
-
 /* The CFI rules at @ip (no return address: nothing subtracted) in @pid,
  * from the module's .eh_frame, else its .debug_frame; @f is where they
  * were found. */
@@ -1112,7 +853,7 @@ static int sys_row_at(struct symbolizer *s, pid_t pid, __u64 ip, struct cfi_row 
 		cfi = i ? dwfl_module_dwarf_cfi(f->mod, &cfi_bias)
 			: dwfl_module_eh_cfi(f->mod, &cfi_bias);
 		if (cfi &&
-		    !cfi_row__find(cfi, vaddr + f->bias - cfi_bias, fp_regno(f->sp_regno), row))
+		    !cfi_row__find(cfi, vaddr + f->bias - cfi_bias, cfi_fp_regno(f->sp_regno), row))
 			return 0;
 	}
 	return -ENOENT;
@@ -1128,9 +869,9 @@ int symbolizer__sys_frame(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *ra_o
 	err = sys_row_at(s, pid, ip, &row, &f);
 	if (err)
 		return err;
-	err = row__ra_offset(&row, f->sp_regno, ra_offset);
+	err = cfi_row__ra_offset(&row, f->sp_regno, ra_offset);
 	if (!err && fp_offset)
-		err = row__fp_offset(&row, f->sp_regno, fp_offset);
+		err = cfi_row__fp_offset(&row, f->sp_regno, fp_offset);
 	return err;
 }
 

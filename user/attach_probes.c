@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The probes of the allocators a process uses (libc's, or --lib's, and
+ * CPython's object allocators), each where the kernel can emulate the
+ * probed instruction (probepoint.h); the tracepoints of the mmap and fd
+ * sources; and the stops of a launched command at exec and at its entry. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <elf.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.skel.h"
+#include "array.h"
+#include "attach_int.h"
+#include "gl.h"
+#include "log.h"
+#include "procmaps.h"
+#include "python.h"
+
+static const struct probe_func heap_funcs[] = {
+	{ "malloc", 1, true, true, LT_FN_MALLOC, true },
+	{ "free", 1, false, true, LT_FN_FREE, false },
+	{ "calloc", 2, true, false, LT_FN_CALLOC, true },
+	{ "realloc", 2, true, false, LT_FN_REALLOC, true },
+	{ "reallocarray", 3, true, false, LT_FN_REALLOCARRAY, true },
+	{ "posix_memalign", 3, true, false, LT_FN_POSIX_MEMALIGN, true },
+	{ "aligned_alloc", 2, true, false, LT_FN_MEMALIGN, true },
+	{ "memalign", 2, true, false, LT_FN_MEMALIGN, true },
+	{ "valloc", 1, true, false, LT_FN_VALLOC, true },
+	{ "pvalloc", 1, true, false, LT_FN_VALLOC, true },
+};
+
+/* CPython: what makes an object from its type, and what its tp_free is. */
+static const struct probe_func py_funcs[] = {
+	{ "PyType_GenericAlloc", 2, true, false, LT_FN_PY_GENERIC_ALLOC, true },
+	{ "_PyObject_GC_New", 1, true, false, LT_FN_PY_NEW, true },
+	{ "_PyObject_New", 1, true, false, LT_FN_PY_NEW, true },
+	{ "_PyObject_GC_NewVar", 2, true, false, LT_FN_PY_NEWVAR, true },
+	{ "_PyObject_NewVar", 2, true, false, LT_FN_PY_NEWVAR, true },
+	{ "PyObject_GC_Del", 1, false, false, LT_FN_PY_FREE, false },
+	{ "PyObject_Free", 1, false, false, LT_FN_PY_FREE, false },
+	/* lists and dicts also come from free lists, which no allocator sees:
+	 * their constructors see every one */
+	{ "PyList_New", 1, true, false, LT_FN_PY_NEWOBJ, true },
+	{ "PyDict_New", 0, true, false, LT_FN_PY_NEWOBJ, true },
+	{ "_PyDict_NewPresized", 1, true, false, LT_FN_PY_NEWOBJ, true },
+};
+
+#define NR_HEAP_FUNCS (sizeof(heap_funcs) / sizeof(heap_funcs[0]))
+#define NR_PY_FUNCS (sizeof(py_funcs) / sizeof(py_funcs[0]))
+
+static int attach_tp(struct tracer *t, struct bpf_program *prog, const char *category,
+		     const char *name)
+{
+	struct bpf_link *link = bpf_program__attach_tracepoint(prog, category, name);
+	int err;
+
+	if (!link) {
+		err = -errno;
+		lt_error("cannot attach to tracepoint %s/%s: %s%s", category, name, strerror(-err),
+			 err == -ENOENT ? "; is tracefs mounted at /sys/kernel/tracing?" : "");
+		return err;
+	}
+	return keep_link(t, link);
+}
+
+/* libbpf finds tracepoints in tracefs: under debugfs if that is mounted, else
+ * at /sys/kernel/tracing, which a minimal system may not have mounted yet. */
+static void ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/debug/tracing", F_OK) ||
+	    !access("/sys/kernel/tracing/events", F_OK))
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		lt_debug("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
+}
+
+int tracer__add_target(struct tracer *t, pid_t tgid)
+{
+	__u32 key = tgid, one = 1;
+	int err;
+
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &one, BPF_ANY)) {
+		err = -errno;
+		lt_error("cannot add pid %d to the traced processes: %s", tgid, strerror(-err));
+		return err;
+	}
+	if (t->exec_tp)
+		return 0;
+	ensure_tracefs();
+	err = attach_tp(t, t->skel->progs.process_exec, "sched", "sched_process_exec");
+	if (!err)
+		t->exec_tp = true;
+	return err;
+}
+
+static int attach_tracepoints(struct tracer *t)
+{
+	const struct {
+		struct bpf_program *prog;
+		const char *name;
+	} tps[] = {
+		{ t->skel->progs.mmap_enter, "sys_enter_mmap" },
+		{ t->skel->progs.mmap_exit, "sys_exit_mmap" },
+		{ t->skel->progs.munmap_enter, "sys_enter_munmap" },
+		{ t->skel->progs.munmap_exit, "sys_exit_munmap" },
+		{ t->skel->progs.mremap_enter, "sys_enter_mremap" },
+		{ t->skel->progs.mremap_exit, "sys_exit_mremap" },
+	};
+	int err;
+
+	if (t->tracepoints || !(t->sources & LT_SRC_MMAP) || t->settings->floor)
+		return 0;
+	ensure_tracefs();
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		err = attach_tp(t, tps[i].prog, "syscalls", tps[i].name);
+		if (err)
+			return err;
+	}
+	t->tracepoints = true;
+	return 0;
+}
+
+/* Source fd: one program serves every syscall that returns one new
+ * descriptor; the others need their arguments. */
+static int attach_fd_tracepoints(struct tracer *t)
+{
+	struct leaktrace_bpf *p = t->skel;
+	const struct {
+		struct bpf_program *prog;
+		const char *name;
+	} tps[] = {
+		{ p->progs.fd_exit, "sys_exit_open" },
+		{ p->progs.fd_exit, "sys_exit_openat" },
+		{ p->progs.fd_exit, "sys_exit_openat2" },
+		{ p->progs.fd_exit, "sys_exit_creat" },
+		{ p->progs.fd_exit, "sys_exit_socket" },
+		{ p->progs.fd_exit, "sys_exit_dup" },
+		{ p->progs.fd_exit, "sys_exit_eventfd" },
+		{ p->progs.fd_exit, "sys_exit_eventfd2" },
+		{ p->progs.fd_exit, "sys_exit_memfd_create" },
+		{ p->progs.fd_exit, "sys_exit_accept" },
+		{ p->progs.fd_exit, "sys_exit_accept4" },
+		{ p->progs.fd_exit, "sys_exit_epoll_create" },
+		{ p->progs.fd_exit, "sys_exit_epoll_create1" },
+		{ p->progs.fd_exit, "sys_exit_timerfd_create" },
+		{ p->progs.fd_exit, "sys_exit_signalfd" },
+		{ p->progs.fd_exit, "sys_exit_signalfd4" },
+		{ p->progs.fd_exit, "sys_exit_inotify_init" },
+		{ p->progs.fd_exit, "sys_exit_inotify_init1" },
+		{ p->progs.fd_exit, "sys_exit_pidfd_open" },
+		{ p->progs.dup2_exit, "sys_exit_dup2" },
+		{ p->progs.dup2_exit, "sys_exit_dup3" },
+		{ p->progs.fcntl_exit, "sys_exit_fcntl" },
+		{ p->progs.pipe_exit, "sys_exit_pipe" },
+		{ p->progs.pipe_exit, "sys_exit_pipe2" },
+		{ p->progs.socketpair_exit, "sys_exit_socketpair" },
+		{ p->progs.close_enter, "sys_enter_close" },
+		{ p->progs.close_range_enter, "sys_enter_close_range" },
+	};
+	char path[128];
+	int err;
+
+	if (t->fd_tracepoints || !(t->sources & LT_SRC_FD) || t->settings->floor)
+		return 0;
+	ensure_tracefs();
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		/* a kernel without the legacy calls (arm64 has no open, pipe,
+		 * dup2...) has no tracepoint for them either */
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", tps[i].name);
+		if (access(path, F_OK) && !access("/sys/kernel/tracing/events/syscalls", F_OK)) {
+			lt_debug("no tracepoint syscalls/%s: skipped", tps[i].name);
+			continue;
+		}
+		err = attach_tp(t, tps[i].prog, "syscalls", tps[i].name);
+		if (err)
+			return err;
+	}
+	t->fd_tracepoints = true;
+	return 0;
+}
+
+int tracer__add_sys_frame(struct tracer *t, pid_t tgid, __u64 ip, __u64 ra_off, __s64 fp_off)
+{
+	struct lt_sys_site key = { .ip = ip, .tgid = tgid };
+	struct lt_sys_frame val = { .ra_off = ra_off, .fp_off = fp_off < 0 ? -1 : fp_off };
+
+	if (ra_off == (__u64)(__s64)LT_RA_IN_LINK_REG)
+		val.ra_off = LT_RA_IN_LINK_REG;
+	else if (ra_off > INT32_MAX || fp_off > INT32_MAX)
+		return -ERANGE;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.sysframes), &key, &val, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void tracer__forget_sys_frames(struct tracer *t, pid_t tgid)
+{
+	int fd = bpf_map__fd(t->skel->maps.sysframes);
+	struct lt_sys_site key, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.tgid == (__u32)tgid) {
+			/* the walk goes on from the previous key, still there */
+			bpf_map_delete_elem(fd, &next);
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+}
+
+/* Chooses where to probe the function of @pf whose code starts at file offset
+ * @offset (@size bytes, 0 if unknown): see probepoint.h. */
+void choose_site(struct tracer *t, struct elf_file *elf, const struct probe_func *pf, __u64 offset,
+		 __u64 size, struct probe_site *site)
+{
+	unsigned char code[4096];
+	size_t want = size ? size : 64;
+	long got;
+
+	*site = (struct probe_site){ 0 };
+	if (want > sizeof(code))
+		want = sizeof(code);
+	got = elf_file__read(elf, offset, code, want);
+	if (got <= 0 || probepoint__choose(elf_file__machine(elf), code, got, pf->nr_args,
+					   pf->ret || pf->keep_sp, site)) {
+		*site = (struct probe_site){ 0 };
+		return;
+	}
+	if (t->settings->probe_at == LT_PROBE_AT_ENTRY ||
+	    (t->settings->floor && t->settings->probe_at == LT_PROBE_AT_DEFAULT)) {
+		site->emulated = site->offset == 0 && site->emulated;
+		site->offset = 0;
+	}
+}
+
+/* Attaches the entry probe of @hs with a perf-event link, and its return probe
+ * at the same place (one trap serves both). Both or neither: an entry without
+ * its return would leave the thread inside a call forever. */
+static int attach_perf(struct tracer *t, const struct heap_site *hs, pid_t tgid, const char *path,
+		       struct progs progs)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = hs->hf->cookie);
+	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+	struct bpf_link *entry, *ret = NULL;
+	int err;
+
+	/* the return first, as in attach_multi() */
+	if (hs->hf->ret) {
+		ret = bpf_program__attach_uprobe_opts(progs.ret, tgid, path, hs->off, &ret_opts);
+		if (!ret)
+			return -errno;
+	}
+	entry = bpf_program__attach_uprobe_opts(progs.entry, tgid, path, hs->off, &entry_opts);
+	if (!entry) {
+		err = -errno;
+		bpf_link__destroy(ret);
+		return err;
+	}
+	err = keep_link(t, entry);
+	if (!err && ret)
+		err = keep_link(t, ret);
+	else if (ret)
+		bpf_link__destroy(ret);
+	return err;
+}
+
+/* Attaches every site of one allocator with two uprobe_multi links: the
+ * entries (with their cookies) and the returns. Both or neither. */
+static int attach_multi(struct tracer *t, const struct heap_site *hs, size_t nr, pid_t tgid,
+			const char *path, struct progs progs)
+{
+	__u64 offs[MAX_SITES], cookies[MAX_SITES], ret_offs[MAX_SITES];
+	size_t nr_ret = 0;
+	int entry, ret = -1, err;
+
+	for (size_t i = 0; i < nr; i++) {
+		offs[i] = hs[i].off;
+		cookies[i] = hs[i].hf->cookie;
+		if (hs[i].hf->ret)
+			ret_offs[nr_ret++] = hs[i].off;
+	}
+	/* Returns first: an entry seen before its return probe is in place
+	 * would leave the thread inside a call for good, and every later call
+	 * from the same depth taken for a nested one. */
+	if (nr_ret) {
+		ret = link_uprobe_multi(bpf_program__fd(progs.ret), path, ret_offs, NULL, nr_ret,
+					true, tgid);
+		if (ret < 0)
+			return ret;
+	}
+	entry = link_uprobe_multi(bpf_program__fd(progs.entry), path, offs, cookies, nr, false,
+				  tgid);
+	if (entry < 0) {
+		if (ret >= 0)
+			close(ret);
+		return entry;
+	}
+	err = keep_link_fd(t, entry);
+	if (!err && ret >= 0)
+		err = keep_link_fd(t, ret);
+	else if (ret >= 0)
+		close(ret);
+	return err;
+}
+
+static int note_probe(struct tracer *t, const struct heap_site *hs, const char *shown)
+{
+	lt_info("probe %s in %s at +0x%x, file offset 0x%llx (%s%s)", hs->hf->name, shown,
+		hs->site.offset, (unsigned long long)hs->off,
+		hs->site.insn[0] ? hs->site.insn : "?",
+		hs->site.emulated ? ", emulated" : ", single-stepped");
+	return add_probe(t, &(struct report_probe){ .func = hs->hf->name,
+						    .module = shown,
+						    .offset = hs->off,
+						    .site = hs->site.offset,
+						    .emulated = hs->site.emulated });
+}
+
+/* Attaches the probes of @sites in @path (@shown in messages) for process
+ * @tgid (-1: every process): with one pair of uprobe_multi links when the
+ * kernel has them, else probe by probe, where a failure of an optional
+ * function is counted and the others go on. */
+int attach_sites(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+		 const struct heap_site *hs, size_t nr, struct progs progs)
+{
+	int err;
+
+	if (!nr)
+		return 0;
+	if (t->multi) {
+		err = attach_multi(t, hs, nr, tgid, path, progs);
+		if (err == -ENOMEM)
+			return err;
+		if (!err) {
+			for (size_t i = 0; i < nr && !err; i++)
+				err = note_probe(t, &hs[i], shown);
+			return err;
+		}
+		lt_debug("uprobe_multi link on %s: %s; attaching probe by probe", shown,
+			 strerror(-err));
+	}
+	for (size_t i = 0; i < nr; i++) {
+		err = attach_perf(t, &hs[i], tgid, path, progs);
+		if (err == -ENOMEM)
+			return err;
+		if (err) {
+			if (hs[i].hf->required) {
+				lt_error("cannot attach to %s in %s: %s", hs[i].hf->name, shown,
+					 strerror(-err));
+				return err;
+			}
+			lt_warn("cannot attach to %s in %s: %s; what it does is not seen",
+				hs[i].hf->name, shown, strerror(-err));
+			t->failures++;
+			continue;
+		}
+		err = note_probe(t, &hs[i], shown);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Puts probes on the functions of @funcs that @elf (at @path) defines;
+ * -ENOENT if it lacks a required one. */
+int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+		     struct elf_file *elf, const struct probe_func *funcs, size_t nr_funcs,
+		     struct progs progs)
+{
+	struct heap_site hs[MAX_SITES];
+	size_t nr = 0;
+	int err;
+
+	for (size_t i = 0; i < nr_funcs && nr < MAX_SITES; i++) {
+		const struct probe_func *hf = &funcs[i];
+		struct elf_func fn;
+		bool dup = false;
+
+		err = elf_file__find_func(elf, hf->name, &fn);
+		if (err) {
+			if (!hf->required) {
+				lt_debug("%s: no %s", shown, hf->name);
+				continue;
+			}
+			lt_error("cannot attach to %s in %s: symbol not found; pass the allocator "
+				 "with --lib PATH",
+				 hf->name, shown);
+			return -ENOENT;
+		}
+		/* Aliases (glibc's aligned_alloc is memalign) get one probe. */
+		for (size_t j = 0; j < nr; j++)
+			dup |= hs[j].off - hs[j].site.offset == fn.offset;
+		if (dup)
+			continue;
+		hs[nr].hf = hf;
+		choose_site(t, elf, hf, fn.offset, fn.size, &hs[nr].site);
+		hs[nr].off = fn.offset + hs[nr].site.offset;
+		nr++;
+	}
+	return attach_sites(t, tgid, path, shown, hs, nr, progs);
+}
+
+bool file_set_has(const struct file_set *set, const struct stat *st, __u64 off)
+{
+	for (size_t i = 0; i < set->nr; i++)
+		if (set->v[i].dev == st->st_dev && set->v[i].ino == st->st_ino &&
+		    set->v[i].off == off)
+			return true;
+	return false;
+}
+
+int file_set_add(struct file_set *set, const struct stat *st, __u64 off)
+{
+	if (ARRAY_RESERVE(set->v, set->cap, set->nr + 1))
+		return -ENOMEM;
+	set->v[set->nr++] = (struct probed_file){ .dev = st->st_dev,
+						  .ino = st->st_ino,
+						  .off = off };
+	return 0;
+}
+
+/* Probes @path (as the tracer can open it; @shown in messages) if not done yet. */
+static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char *shown,
+		      struct elf_file *elf)
+{
+	struct stat st;
+	int err;
+
+	if (stat(path, &st))
+		return -errno;
+	if (file_set_has(&t->files, &st, 0))
+		return 0;
+	/* --system: for every process that maps it, now or later */
+	err = attach_allocator(t, t->settings->system ? -1 : tgid, path, shown, elf, heap_funcs,
+			       NR_HEAP_FUNCS, heap_progs(t));
+	if (err)
+		return err;
+	return file_set_add(&t->files, &st, 0);
+}
+
+static int attach_lib(struct tracer *t, pid_t tgid)
+{
+	const char *lib = t->settings->lib;
+	struct elf_file *elf = elf_file__open(lib);
+	struct elf_func fn;
+	int err;
+
+	if (!elf) {
+		err = errno;
+		lt_error("cannot use --lib %s: %s", lib,
+			 err == ENOEXEC ? "not an ELF file" : strerror(err));
+		return err == ENOEXEC ? -ENOEXEC : -ENOENT;
+	}
+	if (elf_file__find_func(elf, "malloc", &fn) || elf_file__find_func(elf, "free", &fn)) {
+		lt_error("cannot use --lib %s: it defines no malloc and free to probe", lib);
+		elf_file__free(elf);
+		return -ENOENT;
+	}
+	err = probe_file(t, tgid, lib, lib, elf);
+	elf_file__free(elf);
+	return err;
+}
+
+/* Probes every file mapped by @tgid that exports malloc and free: those are
+ * what the dynamic linker binds the program's calls to (libc, or a preloaded
+ * jemalloc or tcmalloc; probing an unused one costs nothing). Failing that,
+ * the executable itself when it defines malloc (static binaries). */
+static int attach_mapped(struct tracer *t, pid_t tgid)
+{
+	struct procmaps *maps = procmaps__read(tgid);
+	char path[PATH_MAX], exe[PATH_MAX];
+	struct stat exe_st = { 0 }, st;
+	bool system = t->settings->system;
+	int found = 0, err = 0;
+
+	if (!maps) {
+		err = -errno;
+		if (system) /* gone already, or a kernel thread */
+			return 0;
+		lt_error("cannot read the mappings of pid %d: %s", tgid, strerror(-err));
+		return err == -ENOENT ? -ESRCH : err;
+	}
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", tgid);
+	stat(exe, &exe_st);
+	for (size_t i = 0; i < maps->nr && !err; i++) {
+		const struct lt_mapping *m = &maps->maps[i];
+		struct elf_file *elf;
+		bool seen = false;
+
+		if (!m->exec || !lt_mapping__is_file(m))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = maps->maps[j].inode == m->inode &&
+			       maps->maps[j].dev_major == m->dev_major &&
+			       maps->maps[j].dev_minor == m->dev_minor && maps->maps[j].exec;
+		if (seen)
+			continue;
+		lt_mapping__open_path(tgid, m, path, sizeof(path));
+		/* --system: each file is looked at once, whoever maps it */
+		if (system) {
+			if (stat(path, &st) || file_set_has(&t->checked, &st, 0)) {
+				found += !err && file_set_has(&t->files, &st, 0);
+				continue;
+			}
+			err = file_set_add(&t->checked, &st, 0);
+			if (err)
+				break;
+		}
+		elf = elf_file__open(path);
+		if (!elf)
+			continue;
+		if (elf_file__exports(elf, "malloc") && elf_file__exports(elf, "free")) {
+			err = probe_file(t, tgid, path, m->path, elf);
+			found++;
+		}
+		elf_file__free(elf);
+	}
+	if (!err && !found) {
+		struct elf_file *elf = elf_file__open(exe);
+		struct elf_func fn;
+
+		if (elf && !elf_file__find_func(elf, "malloc", &fn) &&
+		    !elf_file__find_func(elf, "free", &fn)) {
+			char shown[PATH_MAX];
+			ssize_t n = readlink(exe, shown, sizeof(shown) - 1);
+
+			shown[n > 0 ? n : 0] = 0;
+			err = probe_file(t, tgid, exe, n > 0 ? shown : exe, elf);
+			found++;
+		}
+		elf_file__free(elf);
+	}
+	procmaps__free(maps);
+	if (!err && !found && system) {
+		lt_debug("pid %d: no allocator found", tgid);
+		return 0;
+	}
+	if (!err && !found) {
+		lt_error("cannot find an allocator in pid %d: no mapped object defines malloc "
+			 "and free; pass the allocator with --lib PATH",
+			 tgid);
+		return -ENOENT;
+	}
+	return err;
+}
+
+int tracer__attach(struct tracer *t, pid_t tgid)
+{
+	int err = 0;
+
+	if (t->sources & LT_SRC_LIBC)
+		err = t->settings->lib ? attach_lib(t, tgid) : attach_mapped(t, tgid);
+	if (!err)
+		err = attach_tracepoints(t);
+	if (!err)
+		err = attach_fd_tracepoints(t);
+	return err;
+}
+
+/* The process of /proc entry @name, if it is one with user space other than
+ * leaktrace: its pid, else 0. */
+static pid_t user_process(const char *name)
+{
+	pid_t pid = atoi(name);
+
+	if (pid <= 0 || pid == getpid())
+		return 0;
+	return lt_pid_is_kthread(pid) == 0 ? pid : 0;
+}
+
+int tracer__attach_system(struct tracer *t)
+{
+	DIR *d;
+	struct dirent *de;
+	int err = 0, nr = 0;
+
+	/* Exits and execs first: a process whose allocations are recorded is
+	 * seen to go, even while the others are being looked at. */
+	ensure_tracefs();
+	if (!t->exec_tp) {
+		err = attach_tp(t, t->skel->progs.process_exec, "sched", "sched_process_exec");
+		t->exec_tp = !err;
+	}
+	if (!err && !t->exit_tp) {
+		err = attach_tp(t, t->skel->progs.process_exit, "sched", "sched_process_exit");
+		t->exit_tp = !err;
+	}
+	err = err ?: attach_tracepoints(t);
+	err = err ?: attach_fd_tracepoints(t);
+	if (err)
+		return err;
+	d = opendir("/proc");
+	if (!d) {
+		err = -errno;
+		lt_error("cannot list the processes in /proc: %s", strerror(-err));
+		return err;
+	}
+	while (!err && (de = readdir(d))) {
+		pid_t pid = user_process(de->d_name);
+
+		if (!pid)
+			continue;
+		nr++;
+		err = t->sources & LT_SRC_LIBC ? attach_mapped(t, pid) : 0;
+	}
+	closedir(d);
+	lt_info("looked at %d processes: %zu allocator files probed", nr, t->files.nr);
+	return err;
+}
+
+int tracer__attach_new(struct tracer *t, pid_t tgid)
+{
+	if (!(t->sources & LT_SRC_LIBC) || t->settings->lib)
+		return 0;
+	return attach_mapped(t, tgid);
+}
+
+int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py)
+{
+	struct lt_py_proc proc = py->layout->bpf;
+	struct elf_file *elf = elf_file__open(py->path);
+	__u32 key = tgid;
+	int err;
+
+	if (!elf) {
+		err = -errno;
+		lt_error("cannot read %s: %s", py->shown, strerror(-err));
+		return err;
+	}
+	err = attach_allocator(t, tgid, py->path, py->shown, elf, py_funcs, NR_PY_FUNCS,
+			       heap_progs(t));
+	elf_file__free(elf);
+	if (err)
+		return err;
+	proc.runtime = py->runtime;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pyprocs), &key, &proc, BPF_ANY)) {
+		err = -errno;
+		lt_error("cannot trace the Python frames of pid %d: %s", tgid, strerror(-err));
+		return err;
+	}
+	t->skel->bss->py_active = 1;
+	return 0;
+}
+
+int tracer__stop_on_exec(struct tracer *t, bool on)
+{
+	t->skel->bss->stop_on_exec = on;
+	return 0;
+}
+
+int tracer__attach_entry_stop(struct tracer *t, pid_t tgid)
+{
+	char exe[64];
+	struct elf_file *elf;
+	__u64 off;
+	int err;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", tgid);
+	elf = elf_file__open(exe);
+	if (!elf)
+		return -errno;
+	err = elf_file__vaddr_to_offset(elf, elf_file__entry(elf), &off);
+	elf_file__free(elf);
+	if (err)
+		return err;
+	/* Done again after each exec of the command, once leaktrace dropped
+	 * CAP_SYS_ADMIN (sandbox.c), which a perf-event uprobe wants since the
+	 * fix of CVE-2025-38466 (Linux 6.16, 6.12.39, 6.6.99, 6.1.146...); a
+	 * uprobe_multi link does not. */
+	if (t->multi) {
+		int fd = link_uprobe_multi(bpf_program__fd(t->skel->progs.entry_stop), exe, &off,
+					   NULL, 1, false, tgid);
+
+		if (fd < 0)
+			return fd;
+		t->entry_stop_fd = fd;
+		return 0;
+	}
+	t->entry_stop = bpf_program__attach_uprobe(t->skel->progs.entry_stop, false, tgid, exe,
+						   off);
+	return t->entry_stop ? 0 : -errno;
+}
+
+void tracer__detach_entry_stop(struct tracer *t)
+{
+	bpf_link__destroy(t->entry_stop);
+	t->entry_stop = NULL;
+	if (t->entry_stop_fd >= 0)
+		close(t->entry_stop_fd);
+	t->entry_stop_fd = -1;
+}
