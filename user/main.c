@@ -1353,6 +1353,7 @@ int main(int argc, char **argv)
 	sandbox__enter(&(struct sandbox_needs){
 		.child = a.launch ? a.pid : 0,
 		.perf_uprobes = !tracer__uses_uprobe_multi(a.tracer),
+		.make_maps = a.unwinder != NULL,
 	});
 
 	clock_gettime(CLOCK_MONOTONIC, &a.start);
