@@ -350,8 +350,10 @@ static size_t look_at_new(struct app *a)
 	if (!a->procs)
 		return 0;
 	while ((n = procs__take_touched(a->procs, pids, 256))) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			tracer__attach_new(a->tracer, pids[i]);
+			unwinder__code_mapped(a->unwinder, pids[i]);
+		}
 		all += n;
 	}
 	return all;
@@ -396,6 +398,7 @@ static size_t release_exited(struct app *a)
 			tgids[i] = pids[i];
 			comms[i] = procs__comm(a->procs, pids[i]);
 			symbolizer__forget(a->symbolizer, pids[i]);
+			unwinder__forget(a->unwinder, pids[i]);
 		}
 		report__forget_many(a->report, tgids, comms, n);
 		collector__forget_many(a->collector, pids, n);
@@ -1274,7 +1277,7 @@ int main(int argc, char **argv)
 		a.sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
 	a.symbolizer = symbolizer__new(s->debug_dir);
 	if (!s->unwind_fp) {
-		a.unwinder = unwinder__new(tracer__skel(a.tracer), s->unwind_rows);
+		a.unwinder = unwinder__new(tracer__skel(a.tracer), s->unwind_rows, s->system);
 		if (!a.unwinder) {
 			err = -errno;
 			lt_error("cannot set up: %s", strerror(-err));
