@@ -249,7 +249,7 @@ static __always_inline void gl_forget_levels(__u32 tgid, __u64 key)
 static __always_inline void gl_count_lost(__u64 n)
 {
 	if (n > LT_GL_MAX_NAMES)
-		__sync_fetch_and_add(&counters[LT_CNT_GL_NAMES_LOST], n - LT_GL_MAX_NAMES);
+		lt_count_n(LT_CNT_GL_NAMES_LOST, n - LT_GL_MAX_NAMES);
 }
 
 /* One walk over the names a glGen or glDelete call wrote or read, a name a

@@ -23,8 +23,15 @@ const volatile __u32 self_tgid;
 const volatile __u32 sample_every = 0;
 const volatile __u64 sample_bytes = 0;
 
-/* Drop and diagnostic counters, read by user space through the skeleton. */
-__u64 counters[LT_CNT__NR];
+/* Drop and diagnostic counters, one set per CPU (user space sums them): every
+ * stack bumps some, and an atomic add on one shared line from every CPU at
+ * once was a cost of its own under --system. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_CNT__NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
 
 /* Processes being traced (tgid -> 1), for the probes that see every process:
  * syscall and scheduler tracepoints. Uprobes are filtered by the kernel.

@@ -121,6 +121,8 @@ enum lt_counter {
 	LT_CNT_GL_NAMES_LOST, /* GL names past LT_GL_MAX_NAMES in one glGen/glDelete call */
 	LT_CNT_UNW_NO_TABLE,  /* a stack reached code without an unwind table: frame pointers on */
 	LT_CNT_UNW_BAD_READ,  /* a return address or saved register could not be read */
+	LT_CNT_UNW_WAITING,   /* --system: a stack walked with frame pointers while its
+			       * process's tables were being made */
 	LT_CNT__NR,
 };
 
@@ -239,6 +241,9 @@ struct lt_unw_row {
 #define LT_UNW_CHUNK_SHIFT 16
 #define LT_UNW_CHUNK_ROWS (1u << LT_UNW_CHUNK_SHIFT)
 
+/* Processes with tables at once (the unwprocs map). */
+#define LT_UNW_MAX_PROCS 1024
+
 /* Executable mappings of a process with their tables: unwprocs map, by tgid,
  * sorted by start. */
 #define LT_UNW_MAX_MAPS 256
@@ -255,9 +260,13 @@ struct lt_unw_map {
  * cheaper than a lookup and as right, past a function's prologue. */
 #define LT_UNW_ROW_FP 0xffffffffu
 
+/* A process whose modules all keep frame pointers, or whose tables cannot be
+ * had: walked as with --unwind fp, its mappings not looked at. */
+#define LT_UNW_PROC_FP 1u
+
 struct lt_unw_proc {
 	__u32 nr;
-	__u32 pad;
+	__u32 flags; /* LT_UNW_PROC_* */
 	struct lt_unw_map maps[LT_UNW_MAX_MAPS];
 };
 

@@ -45,9 +45,20 @@ struct {
 	__type(value, struct lt_thread);
 } threads SEC(".maps");
 
+static __always_inline void lt_count_n(enum lt_counter c, __u64 n)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+
+	/* atomic still: a preemptible kernel may run another program on this
+	 * CPU in between, and on a line no other CPU writes it costs little */
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
 static __always_inline void lt_count(enum lt_counter c)
 {
-	__sync_fetch_and_add(&counters[c], 1);
+	lt_count_n(c, 1);
 }
 
 static __always_inline struct lt_thread *lt_thread_get(bool create)

@@ -57,10 +57,22 @@ static __always_inline const struct lt_unw_row *unw_row(__u32 i)
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1024);
+	__uint(max_entries, LT_UNW_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct lt_unw_proc);
 } unwprocs SEC(".maps");
+
+/* --system: the processes whose stacks wanted tables they do not have yet
+ * (tgid -> 0), each put here once; user space makes their tables, a thread
+ * of its own polling this map (user/unwind.c), and removes them. Full: the
+ * next stack asks again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LT_UNW_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, __u32);
+} unwwant SEC(".maps");
 
 /* The frames of the walk in progress: the per-frame step runs under bpf_loop,
  * whose callback has no pointer into the caller's destination. */
@@ -273,13 +285,25 @@ static __always_inline __u32 unw_walk(__u64 ip, __u64 fp, __u64 sp, __u32 tgid, 
 		.n = 1,
 		.max = max,
 	};
+	const struct lt_unw_proc *p = NULL;
 	struct unw_frames *f;
 	__u32 zero = 0;
 
+	if (unwind_tables)
+		p = bpf_map_lookup_elem(&unwprocs, &tgid);
 	if (!unwind_tables) {
 		st.flags = UNW_FP_ONLY;
-	} else if (!bpf_map_lookup_elem(&unwprocs, &tgid)) {
+	} else if (!p && trace_all) {
+		/* its tables are asked for, once (a lookup first: an update
+		 * takes the bucket's lock); meanwhile, frame pointers */
+		lt_count(LT_CNT_UNW_WAITING);
+		if (!bpf_map_lookup_elem(&unwwant, &tgid))
+			bpf_map_update_elem(&unwwant, &tgid, &zero, BPF_NOEXIST);
+		st.flags = UNW_FP_ONLY;
+	} else if (!p) {
 		lt_count(LT_CNT_UNW_NO_TABLE);
+		st.flags = UNW_FP_ONLY;
+	} else if (p->flags & LT_UNW_PROC_FP) {
 		st.flags = UNW_FP_ONLY;
 	}
 	f = bpf_map_lookup_elem(&unwframes, &zero);

@@ -106,6 +106,8 @@ struct collector {
 	struct lt_stat_key *bkeys;
 	struct lt_stat *bvals;
 	__u64 *stack_buf;
+	__u64 *cpu_vals; /* one counter's value on each possible CPU */
+	int nr_cpus;
 };
 
 #define BATCH 4096
@@ -126,6 +128,7 @@ static const char *const kernel_counter_names[LT_CNT__NR] = {
 	[LT_CNT_NO_THREAD] = "no_thread_state",	   [LT_CNT_NO_ENTRY] = "return_without_entry",
 	[LT_CNT_MISSED_FREE] = "missed_free",	   [LT_CNT_GL_NAMES_LOST] = "gl_names_lost",
 	[LT_CNT_UNW_NO_TABLE] = "unwind_no_table", [LT_CNT_UNW_BAD_READ] = "unwind_bad_read",
+	[LT_CNT_UNW_WAITING] = "unwind_waiting",
 };
 
 static const char *const user_counter_names[UCNT__NR] = {
@@ -454,8 +457,14 @@ struct collector *collector__new(struct leaktrace_bpf *skel, unsigned int stack_
 	c->bvals = calloc(BATCH, sizeof(*c->bvals));
 	c->sweep_keys = calloc(BATCH, sizeof(*c->sweep_keys));
 	c->stack_buf = calloc(stack_depth + py_depth, sizeof(__u64));
-	if (!c->regions || !c->utotals || !c->stacks || !c->canon || !c->merge || !c->forget ||
-	    !c->bkeys || !c->bvals || !c->sweep_keys || !c->stack_buf) {
+	c->nr_cpus = libbpf_num_possible_cpus();
+	if (c->nr_cpus < 1) {
+		errno = -c->nr_cpus;
+		goto fail;
+	}
+	c->cpu_vals = calloc(c->nr_cpus, sizeof(__u64));
+	if (!c->cpu_vals || !c->regions || !c->utotals || !c->stacks || !c->canon || !c->merge ||
+	    !c->forget || !c->bkeys || !c->bvals || !c->sweep_keys || !c->stack_buf) {
 		errno = ENOMEM;
 		goto fail;
 	}
@@ -505,6 +514,7 @@ void collector__free(struct collector *c)
 	free(c->sweep_keys);
 	free(c->drops);
 	free(c->stack_buf);
+	free(c->cpu_vals);
 	free(c);
 }
 
@@ -959,6 +969,18 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
 	return f->nr;
 }
 
+/* Kernel counter @i: the sum of each CPU's (0 if it cannot be read). */
+static __u64 kernel_counter(struct collector *c, __u32 i)
+{
+	__u64 sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.counters), &i, c->cpu_vals))
+		return 0;
+	for (int cpu = 0; cpu < c->nr_cpus; cpu++)
+		sum += c->cpu_vals[cpu];
+	return sum;
+}
+
 size_t collector__counters(struct collector *c, struct report_counter *out, size_t max)
 {
 	size_t n = 0;
@@ -966,7 +988,7 @@ size_t collector__counters(struct collector *c, struct report_counter *out, size
 	for (int i = 0; i < LT_CNT__NR && n < max; i++)
 		out[n++] = (struct report_counter){
 			.name = kernel_counter_names[i],
-			.value = c->skel->bss->counters[i],
+			.value = kernel_counter(c, (__u32)i),
 			.drop = LT_CNT_DROP_MASK & (1u << i),
 		};
 	for (int i = 0; i < UCNT__NR && n < max; i++)

@@ -272,7 +272,7 @@ static int wire(struct app *a)
 		a->sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
 	a->symbolizer = symbolizer__new(s->debug_dir);
 	if (!s->unwind_fp)
-		a->unwinder = unwinder__new(tracer__skel(a->tracer), s->unwind_rows);
+		a->unwinder = unwinder__new(tracer__skel(a->tracer), s->unwind_rows, s->system);
 	a->pyresolver = pyresolver__new();
 	a->collector = collector__new(tracer__skel(a->tracer), s->stack_depth,
 				      s->sources & LT_SRC_PYTHON ? s->stack_depth : 0,
@@ -420,6 +420,7 @@ int main(int argc, char **argv)
 	sandbox__enter(&(struct sandbox_needs){
 		.child = a.launch ? a.pid : 0,
 		.perf_uprobes = !tracer__uses_uprobe_multi(a.tracer),
+		.make_maps = a.unwinder != NULL,
 	});
 	clock_gettime(CLOCK_MONOTONIC, &a.start);
 	clock_gettime(CLOCK_REALTIME, &a.start_wall);

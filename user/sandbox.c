@@ -44,12 +44,13 @@ static int last_cap(void)
 }
 
 /* Whether bpf() wants CAP_BPF for the maps and links leaktrace already has
- * a descriptor of: before Linux 6.5 every command does, when
- * kernel.unprivileged_bpf_disabled is set; since, only loading programs
- * and making maps. Asked with CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN out of
- * the effective set for a moment: a map lookup on no descriptor fails with
- * EBADF where that check is gone, and EPERM where it is not. */
-static bool bpf_wants_cap(void)
+ * a descriptor of (@make_maps: and for making maps): before Linux 6.5 every
+ * command does, when kernel.unprivileged_bpf_disabled is set; since, only
+ * loading programs and making maps. Asked with CAP_BPF, CAP_PERFMON and
+ * CAP_SYS_ADMIN out of the effective set for a moment: a map lookup on no
+ * descriptor fails with EBADF where that check is gone, and EPERM where it
+ * is not; making a one-entry array fails with EPERM where it is wanted. */
+static bool bpf_wants_cap(bool make_maps)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {}, probe[2];
@@ -65,6 +66,17 @@ static bool bpf_wants_cap(void)
 	if (syscall(SYS_capset, &hdr, probe))
 		return true;
 	wants = syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)) < 0 && errno == EPERM;
+	if (!wants && make_maps) {
+		union bpf_attr mk = { .map_type = BPF_MAP_TYPE_ARRAY,
+				      .key_size = 4,
+				      .value_size = 4,
+				      .max_entries = 1 };
+		int fd = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &mk, sizeof(mk));
+
+		wants = fd < 0 && errno == EPERM;
+		if (fd >= 0)
+			close(fd);
+	}
 	syscall(SYS_capset, &hdr, data);
 	return wants;
 }
@@ -78,7 +90,8 @@ static bool bpf_wants_cap(void)
  * - CAP_KILL: only with a launched command, to end it even after it changed
  *   user (the filter lets signals reach no other process);
  * - CAP_BPF: only where bpf() wants it to read and write the maps (before
- *   Linux 6.5, see bpf_wants_cap());
+ *   Linux 6.5, see bpf_wants_cap()), or to make the unwind tables' maps as
+ *   the tables grow (with kernel.unprivileged_bpf_disabled);
  * - CAP_SYS_ADMIN: only where later probes are perf-event uprobes (a kernel
  *   without uprobe_multi links, or --no-uprobe-multi): since the fix of
  *   CVE-2025-38466 they want it, and CAP_PERFMON is not enough. Probes come
@@ -92,7 +105,7 @@ static __u64 needed_caps(const struct sandbox_needs *needs)
 	__u64 keep = CAP_BIT(CAP_SYS_PTRACE) | CAP_BIT(CAP_DAC_READ_SEARCH) |
 		     CAP_BIT(CAP_CHECKPOINT_RESTORE);
 
-	if (bpf_wants_cap())
+	if (bpf_wants_cap(needs->make_maps))
 		keep |= CAP_BIT(CAP_BPF);
 	if (needs->perf_uprobes)
 		keep |= CAP_BIT(CAP_SYS_ADMIN);
@@ -383,7 +396,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
  * the low 32, so the high ones must not make a call pass */
 #define INT_EQ(i, val) ARG(i, SCMP_CMP_MASKED_EQ, 0xffffffffu, val)
 
-static int add_rules(scmp_filter_ctx ctx, pid_t child)
+static int add_rules(scmp_filter_ctx ctx, const struct sandbox_needs *needs)
 {
 	/* flags that open a file for writing, or change it on open */
 	static const int write_flags[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC };
@@ -392,10 +405,13 @@ static int add_rules(scmp_filter_ctx ctx, pid_t child)
 	static const unsigned long ns_flags[] = { CLONE_NEWNS,	CLONE_NEWCGROUP, CLONE_NEWUTS,
 						  CLONE_NEWIPC, CLONE_NEWUSER,	 CLONE_NEWPID,
 						  CLONE_NEWNET };
-	/* what leaktrace does with bpf() after setup is read and write maps
-	 * and make links: loading programs, with CAP_BPF and CAP_PERFMON
-	 * kept, would read kernel memory */
-	static const int bpf_cmds[] = { BPF_PROG_LOAD, BPF_MAP_CREATE, BPF_BTF_LOAD, BPF_OBJ_PIN };
+	/* what leaktrace does with bpf() after setup is read and write maps,
+	 * make links, and (with unwind tables) make the arrays of their rows
+	 * as they grow: loading programs, with CAP_BPF and CAP_PERFMON kept,
+	 * would read kernel memory; a map reads nothing */
+	static const int bpf_cmds[] = { BPF_PROG_LOAD, BPF_BTF_LOAD, BPF_OBJ_PIN, BPF_MAP_CREATE };
+	size_t nr_bpf_cmds = sizeof(bpf_cmds) / sizeof(bpf_cmds[0]) - needs->make_maps;
+	pid_t child = needs->child;
 	/* pushing input into the terminal leaktrace was started from, or
 	 * into a virtual console's selection */
 	static const unsigned long tty_ioctls[] = { TIOCSTI, TIOCLINUX };
@@ -414,7 +430,7 @@ static int add_rules(scmp_filter_ctx ctx, pid_t child)
 	err = add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL) ?: err;
 	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++)
 		err = add_rule(ctx, DENY, "clone", 1, &HAS_BIT(0, ns_flags[i])) ?: err;
-	for (size_t i = 0; i < sizeof(bpf_cmds) / sizeof(bpf_cmds[0]); i++)
+	for (size_t i = 0; i < nr_bpf_cmds; i++)
 		err = add_rule(ctx, DENY, "bpf", 1, &INT_EQ(0, bpf_cmds[i])) ?: err;
 	for (size_t i = 0; i < sizeof(tty_ioctls) / sizeof(tty_ioctls[0]); i++)
 		err = add_rule(ctx, DENY, "ioctl", 1, &INT_EQ(1, tty_ioctls[i])) ?: err;
@@ -433,7 +449,7 @@ static int add_rules(scmp_filter_ctx ctx, pid_t child)
 	return err;
 }
 
-static int install_filter(pid_t child)
+static int install_filter(const struct sandbox_needs *needs)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int err;
@@ -446,7 +462,7 @@ static int install_filter(pid_t child)
 	err = err ?: seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, DENY);
 	if (err)
 		goto cleanup;
-	err = add_rules(ctx, child);
+	err = add_rules(ctx, needs);
 	if (err)
 		lt_info("seccomp: some rules could not be added (-vv says which); the others "
 			"apply");
@@ -463,7 +479,7 @@ int sandbox__enter(const struct sandbox_needs *needs)
 	if (caps)
 		lt_info("cannot drop the capabilities not needed any more: %s; going on with them",
 			strerror(-caps));
-	filter = install_filter(needs->child);
+	filter = install_filter(needs);
 	if (filter)
 		lt_info("cannot install the seccomp filter: %s; going on without it",
 			strerror(-filter));

@@ -12,6 +12,7 @@
 struct sandbox_needs {
 	pid_t child;	   /* the launched command, to signal and end; 0: none */
 	bool perf_uprobes; /* later probes are perf events (no uprobe_multi) */
+	bool make_maps;	   /* BPF maps are made later (the unwind tables' rows) */
 };
 
 /* Drops every capability leaktrace does not need after setup from all its

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "source.h"
 #include "symbolize.h"
+#include "unwind.h"
 
 void app_read_comm(pid_t pid, char *buf, size_t len)
 {
@@ -149,8 +150,10 @@ size_t app_look_at_new(struct app *a)
 	if (!a->procs)
 		return 0;
 	while ((n = procs__take_touched(a->procs, pids, 256))) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			tracer__attach_new(a->tracer, pids[i]);
+			unwinder__code_mapped(a->unwinder, pids[i]);
+		}
 		all += n;
 	}
 	return all;
@@ -195,6 +198,7 @@ size_t app_release_exited(struct app *a)
 			tgids[i] = pids[i];
 			comms[i] = procs__comm(a->procs, pids[i]);
 			symbolizer__forget(a->symbolizer, pids[i]);
+			unwinder__forget(a->unwinder, pids[i]);
 		}
 		report__forget_many(a->report, tgids, comms, n);
 		collector__forget_many(a->collector, pids, n);

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <gelf.h>
 #include <elfutils/libdw.h>
 #include <bpf/bpf.h>
@@ -21,6 +23,7 @@
 #include "array.h"
 #include "cfi.h"
 #include "elfsym.h"
+#include "hashmap.h"
 #include "log.h"
 #include "procmaps.h"
 #include "sample.h"
@@ -306,20 +309,47 @@ struct unw_module {
 };
 
 /* What the worker thread is asked to do, in order. */
+enum unw_job_kind {
+	JOB_REFRESH, /* make the tables of what the process maps now */
+	JOB_FORGET,  /* the process exec'd or exited */
+	JOB_TOUCH,   /* it mapped new code: a refresh if its tables were asked for */
+};
+
 struct unw_job {
 	pid_t pid;
-	bool forget;
+	enum unw_job_kind kind;
+};
+
+/* How often the worker looks for processes that want tables (--system). */
+#define WANT_POLL_NS (20 * 1000 * 1000L)
+/* After answers that took this long, the worker looks again: those that
+ * asked meanwhile may be quicker to answer than the rest. */
+#define WANT_ROUND_NS (50 * 1000 * 1000LL)
+
+/* A process that asked for its tables, and the size of its executable:
+ * the smaller first, so that a compiler's 470,000 rows keep no shell
+ * waiting (its libraries are most often shared, and made already). */
+struct unw_want {
+	pid_t pid;
+	__u32 pad;
+	__u64 size;
 };
 
 struct unwinder {
-	int rows_fd, procs_fd;
+	int rows_fd, procs_fd, want_fd;
 	int *chunk_fds; /* the rows' chunks made so far; -1 where not yet */
 	size_t nr_chunks;
 	__u32 max_rows, used_rows;
 	struct unw_module *mods;
 	size_t nr_mods, cap_mods;
-	__u64 with_table, with_fp, no_cfi, no_room, too_many_maps;
+	__u64 with_table, with_fp, no_cfi, no_room, too_many_maps, procs_over;
 	pthread_mutex_t work; /* held while the tables are made or changed */
+	/* --system: tables are made for the processes whose stacks ask for
+	 * them (the unwwant map), not for every process */
+	bool on_demand;
+	struct hashmap *asked;	/* pids whose tables were asked for (under work) */
+	struct unw_want *wants; /* those the unwwant map holds, read at once */
+	size_t max_want;
 	/* the worker, started by the first unwinder__refresh_later() */
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
@@ -329,17 +359,25 @@ struct unwinder {
 	bool worker_on, stopping;
 };
 
-struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows)
+static void *worker(void *arg);
+
+struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows, bool on_demand)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
+	pthread_condattr_t ca;
 
 	if (!u)
 		return NULL;
 	pthread_mutex_init(&u->work, NULL);
 	pthread_mutex_init(&u->qlock, NULL);
-	pthread_cond_init(&u->qcond, NULL);
+	/* the polls' deadlines are on the monotonic clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&u->qcond, &ca);
+	pthread_condattr_destroy(&ca);
 	u->rows_fd = bpf_map__fd(skel->maps.unwrows);
 	u->procs_fd = bpf_map__fd(skel->maps.unwprocs);
+	u->want_fd = bpf_map__fd(skel->maps.unwwant);
 	u->max_rows = max_rows;
 	u->nr_chunks = bpf_map__max_entries(skel->maps.unwrows);
 	if ((unsigned long long)u->nr_chunks * LT_UNW_CHUNK_ROWS < max_rows)
@@ -351,6 +389,25 @@ struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows
 	}
 	for (size_t i = 0; i < u->nr_chunks; i++)
 		u->chunk_fds[i] = -1;
+	if (!on_demand)
+		return u;
+	u->max_want = bpf_map__max_entries(skel->maps.unwwant);
+	u->wants = calloc(u->max_want, sizeof(*u->wants));
+	u->asked = hashmap__new(sizeof(pid_t));
+	if (!u->wants || !u->asked) {
+		unwinder__free(u);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* the worker polls from the start: no process asks it otherwise */
+	u->on_demand = true;
+	if (pthread_create(&u->worker, NULL, worker, u)) {
+		lt_warn("cannot start the thread that makes unwind tables: every stack is walked "
+			"with frame pointers");
+		u->on_demand = false;
+	} else {
+		u->worker_on = true;
+	}
 	return u;
 }
 
@@ -360,12 +417,14 @@ void unwinder__free(struct unwinder *u)
 		return;
 	if (u->worker_on) {
 		pthread_mutex_lock(&u->qlock);
-		u->stopping = true;
+		__atomic_store_n(&u->stopping, true, __ATOMIC_RELAXED);
 		pthread_cond_signal(&u->qcond);
 		pthread_mutex_unlock(&u->qlock);
 		pthread_join(u->worker, NULL);
 	}
 	free(u->jobs);
+	free(u->wants);
+	hashmap__free(u->asked);
 	for (size_t i = 0; u->chunk_fds && i < u->nr_chunks; i++)
 		if (u->chunk_fds[i] >= 0)
 			close(u->chunk_fds[i]);
@@ -479,8 +538,19 @@ bool unwind_table__keeps_fp(const struct lt_unw_row *rows, size_t nr)
 	return all && fp * 10 >= all * 8;
 }
 
+/* Whether process @pid is gone (its /proc directory with it). */
+static bool pid_gone(pid_t pid)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	return stat(path, &st) && errno == ENOENT;
+}
+
 /* Makes the table of the module @map of @pid maps. Failures are kept in the
- * module, so that it is tried once. */
+ * module, so that it is tried once, but for -ESRCH: @pid went away before
+ * the file could be opened through it, which says nothing of the file. */
 static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 			    const struct lt_mapping *map)
 {
@@ -493,7 +563,7 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 	lt_mapping__open_path(pid, map, path, sizeof(path));
 	fd = lt_open_untrusted(path);
 	if (fd < 0) {
-		m->err = fd;
+		m->err = pid_gone(pid) ? -ESRCH : fd;
 		goto out;
 	}
 	/* one read of the file for its segments and its table */
@@ -513,10 +583,14 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 		goto out;
 	}
 	if (!err && nr > u->max_rows - u->used_rows) {
-		u->no_room++;
-		lt_warn("no room for the unwind table of %s (%zu rows, %u of %u left): its frames "
-			"are walked with frame pointers; raise --unwind-rows",
-			map->path, nr, u->max_rows - u->used_rows, u->max_rows);
+		/* once: with --system there may be many; each is counted */
+		if (!u->no_room++)
+			lt_warn("no room for the unwind table of %s (%zu rows, %u of %u left): its "
+				"frames are walked with frame pointers, and such modules counted "
+				"(unwind_modules_no_room); raise --unwind-rows",
+				map->path, nr, u->max_rows - u->used_rows, u->max_rows);
+		else
+			lt_info("no room for the unwind table of %s (%zu rows)", map->path, nr);
 		m->err = -ENOSPC;
 		goto out;
 	}
@@ -549,18 +623,30 @@ static struct unw_module *unwinder__module(struct unwinder *u, pid_t pid,
 		    m->dev_minor == map->dev_minor && (map->inode || !strcmp(m->path, map->path)))
 			return m;
 	}
-	if (ARRAY_RESERVE(u->mods, u->cap_mods, u->nr_mods + 1))
+	if (ARRAY_RESERVE(u->mods, u->cap_mods, u->nr_mods + 1)) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	m = &u->mods[u->nr_mods];
 	memset(m, 0, sizeof(*m));
 	m->inode = map->inode;
 	m->dev_major = map->dev_major;
 	m->dev_minor = map->dev_minor;
 	m->path = strdup(map->path);
-	if (!m->path)
+	if (!m->path) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	u->nr_mods++;
 	unwinder__build(u, m, pid, map);
+	if (m->err == -ESRCH) {
+		/* a later process that maps it tries again */
+		free(m->path);
+		free(m->segs);
+		u->nr_mods--;
+		errno = ESRCH;
+		return NULL;
+	}
 	return m;
 }
 
@@ -596,7 +682,7 @@ static int refresh(struct unwinder *u, pid_t pid)
 			continue;
 		m = unwinder__module(u, pid, map);
 		if (!m) {
-			err = -ENOMEM;
+			err = -errno;
 			goto cleanup;
 		}
 		if (m->err || (!m->nr_rows && !m->fp) || module__bias(m, map, &bias))
@@ -614,13 +700,19 @@ static int refresh(struct unwinder *u, pid_t pid)
 		};
 		tables += !m->fp;
 	}
-	if (!tables) {
-		/* frame pointers everywhere: the plain walk, no table walk */
-		bpf_map_delete_elem(u->procs_fd, &key);
+	/* frame pointers everywhere: the plain walk, no table walk (and
+	 * no stack of it counted as wanting one) */
+	if (!tables)
+		p->flags = LT_UNW_PROC_FP;
+	if (bpf_map_update_elem(u->procs_fd, &key, p, BPF_ANY)) {
+		err = -errno;
 		goto cleanup;
 	}
-	if (bpf_map_update_elem(u->procs_fd, &key, p, BPF_ANY))
-		err = -errno;
+	/* gone meanwhile: its pid may come back as another process */
+	if (pid_gone(pid)) {
+		bpf_map_delete_elem(u->procs_fd, &key);
+		err = -ESRCH;
+	}
 cleanup:
 	procmaps__free(maps);
 	free(p);
@@ -637,38 +729,176 @@ int unwinder__refresh(struct unwinder *u, pid_t pid)
 	return err;
 }
 
+static void warn_refresh(pid_t pid, int err)
+{
+	lt_warn("pid %d: cannot load its unwind tables: %s; its stacks are walked with frame "
+		"pointers",
+		pid, strerror(-err));
+}
+
+/* Forgets @pid's mappings; with u->work held. */
+static void forget(struct unwinder *u, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+
+	bpf_map_delete_elem(u->procs_fd, &key);
+	if (!u->on_demand)
+		return;
+	bpf_map_delete_elem(u->want_fd, &key);
+	hashmap__remove(u->asked, &pid);
+}
+
+/* --system: makes the tables of @pid, whose stacks asked for them; with
+ * u->work held. What the BPF side asked is answered: with the tables, or
+ * left in the unwwant map (so that it asks no more) when they cannot be
+ * had, until the process is forgotten. */
+static void answer(struct unwinder *u, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+	int err;
+
+	if (hashmap__put(u->asked, &pid, (void *)1))
+		return;
+	err = refresh(u, pid);
+	if (!err || err == -ESRCH)
+		bpf_map_delete_elem(u->want_fd, &key);
+	if (err == -ESRCH) {
+		/* gone before its tables were made: nothing to say */
+		hashmap__remove(u->asked, &pid);
+	} else if (err == -E2BIG) {
+		if (!u->procs_over++)
+			lt_warn("pid %d: no room for more processes with unwind tables (%u): its "
+				"stacks are walked with frame pointers (unwind_procs_over counts "
+				"such processes)",
+				pid, LT_UNW_MAX_PROCS);
+	} else if (err) {
+		warn_refresh(pid, err);
+	}
+}
+
+/* --system: answers the processes that asked for tables since last time. */
+static int cmp_want(const void *a, const void *b)
+{
+	const struct unw_want *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void poll_wanted(struct unwinder *u)
+{
+	long long start = now_ns();
+	__u32 prev, next;
+	size_t n = 0, seen = 0;
+
+	pthread_mutex_lock(&u->work);
+	while (seen < u->max_want &&
+	       !bpf_map_get_next_key(u->want_fd, seen ? &prev : NULL, &next)) {
+		pid_t pid = (pid_t)next;
+		char path[32];
+		struct stat st;
+
+		prev = next;
+		seen++;
+		/* asked before, and left there: no room, or no tables */
+		if (hashmap__get(u->asked, &pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+		u->wants[n++] = (struct unw_want){ .pid = pid,
+						   .size = stat(path, &st) ? 0 : st.st_size };
+	}
+	qsort(u->wants, n, sizeof(*u->wants), cmp_want);
+	/* a table can take a second: leaktrace may be ending meanwhile */
+	for (size_t i = 0; i < n && !__atomic_load_n(&u->stopping, __ATOMIC_RELAXED); i++) {
+		answer(u, u->wants[i].pid);
+		if (now_ns() - start > WANT_ROUND_NS)
+			break;
+	}
+	pthread_mutex_unlock(&u->work);
+}
+
+/* Does @job; with u->work held. */
+static void do_job(struct unwinder *u, struct unw_job job)
+{
+	int err;
+
+	switch (job.kind) {
+	case JOB_FORGET:
+		forget(u, job.pid);
+		break;
+	case JOB_TOUCH:
+		/* new code in a process whose tables were made: a refresh */
+		if (!u->on_demand || !hashmap__get(u->asked, &job.pid))
+			break;
+		err = refresh(u, job.pid);
+		if (err == -ESRCH)
+			forget(u, job.pid);
+		else if (!err)
+			bpf_map_delete_elem(u->want_fd, &(__u32){ (__u32)job.pid });
+		else if (err != -E2BIG) /* counted when it first asked */
+			warn_refresh(job.pid, err);
+		break;
+	case JOB_REFRESH:
+		err = refresh(u, job.pid);
+		if (err && err != -ESRCH)
+			warn_refresh(job.pid, err);
+		break;
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct unwinder *u = arg;
+	struct timespec next_poll;
 
+	clock_gettime(CLOCK_MONOTONIC, &next_poll);
 	for (;;) {
+		struct timespec now;
 		struct unw_job job;
-		int err;
+		bool poll = false;
 
 		pthread_mutex_lock(&u->qlock);
-		while (!u->nr_jobs && !u->stopping)
-			pthread_cond_wait(&u->qcond, &u->qlock);
-		if (!u->nr_jobs) {
+		for (;;) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			poll = u->on_demand && (now.tv_sec > next_poll.tv_sec ||
+						(now.tv_sec == next_poll.tv_sec &&
+						 now.tv_nsec >= next_poll.tv_nsec));
+			if (u->nr_jobs || u->stopping || poll)
+				break;
+			if (u->on_demand)
+				pthread_cond_timedwait(&u->qcond, &u->qlock, &next_poll);
+			else
+				pthread_cond_wait(&u->qcond, &u->qlock);
+		}
+		if (u->stopping && !u->nr_jobs) {
 			pthread_mutex_unlock(&u->qlock);
 			return NULL;
 		}
-		job = u->jobs[0];
-		memmove(u->jobs, u->jobs + 1, --u->nr_jobs * sizeof(*u->jobs));
-		pthread_mutex_unlock(&u->qlock);
-		pthread_mutex_lock(&u->work);
-		if (job.forget) {
-			__u32 key = (__u32)job.pid;
-
-			bpf_map_delete_elem(u->procs_fd, &key);
-			err = 0;
-		} else {
-			err = refresh(u, job.pid);
+		if (!poll) {
+			job = u->jobs[0];
+			memmove(u->jobs, u->jobs + 1, --u->nr_jobs * sizeof(*u->jobs));
 		}
+		pthread_mutex_unlock(&u->qlock);
+		if (poll) {
+			next_poll = now;
+			next_poll.tv_nsec += WANT_POLL_NS;
+			if (next_poll.tv_nsec >= 1000000000L) {
+				next_poll.tv_sec++;
+				next_poll.tv_nsec -= 1000000000L;
+			}
+			poll_wanted(u);
+			continue;
+		}
+		pthread_mutex_lock(&u->work);
+		do_job(u, job);
 		pthread_mutex_unlock(&u->work);
-		if (err && err != -ESRCH)
-			lt_warn("pid %d: cannot load its unwind tables: %s; its stacks are walked "
-				"with frame pointers",
-				job.pid, strerror(-err));
 	}
 }
 
@@ -689,25 +919,26 @@ static void enqueue(struct unwinder *u, struct unw_job job)
 	pthread_mutex_unlock(&u->qlock);
 	if (queued)
 		return;
-	if (job.forget) {
-		__u32 key = (__u32)job.pid;
-
-		pthread_mutex_lock(&u->work);
-		bpf_map_delete_elem(u->procs_fd, &key);
-		pthread_mutex_unlock(&u->work);
-	} else {
-		unwinder__refresh(u, job.pid);
-	}
+	pthread_mutex_lock(&u->work);
+	do_job(u, job);
+	pthread_mutex_unlock(&u->work);
 }
 
 void unwinder__refresh_later(struct unwinder *u, pid_t pid)
 {
-	enqueue(u, (struct unw_job){ .pid = pid });
+	enqueue(u, (struct unw_job){ .pid = pid, .kind = JOB_REFRESH });
 }
 
 void unwinder__forget(struct unwinder *u, pid_t pid)
 {
-	enqueue(u, (struct unw_job){ .pid = pid, .forget = true });
+	if (u)
+		enqueue(u, (struct unw_job){ .pid = pid, .kind = JOB_FORGET });
+}
+
+void unwinder__code_mapped(struct unwinder *u, pid_t pid)
+{
+	if (u && u->on_demand)
+		enqueue(u, (struct unw_job){ .pid = pid, .kind = JOB_TOUCH });
 }
 
 size_t unwinder__counters(const struct unwinder *u, struct report_counter *out, size_t max)
@@ -721,6 +952,7 @@ size_t unwinder__counters(const struct unwinder *u, struct report_counter *out, 
 		{ "unwind_modules_no_cfi", __atomic_load_n(&u->no_cfi, __ATOMIC_RELAXED), false },
 		{ "unwind_modules_no_room", __atomic_load_n(&u->no_room, __ATOMIC_RELAXED), false },
 		{ "unwind_maps_over", __atomic_load_n(&u->too_many_maps, __ATOMIC_RELAXED), false },
+		{ "unwind_procs_over", __atomic_load_n(&u->procs_over, __ATOMIC_RELAXED), false },
 	};
 	size_t n = 0;
 

@@ -35,8 +35,11 @@ const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_
 
 /* @max_rows: the rows the tables may take in all, within the chunks the
  * skeleton's unwrows map of maps has room for (each made when the rows
- * reach it). Returns NULL with errno set. */
-struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows);
+ * reach it). @on_demand (--system): a process gets its tables when the BPF
+ * side first walks one of its stacks without them (the unwwant map, polled
+ * by the unwinder's thread), not when it is refreshed. Returns NULL with
+ * errno set. */
+struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows, bool on_demand);
 void unwinder__free(struct unwinder *u); /* accepts NULL */
 
 /* Kernel memory held by the rows' chunks, in bytes (fdinfo's memlock). */
@@ -54,8 +57,12 @@ int unwinder__refresh(struct unwinder *u, pid_t pid);
 void unwinder__refresh_later(struct unwinder *u, pid_t pid);
 
 /* Forgets process @pid's mappings (it exec'd, or exited), in order with the
- * refreshes asked for later. */
+ * refreshes asked for later. Accepts NULL. */
 void unwinder__forget(struct unwinder *u, pid_t pid);
+
+/* @pid mapped new code: with @on_demand, its tables are made again (by the
+ * unwinder's thread) if it has asked for them; else nothing. Accepts NULL. */
+void unwinder__code_mapped(struct unwinder *u, pid_t pid);
 
 /* Fills @out with up to @max counters: modules with tables, rows used and
  * available, modules without (no CFI, or no room). Returns how many. */

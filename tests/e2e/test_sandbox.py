@@ -38,6 +38,8 @@ def _kept(launched, perf_uprobes=False):
         (must if perf_uprobes else may).add(CAP_SYS_ADMIN)
     if _kernel() < (6, 5):
         may.add(CAP_BPF)  # bpf() on map descriptors wants it there
+    if Path("/proc/sys/kernel/unprivileged_bpf_disabled").read_text().strip() != "0":
+        may.add(CAP_BPF)  # making the unwind tables' maps as they grow wants it
     return sum(1 << c for c in must), sum(1 << c for c in may)
 
 
