@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "array.h"
 #include "backrefs.h"
 #include "escape.h"
@@ -77,14 +78,6 @@ struct search {
 	struct timespec t0;
 	long found; /* index of the node found, -1 */
 };
-
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 static const struct tinfo *type_of(struct search *s, __u64 obj, __u64 *type_out)
 {
@@ -387,11 +380,11 @@ int backrefs__find(struct census *c, __u64 type, double max_ms, __u64 max_object
 	for (size_t k = 0; k < s.nr && s.found < 0; k++) {
 		if (expand(&s, (__u32)k))
 			break;
-		if (!(k % 1024) && ms_since(&s.t0) > max_ms)
+		if (!(k % 1024) && lt_ms_since(&s.t0) > max_ms)
 			break;
 	}
 	out->visited = s.nr;
-	out->search_ms = ms_since(&s.t0);
+	out->search_ms = lt_ms_since(&s.t0);
 	if (s.found < 0) {
 		err = -ENOENT;
 		goto cleanup;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "array.h"
 #include "census.h"
 #include "hashmap.h"
@@ -62,14 +63,6 @@ struct census {
 	size_t nr_rows, cap_rows;
 	struct timespec t0;
 };
-
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 struct census *census__new(pid_t pid, const struct py_layout *l, __u64 runtime, __u64 type_type,
 			   unsigned int window, unsigned int top, const struct census_limits *lim)
@@ -314,7 +307,7 @@ static int walk(struct census *c, __u64 head)
 		}
 		if (c->st.objects + c->st.skipped >= c->lim.max_objects ||
 		    (!((c->st.objects + c->st.skipped) % CLOCK_EVERY) &&
-		     ms_since(&c->t0) > c->lim.max_ms)) {
+		     lt_ms_since(&c->t0) > c->lim.max_ms)) {
 			c->st.truncated = true;
 			c->st.lists_cut++;
 			return 0;
@@ -390,7 +383,7 @@ int census__read(struct census *c)
 		c->ranked = false;
 		history(c);
 	}
-	c->st.read_ms = ms_since(&c->t0);
+	c->st.read_ms = lt_ms_since(&c->t0);
 	c->st.memory_read = pymem__copied(c->mem) - copied;
 	c->st.reads = (unsigned int)c->k;
 	c->st.error = err;

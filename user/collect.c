@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "array.h"
@@ -27,100 +28,7 @@
 #include "log.h"
 #include "ranges.h"
 
-/* Totals of one (process, stack) for the kinds kept in user space. */
-struct utotal {
-	struct lt_sample s;
-	__u64 seq; /* collector's event count when made */
-};
-
-struct stack_key {
-	__u64 stack;
-	__u32 tgid;
-	__u32 pad;
-};
-
-/* What samples are merged by. */
-struct sample_key {
-	__u64 stack;
-	__u64 aux;
-	__u32 tgid;
-	__u32 kind;
-};
-
-struct frames {
-	size_t nr;
-	__u64 ips[];
-};
-
-/* A process whose records are being forgotten: those made before before_ns,
- * all of them once it exited, those of its old image after an exec (a new
- * process that got its pid later is left alone). Its stats entries go in the
- * next read of the stats map, their allocs entries in the sweep, done by the
- * end of sweep pass @until. */
-struct forget {
-	__u64 before_ns; /* kernel time (CLOCK_MONOTONIC) */
-	__u64 seq;	 /* user-space totals made before this event go */
-	bool exited;
-	bool read;	       /* the stats map was read since it was noted */
-	bool user_done;	       /* the state kept here was forgotten */
-	unsigned long until;   /* 0: nothing to sweep */
-	struct hashmap *stats; /* struct lt_stat_key -> 1: the totals dropped */
-};
-
-enum user_counter {
-	UCNT_STACKS_UNREADABLE, /* a stack id whose frames could not be read */
-	UCNT_EVENTS_BAD,	/* an event too short or of an unknown type */
-	UCNT_STATS_TORN,	/* totals read while an update was half-way through */
-	UCNT__NR,
-};
-
-struct collector {
-	struct leaktrace_bpf *skel;
-	struct collector_hooks hooks;
-	struct ring_buffer *rb;
-	unsigned int stack_depth; /* native frames a stack holds, at [0, stack_depth) */
-	unsigned int py_depth;	  /* Python frames, at [stack_depth, stack_depth + py_depth) */
-	__u64 page_size;
-	struct hashmap *regions; /* tgid -> struct ranges, tagged with the stack */
-	struct hashmap *utotals; /* struct stack_key (+kind in pad) -> struct utotal */
-	struct hashmap *stacks;	 /* struct stack_key -> struct frames */
-	struct hashmap *canon;	 /* struct stack_key -> its stack id as shown, + 1 */
-	struct hashmap *merge;	 /* struct sample_key -> index + 1 of its merged sample */
-	struct hashmap *forget;	 /* tgid -> struct forget */
-	__u64 seq;		 /* events handled */
-	bool forget_new;	 /* a process to forget since the last sample */
-	/* the sweep of the allocs map: the pass in progress, the last done */
-	unsigned long sweep_pass, sweep_done;
-	bool sweeping, sweep_first;
-	__u32 sweep_token;
-	struct lt_alloc_key *sweep_keys; /* BATCH of them */
-	struct lt_sample *samples;
-	size_t nr_samples, cap_samples;
-	struct held *held; /* what collector__hold() saw */
-	size_t nr_held, cap_held;
-	__u64 ucounters[UCNT__NR];
-	bool no_batch;		   /* the kernel lacks batched map lookups */
-	struct lt_stat_key *drops; /* totals to delete after a read */
-	size_t nr_drops, cap_drops;
-	/* batch buffers */
-	struct lt_stat_key *bkeys;
-	struct lt_stat *bvals;
-	__u64 *stack_buf;
-	__u64 *cpu_vals; /* one counter's value on each possible CPU */
-	int nr_cpus;
-};
-
-#define BATCH 4096
-
-/* Mixed into the id of the stack of an allocator's arenas (+ enum lt_arena),
- * as if a frame: no stack of the program has it. */
-#define LT_ARENA_MARK 0xa7e4a00000000000ULL
-
-/* A resource the program keeps for reuse, with its record when last seen. */
-struct held {
-	__u64 addr;
-	struct lt_alloc a;
-};
+#include "collect_int.h"
 
 static const char *const kernel_counter_names[LT_CNT__NR] = {
 	[LT_CNT_ALLOCS_FULL] = "allocs_full",	   [LT_CNT_STATS_FULL] = "stats_full",
@@ -339,7 +247,7 @@ static void forget_free(struct forget *f)
  * of it if it @exited). Costs no pass over anything: the mappings kept here
  * go now (the new image's replace them), the rest in the next sample and
  * the sweep. */
-static void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited)
+void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited)
 {
 	struct forget *f = hashmap__get(c->forget, &tgid);
 
@@ -358,14 +266,6 @@ static void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool e
 	f->seq = ++c->seq;
 	f->read = f->user_done = false;
 	c->forget_new = true;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -415,12 +315,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 		break;
 	case LT_EV_EXEC:
 		/* a kernel before the event had its time: now is as good */
-		forget_note(c, e->tgid, e->addr ? e->addr : now_ns(), false);
+		forget_note(c, e->tgid, e->addr ? e->addr : lt_now_ns(), false);
 		if (c->hooks.exec)
 			c->hooks.exec(c->hooks.ctx, e->tgid, comm_of(e, comm));
 		break;
 	case LT_EV_EXIT:
-		forget_note(c, e->tgid, e->addr ? e->addr : now_ns(), true);
+		forget_note(c, e->tgid, e->addr ? e->addr : lt_now_ns(), true);
 		if (c->hooks.exit)
 			c->hooks.exit(c->hooks.ctx, e->tgid, comm_of(e, comm));
 		break;
@@ -592,7 +492,7 @@ static int push_settled(struct collector *c, int fd, const struct lt_stat_key *k
 
 /* Deletes the @n keys (of @key_size) at @keys from @fd, in batches where the
  * kernel has them; a key already gone is passed over. */
-static void delete_keys(struct collector *c, int fd, const void *keys, size_t n, size_t key_size)
+void delete_keys(struct collector *c, int fd, const void *keys, size_t n, size_t key_size)
 {
 	const unsigned char *k = keys;
 
@@ -714,7 +614,7 @@ static int read_stats_all(struct collector *c, int fd)
 
 /* Retires the processes forgotten for good: read since they were noted, and
  * their allocs entries swept, or none to sweep. */
-static void forget_retire(struct collector *c)
+void forget_retire(struct collector *c)
 {
 	size_t pos = 0;
 	const void *k;
@@ -749,7 +649,7 @@ static int read_stats(struct collector *c)
 
 /* The stack id that stack @stack of @tgid is shown as: its own, or, if some
  * native frames are not code, the id of the stack without them. */
-static __u64 canonical(struct collector *c, __u32 tgid, __u64 stack)
+__u64 canonical(struct collector *c, __u32 tgid, __u64 stack)
 {
 	struct stack_key key = { .stack = stack, .tgid = tgid };
 	__u64 ips[LT_MAX_STACK_DEPTH * 2], id;
@@ -809,67 +709,6 @@ static int canonicalize(struct collector *c)
 	}
 	c->nr_samples = out;
 	return 0;
-}
-
-static bool alloc_lookup(struct collector *c, __u32 tgid, __u32 kind, __u64 addr,
-			 struct lt_alloc *a)
-{
-	struct lt_alloc_key k = { .addr = addr, .tgid = tgid, .kind = kind };
-
-	return !bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.allocs), &k, a);
-}
-
-void collector__hold(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n)
-{
-	c->nr_held = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct held h = { .addr = addrs[i] };
-
-		if (!alloc_lookup(c, tgid, kind, addrs[i], &h.a))
-			continue;
-		if (ARRAY_RESERVE(c->held, c->cap_held, c->nr_held + 1))
-			return;
-		c->held[c->nr_held++] = h;
-	}
-}
-
-/* Whether @addr was held with the record @a at the last collector__hold(). */
-static bool held_before(const struct collector *c, __u64 addr, const struct lt_alloc *a)
-{
-	for (size_t i = 0; i < c->nr_held; i++)
-		if (c->held[i].addr == addr)
-			return !memcmp(&c->held[i].a, a, sizeof(*a));
-	return false;
-}
-
-void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u64 *addrs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct lt_sample *x;
-		struct sample_key key;
-		struct lt_alloc a;
-		void *v;
-
-		/* Held before and after the maps were read, by the same record:
-		 * the totals read count it under that record's stack. */
-		if (!alloc_lookup(c, tgid, kind, addrs[i], &a) || !held_before(c, addrs[i], &a))
-			continue;
-		key = (struct sample_key){ .stack = a.stack == LT_STACK_LOST
-							    ? a.stack
-							    : canonical(c, tgid, a.stack),
-					   .aux = a.aux,
-					   .tgid = tgid,
-					   .kind = kind };
-		v = hashmap__get(c->merge, &key);
-		if (!v)
-			continue;
-		x = &c->samples[(uintptr_t)v - 1];
-		if (x->count > 0 && x->bytes >= (__s64)a.size) {
-			x->bytes -= a.size;
-			x->count--;
-		}
-	}
-	c->nr_held = 0;
 }
 
 /* Forgets, in one pass over each table kept here, what the processes noted
@@ -998,113 +837,4 @@ size_t collector__counters(struct collector *c, struct report_counter *out, size
 			.drop = i == UCNT_STACKS_UNREADABLE,
 		};
 	return n;
-}
-
-/* Of the @nr entries of the allocs map at @keys and @vals, deletes those whose
- * totals were dropped. */
-static void sweep_batch(struct collector *c, int fd, const struct lt_alloc_key *keys,
-			const struct lt_alloc *vals, size_t nr)
-{
-	struct lt_alloc_key *gone = c->sweep_keys;
-	size_t n = 0;
-
-	for (size_t i = 0; i < nr; i++) {
-		struct forget *f = hashmap__get(c->forget, &keys[i].tgid);
-		struct lt_stat_key sk = { .stack = vals[i].stack,
-					  .aux = vals[i].aux,
-					  .tgid = keys[i].tgid,
-					  .kind = keys[i].kind };
-
-		if (f && f->stats && hashmap__get(f->stats, &sk))
-			gone[n++] = keys[i];
-	}
-	delete_keys(c, fd, gone, n, sizeof(*gone));
-}
-
-/* The sweep of a kernel without batched lookups: a whole pass at once, keys
- * collected before they are deleted (deleting the walk's current key
- * restarts it). */
-static void sweep_slow(struct collector *c, int fd)
-{
-	struct lt_alloc_key *keys = (struct lt_alloc_key *)c->bkeys, next, key;
-	struct lt_alloc *vals = (struct lt_alloc *)c->bvals;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		size_t nr = 0;
-
-		do {
-			if (!bpf_map_lookup_elem(fd, &next, &vals[nr]))
-				keys[nr++] = next;
-			key = next;
-			prev = &key;
-		} while (nr < BATCH && !bpf_map_get_next_key(fd, prev, &next));
-		sweep_batch(c, fd, keys, vals, nr);
-	}
-}
-
-bool collector__sweep(struct collector *c, double budget_s)
-{
-	int fd = bpf_map__fd(c->skel->maps.allocs), err;
-	__u64 end = now_ns() + (__u64)(budget_s * 1e9);
-	size_t pos = 0;
-	void *v;
-	bool wanted = c->sweeping;
-
-	while (!wanted && hashmap__next(c->forget, &pos, NULL, &v))
-		wanted = ((struct forget *)v)->until > c->sweep_done;
-	if (!wanted)
-		return false;
-	if (!c->sweeping) {
-		c->sweeping = c->sweep_first = true;
-		c->sweep_pass++;
-	}
-	if (c->no_batch) {
-		sweep_slow(c, fd);
-		goto done;
-	}
-	do {
-		__u32 count = BATCH;
-
-		err = bpf_map_lookup_batch(fd, c->sweep_first ? NULL : &c->sweep_token,
-					   &c->sweep_token, c->bkeys, c->bvals, &count, NULL);
-		if (err && errno != ENOENT) {
-			if (c->sweep_first &&
-			    (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
-				c->no_batch = true;
-				sweep_slow(c, fd);
-				goto done;
-			}
-			/* a pass from the start next time: one that began after
-			 * every drop so far is what retires them */
-			lt_debug("cannot sweep the allocs map: %s", strerror(errno));
-			c->sweeping = false;
-			return true;
-		}
-		c->sweep_first = false;
-		sweep_batch(c, fd, (const struct lt_alloc_key *)c->bkeys,
-			    (const struct lt_alloc *)c->bvals, count);
-		if (err)
-			goto done;
-	} while (now_ns() < end);
-	return true;
-done:
-	c->sweeping = false;
-	c->sweep_done = c->sweep_pass;
-	forget_retire(c);
-	return false;
-}
-
-void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n)
-{
-	__u64 now = now_ns();
-
-	for (size_t i = 0; i < n; i++) {
-		__u32 t = tgids[i];
-		struct forget *f = hashmap__get(c->forget, &t);
-
-		/* the time of its exit event is the better one */
-		if (!f || !f->exited)
-			forget_note(c, t, now, true);
-	}
 }

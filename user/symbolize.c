@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include "clock.h"
 #include "cfi.h"
 #include "debuginfo.h"
 #include "demangle.h"
@@ -100,14 +101,6 @@ struct sym_proc {
  * --system). New code comes with an event, on which the caller rereads or
  * forgets the process. */
 #define REREAD_NS 1000000000ULL
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 struct sym_str {
 	struct hnode node; /* in symbolizer.strs */
@@ -496,7 +489,7 @@ static int symbolizer__reload(struct symbolizer *s, pid_t pid, bool keep_misses)
 	free(p->files);
 	p->maps = maps;
 	p->files = files;
-	p->read_ns = mono_ns();
+	p->read_ns = lt_now_ns();
 	maps = NULL;
 	files = NULL;
 	if (!keep_misses)
@@ -536,7 +529,7 @@ static int symbolizer__locate(struct symbolizer *s, pid_t pid, __u64 addr, bool 
 		bool alive;
 
 		/* not added to the misses: the next read may cover it */
-		if (patient && p && mono_ns() - p->read_ns < REREAD_NS)
+		if (patient && p && lt_now_ns() - p->read_ns < REREAD_NS)
 			return -ENOENT;
 		alive = !symbolizer__reload(s, pid, /*keep_misses=*/true);
 

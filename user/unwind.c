@@ -19,6 +19,7 @@
 #include <elfutils/libdw.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "leaktrace.skel.h"
 #include "array.h"
 #include "cfi.h"
@@ -784,17 +785,9 @@ static int cmp_want(const void *a, const void *b)
 	return x->size < y->size ? -1 : x->size > y->size;
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void poll_wanted(struct unwinder *u)
 {
-	long long start = now_ns();
+	long long start = (long long)lt_now_ns();
 	__u32 prev, next;
 	size_t n = 0, seen = 0;
 
@@ -818,7 +811,7 @@ static void poll_wanted(struct unwinder *u)
 	/* a table can take a second: leaktrace may be ending meanwhile */
 	for (size_t i = 0; i < n && !__atomic_load_n(&u->stopping, __ATOMIC_RELAXED); i++) {
 		answer(u, u->wants[i].pid);
-		if (now_ns() - start > WANT_ROUND_NS)
+		if ((long long)lt_now_ns() - start > WANT_ROUND_NS)
 			break;
 	}
 	pthread_mutex_unlock(&u->work);
