@@ -47,6 +47,9 @@ struct app {
 	unsigned int sources; /* what is traced: settings' sources, as the target has them */
 	__u64 py_runtime;     /* address of the target's _PyRuntime, when it runs CPython */
 	__u64 py_held[2 * LT_PY_FREE_MAX]; /* objects on free lists, held this report */
+	struct hashmap *py_procs;	   /* --system: tgid -> 1, the CPython processes traced */
+	struct hashmap *py_no_runtime;	   /* --system: files known to hold no CPython */
+	bool py_unsupported_said;	   /* --system: a CPython without a layout was named */
 	int py_nr_held;
 	struct timespec start;
 	struct timespec start_wall; /* CLOCK_REALTIME beside start */
@@ -82,6 +85,9 @@ void app_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp);
 size_t app_look_at_new(struct app *a);
 void app_sweep_gone(struct app *a, const struct lt_sample *samples, size_t n);
 size_t app_release_exited(struct app *a);
+/* --system: lets each source look at every process there at the start
+ * (those started later come through app_look_at_new()). */
+void app_see_all(struct app *a);
 /* Whether the target is gone (never, under --system). */
 bool app_target_gone(struct app *a);
 

@@ -603,6 +603,7 @@ void tracer__destroy(struct tracer *t)
 	free(t->checked.v);
 	free(t->gl_files.v);
 	free(t->gl_sites.v);
+	free(t->py_files.v);
 	free(t->vlogs);
 	free(t);
 }

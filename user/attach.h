@@ -70,9 +70,12 @@ void tracer__forget_sys_frames(struct tracer *t, pid_t tgid);
 
 /* Probes the object allocation of the CPython that @py found in @tgid and
  * gives the BPF side its layout, so every stack of @tgid gets its Python
- * frames. */
+ * frames. Under --system the file's probes are shared by every process
+ * that maps it, put there once. */
 struct py_target;
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py);
+/* Forgets the layout of @tgid's CPython (it exited or exec'd). */
+void tracer__forget_python(struct tracer *t, pid_t tgid);
 
 /* Source gl: probes the EGL and GLX functions of the files @tgid maps that
  * were not looked at yet (call again when it maps more), and fills the

@@ -59,6 +59,7 @@ struct tracer {
 	struct file_set checked;  /* --system: files looked at for an allocator */
 	struct file_set gl_files; /* files looked at for EGL and GLX functions */
 	struct file_set gl_sites; /* GL implementations probed, by file offset */
+	struct file_set py_files; /* --system: CPython files probed for every process */
 	bool gl_formats;	  /* the glformats map is filled */
 	struct report_probe *probes;
 	size_t nr_probes, cap_probes;

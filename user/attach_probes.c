@@ -630,20 +630,30 @@ int tracer__attach_new(struct tracer *t, pid_t tgid)
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py)
 {
 	struct lt_py_proc proc = py->layout->bpf;
-	struct elf_file *elf = elf_file__open(py->path);
+	bool system = t->settings->system;
+	struct elf_file *elf;
 	__u32 key = tgid;
+	struct stat st;
 	int err;
 
-	if (!elf) {
-		err = -errno;
-		lt_error("cannot read %s: %s", py->shown, strerror(-err));
-		return err;
+	if (stat(py->path, &st))
+		return -errno;
+	/* --system: the file's probes serve every process that maps it */
+	if (!system || !file_set_has(&t->py_files, &st, 0)) {
+		elf = elf_file__open(py->path);
+		if (!elf) {
+			err = -errno;
+			lt_error("cannot read %s: %s", py->shown, strerror(-err));
+			return err;
+		}
+		err = attach_allocator(t, system ? -1 : tgid, py->path, py->shown, elf, py_funcs,
+				       NR_PY_FUNCS, heap_progs(t));
+		elf_file__free(elf);
+		if (!err && system)
+			err = file_set_add(&t->py_files, &st, 0);
+		if (err)
+			return err;
 	}
-	err = attach_allocator(t, tgid, py->path, py->shown, elf, py_funcs, NR_PY_FUNCS,
-			       heap_progs(t));
-	elf_file__free(elf);
-	if (err)
-		return err;
 	proc.runtime = py->runtime;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pyprocs), &key, &proc, BPF_ANY)) {
 		err = -errno;
@@ -652,6 +662,13 @@ int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *
 	}
 	t->skel->bss->py_active = 1;
 	return 0;
+}
+
+void tracer__forget_python(struct tracer *t, pid_t tgid)
+{
+	__u32 key = tgid;
+
+	bpf_map_delete_elem(bpf_map__fd(t->skel->maps.pyprocs), &key);
 }
 
 int tracer__stop_on_exec(struct tracer *t, bool on)

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "collect.h"
 #include "escape.h"
+#include "hashmap.h"
 #include "launch.h"
 #include "log.h"
 #include "options.h"
@@ -324,7 +325,10 @@ static int start_tracing(struct app *a)
 
 	if (a->settings.system) {
 		a->procs = procs__new();
-		return a->procs ? tracer__attach_system(a->tracer) : -ENOMEM;
+		err = a->procs ? tracer__attach_system(a->tracer) : -ENOMEM;
+		if (!err)
+			app_see_all(a);
+		return err;
 	}
 	err = tracer__add_target(a->tracer, a->pid);
 	if (err)
@@ -367,6 +371,8 @@ static void teardown(struct app *a)
 	collector__free(a->collector);
 	pyresolver__free(a->pyresolver);
 	census__free(a->census);
+	hashmap__free(a->py_procs);
+	hashmap__free(a->py_no_runtime);
 	symbolizer__free(a->symbolizer);
 	syssites__free(a->syssites);
 	unwinder__free(a->unwinder);

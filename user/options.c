@@ -608,9 +608,9 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		      stderr);
 		exit(2);
 	}
-	if (s->system && !s->sources_auto && (s->sources & (LT_SRC_PYTHON | LT_SRC_GL))) {
-		fputs("leaktrace: --system traces the sources libc, mmap and fd; python and gl "
-		      "need one process: use -p PID or -- COMMAND\n",
+	if (s->system && !s->sources_auto && (s->sources & LT_SRC_GL)) {
+		fputs("leaktrace: --system traces the sources libc, mmap, fd and python; gl "
+		      "needs one process: use -p PID or -- COMMAND\n",
 		      stderr);
 		exit(2);
 	}
@@ -634,5 +634,5 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	if (s->sources_auto)
 		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL;
 	if (s->system)
-		s->sources &= ~(LT_SRC_PYTHON | LT_SRC_GL);
+		s->sources &= ~LT_SRC_GL;
 }

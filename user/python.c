@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "elfsym.h"
+#include "hashmap.h"
 #include "procmaps.h"
 #include "python.h"
 
@@ -28,6 +29,12 @@ static __u64 runtime_address(const struct procmaps *maps, const struct lt_mappin
 
 int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsigned int *minor)
 {
+	return py_target_find_known(pid, NULL, out, major, minor);
+}
+
+int py_target_find_known(pid_t pid, struct hashmap *no_runtime, struct py_target *out,
+			 unsigned int *major, unsigned int *minor)
+{
 	struct procmaps *maps = procmaps__read(pid);
 	int err = -ENOENT;
 
@@ -40,7 +47,13 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 		bool have_type;
 		__u64 load;
 
+		struct py_file_key key = { .inode = m->inode,
+					   .dev_major = m->dev_major,
+					   .dev_minor = m->dev_minor };
+
 		if (!m->exec || !lt_mapping__is_file(m))
+			continue;
+		if (no_runtime && m->inode && hashmap__get(no_runtime, &key))
 			continue;
 		lt_mapping__open_path(pid, m, out->path, sizeof(out->path));
 		elf = elf_file__open(out->path);
@@ -49,6 +62,9 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 		if (elf_file__find_object(elf, "_PyRuntime", &sym) ||
 		    elf_file__load_vaddr(elf, &load)) {
 			elf_file__free(elf);
+			/* the file itself holds none, whichever process maps it */
+			if (no_runtime && m->inode)
+				hashmap__put(no_runtime, &key, (void *)1);
 			continue;
 		}
 		have_type = !elf_file__find_object(elf, "PyType_Type", &type);

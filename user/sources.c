@@ -37,6 +37,20 @@ void sources_exec(struct app *a, pid_t pid)
 			sources[i]->exec(a, pid);
 }
 
+void sources_seen(struct app *a, pid_t pid)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->seen)
+			sources[i]->seen(a, pid);
+}
+
+void sources_exited(struct app *a, pid_t pid)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->exited)
+			sources[i]->exited(a, pid);
+}
+
 void sources_before_sample(struct app *a)
 {
 	for (size_t i = 0; i < NR_SOURCES; i++)

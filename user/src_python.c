@@ -12,6 +12,7 @@
 #include "backrefs.h"
 #include "census.h"
 #include "collect.h"
+#include "hashmap.h"
 #include "log.h"
 #include "pyresolve.h"
 #include "python.h"
@@ -186,7 +187,8 @@ int src_census_backrefs(struct app *a)
 static void python_before_sample(struct app *a)
 {
 	a->py_nr_held = 0;
-	if (!(a->sources & LT_SRC_PYTHON))
+	/* one target's free lists (not under --system: see README, Limits) */
+	if (!(a->sources & LT_SRC_PYTHON) || a->procs)
 		return;
 	a->py_nr_held = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, a->py_held,
 						 2 * LT_PY_FREE_MAX);
@@ -210,13 +212,59 @@ static void python_after_sample(struct app *a, const struct lt_sample *samples, 
 
 static void python_exec(struct app *a, pid_t pid)
 {
+	__u32 key = pid;
+
 	pyresolver__forget(a->pyresolver, pid);
+	if (a->py_procs && hashmap__remove(a->py_procs, &key))
+		tracer__forget_python(a->tracer, pid);
+}
+
+/* --system: traces the CPython that process @pid runs, if any, and if not
+ * done yet; quietly, as every process is looked at. */
+static void python_seen(struct app *a, pid_t pid)
+{
+	__u32 key = pid;
+	struct py_target py;
+	unsigned int major, minor;
+	int err;
+
+	if (!(a->sources & LT_SRC_PYTHON))
+		return;
+	if (!a->py_procs)
+		a->py_procs = hashmap__new(sizeof(__u32));
+	if (!a->py_no_runtime)
+		a->py_no_runtime = hashmap__new(sizeof(struct py_file_key));
+	if (!a->py_procs || !a->py_no_runtime || hashmap__get(a->py_procs, &key))
+		return;
+	err = py_target_find_known(pid, a->py_no_runtime, &py, &major, &minor);
+	if (err == -ENOTSUP && !a->py_unsupported_said) {
+		a->py_unsupported_said = true;
+		lt_warn("pid %d runs CPython %u.%u (%s), for which leaktrace has no layout: no "
+			"Python frames or objects for it, nor for others like it",
+			pid, major, minor, py.shown);
+	}
+	if (err)
+		return;
+	err = tracer__attach_python(a->tracer, pid, &py);
+	if (!err)
+		err = pyresolver__add(a->pyresolver, pid, py.layout);
+	if (!err)
+		err = hashmap__put(a->py_procs, &key, (void *)1);
+	if (err) {
+		lt_debug("pid %d: cannot trace its CPython: %s", pid, strerror(-err));
+		tracer__forget_python(a->tracer, pid);
+		return;
+	}
+	lt_debug("pid %d runs CPython %u.%u in %s", pid, py.layout->major, py.layout->minor,
+		 py.shown);
 }
 
 const struct source_ops src_python = {
 	.name = "python",
 	.ready = python_ready,
 	.exec = python_exec,
+	.seen = python_seen,
+	.exited = python_exec,
 	.before_sample = python_before_sample,
 	.after_sample = python_after_sample,
 };

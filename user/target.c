@@ -3,9 +3,11 @@
  * where its libraries are mapped, probed when ready, new code, exec and exit
  * (the collector's hooks); under --system, every process's. What each
  * source does at each of these moments is in its ops (source.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "app.h"
@@ -153,6 +155,7 @@ size_t app_look_at_new(struct app *a)
 		for (size_t i = 0; i < n; i++) {
 			tracer__attach_new(a->tracer, pids[i]);
 			unwinder__code_mapped(a->unwinder, pids[i]);
+			sources_seen(a, pids[i]);
 		}
 		all += n;
 	}
@@ -199,6 +202,7 @@ size_t app_release_exited(struct app *a)
 			comms[i] = procs__comm(a->procs, pids[i]);
 			symbolizer__forget(a->symbolizer, pids[i]);
 			unwinder__forget(a->unwinder, pids[i]);
+			sources_exited(a, pids[i]);
 		}
 		report__forget_many(a->report, tgids, comms, n);
 		collector__forget_many(a->collector, pids, n);
@@ -283,6 +287,24 @@ int app_start_command(struct app *a)
 	collector__consume(a->collector);
 	a->exec_pending = false;
 	return app_arm_after_exec(a);
+}
+
+void app_see_all(struct app *a)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		sources_seen(a, pid);
+	}
+	closedir(d);
 }
 
 bool app_target_gone(struct app *a)

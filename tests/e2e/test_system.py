@@ -8,7 +8,8 @@ import json
 import re
 import signal
 
-from common import (WAIT, LEAKTRACE, LEAKTRACE_SAN, assert_no_sanitizer_errors, check_no_probes_left,
+from common import (WAIT, LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_sanitizer_errors,
+                    check_no_probes_left, py_marker_line, py_sites, spawn,
                     describe, describe_all, funcs, intervals, load_stream, marker_line,
                     read_records, require_root, run_leaktrace, spawn_workload,
                     start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
@@ -16,6 +17,7 @@ from common import (WAIT, LEAKTRACE, LEAKTRACE_SAN, assert_no_sanitizer_errors, 
 
 FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
 CACHE_ENTRIES = 64  # tests/workloads/churn.h
+SYSTEM_PYTHON = "/usr/bin/python3"
 # Every growing stack listed: on a machine busy with other work (compilers
 # grow by megabytes a second) the test's own small leaks rank anywhere.
 TOP = 100000
@@ -167,7 +169,7 @@ def test_system_short_processes():
 
 def test_system_bad_combinations():
     require_root()
-    for args, what in ((["--system", "--sources", "python"], "python"),
+    for args, what in ((["--system", "--sources", "gl"], "gl"),
                        (["--system", "--lib", workload("leaky")], "--lib"),
                        (["--system", "-p", "1"], "exclude")):
         rc, _, err = run_leaktrace(args + ["-d", "1"])
@@ -405,3 +407,54 @@ def test_system_unwind_tables():
         "%d stacks reached code without a table in processes with tables: %r" % (
             c["unwind_no_table"], c))
     wl.stop()
+
+
+def _py_leak(rec, pid):
+    """@pid's pyobj stacks of Record objects made in leak_record()."""
+    line = py_marker_line("container_leak.py", "leak_record")
+    return [s for s in rec["stacks"] if s["pid"] == pid and s["kind"] == "pyobj"
+            and s.get("type") == "Record" and py_sites(s)[:1] == [
+                ("leak_record", "container_leak.py", line)]]
+
+
+def test_system_python():
+    """--system traces the objects and Python frames of every CPython
+    process, one there before the attach and one started after, beside a C
+    leaker: each leak at the top of its own process, with its kind, type
+    and Python line; a quiet process lists nothing."""
+    require_root()
+    script = [SYSTEM_PYTHON, "-B", PY_WORKLOAD_SRC / "container_leak.py"]
+    before = spawn(script)
+    out = tmp("system-python.json")
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP, "-o", out])
+    wait_for_start(out, lt)
+    after = spawn(script)
+    leaker = spawn_workload("sysleak", FAST)
+    quiet = spawn_workload("sysleak", 0)
+
+    def found(recs):
+        ivs = intervals(recs)
+        return ivs and all(_py_leak(ivs[-1], p.pid) for p in (before, after)) and _leak_stacks(
+            ivs[-1], leaker.pid)
+
+    wait_records(out, found, "Record leaks of both Python processes and the C leak", lt)
+    lt.signal(signal.SIGINT)
+    rc, _, err = lt.wait()
+    assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
+    assert "python" in read_records(out)[0]["sources"], "python is not among --system's sources"
+    last = [r for r in intervals(read_records(out)) if found([r])][-1]
+    for p in (before, after):
+        st = _py_leak(last, p.pid)[0]
+        assert st["comm"].startswith("python"), "pid %d comm %r" % (p.pid, st["comm"])
+        assert st["growth_window"] > 0 and st["count"] > 0, describe_all(last)
+        # the Python frames come after the native ones, down to the module
+        assert py_sites(st)[-1][0] == "<module>", "pid %d: Python frames %r" % (
+            p.pid, py_sites(st))
+        mine = [s for s in last["stacks"] if s["pid"] == p.pid]
+        assert mine[0]["kind"] == "pyobj", "pid %d: its first stack is %s, not a pyobj:\n%s" % (
+            p.pid, mine[0]["kind"], describe_all(last))
+    assert not [s for s in last["stacks"] if s["pid"] == quiet.pid], (
+        "quiet pid %d has stacks:\n%s" % (quiet.pid, describe_all(last)))
+    for wl in (before, after, leaker, quiet):
+        assert wl.alive(), "pid %d died under --system" % wl.pid
+        wl.stop()
