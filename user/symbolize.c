@@ -549,8 +549,15 @@ int symbolizer__code_at(struct symbolizer *s, pid_t pid, __u64 addr)
 {
 	const struct lt_mapping *m;
 	struct sym_file *f;
+	struct sym_proc *p;
 	int err = symbolizer__locate(s, pid, addr, /*patient=*/true, &m, &f);
 
+	/* No code there as of a read over a second old: the range may have
+	 * been unmapped and mapped again as code since (a freed buffer's
+	 * pages reused), which no miss would show. Read again, as a miss. */
+	if (!err && !m->exec && (p = symbolizer__find_proc(s, pid)) &&
+	    lt_now_ns() - p->read_ns >= REREAD_NS && !symbolizer__reload(s, pid, true))
+		err = symbolizer__locate(s, pid, addr, /*patient=*/true, &m, &f);
 	if (err)
 		return symbolizer__find_proc(s, pid) ? 0 : -ENOENT;
 	return m->exec;

@@ -310,6 +310,21 @@ static void test_code_at(void)
 		 "code_at: mapped since the read, under a second ago: got %d", x);
 	sleep(1);
 	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)a), 1, "code_at: a second later");
+	/* data where code is now: the range unmapped and mapped again as code
+	 * (a freed buffer's pages reused) after the maps were read */
+	munmap(a, page);
+	a = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	UT_CHECK(a != MAP_FAILED, "mmap data");
+	if (a == MAP_FAILED)
+		goto cleanup;
+	symbolizer__refresh(s, getpid());
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)a), 0, "code_at: data");
+	if (mmap(a, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    a)
+		UT_CHECK(0, "mmap code over the data");
+	sleep(1);
+	UT_EQ_INT(symbolizer__code_at(s, getpid(), (uintptr_t)a), 1,
+		  "code_at: code where data was, a second later");
 cleanup:
 	if (a != MAP_FAILED)
 		munmap(a, page);
