@@ -15,43 +15,15 @@
  * process's table (fs.nr_open). */
 #define LT_FD_RANGE_MAX (1U << 20)
 
-/* Syscall instructions of traced processes -> where their wrapper keeps its
- * return address and its caller's frame pointer. Filled by user space. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 14);
-	__type(key, struct lt_sys_site);
-	__type(value, struct lt_sys_frame);
-} sysframes SEC(".maps");
-
 /* The id of the user stack at the current syscall, starting at the caller of
- * the syscall wrapper when user space told where the wrapper keeps the return
- * address into it; else at the wrapper itself. */
+ * the syscall wrapper where user space told where the wrapper keeps the
+ * return address into it; else at the wrapper itself. */
 static __always_inline __u64 fd_stack(__u32 tgid)
 {
 	struct pt_regs *regs = lt_user_regs();
-	struct lt_sys_site site = { .ip = PT_REGS_IP_CORE(regs), .tgid = tgid };
-	__u64 ip = site.ip, fp = PT_REGS_FP_CORE(regs), sp = PT_REGS_SP_CORE(regs), ra = 0;
-	struct lt_sys_frame *f = bpf_map_lookup_elem(&sysframes, &site);
+	__u64 ip = PT_REGS_IP_CORE(regs), fp = PT_REGS_FP_CORE(regs), sp = PT_REGS_SP_CORE(regs);
 
-#if defined(__TARGET_ARCH_arm64)
-	/* a leaf wrapper: the return address in x30, the caller's frame
-	 * pointer in x29, the stack as the caller left it */
-	if (f && f->ra_off == LT_RA_IN_LINK_REG) {
-		ra = BPF_CORE_READ(regs, regs[30]);
-		if (ra)
-			ip = ra;
-		return lt_stack_id(ip, fp, sp, tgid, lt_thread_get(true));
-	}
-#endif
-	if (f && f->ra_off >= 0 &&
-	    !bpf_probe_read_user(&ra, sizeof(ra), (void *)(sp + f->ra_off)) && ra) {
-		if (f->fp_off >= 0)
-			bpf_probe_read_user(&fp, sizeof(fp), (void *)(sp + f->fp_off));
-		ip = ra;
-		sp += f->ra_off + sizeof(ra);
-	}
+	lt_sys_caller(regs, &ip, &fp, &sp);
 	return lt_stack_id(ip, fp, sp, tgid, lt_thread_get(true));
 }
 

@@ -85,6 +85,7 @@ struct {
 #include "unwind.bpf.h"
 #include "record.bpf.h"
 #include "heap.bpf.h"
+#include "sysframe.bpf.h"
 #include "mmap.bpf.h"
 #include "fd.bpf.h"
 #include "launch.bpf.h"

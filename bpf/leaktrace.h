@@ -123,6 +123,8 @@ enum lt_counter {
 	LT_CNT_UNW_BAD_READ,  /* a return address or saved register could not be read */
 	LT_CNT_UNW_WAITING,   /* --system: a stack walked with frame pointers while its
 			       * process's tables were being made */
+	LT_CNT_SYS_VMA_BUSY,  /* a stack at a syscall started inside the wrapper: the
+			       * process's mappings were locked by another thread */
 	LT_CNT__NR,
 };
 
@@ -285,16 +287,26 @@ enum lt_event_type {
  * syscall wrapper's return address among them with the wrapper's CFI. */
 #define LT_SP_WORDS 4
 
-/* A syscall instruction in a traced process's code, and where the syscall
- * wrapper around it keeps its return address and its caller's frame pointer
- * (from its CFI, found by user space): sysframes map. Stacks taken at a
- * syscall start from the wrapper's caller, which a frame-pointer walk cannot
- * see because wrappers make no frame. */
+/* A syscall instruction in a mapped file, and where the syscall wrapper
+ * around it keeps its return address and its caller's frame pointer (from
+ * its CFI, found by user space): sysframes map. Stacks taken at a syscall
+ * start from the wrapper's caller, which a frame-pointer walk cannot see
+ * because wrappers make no frame. Keyed by file, not process: every process
+ * that maps the file shares the entry, and one started later has it before
+ * its first syscall. */
 struct lt_sys_site {
-	__u64 ip; /* right after the syscall instruction */
-	__u32 tgid;
+	__u64 ino;
+	__u64 off; /* file offset right after the syscall instruction */
+	__u32 dev; /* the kernel's dev_t: major << 20 | minor */
 	__u32 pad;
 };
+
+/* A device number as the kernel keeps it (MKDEV), from /proc/PID/maps's. */
+#define LT_KERNEL_DEV(major, minor) ((__u32)(major) << 20 | (__u32)(minor))
+
+/* Sites in the sysframes map: glibc has a few hundred with CFI, a program
+ * that makes its own syscalls (Go) some dozens; files, not processes. */
+#define LT_SYS_SITES_MAX (1u << 16)
 
 struct lt_sys_frame {
 	__s32 ra_off; /* return address at sp + ra_off; LT_RA_IN_LINK_REG: in its register */
@@ -345,7 +357,7 @@ _Static_assert(sizeof(struct lt_alloc_key) == 16, "lt_alloc_key layout changed")
 _Static_assert(sizeof(struct lt_alloc) == 24, "lt_alloc layout changed");
 _Static_assert(sizeof(struct lt_stat_key) == 24, "lt_stat_key layout changed");
 _Static_assert(sizeof(struct lt_py_proc) == 48, "lt_py_proc layout changed");
-_Static_assert(sizeof(struct lt_sys_site) == 16, "lt_sys_site layout changed");
+_Static_assert(sizeof(struct lt_sys_site) == 24, "lt_sys_site layout changed");
 _Static_assert(sizeof(struct lt_sys_frame) == 8, "lt_sys_frame layout changed");
 _Static_assert(sizeof(struct lt_unw_row) == 8, "lt_unw_row layout changed");
 _Static_assert(sizeof(struct lt_unw_map) == 32, "lt_unw_map layout changed");

@@ -69,6 +69,9 @@ pid_t app_check_pid(pid_t pid);
 void app_read_comm(pid_t pid, char *buf, size_t len);
 /* Probes process a->pid (-p PID), before its report starts. */
 int app_attach(struct app *a);
+/* --system: attaches to every process, those there now and those to come,
+ * once the sources made ready what the first probes use. */
+int app_attach_system(struct app *a);
 /* Runs the command of -- COMMAND up to its first instruction after exec,
  * then probes it and lets it go. */
 int app_start_command(struct app *a);

@@ -363,6 +363,7 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 	t->skel->rodata->stack_depth = s->stack_depth;
 	t->skel->rodata->trace_all = s->system;
 	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	t->skel->rodata->sample_every = s->sample_every > 1 ? s->sample_every : 0;
 	t->skel->rodata->sample_bytes = s->sample_bytes;
 	t->skel->rodata->py_depth = t->sources & LT_SRC_PYTHON ? s->stack_depth : 0;

@@ -14,6 +14,7 @@
 
 struct tracer;
 struct leaktrace_bpf;
+struct lt_sys_site;
 
 /* What to do when BPF is not permitted, or the kernel has no BTF: the hints
  * of the errors tracer__open() reports, for --check to give the same. */
@@ -60,13 +61,13 @@ int tracer__attach_system(struct tracer *t);
  * yet (it exec'd or loaded a library). Quiet when it maps none. */
 int tracer__attach_new(struct tracer *t, pid_t tgid);
 
-/* Source fd: tells the BPF side where the syscall wrapper whose syscall
- * instruction ends at @ip in @tgid keeps its return address (@ra_off bytes
- * above the stack pointer) and its caller's frame pointer (@fp_off, or
- * negative: in its register). Returns 0 or a negative errno. */
-int tracer__add_sys_frame(struct tracer *t, pid_t tgid, __u64 ip, __u64 ra_off, __s64 fp_off);
-/* Forgets those of @tgid (it exec'd). */
-void tracer__forget_sys_frames(struct tracer *t, pid_t tgid);
+/* Sources fd and mmap: tells the BPF side where the syscall wrapper whose
+ * syscall instruction ends at @site (a file and offset) keeps its return
+ * address (@ra_off bytes above the stack pointer) and its caller's frame
+ * pointer (@fp_off, or negative: in its register). Returns 0, -E2BIG when
+ * the map is full, or another negative errno. */
+int tracer__add_sys_frame(struct tracer *t, const struct lt_sys_site *site, __u64 ra_off,
+			  __s64 fp_off);
 
 /* Probes the object allocation of the CPython that @py found in @tgid and
  * gives the BPF side its layout, so every stack of @tgid gets its Python

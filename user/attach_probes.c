@@ -189,35 +189,18 @@ static int attach_fd_tracepoints(struct tracer *t)
 	return 0;
 }
 
-int tracer__add_sys_frame(struct tracer *t, pid_t tgid, __u64 ip, __u64 ra_off, __s64 fp_off)
+int tracer__add_sys_frame(struct tracer *t, const struct lt_sys_site *site, __u64 ra_off,
+			  __s64 fp_off)
 {
-	struct lt_sys_site key = { .ip = ip, .tgid = tgid };
 	struct lt_sys_frame val = { .ra_off = ra_off, .fp_off = fp_off < 0 ? -1 : fp_off };
 
 	if (ra_off == (__u64)(__s64)LT_RA_IN_LINK_REG)
 		val.ra_off = LT_RA_IN_LINK_REG;
 	else if (ra_off > INT32_MAX || fp_off > INT32_MAX)
 		return -ERANGE;
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.sysframes), &key, &val, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.sysframes), site, &val, BPF_ANY))
 		return -errno;
 	return 0;
-}
-
-void tracer__forget_sys_frames(struct tracer *t, pid_t tgid)
-{
-	int fd = bpf_map__fd(t->skel->maps.sysframes);
-	struct lt_sys_site key, next;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (next.tgid == (__u32)tgid) {
-			/* the walk goes on from the previous key, still there */
-			bpf_map_delete_elem(fd, &next);
-			continue;
-		}
-		key = next;
-		prev = &key;
-	}
 }
 
 /* Chooses where to probe the function of @pf whose code starts at file offset

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "source.h"
 #include "symbolize.h"
+#include "syssites.h"
 #include "unwind.h"
 
 double app_elapsed(const struct app *a)
@@ -163,6 +164,9 @@ static int report_now(struct app *a, const char *reason)
 	st.nr_counters = collector__counters(a->collector, counters, 32);
 	if (a->unwinder)
 		st.nr_counters += unwinder__counters(a->unwinder, counters + st.nr_counters,
+						     32 - st.nr_counters);
+	if (a->settings.sources & LT_SRC_FD && !a->settings.floor)
+		st.nr_counters += syssites__counters(a->syssites, counters + st.nr_counters,
 						     32 - st.nr_counters);
 	if (reason && a->settings.verbose)
 		say_completeness(a, samples, n);

@@ -325,10 +325,7 @@ static int start_tracing(struct app *a)
 
 	if (a->settings.system) {
 		a->procs = procs__new();
-		err = a->procs ? tracer__attach_system(a->tracer) : -ENOMEM;
-		if (!err)
-			app_see_all(a);
-		return err;
+		return a->procs ? app_attach_system(a) : -ENOMEM;
 	}
 	err = tracer__add_target(a->tracer, a->pid);
 	if (err)

@@ -27,8 +27,9 @@ struct source_ops {
 	/* @pid replaced its image with exec: forget what was known of the old
 	 * one (every mode, --system included). */
 	void (*exec)(struct app *a, pid_t pid);
-	/* --system: @pid exec'd or mapped new code (once per report at most);
-	 * and @pid exited. */
+	/* --system: before any probe is attached; then @pid exec'd or mapped
+	 * new code (once per report at most); and @pid exited. */
+	void (*system_start)(struct app *a);
 	void (*seen)(struct app *a, pid_t pid);
 	void (*exited)(struct app *a, pid_t pid);
 	/* Each report, before the BPF maps are read, and after with what was
@@ -43,6 +44,7 @@ extern const struct source_ops src_native, src_fd, src_python, src_census, src_g
 int sources_ready(struct app *a, pid_t pid, bool later);
 void sources_code_mapped(struct app *a, pid_t pid);
 void sources_exec(struct app *a, pid_t pid);
+void sources_system_start(struct app *a);
 void sources_seen(struct app *a, pid_t pid);
 void sources_exited(struct app *a, pid_t pid);
 void sources_before_sample(struct app *a);

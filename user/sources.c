@@ -37,6 +37,13 @@ void sources_exec(struct app *a, pid_t pid)
 			sources[i]->exec(a, pid);
 }
 
+void sources_system_start(struct app *a)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->system_start)
+			sources[i]->system_start(a);
+}
+
 void sources_seen(struct app *a, pid_t pid)
 {
 	for (size_t i = 0; i < NR_SOURCES; i++)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Source fd (bpf/fd.bpf.h): the syscalls that make and close descriptors,
  * probed once for every process; here, where each syscall instruction's
- * wrapper keeps the return address into its caller. */
+ * wrapper keeps the return address into its caller (bpf/sysframe.bpf.h). */
 #include <string.h>
+#include <unistd.h>
 #include "app.h"
 #include "attach.h"
 #include "log.h"
@@ -10,65 +11,67 @@
 #include "symbolize.h"
 #include "syssites.h"
 
-struct fd_scan {
-	struct app *a;
-	pid_t pid;
-	int known; /* sites whose wrapper's CFI says where its caller is */
-};
-
-static void fd_site(void *ctx, __u64 ip)
+static int site_frame(void *ctx, pid_t pid, __u64 ip, __u64 *ra_off, __s64 *fp_off)
 {
-	struct fd_scan *sc = ctx;
-	__u64 ra_off;
-	__s64 fp_off;
+	struct app *a = ctx;
 
-	if (symbolizer__sys_frame(sc->a->symbolizer, sc->pid, ip, &ra_off, &fp_off))
-		return;
-	if (!tracer__add_sys_frame(sc->a->tracer, sc->pid, ip, ra_off, fp_off))
-		sc->known++;
+	return symbolizer__sys_frame(a->symbolizer, pid, ip, ra_off, fp_off);
 }
 
-/* Source fd: tells the BPF side, for each syscall instruction in the code of
- * @pid not seen yet, where its wrapper keeps the return address into its
- * caller, so that a descriptor's stack starts at the function that called
- * open() or socket(). Called at attach, before a launched command runs, and
- * when new code is mapped. */
-static void setup_fd(struct app *a, pid_t pid)
+static int site_add(void *ctx, const struct lt_sys_site *site, __u64 ra_off, __s64 fp_off)
 {
-	struct fd_scan sc = { .a = a, .pid = pid };
+	struct app *a = ctx;
+
+	return tracer__add_sys_frame(a->tracer, site, ra_off, fp_off);
+}
+
+/* Source fd: tells the BPF side, for each syscall instruction in the files
+ * @pid maps that no process showed yet, where its wrapper keeps the return
+ * address into its caller, so that a descriptor's stack starts at the
+ * function that called open() or socket(). A
+ * file seen once serves every process that maps it, from its first
+ * syscall: under --system, most processes cost a read of their maps. Called
+ * at attach, before a launched command runs, when new code is mapped, and
+ * under --system for every process at the start and each that exec'd or
+ * mapped new code. */
+static void setup_sites(struct app *a, pid_t pid)
+{
 	int n;
 
 	if (!(a->settings.sources & LT_SRC_FD) || a->settings.floor)
 		return;
 	if (!a->syssites)
-		a->syssites = syssites__new();
+		a->syssites = syssites__new(
+			&(struct syssite_ops){ .ctx = a, .frame = site_frame, .add = site_add });
 	if (!a->syssites)
 		return;
-	n = syssites__scan(a->syssites, pid, fd_site, &sc);
+	n = syssites__scan(a->syssites, pid);
 	if (n < 0)
 		lt_debug("pid %d: cannot scan its code for syscalls: %s", pid, strerror(-n));
 	else if (n)
-		lt_debug("pid %d: %d syscall sites, %d with a known caller", pid, n, sc.known);
+		lt_debug("pid %d: %d syscall sites in files not seen before", pid, n);
+}
+
+/* --system, before the tracepoints: leaktrace's own files, among them the
+ * libc and the dynamic loader that most processes share (on the same root),
+ * so that the stacks those processes make from the start of the run start
+ * at the wrapper's caller, not only once each has been looked at. */
+static void fd_system_start(struct app *a)
+{
+	setup_sites(a, getpid());
 }
 
 static int fd_ready(struct app *a, pid_t pid, bool later)
 {
 	(void)later;
-	setup_fd(a, pid);
+	setup_sites(a, pid);
 	return 0;
-}
-
-static void fd_exec(struct app *a, pid_t pid)
-{
-	if (a->syssites) {
-		syssites__forget(a->syssites, pid);
-		tracer__forget_sys_frames(a->tracer, pid);
-	}
 }
 
 const struct source_ops src_fd = {
 	.name = "fd",
 	.ready = fd_ready,
-	.code_mapped = setup_fd,
-	.exec = fd_exec,
+	.code_mapped = setup_sites,
+	.system_start = fd_system_start,
+	.seen = setup_sites,
 };

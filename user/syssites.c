@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Finding the syscall instructions in a process's code: its executable file
- * mappings are read from /proc/PID/mem, each once, and searched for the
- * instruction's bytes. */
+/* Finding the syscall instructions in the files processes map: each range of
+ * each executable file is read once, from /proc/PID/mem of the first process
+ * seen to map it, searched for the instruction's bytes, and its sites are
+ * handed to the BPF side by file and offset, for every process that maps it.
+ * What a process maps is the kernel's to say (/proc/PID/maps); the bytes are
+ * its own, and a process that changed its copy of a file's code before it
+ * was read hides sites or adds some that no syscall of any other process
+ * returns to: stacks then start inside the wrapper, as they would without. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -9,22 +14,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "array.h"
+#include <linux/types.h>
+#include "hashmap.h"
+#include "leaktrace.h"
+#include "log.h"
 #include "procmaps.h"
+#include "sample.h"
 #include "syssites.h"
 
 #define CHUNK (1u << 20)
+/* Syscall instructions looked at in one mapping, at most: each costs a CFI
+ * lookup, and a mapped file (the process's to choose) may be all 0f 05.
+ * glibc has a few hundred. */
+#define SITES_PER_MAPPING (1u << 14)
 
-struct scanned {
-	pid_t pid;
-	__u64 start;
-	__u64 inode;
+/* A file range scanned, in whichever process: the file and the range, as
+ * /proc/PID/maps gives them. Every mapping of the same range of the same
+ * file holds the same code. */
+struct range_key {
+	__u64 ino;
+	__u64 off;
+	__u64 len;
+	__u32 dev; /* the kernel's dev_t, as the BPF side reads it */
+	__u32 pad;
 };
 
 struct syssites {
-	struct scanned *v; /* mappings scanned */
-	size_t nr, cap;
-	unsigned char *buf; /* one chunk */
+	struct syssite_ops ops;
+	struct hashmap *scanned; /* struct range_key -> (void *)1 */
+	unsigned char *buf;	 /* one chunk */
+	__u64 added;		 /* sites handed to the BPF side */
+	__u64 left_out;		 /* sites not handed over: the map full, or past a mapping's cap */
+	bool full_said;
 };
 
 void lt_find_syscalls(const unsigned char *code, size_t len, __u64 addr, syssite_fn fn, void *ctx)
@@ -48,15 +69,17 @@ void lt_find_syscalls(const unsigned char *code, size_t len, __u64 addr, syssite
 #endif
 }
 
-struct syssites *syssites__new(void)
+struct syssites *syssites__new(const struct syssite_ops *ops)
 {
 	struct syssites *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->ops = *ops;
 	s->buf = malloc(CHUNK);
-	if (!s->buf) {
-		free(s);
+	s->scanned = hashmap__new(sizeof(struct range_key));
+	if (!s->buf || !s->scanned) {
+		syssites__free(s);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -67,92 +90,131 @@ void syssites__free(struct syssites *s)
 {
 	if (!s)
 		return;
-	free(s->v);
+	hashmap__free(s->scanned);
 	free(s->buf);
 	free(s);
 }
 
-void syssites__forget(struct syssites *s, pid_t pid)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->nr; i++)
-		if (s->v[i].pid != pid)
-			s->v[n++] = s->v[i];
-	s->nr = n;
-}
-
-static bool seen(const struct syssites *s, pid_t pid, const struct lt_mapping *m)
-{
-	for (size_t i = 0; i < s->nr; i++)
-		if (s->v[i].pid == pid && s->v[i].start == m->start && s->v[i].inode == m->inode)
-			return true;
-	return false;
-}
-
-struct counting {
-	syssite_fn fn;
-	void *ctx;
-	int n;
+/* One mapping being scanned in one process. */
+struct scan {
+	struct syssites *s;
+	pid_t pid;
+	const struct lt_mapping *m;
+	struct lt_sys_site key; /* the mapping's file */
+	int n;			/* syscall instructions found */
 };
 
-static void count_one(void *ctx, __u64 ip)
+static void one_site(void *ctx, __u64 ip)
 {
-	struct counting *c = ctx;
+	struct scan *sc = ctx;
+	struct syssites *s = sc->s;
+	__u64 ra_off;
+	__s64 fp_off;
+	int err;
 
-	c->n++;
-	c->fn(c->ctx, ip);
+	if (sc->n++ >= (int)SITES_PER_MAPPING) {
+		s->left_out++;
+		return;
+	}
+	if (s->ops.frame(s->ops.ctx, sc->pid, ip, &ra_off, &fp_off))
+		return;
+	sc->key.off = lt_mapping__file_offset(sc->m, ip);
+	err = s->ops.add(s->ops.ctx, &sc->key, ra_off, fp_off);
+	if (!err) {
+		s->added++;
+		return;
+	}
+	s->left_out++;
+	if (err == -E2BIG && !s->full_said) {
+		s->full_said = true;
+		lt_warn("the map of syscall sites is full (%u): stacks at the syscalls of "
+			"files mapped from now on start inside the libc wrapper (sys_sites_full "
+			"counts them)",
+			LT_SYS_SITES_MAX);
+	}
 }
 
-/* Scans [start, end) of @mem. An x86 syscall may straddle two chunks: the
- * last byte of a chunk is read again with the next (arm64's are aligned). */
-static void scan_range(struct syssites *s, int mem, __u64 start, __u64 end, struct counting *c)
+/* Scans [start, end) of @mem; returns whether all of it was read. An x86
+ * syscall may straddle two chunks: the last byte of a chunk is read again
+ * with the next (arm64's are aligned). */
+static bool scan_range(struct syssites *s, int mem, __u64 start, __u64 end, struct scan *sc)
 {
 	const size_t overlap = 1;
 
-	for (__u64 at = start; at < end;) {
+	for (__u64 at = start; at < end && sc->n < (int)SITES_PER_MAPPING;) {
 		size_t want = end - at < CHUNK ? end - at : CHUNK;
 		ssize_t got = pread(mem, s->buf, want, at);
 
 		if (got <= 0)
-			return;
-		lt_find_syscalls(s->buf, got, at, count_one, c);
+			return false;
+		lt_find_syscalls(s->buf, got, at, one_site, sc);
 		if (at + got >= end || (size_t)got <= overlap)
-			return;
+			return at + got >= end;
 		at += got - overlap;
 	}
+	return true;
 }
 
-int syssites__scan(struct syssites *s, pid_t pid, syssite_fn fn, void *ctx)
+static struct range_key range_of(const struct lt_mapping *m)
 {
-	struct counting c = { .fn = fn, .ctx = ctx };
+	return (struct range_key){
+		.ino = m->inode,
+		.off = m->offset,
+		.len = m->end - m->start,
+		.dev = LT_KERNEL_DEV(m->dev_major, m->dev_minor),
+	};
+}
+
+int syssites__scan(struct syssites *s, pid_t pid)
+{
 	struct procmaps *maps;
+	int mem = -1, n = 0;
 	char path[64];
-	int mem, err;
 
 	maps = procmaps__read(pid);
 	if (!maps)
 		return errno == ENOENT ? -ESRCH : -errno;
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	mem = open(path, O_RDONLY | O_CLOEXEC);
-	if (mem < 0) {
-		err = errno == ENOENT ? -ESRCH : -errno;
-		procmaps__free(maps);
-		return err;
-	}
 	for (size_t i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *m = &maps->maps[i];
+		struct range_key range = range_of(m);
+		struct scan sc = { .s = s, .pid = pid, .m = m };
 
-		if (!m->exec || !lt_mapping__is_file(m) || seen(s, pid, m))
+		/* no inode: nothing the BPF side could find the file by */
+		if (!m->exec || !lt_mapping__is_file(m) || !m->inode ||
+		    hashmap__get(s->scanned, &range))
 			continue;
-		if (ARRAY_RESERVE(s->v, s->cap, s->nr + 1))
-			break;
-		s->v[s->nr++] = (struct scanned){ .pid = pid,
-						  .start = m->start,
-						  .inode = m->inode };
-		scan_range(s, mem, m->start, m->end, &c);
+		if (mem < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+			mem = open(path, O_RDONLY | O_CLOEXEC);
+			if (mem < 0) {
+				n = errno == ENOENT ? -ESRCH : -errno;
+				break;
+			}
+		}
+		sc.key.ino = range.ino;
+		sc.key.dev = range.dev;
+		/* a range cut short (the process unmapped it) is left for
+		 * another process to show whole; without memory, it is
+		 * scanned again next time, for the same sites */
+		if (scan_range(s, mem, m->start, m->end, &sc))
+			hashmap__put(s->scanned, &range, (void *)1);
+		n += sc.n;
 	}
-	close(mem);
+	if (mem >= 0)
+		close(mem);
 	procmaps__free(maps);
-	return c.n;
+	return n;
+}
+
+size_t syssites__counters(const struct syssites *s, struct report_counter *out, size_t max)
+{
+	const struct report_counter all[] = {
+		{ "sys_sites", s ? s->added : 0, false },
+		{ "sys_sites_full", s ? s->left_out : 0, false },
+	};
+	size_t n = 0;
+
+	for (; n < sizeof(all) / sizeof(all[0]) && n < max; n++)
+		out[n] = all[n];
+	return n;
 }

@@ -264,6 +264,17 @@ int app_attach(struct app *a)
 	return sources_ready(a, a->pid, false);
 }
 
+int app_attach_system(struct app *a)
+{
+	int err;
+
+	sources_system_start(a);
+	err = tracer__attach_system(a->tracer);
+	if (!err)
+		app_see_all(a);
+	return err;
+}
+
 int app_start_command(struct app *a)
 {
 	int err, exec_err;

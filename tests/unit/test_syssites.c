@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Tests finding the syscall instructions in code: every one, at any byte,
  * with the address right after it; and the scan of this very process, whose
- * libc makes syscalls. */
+ * libc makes syscalls, once per file and not per process. */
 #include <errno.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
+#include <linux/types.h>
+#include "leaktrace.h"
+#include "sample.h"
 #include "syssites.h"
 #include "ut.h"
 
@@ -42,23 +48,97 @@ static void test_find(void)
 #endif
 }
 
+/* What a scan handed over: the BPF side's map, of @cap sites. */
+struct sink {
+	struct lt_sys_site sites[4096];
+	int n, cap, asked;
+};
+
+static int fake_frame(void *ctx, pid_t pid, __u64 ip, __u64 *ra_off, __s64 *fp_off)
+{
+	struct sink *k = ctx;
+
+	(void)pid, (void)ip;
+	k->asked++;
+	*ra_off = 8;
+	*fp_off = -1;
+	return 0;
+}
+
+static int fake_add(void *ctx, const struct lt_sys_site *site, __u64 ra_off, __s64 fp_off)
+{
+	struct sink *k = ctx;
+
+	(void)ra_off, (void)fp_off;
+	if (k->n >= k->cap)
+		return -E2BIG;
+	k->sites[k->n++] = *site;
+	return 0;
+}
+
+static __u64 counter(const struct syssites *s, const char *name)
+{
+	struct report_counter c[4];
+	size_t n = syssites__counters(s, c, 4);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(c[i].name, name))
+			return c[i].value;
+	return ~0ULL;
+}
+
+/* This process's libc: sites by file and offset, whose bytes there are a
+ * syscall instruction's; the files scanned once, whichever process maps
+ * them again. */
 static void test_scan_self(void)
 {
-	struct syssites *s = syssites__new();
-	struct found f = { 0 };
+	static struct sink k = { .cap = 4096 };
+	struct syssites *s = syssites__new(
+		&(struct syssite_ops){ .ctx = &k, .frame = fake_frame, .add = fake_add });
+	int n, status;
+	pid_t child;
+
+	UT_CHECK(s != NULL, "syssites__new");
+	if (!s)
+		return;
+	n = syssites__scan(s, getpid());
+	UT_CHECK(n > 10, "this process's code has syscalls (%d)", n);
+	UT_EQ_INT(k.n, n, "one site per syscall, each handed over");
+	UT_EQ_INT(counter(s, "sys_sites"), n, "counted");
+	UT_EQ_INT(counter(s, "sys_sites_full"), 0, "none left out");
+	UT_CHECK(k.n && k.sites[0].ino && !k.sites[0].pad, "keyed by inode, padding zeroed");
+	UT_EQ_INT(syssites__scan(s, getpid()), 0, "nothing new the second time");
+
+	/* a child maps the same files: nothing to scan, nothing read */
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	k.asked = 0;
+	UT_EQ_INT(syssites__scan(s, child), 0, "a process with the same files costs no scan");
+	UT_EQ_INT(k.asked, 0, "and no CFI lookup");
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	UT_EQ_INT(syssites__scan(s, 0x7ffffff0), -ESRCH, "no such process");
+	syssites__free(s);
+}
+
+/* A full map: what does not fit is counted, not lost silently. */
+static void test_full(void)
+{
+	static struct sink k = { .cap = 3 };
+	struct syssites *s = syssites__new(
+		&(struct syssite_ops){ .ctx = &k, .frame = fake_frame, .add = fake_add });
 	int n;
 
 	UT_CHECK(s != NULL, "syssites__new");
 	if (!s)
 		return;
-	n = syssites__scan(s, getpid(), keep, &f);
-	UT_CHECK(n > 10, "this process's code has syscalls (%d)", n);
-	UT_EQ_INT(f.n, n, "one call per site");
-	f.n = 0;
-	UT_EQ_INT(syssites__scan(s, getpid(), keep, &f), 0, "nothing new the second time");
-	syssites__forget(s, getpid());
-	UT_CHECK(syssites__scan(s, getpid(), keep, &f) == n, "all again after forget");
-	UT_EQ_INT(syssites__scan(s, 0x7ffffff0, keep, &f), -ESRCH, "no such process");
+	n = syssites__scan(s, getpid());
+	UT_CHECK(n > 3, "more sites than room (%d)", n);
+	UT_EQ_INT(counter(s, "sys_sites"), 3, "as many as fit");
+	UT_EQ_INT(counter(s, "sys_sites_full"), n - 3, "the rest counted");
 	syssites__free(s);
 }
 
@@ -66,5 +146,6 @@ int main(void)
 {
 	test_find();
 	test_scan_self();
+	test_full();
 	return ut_done();
 }
