@@ -317,6 +317,9 @@ struct lt_sys_frame {
  * link register (aarch64's x30): still there at the syscall. */
 #define LT_RA_IN_LINK_REG (-1)
 
+/* The frames of an LT_EV_MMAP start at the syscall wrapper's caller. */
+#define LT_EV_F_CALLER 1u
+
 struct lt_event {
 	__u32 type; /* enum lt_event_type */
 	__u32 tgid;
@@ -327,7 +330,7 @@ struct lt_event {
 	__u64 sp;
 	__u64 sp_words[LT_SP_WORDS];
 	__u32 nr_frames;
-	__u32 pad;
+	__u32 flags;			  /* LT_EV_F_* */
 	char comm[16];			  /* the sending thread's name */
 	__u64 frames[LT_MAX_STACK_DEPTH]; /* only nr_frames are sent */
 };

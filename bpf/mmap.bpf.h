@@ -60,15 +60,16 @@ static __always_inline struct lt_thread *sys_take(__u32 nr, long ret)
 	return t;
 }
 
-/* Sends an event; with @with_stack, the user stack at the syscall and the
- * words just above the stack pointer, where the syscall wrapper's return
- * address is. */
+/* Sends an event; with @with_stack, the user stack at the syscall, from the
+ * wrapper's caller where sysframes says (LT_EV_F_CALLER), and the words just
+ * above the stack pointer, where the syscall wrapper's return address is. */
 static __always_inline bool ev_send(__u32 type, __u64 addr, __u64 len, __u64 old_addr,
 				    __u64 old_len, bool with_stack)
 {
 	struct lt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	struct pt_regs *regs;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, i;
+	__u64 ip, fp, sp;
 
 	if (!e) {
 		lt_count(LT_CNT_EVENTS_LOST);
@@ -84,7 +85,7 @@ static __always_inline bool ev_send(__u32 type, __u64 addr, __u64 len, __u64 old
 	for (i = 0; i < LT_SP_WORDS; i++)
 		e->sp_words[i] = 0;
 	e->nr_frames = 0;
-	e->pad = 0;
+	e->flags = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* The ring's memory holds older events, and the walk leaves gaps. */
 	for (i = 0; i < LT_MAX_STACK_DEPTH; i++) {
@@ -94,10 +95,15 @@ static __always_inline bool ev_send(__u32 type, __u64 addr, __u64 len, __u64 old
 	}
 	if (with_stack) {
 		regs = lt_user_regs();
-		e->sp = PT_REGS_SP_CORE(regs);
-		bpf_probe_read_user(e->sp_words, sizeof(e->sp_words), (void *)e->sp);
-		lt_walk(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs), e->sp, tgid, py_proc(tgid),
-			lt_thread_get(false), e->frames, LT_MAX_STACK_DEPTH, &e->nr_frames);
+		ip = PT_REGS_IP_CORE(regs);
+		fp = PT_REGS_FP_CORE(regs);
+		sp = PT_REGS_SP_CORE(regs);
+		e->sp = sp;
+		bpf_probe_read_user(e->sp_words, sizeof(e->sp_words), (void *)sp);
+		if (lt_sys_caller(regs, &ip, &fp, &sp))
+			e->flags |= LT_EV_F_CALLER;
+		lt_walk(ip, fp, sp, tgid, py_proc(tgid), lt_thread_get(false), e->frames,
+			LT_MAX_STACK_DEPTH, &e->nr_frames);
 	}
 	bpf_ringbuf_submit(e, 0);
 	return true;

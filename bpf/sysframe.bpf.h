@@ -4,7 +4,7 @@
  * would start inside it and miss its caller. User space finds the syscall
  * instructions of each mapped file once and, from the wrapper's CFI, where
  * the wrapper keeps its return address (user/syssites.c); the stacks of
- * source fd look that up by the file and offset of the syscall,
+ * sources fd and mmap look that up by the file and offset of the syscall,
  * so one entry serves every process that maps the file, from its first
  * syscall on, under --system too. */
 

@@ -329,9 +329,12 @@ static void set_autocreate(struct leaktrace_bpf *p, unsigned int load)
 		struct bpf_map *map;
 		unsigned int source;
 	} own[] = {
-		{ p->maps.sysframes, LT_SRC_FD }, { p->maps.glgroups, LT_SRC_GL },
-		{ p->maps.glbinds, LT_SRC_GL },	  { p->maps.glunits, LT_SRC_GL },
-		{ p->maps.gllevels, LT_SRC_GL },  { p->maps.glformats, LT_SRC_GL },
+		{ p->maps.sysframes, LT_SRC_FD | LT_SRC_MMAP },
+		{ p->maps.glgroups, LT_SRC_GL },
+		{ p->maps.glbinds, LT_SRC_GL },
+		{ p->maps.glunits, LT_SRC_GL },
+		{ p->maps.gllevels, LT_SRC_GL },
+		{ p->maps.glformats, LT_SRC_GL },
 	};
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)

@@ -185,7 +185,8 @@ static void stack_keep(struct collector *c, __u32 tgid, __u64 id, const __u64 *i
 
 /* The stack of a mapping: the syscall's own frame is replaced by the return
  * address into its caller, which the frame-pointer walk cannot see because
- * syscall wrappers make no frame. The wrapper's CFI says where it is. An
+ * syscall wrappers make no frame. The BPF side did that where it knew the
+ * wrapper (LT_EV_F_CALLER); else the wrapper's CFI says where it is. An
  * allocator's arena (*@arena, an enum lt_arena) has the stack of the
  * allocator's function that maps them, whoever called it, and an id no stack
  * of the program has. */
@@ -198,8 +199,9 @@ static __u64 mmap_stack(struct collector *c, const struct lt_event *e, __u32 *ar
 	nr_frames = stack_compact(frames, c->stack_depth, LT_MAX_STACK_DEPTH);
 	if (!nr_frames)
 		return LT_STACK_LOST;
-	if (c->hooks.ra_offset && !c->hooks.ra_offset(c->hooks.ctx, e->tgid, frames[0], &off) &&
-	    off % 8 == 0 && off / 8 < LT_SP_WORDS && e->sp_words[off / 8]) {
+	if (!(e->flags & LT_EV_F_CALLER) && c->hooks.ra_offset &&
+	    !c->hooks.ra_offset(c->hooks.ctx, e->tgid, frames[0], &off) && off % 8 == 0 &&
+	    off / 8 < LT_SP_WORDS && e->sp_words[off / 8]) {
 		ips[nr++] = e->sp_words[off / 8];
 		/* A wrapper that did make a frame shows its caller twice. */
 		if (nr_frames > 1 && frames[1] == ips[0])

@@ -165,7 +165,7 @@ static int report_now(struct app *a, const char *reason)
 	if (a->unwinder)
 		st.nr_counters += unwinder__counters(a->unwinder, counters + st.nr_counters,
 						     32 - st.nr_counters);
-	if (a->settings.sources & LT_SRC_FD && !a->settings.floor)
+	if (a->settings.sources & (LT_SRC_FD | LT_SRC_MMAP) && !a->settings.floor)
 		st.nr_counters += syssites__counters(a->syssites, counters + st.nr_counters,
 						     32 - st.nr_counters);
 	if (reason && a->settings.verbose)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Source fd (bpf/fd.bpf.h): the syscalls that make and close descriptors,
  * probed once for every process; here, where each syscall instruction's
- * wrapper keeps the return address into its caller (bpf/sysframe.bpf.h). */
+ * wrapper keeps the return address into its caller, which the stacks of
+ * source mmap use too (bpf/sysframe.bpf.h). */
 #include <string.h>
 #include <unistd.h>
 #include "app.h"
@@ -25,10 +26,10 @@ static int site_add(void *ctx, const struct lt_sys_site *site, __u64 ra_off, __s
 	return tracer__add_sys_frame(a->tracer, site, ra_off, fp_off);
 }
 
-/* Source fd: tells the BPF side, for each syscall instruction in the files
- * @pid maps that no process showed yet, where its wrapper keeps the return
- * address into its caller, so that a descriptor's stack starts at the
- * function that called open() or socket(). A
+/* Sources fd and mmap: tells the BPF side, for each syscall instruction in
+ * the files @pid maps that no process showed yet, where its wrapper keeps
+ * the return address into its caller, so that a descriptor's or a
+ * mapping's stack starts at the function that called open() or mmap(). A
  * file seen once serves every process that maps it, from its first
  * syscall: under --system, most processes cost a read of their maps. Called
  * at attach, before a launched command runs, when new code is mapped, and
@@ -38,7 +39,7 @@ static void setup_sites(struct app *a, pid_t pid)
 {
 	int n;
 
-	if (!(a->settings.sources & LT_SRC_FD) || a->settings.floor)
+	if (!(a->settings.sources & (LT_SRC_FD | LT_SRC_MMAP)) || a->settings.floor)
 		return;
 	if (!a->syssites)
 		a->syssites = syssites__new(
