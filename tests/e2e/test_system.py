@@ -2,7 +2,8 @@
 """--system: every process at once, ranked by growth; processes started later
 and short-lived ones; their state released when they exit; native stacks
 through code built without frame pointers, with unwind tables made for the
-processes whose stacks need them."""
+processes whose stacks need them; descriptor and mapping stacks that start at
+the libc wrapper's caller."""
 
 import json
 import re
@@ -456,5 +457,52 @@ def test_system_python():
     assert not [s for s in last["stacks"] if s["pid"] == quiet.pid], (
         "quiet pid %d has stacks:\n%s" % (quiet.pid, describe_all(last)))
     for wl in (before, after, leaker, quiet):
+        assert wl.alive(), "pid %d died under --system" % wl.pid
+        wl.stop()
+
+
+def _conn_leaks(rec, pid, kind, caller):
+    """@pid's stacks of @kind that lead to fdconn's @caller."""
+    return [s for s in rec["stacks"] if s["pid"] == pid and s["kind"] == kind
+            and caller in funcs(s)[:3]]
+
+
+def test_system_fd_mmap_callers():
+    """Under --system, as under -p, a descriptor's and an anonymous
+    mapping's stack start at the function that called the libc wrapper
+    (fdconn's conn_open), not in the wrapper: the syscall sites of libc,
+    found in a process there before the attach, serve one started after
+    from its first call."""
+    require_root()
+    before = spawn_workload("fdconn")
+    out = tmp("system-fd.json")
+    lt = start_leaktrace_bg(["--system", "--sources", "mmap,fd", "-i", "0.5", "-n", TOP,
+                             "-o", out])
+    wait_for_start(out, lt)
+    after = spawn_workload("fdconn")
+    wls = (before, after)
+    leaks = (("fd", "serve_fdleak", "conn_efd"), ("mmap", "serve_mapleak", "conn_buf"))
+
+    def found(recs):
+        ivs = intervals(recs)
+        return ivs and all(_conn_leaks(ivs[-1], wl.pid, kind, caller)
+                           for wl in wls for kind, caller, _ in leaks)
+
+    wait_records(out, found, "fd and mmap leaks of both fdconn processes", lt)
+    lt.signal(signal.SIGINT)
+    rc, _, err = lt.wait()
+    assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
+    last = [r for r in intervals(read_records(out)) if found([r])][-1]
+    for wl in wls:
+        for kind, caller, marker in leaks:
+            for st in _conn_leaks(last, wl.pid, kind, caller):
+                assert funcs(st)[:2] == ["conn_open", caller], (
+                    "pid %d (%s): the %s stack starts %s, want conn_open then %s:\n%s" % (
+                        wl.pid, "before" if wl is before else "after", kind, funcs(st)[:3],
+                        caller, describe_all(last)))
+                assert_site(st["frames"][0], "conn_open", "fdconn.c",
+                            marker_line("fdconn.c", marker))
+    assert last["counters"]["sys_sites"] > 0, "no syscall site given: %r" % last["counters"]
+    for wl in wls:
         assert wl.alive(), "pid %d died under --system" % wl.pid
         wl.stop()
