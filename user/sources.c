@@ -64,3 +64,10 @@ void sources_after_sample(struct app *a, const struct lt_sample *samples, size_t
 		if (sources[i]->after_sample)
 			sources[i]->after_sample(a, samples, n);
 }
+
+void sources_done(struct app *a)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->done)
+			sources[i]->done(a);
+}
