@@ -17,7 +17,7 @@
 /* What is known of a process that maps a GL library (a->gl_procs: its
  * tgid -> these bits): under --system each such process's, else the
  * target's. */
-#define GL_EGL 1UL	  /* its EGL and GLX functions are probed */
+#define GL_EGL 1UL    /* its EGL and GLX functions are probed */
 #define GL_DRIVER 2UL /* its driver's GL functions are probed */
 
 static unsigned long gl_state(const struct app *a, pid_t pid)
