@@ -66,9 +66,16 @@ static void fd_exec(struct app *a, pid_t pid)
 	}
 }
 
+static void fd_done(struct app *a)
+{
+	syssites__free(a->syssites);
+	a->syssites = NULL;
+}
+
 const struct source_ops src_fd = {
 	.name = "fd",
 	.ready = fd_ready,
 	.code_mapped = setup_fd,
 	.exec = fd_exec,
+	.done = fd_done,
 };
