@@ -259,12 +259,28 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)scripts/demo.sh
 
+# The previous release, which the --system figures set beside this tree: the
+# last commit before the process-manager work (b7e7a48), built from this
+# repository's own objects, offline. BENCH_LT_PREV=path measures another
+# binary instead; where it cannot be built (no git), the figures say so.
+PREV_REV ?= 0f5858b94e11b00b11b2eea9847c0a64080ee27c
+PREV_LT := $(OUTPUT)/prev-$(PREV_REV)/leaktrace
+
 bench:
 	$(Q)scripts/deps.sh --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory -C bench
 	$(Q)$(MAKE) --no-print-directory workloads
-	$(Q)$(PYTHON) bench/run.py
+	$(Q)[ -n "$$BENCH_LT_PREV" ] || $(MAKE) --no-print-directory $(PREV_LT) || \
+		echo "bench: the previous release ($(PREV_REV)) was not built; not measured" >&2
+	$(Q)BENCH_LT_PREV="$${BENCH_LT_PREV:-$$(ls $(abspath $(PREV_LT)) 2>/dev/null)}" \
+		$(PYTHON) bench/run.py
+
+$(PREV_LT):
+	$(call msg,GIT,$(PREV_REV))
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)
+	$(Q)git archive --format=tar $(PREV_REV) | tar -x -C $(@D)
+	$(Q)$(MAKE) --no-print-directory -C $(@D) all
 
 # An hour of --system under churn with a full map (SOAK_MINUTES to change):
 # leaktrace's memory and report lateness per minute, in bench/results/soak.md.

@@ -14,7 +14,14 @@ resident set and its BPF maps with a million allocations outstanding.
 
 Each figure is the median of BENCH_REPS runs (default 3). Results go to
 stdout and to bench/results/latest.md. `run.py --only system` measures the
---system rows alone (bench/results/system.md). `run.py --only pressure` times
+--system rows alone (bench/results/system.md): a multi-process load untraced
+and under --system, and leaktrace's memory with 1,000 processes; with
+BENCH_LT_PREV=path, the previous release's binary beside this one, on the
+same load, taking turns (`make bench` builds it from git into
+.output/prev-<commit>/leaktrace, the last commit before the process-manager
+work; by hand: `git worktree add /tmp/prev 0f5858b && make -C /tmp/prev all`,
+then `BENCH_LT_PREV=/tmp/prev/leaktrace python3 bench/run.py --only system`);
+without it the figures say it was not measured. `run.py --only pressure` times
 the reports of --system with the allocs map full and processes exiting all
 the time (bench/results/pressure.md; BENCH_LT=path runs another leaktrace
 binary, to compare). Needs root.
@@ -248,6 +255,10 @@ def latency():
 
 SYS_REPS = int(os.environ.get("BENCH_SYS_REPS", "5"))
 SYS_PROCS = int(os.environ.get("BENCH_SYS_PROCS", "1000"))
+# the previous release's binary, measured beside this one; `make bench`
+# builds it from git (PREV_REV in the Makefile)
+LT_PREV = os.environ.get("BENCH_LT_PREV")
+PREV_UNSET = "not measured (BENCH_LT_PREV unset)"
 
 
 def system_workload():
@@ -264,58 +275,226 @@ def system_workload():
     return time.perf_counter() - t0
 
 
-def start_system(*opts):
+SYS_WAIT = float(os.environ.get("BENCH_SYS_WAIT", "120"))
+
+
+def foreign_system_tracers(ours):
+    """Pids of `leaktrace --system` runs other than @ours (pids): their
+    probes fire in every process, the load's included, so a load timed
+    while one runs is not untraced, nor traced by one tracer alone."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = Path("/proc/%s/cmdline" % pid).read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (int(pid) not in ours and os.path.basename(argv[0]).startswith(b"leaktrace") and
+                b"--system" in argv):
+            found.add(int(pid))
+    return found
+
+
+# other tracers waited for SYS_WAIT seconds already, not waited for again
+LONG_RUNNING = set()
+
+
+def system_timed(ours=()):
+    """system_workload() while no other --system tracer runs: waits for
+    those running to end (SYS_WAIT seconds at most, once each), and runs it
+    again (twice at most) when one started meanwhile. Returns (seconds,
+    whether another tracer ran during the figure kept)."""
+    for _ in range(3):
+        deadline = time.monotonic() + SYS_WAIT
+        while foreign_system_tracers(ours) - LONG_RUNNING:
+            if time.monotonic() > deadline:
+                LONG_RUNNING.update(foreign_system_tracers(ours))
+                break
+            time.sleep(0.5)
+        seen, done = foreign_system_tracers(ours), threading.Event()
+
+        def watch():
+            while not done.wait(0.25):
+                seen.update(foreign_system_tracers(ours))
+
+        w = threading.Thread(target=watch, daemon=True)
+        w.start()
+        try:
+            t = system_workload()
+        finally:
+            done.set()
+            w.join()
+        if not seen - LONG_RUNNING:
+            break
+    return t, bool(seen)
+
+
+def start_system(lt, *opts):
+    """Starts @lt --system; returns it once its start record is written."""
     out = TMP / "system.jsonl"
     out.unlink(missing_ok=True)
-    lt = subprocess.Popen([str(LT), "--system", "-i", "1", "-n", "3", "-o", str(out), *opts],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen([str(lt), "--system", "-i", "1", "-n", "3", "-o", str(out), *opts],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 1):
         time.sleep(0.1)
-    return lt, out
+    return p, out
+
+
+def stop_system(p):
+    """SIGINT to a leaktrace from start_system(); its peak resident set over
+    its whole life, final report included (bytes)."""
+    if p.returncode is None:
+        p.send_signal(signal.SIGINT)
+    for _ in range(1200):
+        pid, _, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
+    else:
+        p.kill()
+        _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    return ru.ru_maxrss * 1024
+
+
+def vm_hwm(pid):
+    """VmHWM of @pid: its peak resident set so far (bytes)."""
+    with open("/proc/%d/status" % pid) as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
+
+
+def bpf_maps_memlock(pid):
+    """fdinfo's memlock summed over the BPF maps @pid holds, each map once:
+    measured from outside, the same way for any leaktrace binary."""
+    seen, total = set(), 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != "anon_inode:bpf-map":
+                continue
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                info = dict(l.split(":", 1) for l in f if ":" in l)
+        except OSError:
+            continue
+        map_id = info.get("map_id", fd).strip()
+        if map_id not in seen:
+            seen.add(map_id)
+            total += int(info.get("memlock", "0"))
+    return total
+
+
+def pid_room():
+    """How many more tasks this machine lets us start: pid_max and
+    threads-max, and a cgroup's pids.max, less the tasks there are now."""
+    tasks = int(Path("/proc/loadavg").read_text().split()[3].split("/")[1])
+    room = min(int(Path("/proc/sys/kernel/pid_max").read_text()),
+               int(Path("/proc/sys/kernel/threads-max").read_text())) - tasks
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, ctl, path = line.split(":", 2)
+        d = Path("/sys/fs/cgroup" + path) if ctl == "" else Path("/sys/fs/cgroup/pids" + path)
+        if ctl not in ("", "pids"):
+            continue
+        try:
+            mx = (d / "pids.max").read_text().strip()
+            cur = int((d / "pids.current").read_text())
+        except OSError:
+            continue
+        if mx != "max":
+            room = min(room, int(mx) - cur)
+    return room
+
+
+def system_memory(lt):
+    """@lt --system with SYS_PROCS processes started after it, each holding
+    1,000,000 / SYS_PROCS blocks: (outstanding allocations, leaktrace's
+    VmHWM while tracing, its peak with the final report, its BPF maps'
+    memlock, dropped). The processes are killed and reaped before it
+    returns, whatever happens."""
+    each = 1000000 // SYS_PROCS
+    # room for every allocation and every process's 64 stacks
+    p, out = start_system(lt, "--max-allocs", "2097152", "--max-stacks", "131072")
+    holds, rec, ivs = [], None, []
+    try:
+        for _ in range(SYS_PROCS):
+            holds.append(subprocess.Popen([str(BIN / "hold"), str(each), "90000"],
+                                          stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            ivs = [r for r in map(json.loads, out.read_text().splitlines())
+                   if r["type"] == "interval"]
+            held = [r for r in ivs if r["totals"]["heap"]["count"] >= 1000000]
+            if len(held) >= 2:
+                rec = held[-1]
+                break
+        if not ivs:
+            raise RuntimeError("%s --system wrote no interval record" % lt)
+        maps, hwm = bpf_maps_memlock(p.pid), vm_hwm(p.pid)
+    finally:
+        peak = stop_system(p)
+        for h in holds:
+            h.kill()
+            h.wait()
+    rec = rec or ivs[-1]
+    return rec["totals"]["heap"]["count"], hwm, peak, maps, rec["dropped"]
 
 
 def system_rows():
-    """The multi-process load untraced and under --system, alternating; then
-    leaktrace's own memory with SYS_PROCS processes holding 1M allocations."""
-    base, traced = [], []
-    for _ in range(SYS_REPS):
-        base.append(system_workload())
-        lt, _ = start_system()
-        traced.append(system_workload())
-        lt.send_signal(signal.SIGINT)
-        lt.wait(timeout=60)
-    b, t = statistics.median(base), statistics.median(traced)
-    rows = ["| run | time | vs untraced |", "|---|---|---|",
-            "| untraced | %.2f s | 1.00x |" % b,
-            "| under `leaktrace --system` | %.2f s | %.2fx |" % (t, t / b)]
+    """The multi-process load untraced, under this tree's --system and,
+    with BENCH_LT_PREV, under the previous release's, taking turns
+    SYS_REPS rounds (the two binaries swap places each round), medians;
+    then each one's own memory with SYS_PROCS processes holding 1M
+    allocations."""
+    tracers = [("this tree", LT)] + ([("previous release", LT_PREV)] if LT_PREV else [])
+    times = {label: [] for label in ["untraced"] + [label for label, _ in tracers]}
+    overlapped = 0
+    for i in range(SYS_REPS):
+        t, other = system_timed()
+        times["untraced"].append(t)
+        overlapped += other
+        for label, lt in tracers if i % 2 == 0 else tracers[::-1]:
+            p, _ = start_system(lt)
+            try:
+                t, other = system_timed(ours={p.pid})
+            finally:
+                stop_system(p)
+            times[label].append(t)
+            overlapped += other
+    b = statistics.median(times["untraced"])
+    rows = ["this tree: %s; previous release: %s" % (LT, LT_PREV or PREV_UNSET), "",
+            "| run | time | vs untraced |", "|---|---|---|",
+            "| untraced | %.2f s | 1.00x |" % b]
+    for label, _ in tracers:
+        t = statistics.median(times[label])
+        rows.append("| under `leaktrace --system`, %s | %.2f s | %.2fx |" % (label, t, t / b))
+    if LT_PREV:
+        cur, prev = (statistics.median(times[label]) for label, _ in tracers)
+        rows.append("| this tree's time / the previous release's | | %.2fx |" % (cur / prev))
+    else:
+        rows.append("| under `leaktrace --system`, previous release | %s | |" % PREV_UNSET)
+    rows.append("| runs with another `leaktrace --system` on the machine | %d of %d | |" % (
+        overlapped, sum(map(len, times.values()))))
+    room = pid_room()
+    if room < SYS_PROCS + 1000:
+        return rows + ["", "`--system` memory: not measured: room for %d more processes here, "
+                       "%d wanted and 1000 to spare" % (room, SYS_PROCS)]
+    mem = [system_memory(lt) for _, lt in tracers]
+    if not LT_PREV:
+        mem.append(None)
     each = 1000000 // SYS_PROCS
-    # room for every allocation and every process's 64 stacks
-    lt, out = start_system("--max-allocs", "2097152", "--max-stacks", "131072")
-    holds = [subprocess.Popen([str(BIN / "hold"), str(each), "90000"], stderr=subprocess.DEVNULL)
-             for _ in range(SYS_PROCS)]
-    deadline, rec = time.monotonic() + 150, None
-    while time.monotonic() < deadline:
-        time.sleep(1)
-        recs = [json.loads(l) for l in out.read_text().splitlines()]
-        ivs = [r for r in recs if r["type"] == "interval"]
-        held = [r for r in ivs if r["totals"]["heap"]["count"] >= 1000000]
-        if len(held) >= 2:
-            rec = held[-1]
-            break
-    peak = max(r["self"]["rss_peak"] for r in ivs)
-    lt.send_signal(signal.SIGINT)
-    lt.wait(timeout=120)
-    for h in holds:
-        h.kill()
-        h.wait()
-    rec = rec or ivs[-1]
-    rows += ["", "| `--system` memory | |", "|---|---|",
-             "| processes holding allocations | %d x %d |" % (SYS_PROCS, each),
-             "| outstanding allocations (all processes) | %d |" % rec["totals"]["heap"]["count"],
-             "| leaktrace resident memory (peak) | %.1f MiB |" % (peak / 2**20),
-             "| BPF maps (kernel memory, fdinfo memlock) | %.1f MiB |" % (rec["self"]["bpf_memory"] / 2**20),
-             "| dropped | %d |" % rec["dropped"]]
+
+    def row(name, fmt, i):
+        return "| %s | %s |" % (name, " | ".join(fmt(m[i]) if m else PREV_UNSET for m in mem))
+
+    def mib(v):
+        return "%.1f MiB" % (v / 2**20)
+
+    rows += ["", "| `--system`, %d processes x %d blocks | this tree | previous release |" % (
+                 SYS_PROCS, each), "|---|---|---|",
+             row("outstanding allocations (all processes)", "{:,}".format, 0),
+             row("leaktrace resident memory, peak while tracing (VmHWM)", mib, 1),
+             row("leaktrace resident memory, peak with the final report", mib, 2),
+             row("BPF maps (kernel memory, fdinfo memlock)", mib, 3),
+             row("dropped", str, 4)]
     return rows
 
 
@@ -443,10 +622,16 @@ def main():
         sys.exit("bench: needs root (BPF)")
     if sys.argv[1:] == ["--only", "system"]:
         # the --system figures alone, to bench/results/system.md
-        text = "\n".join(["# leaktrace --system, %s" % time.strftime("%Y-%m-%d"), ""] +
+        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                    if l.startswith("model name")), "?")
+        text = "\n".join(["# leaktrace --system, %s" % time.strftime("%Y-%m-%d"), "",
+                          "%s, %d CPUs, kernel %s, median of %d rounds." % (
+                              cpu, os.cpu_count(), os.uname().release, SYS_REPS), ""] +
                          system_rows()) + "\n"
         print(text)
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
         (ROOT / "bench" / "results" / "system.md").write_text(text)
+        shutil.rmtree(TMP, ignore_errors=True)
         return
     if sys.argv[1:] == ["--only", "pressure"]:
         text = "\n".join(["# leaktrace --system under pressure, %s, %s" % (
@@ -477,7 +662,8 @@ def main():
             "made and deleted per frame, LP_NUM_THREADS=0), frames per second, median of %d rounds:" % (
                 GL_FRAMES, GL_REPS), ""] + gl_rows()
     out += ["", "Whole system: two wordfreqs, a mallocbench and 200 short processes at once, "
-            "untraced and under `leaktrace --system`, alternating, median of %d:" % SYS_REPS,
+            "untraced and under `leaktrace --system` (this tree's and, with BENCH_LT_PREV, the "
+            "previous release's), alternating, median of %d:" % SYS_REPS,
             ""] + system_rows()
     out += ["", "Native stacks: the share of stacks recorded that reach main or a thread start "
             "(`leaktrace -v`'s summary, --stack-depth 64), walked with frame pointers "

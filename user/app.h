@@ -54,8 +54,8 @@ struct app {
 	struct timespec start;
 	struct timespec start_wall; /* CLOCK_REALTIME beside start */
 	bool exec_pending;	    /* the launched command exec'd and stopped itself */
-	bool gl_ready;		    /* the GL driver's functions are probed */
-	bool gl_warned;		    /* said why they cannot be */
+	struct hashmap *gl_procs;   /* tgid -> what of its GL is probed (src_gl.c) */
+	bool gl_warned;		    /* said why a GL driver's functions cannot be */
 	bool gl_ahead;		    /* the system's EGL and GLX libraries are probed */
 	bool command_ended;	    /* the command of -- COMMAND ended by itself */
 };

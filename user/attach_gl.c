@@ -25,6 +25,13 @@
 #include "procmaps.h"
 #include "python.h"
 
+/* Whose calls the probes of @tgid's files see: under --system, every
+ * process's that maps the same file. */
+static pid_t probe_pid(const struct tracer *t, pid_t tgid)
+{
+	return t->settings->system ? -1 : tgid;
+}
+
 static struct probe_func gl_probe_func(const struct gl_func *f)
 {
 	/* keep_sp: some arguments are on the stack */
@@ -82,7 +89,7 @@ static int probe_egl_file(struct tracer *t, pid_t tgid, const char *path, const 
 	if (!nr)
 		return 0;
 	lt_debug("pid %d: %zu EGL/GLX functions in %s", tgid, nr, shown);
-	return attach_allocator(t, tgid, path, shown, elf, funcs, nr, gl_progs(t));
+	return attach_allocator(t, probe_pid(t, tgid), path, shown, elf, funcs, nr, gl_progs(t));
 }
 
 int tracer__attach_gl(struct tracer *t, pid_t tgid)
@@ -278,7 +285,7 @@ static int probe_gl_impls(struct tracer *t, pid_t tgid, const struct lt_mapping 
 		hs[nr].off = off + hs[nr].site.offset;
 		nr++;
 	}
-	err = attach_sites(t, tgid, path, m->path, hs, nr, gl_progs(t));
+	err = attach_sites(t, probe_pid(t, tgid), path, m->path, hs, nr, gl_progs(t));
 cleanup:
 	elf_file__free(elf);
 	return err ? err : (int)nr;

@@ -209,130 +209,159 @@ static int report_now(struct app *a, const char *reason)
 
 /* Runs until the target exits, the duration ends or a signal comes; then
  * prints the final report. Returns 0 or a negative errno. */
-int app_run(struct app *a, int sig_fd)
+/* What the loop waits on: the interval's timer, signals, the ring buffer,
+ * the duration's timer (-d), the target's exit (-p: its pidfd). */
+struct loop {
+	int ep, tfd, dfd, pidfd, sig_fd;
+	__u64 ticks_all; /* intervals ended */
+};
+
+static void loop_close(struct loop *l)
+{
+	int fds[] = { l->pidfd, l->dfd, l->tfd, l->ep };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Opens what @l waits on; loop_close() closes what was opened, whatever
+ * the outcome. */
+static int loop_open(struct app *a, struct loop *l, int sig_fd)
 {
 	const struct lt_settings *s = &a->settings;
-	int ep = epoll_create1(EPOLL_CLOEXEC), tfd = -1, dfd = -1, pidfd = -1, err = 0;
-	const char *reason = NULL;
-	__u64 ticks_all = 0; /* intervals ended */
+	int err;
 
-	if (ep < 0)
+	l->sig_fd = sig_fd;
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (l->ep < 0)
 		return -errno;
-	/* late past half an interval, or a second */
-	a->pace = pace__new(s->interval, app_elapsed(a), s->interval / 2 < 1 ? s->interval / 2 : 1);
-	if (!a->pace) {
-		err = -errno;
-		goto cleanup;
-	}
-	tfd = timer_fd(s->interval, s->interval);
-	if (tfd < 0) {
-		err = tfd;
-		goto cleanup;
-	}
-	err = add_fd(ep, tfd, WAKE_TIMER);
-	err = err ?: add_fd(ep, sig_fd, WAKE_SIGNAL);
-	err = err ?: add_fd(ep, collector__fd(a->collector), WAKE_RING);
+	l->tfd = timer_fd(s->interval, s->interval);
+	err = l->tfd < 0 ? l->tfd : add_fd(l->ep, l->tfd, WAKE_TIMER);
+	err = err ?: add_fd(l->ep, sig_fd, WAKE_SIGNAL);
+	err = err ?: add_fd(l->ep, collector__fd(a->collector), WAKE_RING);
 	if (!err && s->duration > 0) {
-		dfd = timer_fd(s->duration, 0);
-		err = dfd < 0 ? dfd : add_fd(ep, dfd, WAKE_DURATION);
+		l->dfd = timer_fd(s->duration, 0);
+		err = l->dfd < 0 ? l->dfd : add_fd(l->ep, l->dfd, WAKE_DURATION);
 	}
 	if (!err && !a->launch && !a->procs) {
 		/* A pidfd becomes readable when the process exits (Linux 5.3). */
-		pidfd = syscall(SYS_pidfd_open, a->pid, 0);
-		if (pidfd >= 0)
-			err = add_fd(ep, pidfd, WAKE_TARGET);
+		l->pidfd = syscall(SYS_pidfd_open, a->pid, 0);
+		if (l->pidfd >= 0)
+			err = add_fd(l->ep, l->pidfd, WAKE_TARGET);
 	}
-	if (err)
-		goto cleanup;
+	return err;
+}
 
-	while (!reason) {
+/* The processes' events: exec, exit, new code, GL threads */
+static void on_ring(struct app *a)
+{
+	double t0 = app_elapsed(a), t1;
+	int nr = collector__consume(a->collector);
+	size_t looked;
+
+	t1 = app_elapsed(a);
+	pace__spent(a->pace, PACE_EVENTS, t0, t1, nr > 0 ? nr : 0);
+	looked = app_look_at_new(a);
+	pace__spent(a->pace, PACE_NEW, t1, app_elapsed(a), looked);
+}
+
+/* An interval ended: its report, unless the run ends with it (@reason). */
+static int on_timer(struct app *a, struct loop *l, const char **reason)
+{
+	const struct lt_settings *s = &a->settings;
+	__u64 ticks;
+
+	if (read(l->tfd, &ticks, sizeof(ticks)) < 0)
+		return 0;
+	pace__due(a->pace, ticks);
+	l->ticks_all += ticks;
+	if (app_target_gone(a)) {
+		*reason = "target-exited";
+		return 0;
+	}
+	/* The interval that ends with the duration (-d 40 -i 5) is the final
+	 * report's, not a report of its own just before it; the duration's
+	 * timer, armed after this one, would fire a moment later. */
+	if (s->duration > 0 && l->ticks_all * s->interval >= s->duration - /*slack_s=*/1e-3) {
+		*reason = "duration";
+		return 0;
+	}
+	return report_now(a, NULL);
+}
+
+/* A signal: one that ends the run, or SIGCHLD from the launched command
+ * (it exited, or stopped itself after an exec). */
+static int on_signal(struct app *a, struct loop *l, const char **reason)
+{
+	struct signalfd_siginfo si;
+
+	if (read(l->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	if (si.ssi_signo != SIGCHLD) {
+		*reason = "signal";
+		return 0;
+	}
+	collector__consume(a->collector);
+	if (launch__reap(a->launch)) {
+		*reason = "target-exited";
+	} else if (a->exec_pending) {
+		a->exec_pending = false;
+		return app_arm_after_exec(a);
+	}
+	return 0;
+}
+
+static int on_wake(struct app *a, struct loop *l, __u32 what, const char **reason)
+{
+	switch (what) {
+	case WAKE_RING:
+		on_ring(a);
+		return 0;
+	case WAKE_TIMER:
+		return on_timer(a, l, reason);
+	case WAKE_DURATION:
+		*reason = "duration";
+		return 0;
+	case WAKE_TARGET:
+		*reason = "target-exited";
+		return 0;
+	case WAKE_SIGNAL:
+		return on_signal(a, l, reason);
+	}
+	return 0;
+}
+
+int app_run(struct app *a, int sig_fd)
+{
+	const struct lt_settings *s = &a->settings;
+	const char *reason = NULL;
+	struct loop l = { .ep = -1, .tfd = -1, .dfd = -1, .pidfd = -1, .sig_fd = -1 };
+	int err;
+
+	/* late past half an interval, or a second */
+	a->pace = pace__new(s->interval, app_elapsed(a), s->interval / 2 < 1 ? s->interval / 2 : 1);
+	err = a->pace ? loop_open(a, &l, sig_fd) : -errno;
+	while (!err && !reason) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, pidfd >= 0 || a->launch ? -1 : 1000);
+		int n = epoll_wait(l.ep, evs, 8, l.pidfd >= 0 || a->launch ? -1 : 1000);
 
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
+			if (errno != EINTR)
+				err = -errno;
+			continue;
 		}
 		if (!n && app_target_gone(a))
 			reason = "target-exited";
-		for (int i = 0; i < n && !reason; i++) {
-			__u64 ticks;
-			struct signalfd_siginfo si;
-
-			switch (evs[i].data.u32) {
-			case WAKE_RING: {
-				double t0 = app_elapsed(a), t1;
-				int nr = collector__consume(a->collector);
-				size_t looked;
-
-				t1 = app_elapsed(a);
-				pace__spent(a->pace, PACE_EVENTS, t0, t1, nr > 0 ? nr : 0);
-				looked = app_look_at_new(a);
-				pace__spent(a->pace, PACE_NEW, t1, app_elapsed(a), looked);
-				break;
-			}
-			case WAKE_TIMER:
-				if (read(tfd, &ticks, sizeof(ticks)) < 0)
-					break;
-				pace__due(a->pace, ticks);
-				ticks_all += ticks;
-				if (app_target_gone(a)) {
-					reason = "target-exited";
-					break;
-				}
-				/* The interval that ends with the duration (-d 40 -i 5)
-				 * is the final report's, not a report of its own just
-				 * before it; the duration's timer, armed after this
-				 * one, would fire a moment later. */
-				if (s->duration > 0 &&
-				    ticks_all * s->interval >= s->duration - /*slack_s=*/1e-3) {
-					reason = "duration";
-					break;
-				}
-				err = report_now(a, NULL);
-				if (err)
-					goto cleanup;
-				break;
-			case WAKE_DURATION:
-				reason = "duration";
-				break;
-			case WAKE_TARGET:
-				reason = "target-exited";
-				break;
-			case WAKE_SIGNAL:
-				if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
-					break;
-				if (si.ssi_signo != SIGCHLD) {
-					reason = "signal";
-					break;
-				}
-				collector__consume(a->collector);
-				if (launch__reap(a->launch)) {
-					reason = "target-exited";
-				} else if (a->exec_pending) {
-					a->exec_pending = false;
-					err = app_arm_after_exec(a);
-					if (err)
-						goto cleanup;
-				}
-				break;
-			}
-		}
+		for (int i = 0; i < n && !reason && !err; i++)
+			err = on_wake(a, &l, evs[i].data.u32, &reason);
 	}
-
-	if (a->launch && strcmp(reason, "target-exited"))
-		launch__terminate(a->launch, SIGTERM, 3000);
-	err = report_now(a, reason);
-cleanup:
-	if (pidfd >= 0)
-		close(pidfd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tfd >= 0)
-		close(tfd);
-	close(ep);
+	if (!err) {
+		if (a->launch && strcmp(reason, "target-exited"))
+			launch__terminate(a->launch, SIGTERM, 3000);
+		err = report_now(a, reason);
+	}
+	loop_close(&l);
 	pace__free(a->pace);
 	a->pace = NULL;
 	return err;

@@ -31,8 +31,8 @@
 #include "pyresolve.h"
 #include "report.h"
 #include "sandbox.h"
+#include "source.h"
 #include "symbolize.h"
-#include "syssites.h"
 #include "unwind.h"
 
 /* Errors that come from what the user asked for (exit 2), not from a failure
@@ -269,7 +269,7 @@ static int wire(struct app *a)
 		snprintf(a->comm, sizeof(a->comm), "%s", s->command[0]);
 	}
 	a->sources = s->sources;
-	if (s->sources_auto)
+	if (s->sources_auto && !s->system)
 		a->sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
 	a->symbolizer = symbolizer__new(s->debug_dir);
 	if (!s->unwind_fp)
@@ -367,11 +367,8 @@ static void teardown(struct app *a)
 	report__free(a->report);
 	collector__free(a->collector);
 	pyresolver__free(a->pyresolver);
-	census__free(a->census);
-	hashmap__free(a->py_procs);
-	hashmap__free(a->py_no_runtime);
+	sources_done(a);
 	symbolizer__free(a->symbolizer);
-	syssites__free(a->syssites);
 	unwinder__free(a->unwinder);
 	tracer__destroy(a->tracer);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)

@@ -72,7 +72,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "What to trace:", 1 },
 	{ "pid", 'p', "PID", 0, "Trace this process, all its threads", 1 },
 	{ "system", OPT_SYSTEM, NULL, 0,
-	  "Trace every process, including ones started later (sources libc, mmap, fd)", 1 },
+	  "Trace every process, including ones started later (every source, per process)", 1 },
 	{ "check", OPT_CHECK, NULL, 0,
 	  "Trace nothing: say what this machine offers for leaktrace and what to do about what "
 	  "is missing; exit 1 if leaktrace cannot run here (--json: one JSON object)",
@@ -608,12 +608,6 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		      stderr);
 		exit(2);
 	}
-	if (s->system && !s->sources_auto && (s->sources & LT_SRC_GL)) {
-		fputs("leaktrace: --system traces the sources libc, mmap, fd and python; gl "
-		      "needs one process: use -p PID or -- COMMAND\n",
-		      stderr);
-		exit(2);
-	}
 	if (s->census == LT_CENSUS_OFF && (s->backrefs || s->backrefs_dot)) {
 		fputs("leaktrace: --backrefs needs the census: drop --no-census\n", stderr);
 		exit(2);
@@ -633,6 +627,4 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	check_dir("--debug-dir", s->debug_dir);
 	if (s->sources_auto)
 		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL;
-	if (s->system)
-		s->sources &= ~LT_SRC_GL;
 }

@@ -178,7 +178,10 @@ struct procmaps *procmaps__parse(FILE *f)
 	return m;
 }
 
-struct procmaps *procmaps__read(pid_t pid)
+/* The maps of the event this thread is handling (procmaps__hold()). */
+static __thread struct procmaps *held;
+
+static struct procmaps *read_maps(pid_t pid)
 {
 	struct procmaps *m;
 	char path[64];
@@ -194,14 +197,44 @@ struct procmaps *procmaps__read(pid_t pid)
 	fclose(f);
 	if (!m && err == ESRCH)
 		err = ENOENT;
+	if (m)
+		m->pid = pid;
 	errno = err;
 	return m;
+}
+
+struct procmaps *procmaps__read(pid_t pid)
+{
+	if (held && held->pid == pid) {
+		held->refs++;
+		return held;
+	}
+	return read_maps(pid);
+}
+
+struct procmaps *procmaps__hold(pid_t pid)
+{
+	struct procmaps *prev = held;
+
+	/* NULL (gone, unreadable): each caller reads, and says why */
+	held = read_maps(pid);
+	return prev;
+}
+
+void procmaps__unhold(struct procmaps *prev)
+{
+	procmaps__free(held);
+	held = prev;
 }
 
 void procmaps__free(struct procmaps *m)
 {
 	if (!m)
 		return;
+	if (m->refs) {
+		m->refs--;
+		return;
+	}
 	free(m->maps);
 	free(m->text);
 	free(m);

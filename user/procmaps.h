@@ -25,10 +25,21 @@ struct procmaps {
 	struct lt_mapping *maps; /* sorted by start, as the kernel lists them */
 	size_t nr;
 	char *text; /* what was read: the paths point into it */
+	pid_t pid;  /* whose: 0 for parsed text */
+	int refs;   /* holders beyond the first: procmaps__free() drops one */
 };
 
-/* Reads /proc/@pid/maps. Returns NULL with errno set (ENOENT: no such process). */
+/* Reads /proc/@pid/maps, or gives the maps held for @pid (procmaps__hold()).
+ * Read only: the same maps may be given to several callers. Returns NULL with
+ * errno set (ENOENT: no such process). */
 struct procmaps *procmaps__read(pid_t pid);
+
+/* For the time of one event of process @pid (it is seen, it is ready, it
+ * mapped new code), on this thread: reads its maps once, and every
+ * procmaps__read(@pid) until procmaps__unhold() gives them, whichever
+ * module asks. Holds nest: the one before comes back at unhold. */
+struct procmaps *procmaps__hold(pid_t pid);
+void procmaps__unhold(struct procmaps *prev);
 
 /* Whether @pid is a kernel thread (PF_KTHREAD in /proc/PID/stat): no user
  * space to probe. 1, 0, or -ESRCH when there is no such process. */

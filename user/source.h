@@ -36,6 +36,8 @@ struct source_ops {
 	 * read (@samples, @n). */
 	void (*before_sample)(struct app *a);
 	void (*after_sample)(struct app *a, const struct lt_sample *samples, size_t n);
+	/* The run ends: free what the source keeps. */
+	void (*done)(struct app *a);
 };
 
 extern const struct source_ops src_native, src_fd, src_python, src_census, src_gl;
@@ -49,6 +51,7 @@ void sources_seen(struct app *a, pid_t pid);
 void sources_exited(struct app *a, pid_t pid);
 void sources_before_sample(struct app *a);
 void sources_after_sample(struct app *a, const struct lt_sample *samples, size_t n);
+void sources_done(struct app *a);
 
 /* src_python.c: the census's part of a report, and the chain that keeps an
  * object of the type asked for (--backrefs), or of the top growing one. */

@@ -4,6 +4,7 @@
  * Python, whose objects' frees come through them; GL once its library is
  * known; the census, which probes nothing, last. */
 #include "app.h"
+#include "procmaps.h"
 #include "source.h"
 
 static const struct source_ops *const sources[] = {
@@ -12,22 +13,28 @@ static const struct source_ops *const sources[] = {
 
 #define NR_SOURCES (sizeof(sources) / sizeof(sources[0]))
 
+/* Each event of a process reads its maps once, for every source (and what
+ * they call: the probes, the unwinder, the symbolizer): procmaps__hold(). */
+
 int sources_ready(struct app *a, pid_t pid, bool later)
 {
-	for (size_t i = 0; i < NR_SOURCES; i++) {
-		int err = sources[i]->ready ? sources[i]->ready(a, pid, later) : 0;
+	struct procmaps *prev = procmaps__hold(pid);
+	int err = 0;
 
-		if (err)
-			return err;
-	}
-	return 0;
+	for (size_t i = 0; i < NR_SOURCES && !err; i++)
+		err = sources[i]->ready ? sources[i]->ready(a, pid, later) : 0;
+	procmaps__unhold(prev);
+	return err;
 }
 
 void sources_code_mapped(struct app *a, pid_t pid)
 {
+	struct procmaps *prev = procmaps__hold(pid);
+
 	for (size_t i = 0; i < NR_SOURCES; i++)
 		if (sources[i]->code_mapped)
 			sources[i]->code_mapped(a, pid);
+	procmaps__unhold(prev);
 }
 
 void sources_exec(struct app *a, pid_t pid)
@@ -46,9 +53,12 @@ void sources_system_start(struct app *a)
 
 void sources_seen(struct app *a, pid_t pid)
 {
+	struct procmaps *prev = procmaps__hold(pid);
+
 	for (size_t i = 0; i < NR_SOURCES; i++)
 		if (sources[i]->seen)
 			sources[i]->seen(a, pid);
+	procmaps__unhold(prev);
 }
 
 void sources_exited(struct app *a, pid_t pid)
@@ -70,4 +80,11 @@ void sources_after_sample(struct app *a, const struct lt_sample *samples, size_t
 	for (size_t i = 0; i < NR_SOURCES; i++)
 		if (sources[i]->after_sample)
 			sources[i]->after_sample(a, samples, n);
+}
+
+void sources_done(struct app *a)
+{
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->done)
+			sources[i]->done(a);
 }

@@ -69,10 +69,17 @@ static int fd_ready(struct app *a, pid_t pid, bool later)
 	return 0;
 }
 
+static void fd_done(struct app *a)
+{
+	syssites__free(a->syssites);
+	a->syssites = NULL;
+}
+
 const struct source_ops src_fd = {
 	.name = "fd",
 	.ready = fd_ready,
 	.code_mapped = setup_sites,
 	.system_start = fd_system_start,
 	.seen = setup_sites,
+	.done = fd_done,
 };

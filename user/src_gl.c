@@ -9,15 +9,41 @@
 #include "app.h"
 #include "attach.h"
 #include "gl.h"
+#include "hashmap.h"
 #include "launch.h"
 #include "log.h"
 #include "source.h"
 
+/* What is known of a process that maps a GL library (a->gl_procs: its
+ * tgid -> these bits): under --system each such process's, else the
+ * target's. */
+#define GL_EGL 1UL    /* its EGL and GLX functions are probed */
+#define GL_DRIVER 2UL /* its driver's GL functions are probed */
+
+static unsigned long gl_state(const struct app *a, pid_t pid)
+{
+	__u32 key = pid;
+
+	return a->gl_procs ? (unsigned long)hashmap__get(a->gl_procs, &key) : 0;
+}
+
+static void gl_set(struct app *a, pid_t pid, unsigned long bits)
+{
+	__u32 key = pid;
+
+	if (!a->gl_procs)
+		a->gl_procs = hashmap__new(sizeof(key));
+	if (a->gl_procs)
+		hashmap__put(a->gl_procs, &key, (void *)(gl_state(a, pid) | bits));
+}
+
 /* Probes the driver's GL functions, which the dispatch table of thread @tid
  * of @pid leads to (@tp: its thread pointer), if not done yet. @current: the
  * thread has just made a context current, so failing to find them is worth a
- * warning; any thread may be tried otherwise (at attach, before any context
- * exists or Mesa is even loaded). */
+ * warning (once a run); any thread may be tried otherwise (at attach, before
+ * any context exists or Mesa is even loaded). Under --system the probes
+ * serve every process that maps the same driver: for those after the first,
+ * none is new. */
 static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current)
 {
 	struct gl_impl impls[128];
@@ -44,14 +70,34 @@ static void gl_found(struct app *a, pid_t pid, pid_t tid, __u64 tp, bool current
 	if (added)
 		lt_info("pid %d: %d GL functions probed in its driver (found through thread %d)",
 			pid, added, tid);
-	a->gl_ready = true;
+	a->sources |= LT_SRC_GL;
+	gl_set(a, pid, GL_EGL | GL_DRIVER);
+}
+
+/* The EGL and GLX functions of the system's GL libraries, probed once, before
+ * any process is seen to use them: a program that loads GL and makes its
+ * context right away is seen before its first report (under --system, for
+ * every process: those of the system's root, pid 1's). */
+static void gl_ahead(struct app *a, pid_t pid)
+{
+	int err;
+
+	if (a->gl_ahead)
+		return;
+	a->gl_ahead = true;
+	err = tracer__attach_gl_ahead(a->tracer, a->procs ? 1 : pid);
+	if (err)
+		lt_warn("cannot probe the system's EGL and GLX libraries: %s; contexts made "
+			"right after GL is loaded may be missed",
+			strerror(-err));
 }
 
 /* Traces the GL, GLES and EGL objects of process @pid, if the gl source is
  * on and it maps a GL library: probes the EGL and GLX functions, and the
  * driver's GL functions as soon as a thread has a current context (now, or
  * when one makes a context current). Called at attach, when new code is
- * mapped, and at each report until the driver is found. */
+ * mapped, and at each report until the driver is found; under --system,
+ * when the process is seen to exec or map new code. */
 static int setup_gl(struct app *a, pid_t pid)
 {
 	struct tracer_thread threads[256];
@@ -59,30 +105,30 @@ static int setup_gl(struct app *a, pid_t pid)
 
 	if (!(a->settings.sources & LT_SRC_GL))
 		return 0;
-	if (!a->gl_ahead) {
-		a->gl_ahead = true;
-		err = tracer__attach_gl_ahead(a->tracer, pid);
-		if (err)
-			lt_warn("pid %d: cannot probe the system's EGL and GLX libraries: %s; "
-				"contexts made right after GL is loaded may be missed",
-				pid, strerror(-err));
-	}
+	gl_ahead(a, pid);
 	if (!gl_in_use(pid))
 		return 0;
 	if (!(a->sources & LT_SRC_GL))
-		lt_info("pid %d uses GL: tracing its GL and EGL objects", pid);
+		lt_info(a->procs ? "pid %d uses GL: tracing the GL and EGL objects of each process "
+				   "that does"
+				 : "pid %d uses GL: tracing its GL and EGL objects",
+			pid);
 	a->sources |= LT_SRC_GL;
 	err = tracer__attach_gl(a->tracer, pid);
+	if (err == -ESRCH && a->procs)
+		return 0;
 	if (err) {
 		lt_warn("pid %d: cannot probe its EGL and GLX functions: %s", pid, strerror(-err));
-		return err;
+		/* one process of the system is not worth ending the run */
+		return a->procs ? 0 : err;
 	}
-	if (a->gl_ready)
+	gl_set(a, pid, GL_EGL);
+	if (gl_state(a, pid) & GL_DRIVER)
 		return 0;
 	n = tracer__gl_threads(a->tracer, pid, threads, sizeof(threads) / sizeof(threads[0]));
 	if (n < 0)
 		lt_debug("pid %d: cannot list its threads: %s", pid, strerror(-n));
-	for (int i = 0; i < n && !a->gl_ready; i++)
+	for (int i = 0; i < n && !(gl_state(a, pid) & GL_DRIVER); i++)
 		gl_found(a, pid, threads[i].tid, threads[i].tp, false);
 	return 0;
 }
@@ -101,37 +147,57 @@ static void gl_code_mapped(struct app *a, pid_t pid)
 		setup_gl(a, pid);
 }
 
-static void gl_exec(struct app *a, pid_t pid)
+/* --system: a process exec'd or mapped new code */
+static void gl_seen(struct app *a, pid_t pid)
 {
-	(void)pid;
-	a->gl_ready = false;
+	setup_gl(a, pid);
 }
 
-/* New GL libraries come with new code; here only the driver is looked for
- * again, until it is found. */
+/* the process replaced its image, or exited: its driver is found again */
+static void gl_forget(struct app *a, pid_t pid)
+{
+	__u32 key = pid;
+
+	if (a->gl_procs)
+		hashmap__remove(a->gl_procs, &key);
+}
+
+/* New GL libraries come with new code; here only the target's driver is
+ * looked for again, until it is found. Under --system, a process that makes
+ * a context current later says so (app_gl_thread()). */
 static void gl_after_sample(struct app *a, const struct lt_sample *samples, size_t n)
 {
 	(void)samples;
 	(void)n;
-	if (!a->exec_pending && !a->gl_ready && !a->procs)
+	if (!a->exec_pending && !a->procs && !(gl_state(a, a->pid) & GL_DRIVER))
 		setup_gl(a, a->pid);
+}
+
+static void gl_done(struct app *a)
+{
+	hashmap__free(a->gl_procs);
+	a->gl_procs = NULL;
 }
 
 const struct source_ops src_gl = {
 	.name = "gl",
 	.ready = gl_on_ready,
 	.code_mapped = gl_code_mapped,
-	.exec = gl_exec,
+	.exec = gl_forget,
+	.seen = gl_seen,
+	.exited = gl_forget,
 	.after_sample = gl_after_sample,
+	.done = gl_done,
 };
 
 /* A thread made a GL context current: probe the driver it dispatches to, and
- * let the launched command go on (it stopped itself for this). */
+ * let the launched command go on (it stopped itself for this). Under
+ * --system, any process's thread. */
 void app_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp)
 {
 	struct app *a = ctx;
 
-	if (pid != a->pid)
+	if (!a->procs && pid != a->pid)
 		return;
 	gl_found(a, pid, tid, tp, true);
 	if (a->launch)

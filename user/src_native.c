@@ -48,9 +48,18 @@ static void native_exec(struct app *a, pid_t pid)
 		unwinder__forget(a->unwinder, pid);
 }
 
+/* --system: the allocators of the files @pid maps that no process mapped
+ * before; its unwind tables once a stack of it needs them */
+static void native_seen(struct app *a, pid_t pid)
+{
+	tracer__attach_new(a->tracer, pid);
+	unwinder__code_mapped(a->unwinder, pid);
+}
+
 const struct source_ops src_native = {
 	.name = "native",
 	.ready = native_ready,
 	.code_mapped = native_code_mapped,
 	.exec = native_exec,
+	.seen = native_seen,
 };

@@ -259,6 +259,13 @@ static void python_seen(struct app *a, pid_t pid)
 		 py.shown);
 }
 
+static void python_done(struct app *a)
+{
+	hashmap__free(a->py_procs);
+	hashmap__free(a->py_no_runtime);
+	a->py_procs = a->py_no_runtime = NULL;
+}
+
 const struct source_ops src_python = {
 	.name = "python",
 	.ready = python_ready,
@@ -267,6 +274,7 @@ const struct source_ops src_python = {
 	.exited = python_exec,
 	.before_sample = python_before_sample,
 	.after_sample = python_after_sample,
+	.done = python_done,
 };
 
 /* Reads the census for this report into @view; false when there is none. */
@@ -289,8 +297,14 @@ static void census_exec(struct app *a, pid_t pid)
 	a->census = NULL;
 }
 
+static void census_done(struct app *a)
+{
+	census_exec(a, 0);
+}
+
 const struct source_ops src_census = {
 	.name = "census",
 	.ready = census_ready,
 	.exec = census_exec,
+	.done = census_done,
 };

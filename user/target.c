@@ -152,11 +152,8 @@ size_t app_look_at_new(struct app *a)
 	if (!a->procs)
 		return 0;
 	while ((n = procs__take_touched(a->procs, pids, 256))) {
-		for (size_t i = 0; i < n; i++) {
-			tracer__attach_new(a->tracer, pids[i]);
-			unwinder__code_mapped(a->unwinder, pids[i]);
+		for (size_t i = 0; i < n; i++)
 			sources_seen(a, pids[i]);
-		}
 		all += n;
 	}
 	return all;

@@ -170,7 +170,7 @@ def test_system_short_processes():
 
 def test_system_bad_combinations():
     require_root()
-    for args, what in ((["--system", "--sources", "gl"], "gl"),
+    for args, what in ((["--system", "--census"], "--census"),
                        (["--system", "--lib", workload("leaky")], "--lib"),
                        (["--system", "-p", "1"], "exclude")):
         rc, _, err = run_leaktrace(args + ["-d", "1"])
@@ -457,6 +457,76 @@ def test_system_python():
     assert not [s for s in last["stacks"] if s["pid"] == quiet.pid], (
         "quiet pid %d has stacks:\n%s" % (quiet.pid, describe_all(last)))
     for wl in (before, after, leaker, quiet):
+        assert wl.alive(), "pid %d died under --system" % wl.pid
+        wl.stop()
+
+
+def _gl_leak(rec, pid, kind="gl.texture", func="leak_texture"):
+    """@pid's stacks of @kind made in gl_leak.c's @func."""
+    return [s for s in rec["stacks"] if s["pid"] == pid and s["kind"] == kind
+            and s["frames"] and s["frames"][0].get("func") == func]
+
+
+def test_system_c_python_gl():
+    """--system with a C service, a Python service and GL programs leaking at
+    once, one GL program drawing since before the attach (its driver found
+    through its threads) and one started after (through the context it makes
+    current): each leak at the top of its own process with its own kind,
+    Python frames and GL object types; a quiet process lists nothing."""
+    require_root()
+    gl_before = spawn_workload("gl_leak")
+    py = spawn([SYSTEM_PYTHON, "-B", PY_WORKLOAD_SRC / "container_leak.py"])
+    # before the attach: its cache fills up at its start
+    quiet = spawn_workload("sysleak", 0)
+    out = tmp("system-c-python-gl.json")
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP, "-o", out])
+    wait_for_start(out, lt)
+    gl_after = spawn_workload("gl_leak")
+    leaker = spawn_workload("sysleak", FAST)
+
+    def grown(stacks):
+        return [s for s in stacks if s["intervals_grown"] >= 2]
+
+    def found(recs):
+        ivs = intervals(recs)
+        return ivs and _py_leak(ivs[-1], py.pid) and _leak_stacks(ivs[-1], leaker.pid) and all(
+            grown(_gl_leak(ivs[-1], g.pid)) for g in (gl_before, gl_after))
+
+    wait_records(out, found, "a record with the C, Python and both GL programs' leaks", lt)
+    lt.signal(signal.SIGINT)
+    rc, _, err = lt.wait()
+    assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
+    recs = read_records(out)
+    assert {"python", "gl"} <= set(recs[0]["sources"]), "--system's sources %r lack python " \
+        "or gl" % recs[0]["sources"]
+    last = [r for r in intervals(recs) if found([r])][-1]
+
+    def mine(pid):
+        return [s for s in last["stacks"] if s["pid"] == pid]
+
+    # the C leak: heap, from its own function
+    st = mine(leaker.pid)[0]
+    assert st["kind"] == "heap" and funcs(st)[:1] == ["sys_leak_site"], describe_all(last)
+    # the Python leak: its objects, typed, with Python frames down to the module
+    assert mine(py.pid)[0]["kind"] == "pyobj", describe_all(last)
+    st = _py_leak(last, py.pid)[0]
+    assert py_sites(st)[-1][0] == "<module>", "Python frames %r" % (py_sites(st),)
+    # the GL leaks: GL objects, by type, from gl_leak.c's functions; the
+    # textures' bytes (8 KiB each) rank first among the bytes, the other
+    # objects (of no size) first among the counts: the top two of each
+    for g in (gl_before, gl_after):
+        top = mine(g.pid)[:2]
+        assert any(s["kind"].startswith("gl.") and funcs(s)[:1] and
+                   funcs(s)[0].startswith("leak_") for s in top), (
+            "pid %d: no GL leak in its top two stacks:\n%s" % (g.pid, describe_all(last)))
+        tex = _gl_leak(last, g.pid)[0]
+        assert tex["comm"] == "gl_leak" and tex["bytes"] > 0, describe(tex)
+        for kind, func in (("gl.framebuffer", "leak_framebuffer"),
+                           ("gl.program", "leak_program")):
+            assert _gl_leak(last, g.pid, kind, func), "pid %d: no %s from %s:\n%s" % (
+                g.pid, kind, func, describe_all(last))
+    assert not mine(quiet.pid), "quiet pid %d has stacks:\n%s" % (quiet.pid, describe_all(last))
+    for wl in (gl_before, py, gl_after, leaker, quiet):
         assert wl.alive(), "pid %d died under --system" % wl.pid
         wl.stop()
 

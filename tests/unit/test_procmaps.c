@@ -180,6 +180,36 @@ static void test_read_self(void)
 	procmaps__free(m);
 }
 
+/* One event, one read: what is held is what every reader gets, until the
+ * hold ends; a read of another process, or after, reads again. */
+static void test_hold(void)
+{
+	struct procmaps *prev = procmaps__hold(getpid());
+	struct procmaps *a = procmaps__read(getpid()), *b = procmaps__read(getpid());
+	struct procmaps *other = procmaps__read(getppid()), *inner, *c, *after;
+
+	UT_CHECK(prev == NULL, "nothing held before");
+	UT_CHECK(a && a == b, "two reads in one hold give the same maps");
+	UT_CHECK(other && other != a, "another process's maps are read");
+	inner = procmaps__hold(getppid());
+	c = procmaps__read(getpid());
+	UT_CHECK(inner == a && c != a, "a nested hold of another process: a read of ours reads");
+	procmaps__free(c);
+	procmaps__unhold(inner);
+	c = procmaps__read(getpid());
+	UT_CHECK(c == a, "the outer hold is back after the inner one ends");
+	procmaps__free(c);
+	procmaps__free(b);
+	procmaps__free(other);
+	/* @a outlives the hold: its reader still holds it */
+	procmaps__unhold(prev);
+	UT_CHECK(a->nr > 0 && procmaps__find(a, (uintptr_t)&main), "kept maps still readable");
+	after = procmaps__read(getpid());
+	UT_CHECK(after && after != a, "after the hold, a read reads again");
+	procmaps__free(after);
+	procmaps__free(a);
+}
+
 int main(void)
 {
 	test_parse();
@@ -187,5 +217,6 @@ int main(void)
 	test_find();
 	test_unsorted();
 	test_read_self();
+	test_hold();
 	return ut_done();
 }
