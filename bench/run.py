@@ -340,20 +340,28 @@ def start_system(lt, *opts):
     return p, out
 
 
-def stop_system(p):
-    """SIGINT to a leaktrace from start_system(); its peak resident set over
-    its whole life, final report included (bytes)."""
-    if p.returncode is None:
-        p.send_signal(signal.SIGINT)
-    for _ in range(1200):
-        pid, _, ru = os.wait4(p.pid, os.WNOHANG)
+def reap(p, seconds):
+    """Waits up to @seconds for @p to exit, then kills it; its exit status
+    and resource usage (os.wait4's)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
         if pid:
             break
         time.sleep(0.1)
     else:
         p.kill()
-        _, _, ru = os.wait4(p.pid, 0)
+        _, status, ru = os.wait4(p.pid, 0)
     p.returncode = 0
+    return status, ru
+
+
+def stop_system(p):
+    """SIGINT to a leaktrace from start_system(); its peak resident set over
+    its whole life, final report included (bytes)."""
+    if p.returncode is None:
+        p.send_signal(signal.SIGINT)
+    _, ru = reap(p, 120)
     return ru.ru_maxrss * 1024
 
 
@@ -533,15 +541,7 @@ def pressure_rows():
     time.sleep(PRESSURE_SECS)
     lt.send_signal(signal.SIGINT)
     # a leaktrace that is behind may take long to get to the signal
-    for _ in range(300):
-        pid, status, ru = os.wait4(lt.pid, os.WNOHANG)
-        if pid:
-            break
-        time.sleep(1)
-    else:
-        lt.kill()
-        pid, status, ru = os.wait4(lt.pid, 0)
-    lt.returncode = 0
+    _, ru = reap(lt, 300)
     reader.join(timeout=10)
     for p in load:
         p.kill()
