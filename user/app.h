@@ -88,9 +88,6 @@ void app_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp);
 size_t app_look_at_new(struct app *a);
 void app_sweep_gone(struct app *a, const struct lt_sample *samples, size_t n);
 size_t app_release_exited(struct app *a);
-/* --system: lets each source look at every process there at the start
- * (those started later come through app_look_at_new()). */
-void app_see_all(struct app *a);
 /* Whether the target is gone (never, under --system). */
 bool app_target_gone(struct app *a);
 

@@ -261,6 +261,26 @@ int app_attach(struct app *a)
 	return sources_ready(a, a->pid, false);
 }
 
+/* --system: lets each source look at every process there at the start
+ * (those started later come through app_look_at_new()). */
+static void app_see_all(struct app *a)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		sources_seen(a, pid);
+	}
+	closedir(d);
+}
+
 int app_attach_system(struct app *a)
 {
 	int err;
@@ -295,24 +315,6 @@ int app_start_command(struct app *a)
 	collector__consume(a->collector);
 	a->exec_pending = false;
 	return app_arm_after_exec(a);
-}
-
-void app_see_all(struct app *a)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-
-		if (*end || pid <= 0 || pid == getpid())
-			continue;
-		sources_seen(a, pid);
-	}
-	closedir(d);
 }
 
 bool app_target_gone(struct app *a)
