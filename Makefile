@@ -92,6 +92,21 @@ else
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lz -liberty
 endif
 
+# Under --system every process's libc allocator is probed, leaktrace's own
+# included: each of its mallocs would trap into the kernel (the BPF side
+# drops them, after the trap is paid; about 10 s of a wordfreq's run went
+# there while the unwinder built tables). The dynamically linked binary
+# carries its own allocator instead: jemalloc, linked in statically, takes
+# every malloc of the process (libc's, libdw's and libbpf's included) by
+# symbol interposition, from a file no probe is on. Not in the ASan build
+# (it has its own) nor a static one (its malloc is in the binary already).
+JEMALLOC_A := $(shell $(CC) -print-file-name=libjemalloc.a)
+ifeq ($(SANITIZE)$(STATIC),)
+ifneq ($(wildcard $(JEMALLOC_A)),)
+SELF_ALLOC_LIBS := $(JEMALLOC_A) -lpthread -ldl -lm
+endif
+endif
+
 CFLAGS_USER := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE \
 	-I$(OUTPUT) -Ibpf -Iuser $(PKG_CFLAGS) $(if $(filter capstone,$(PKGS)),-DLT_HAVE_CAPSTONE) \
@@ -161,7 +176,7 @@ $(OUTPUT)/user/profile.pb-c.o: $(OUTPUT)/profile.pb-c.c | $(OUTPUT)/user
 
 $(OUTPUT)/leaktrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS_USER) $^ $(PKG_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS_USER) $^ $(PKG_LIBS) $(SELF_ALLOC_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ut.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -125,6 +125,7 @@ enum lt_counter {
 			       * process's tables were being made */
 	LT_CNT_SYS_VMA_BUSY,  /* a stack at a syscall started inside the wrapper: the
 			       * process's mappings were locked by another thread */
+	LT_CNT_SELF_HITS,     /* --system: a uprobe fired in leaktrace itself (a trap it paid) */
 	LT_CNT__NR,
 };
 

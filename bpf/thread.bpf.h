@@ -83,9 +83,13 @@ static __always_inline bool lt_is_target(__u32 tgid)
 }
 
 /* Whether a uprobe hit is to be recorded: always, as the kernel filters them
- * by process, except with trace_all, where leaktrace's own calls come too.
- * Folded away at load otherwise. */
+ * by process, except with trace_all, where leaktrace's own calls come too:
+ * each of those paid a trap in leaktrace, and is counted (its allocator is
+ * its own, so that none should). Folded away at load otherwise. */
 static __always_inline bool lt_uprobe_wanted(void)
 {
-	return !trace_all || (bpf_get_current_pid_tgid() >> 32) != self_tgid;
+	if (!trace_all || (bpf_get_current_pid_tgid() >> 32) != self_tgid)
+		return true;
+	lt_count(LT_CNT_SELF_HITS);
+	return false;
 }

@@ -32,7 +32,8 @@ done
 
 # build: compiler for BPF, skeleton generator, libbpf, elfutils, capstone,
 #        libseccomp (the filter leaktrace puts on itself after setup),
-#        libiberty (demangles C++ and Rust names; a static library only).
+#        libiberty (demangles C++ and Rust names; a static library only),
+#        jemalloc (libjemalloc.a: leaktrace's own allocator, off the probed libc).
 # test:  python3 drives the end-to-end tests and runs their Python workloads;
 #        python3-dev (python3-config, libpython) builds the workload that
 #        embeds it; binutils for objcopy/strip (separate debug files), procps
@@ -54,7 +55,7 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
 pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps util-linux
 clang-format g++ rustc libseccomp-dev liblzma-dev libbz2-dev musl-tools libclang-rt-dev
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
-xvfb xauth python3-kivy man-db bash-completion golang-go libprotobuf-c-dev
+xvfb xauth python3-kivy man-db bash-completion golang-go libprotobuf-c-dev libjemalloc-dev
 protobuf-c-compiler"
 if $bench; then
 	PKGS="$PKGS heaptrack"

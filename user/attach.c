@@ -474,6 +474,18 @@ struct tracer *tracer__open(const struct lt_settings *s)
 	t->sources = s->sources;
 	t->multi = !s->no_uprobe_multi && have_uprobe_multi();
 	lt_debug("uprobe_multi links: %s", t->multi ? "yes" : "no");
+	/* --system: leaktrace's own binary carries its allocator (Makefile:
+	 * SELF_ALLOC_LIBS), which a probe put there for another leaktrace
+	 * would make leaktrace's own allocations trap again. Counted as looked
+	 * at, never probed. */
+	if (s->system) {
+		struct stat self;
+
+		if (!stat("/proc/self/exe", &self) && file_set_add(&t->checked, &self, 0)) {
+			free(t);
+			return NULL;
+		}
+	}
 
 	/* Where the kernel rejects a program, the rest is loaded without its
 	 * source: each try is a fresh open, as libbpf loads an object once. */
