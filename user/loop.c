@@ -130,13 +130,20 @@ static void say_completeness(struct app *a, const struct lt_sample *samples, siz
 		complete, stacks, stacks ? 100.0 * complete / stacks : 0.0, cut);
 }
 
-/* --html, rewritten each interval so that a reload shows the latest; a
- * failure here is said once and tracing goes on: the final page, written
- * at exit, says so again if it fails too. */
+/* --html, rewritten each interval so that a reload shows the latest, but
+ * with at most a tenth of the time: the flame graph symbolizes every stack
+ * outstanding, which under --system can take long. A failure here is said
+ * once and tracing goes on: the final page, written at exit, says so again
+ * if it fails too. */
 static void update_html(struct app *a)
 {
-	int err = html__update(a->report, a->html_file, /*final=*/false);
+	double t0 = app_elapsed(a);
+	int err;
 
+	if (t0 < a->html_next)
+		return;
+	err = html__update(a->report, a->html_file, /*final=*/false);
+	a->html_next = t0 + 10 * (app_elapsed(a) - t0);
 	if (err && !a->html_warned) {
 		lt_warn("cannot write the HTML report to %s: %s; tracing goes on", a->settings.html,
 			strerror(-err));
