@@ -444,10 +444,15 @@ static int flame_add(void *ctx, const struct report_live *l)
 	return 0;
 }
 
-static int node_cmp(const void *a, const void *b, void *ctx)
+/* A child to sort (plain qsort: qsort_r is missing from older musl). */
+struct kid {
+	const struct node *n;
+	size_t i;
+};
+
+static int node_cmp(const void *a, const void *b)
 {
-	const struct node *v = ctx;
-	const struct node *x = &v[*(const size_t *)a], *y = &v[*(const size_t *)b];
+	const struct node *x = ((const struct kid *)a)->n, *y = ((const struct kid *)b)->n;
 
 	if (x->bytes != y->bytes)
 		return x->bytes > y->bytes ? -1 : 1;
@@ -486,7 +491,8 @@ static int flame_draw(struct flame *fl, FILE *f, size_t i, double x, int depth)
 {
 	const struct node *n = &fl->v[i];
 	double w = (double)n->bytes / (double)fl->v[0].bytes * FLAME_W;
-	size_t nr = 0, *kids;
+	size_t nr = 0;
+	struct kid *kids;
 	char fill[40], size[32];
 	int err = 0;
 
@@ -520,11 +526,11 @@ static int flame_draw(struct flame *fl, FILE *f, size_t i, double x, int depth)
 		return -ENOMEM;
 	nr = 0;
 	for (size_t c = n->child; c; c = fl->v[c].next)
-		kids[nr++] = c;
-	qsort_r(kids, nr, sizeof(*kids), node_cmp, fl->v);
+		kids[nr++] = (struct kid){ .n = &fl->v[c], .i = c };
+	qsort(kids, nr, sizeof(*kids), node_cmp);
 	for (size_t k = 0; k < nr && !err; k++) {
-		err = flame_draw(fl, f, kids[k], x, depth + 1);
-		x += (double)fl->v[kids[k]].bytes / (double)fl->v[0].bytes * FLAME_W;
+		err = flame_draw(fl, f, kids[k].i, x, depth + 1);
+		x += (double)fl->v[kids[k].i].bytes / (double)fl->v[0].bytes * FLAME_W;
 	}
 	free(kids);
 	return err;
