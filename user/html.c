@@ -223,9 +223,14 @@ static void put_growth(FILE *f, __s64 v, const struct report_row *x)
 		fprintf(f, " %s", count_noun(x->kind));
 }
 
-/* The innermost frame with a name: where a row points at, in the table. */
+/* Where a row points at, in the table: the innermost frame with a name,
+ * or for Python objects the innermost Python frame, the program's line
+ * under the interpreter's functions that made the object. */
 static const struct lt_frame *site_of(const struct report_row *x)
 {
+	for (size_t i = 0; i < x->nr_frames && x->type; i++)
+		if (x->frames[i].python)
+			return &x->frames[i];
 	for (size_t i = 0; i < x->nr_frames; i++)
 		if (x->frames[i].func)
 			return &x->frames[i];
