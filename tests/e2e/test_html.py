@@ -13,9 +13,9 @@ import struct
 import subprocess
 import zlib
 
-from common import (intervals, load_stream, marker_line,
-                    require_debian_package, require_root, run_leaktrace, spawn_workload, tmp,
-                    trace_until, wait_until, workload)
+from common import (LEAKTRACE, LEAKTRACE_SAN, assert_no_sanitizer_errors, intervals, load_stream,
+                    marker_line, require_debian_package, require_root, run_leaktrace,
+                    spawn_workload, tmp, trace_until, wait_until, workload)
 
 LEAK_BYTES = 100	# leaky.c's LEAK_SIZE
 ITERATIONS = 250	# 25000 B leaked: more than its bounded cache's 64 x 256 B
@@ -130,15 +130,25 @@ def check_page(page, leak_bytes):
         "no flame-graph colour in the screenshot"
 
 
-def test_html_leaky():
+def _leaky(binary):
     require_root()
     page, out = tmp("leaky.html"), tmp("leaky.json")
     rc, _, err = run_leaktrace(["-i", "0.5", "-w", "2", "-o", out, "--html", page, "--",
-                                workload("leaky"), "--iterations", ITERATIONS])
+                                workload("leaky"), "--iterations", ITERATIONS], binary=binary)
+    if binary == LEAKTRACE_SAN:
+        assert_no_sanitizer_errors(err)
     assert rc == 0, "leaktrace -- leaky exited with status %d: %s" % (rc, err[-500:])
     ex = load_stream(out, window=2, top=10, interval=0.5)[-1]
     assert ex["reason"] == "target-exited", ex["reason"]
     check_page(page, LEAK_BYTES * ITERATIONS)
+
+
+def test_html_leaky():
+    _leaky(LEAKTRACE)
+
+
+def test_html_leaky_sanitized():
+    _leaky(LEAKTRACE_SAN)
 
 
 def test_html_rewritten_each_interval():
