@@ -18,7 +18,7 @@ _leaktrace()
 	done
 
 	local opts="-p --pid --system --check -i --interval -d --duration -n --top
-		-w --window --json -o --output --folded --pprof --fail-on-growth --sources --lib
+		-w --window --json -o --output --folded --pprof --html --fail-on-growth --sources --lib
 		--census --no-census --backrefs --backrefs-dot
 		--stack-depth --max-allocs --max-stacks --sample --sample-bytes
 		--unwind --unwind-rows --btf --debug-dir --probe-at --floor
@@ -32,7 +32,7 @@ _leaktrace()
 		_pids
 		return
 		;;
-	-o | --output | --folded | --pprof | --btf | --backrefs-dot)
+	-o | --output | --folded | --pprof | --html | --btf | --backrefs-dot)
 		_filedir
 		return
 		;;

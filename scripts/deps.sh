@@ -56,7 +56,7 @@ pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps uti
 clang-format g++ rustc libseccomp-dev liblzma-dev libbz2-dev musl-tools libclang-rt-dev
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
 xvfb xauth python3-kivy man-db bash-completion golang-go libprotobuf-c-dev libjemalloc-dev
-protobuf-c-compiler"
+protobuf-c-compiler chromium"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi

@@ -42,6 +42,9 @@ struct app {
 	FILE *json_file;
 	FILE *folded_file; /* --folded */
 	FILE *pprof_file;  /* --pprof */
+	FILE *html_file;   /* --html */
+	bool html_warned;  /* said that an interval's page could not be written */
+	double html_next;  /* when the page is next rewritten (app_elapsed()) */
 	pid_t pid;
 	char comm[64];
 	unsigned int sources; /* what is traced: settings' sources, as the target has them */

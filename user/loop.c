@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include "app.h"
 #include "attach.h"
+#include "html.h"
 #include "collect.h"
 #include "launch.h"
 #include "log.h"
@@ -129,6 +130,27 @@ static void say_completeness(struct app *a, const struct lt_sample *samples, siz
 		complete, stacks, stacks ? 100.0 * complete / stacks : 0.0, cut);
 }
 
+/* --html, rewritten each interval so that a reload shows the latest, but
+ * with at most a tenth of the time: the flame graph symbolizes every stack
+ * outstanding, which under --system can take long. A failure here is said
+ * once and tracing goes on: the final page, written at exit, says so again
+ * if it fails too. */
+static void update_html(struct app *a)
+{
+	double t0 = app_elapsed(a);
+	int err;
+
+	if (t0 < a->html_next)
+		return;
+	err = html__update(a->report, a->html_file, /*final=*/false);
+	a->html_next = t0 + 10 * (app_elapsed(a) - t0);
+	if (err && !a->html_warned) {
+		lt_warn("cannot write the HTML report to %s: %s; tracing goes on", a->settings.html,
+			strerror(-err));
+		a->html_warned = true;
+	}
+}
+
 static int report_now(struct app *a, const char *reason)
 {
 	struct report_status st = { .pid = a->pid };
@@ -191,6 +213,8 @@ static int report_now(struct app *a, const char *reason)
 	err = report__emit(a->report, &st, reason);
 	if (!err && !reason)
 		err = src_census_backrefs(a);
+	if (!err && !reason && a->html_file)
+		update_html(a);
 	t1 = app_elapsed(a);
 	pace__spent(a->pace, PACE_OUTPUT, t0, t1, 0);
 	if (!err && !reason) {

@@ -21,6 +21,7 @@
 #include "collect.h"
 #include "escape.h"
 #include "hashmap.h"
+#include "html.h"
 #include "launch.h"
 #include "log.h"
 #include "options.h"
@@ -176,7 +177,7 @@ static int open_output(const char *path, FILE **f)
 	return -1;
 }
 
-/* --folded and --pprof, of what is outstanding at the final report. */
+/* --folded, --pprof and --html, of what is outstanding at the final report. */
 static int write_exports(struct app *a)
 {
 	const struct lt_settings *s = &a->settings;
@@ -198,6 +199,11 @@ static int write_exports(struct app *a)
 				 strerror(-err));
 	}
 #endif
+	if (!err && a->html_file) {
+		err = html__update(a->report, a->html_file, /*final=*/true);
+		if (err)
+			lt_error("cannot write the HTML report to %s: %s", s->html, strerror(-err));
+	}
 	return err;
 }
 
@@ -217,14 +223,15 @@ static int check_stdio(void)
 	return 0;
 }
 
-/* -o, --folded, --pprof and --backrefs-dot, opened now: once set up,
+/* -o, --folded, --pprof, --html and --backrefs-dot, opened now: once set up,
  * leaktrace opens nothing for writing. */
 static int open_outputs(struct app *a)
 {
 	const struct lt_settings *s = &a->settings;
 
 	if (open_output(s->output, &a->json_file) || open_output(s->folded, &a->folded_file) ||
-	    open_output(s->pprof, &a->pprof_file) || open_output(s->backrefs_dot, &a->dot_file))
+	    open_output(s->pprof, &a->pprof_file) || open_output(s->html, &a->html_file) ||
+	    open_output(s->backrefs_dot, &a->dot_file))
 		return -1;
 	return 0;
 }
@@ -299,6 +306,7 @@ static int wire(struct app *a)
 			.json = { s->json ? stdout : NULL, a->json_file },
 			.json_names = { NULL, s->output },
 			.system = s->system,
+			.history = s->html != NULL,
 		},
 		&(struct report_source){
 			.ctx = a,
@@ -360,7 +368,7 @@ static int run_status(struct app *a, int err)
 
 static void teardown(struct app *a)
 {
-	FILE *files[] = { a->dot_file, a->json_file, a->folded_file, a->pprof_file };
+	FILE *files[] = { a->dot_file, a->json_file, a->folded_file, a->pprof_file, a->html_file };
 
 	launch__free(a->launch);
 	procs__free(a->procs);

@@ -28,6 +28,7 @@ static const char doc[] =
 	"  sudo leaktrace -i 1 -d 60 -- ./server -v    start a command under tracing\n"
 	"  sudo leaktrace -p 1234 --json -o leaks.jsonl\n"
 	"  sudo leaktrace -d 60 --pprof live.pb.gz --folded live.folded -p 1234\n"
+	"  sudo leaktrace -d 60 --html leaks.html -p 1234   (charts, flame graph)\n"
 	"  sudo leaktrace --fail-on-growth 10M -d 30 -- ./test-suite   (exit 3 on a leak)\n"
 	"  sudo leaktrace --lib /opt/app/lib/libjemalloc.so.2 -p 1234\n"
 	"  sudo leaktrace --sources auto,fd -p 1234    (also descriptors never closed)\n"
@@ -62,6 +63,7 @@ enum {
 	OPT_UNWIND_ROWS,
 	OPT_FOLDED,
 	OPT_PPROF,
+	OPT_HTML,
 	OPT_CENSUS,
 	OPT_NO_CENSUS,
 	OPT_BACKREFS,
@@ -93,6 +95,10 @@ static const struct argp_option options[] = {
 	{ "pprof", OPT_PPROF, "FILE", 0,
 	  "At the end, write what is outstanding as a pprof profile (gzipped profile.proto) "
 	  "to FILE",
+	  2 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "Write the report as one self-contained HTML page to FILE: growth charts, the "
+	  "table with its stacks, a flame graph; rewritten each interval",
 	  2 },
 	{ "fail-on-growth", OPT_FAIL_ON_GROWTH, "SIZE", 0,
 	  "Exit with status 3 if any stack grew by more than SIZE since tracing began "
@@ -435,6 +441,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			    "libprotobuf-c-dev and protobuf-c-compiler installed");
 #endif
 		s->pprof = arg;
+		break;
+	case OPT_HTML:
+		s->html = arg;
 		break;
 	case OPT_SOURCES:
 		err = lt_parse_sources(arg, &s->sources, &s->sources_auto);

@@ -48,6 +48,7 @@ struct lt_settings {
 	const char *output;
 	const char *folded; /* --folded FILE */
 	const char *pprof;  /* --pprof FILE */
+	const char *html;   /* --html FILE */
 	const char *lib;
 	unsigned int stack_depth;
 	__u64 fail_on_growth; /* bytes; 0 = off */

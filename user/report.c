@@ -48,6 +48,11 @@ static bool kind_has_bytes(__u32 kind)
 	return kind == LT_KIND_HEAP || kind == LT_KIND_MMAP || kind == LT_KIND_PYOBJ;
 }
 
+bool rp_kind_has_bytes(__u32 kind)
+{
+	return kind_has_bytes(kind);
+}
+
 /* Whether @s grows in bytes: memory, and GL objects whose size could be
  * derived (textures, buffers, renderbuffers); the others grow in count (a
  * framebuffer leaks as surely as a texture, with no bytes of its own). */
@@ -135,20 +140,19 @@ struct report *report__new(const struct report_opts *opts, const struct report_s
 	r->src = *src;
 	r->series = hashmap__new(sizeof(struct series_key));
 	r->frames = calloc(MAX_SHOWN, sizeof(*r->frames));
-	if (!r->series || !r->frames) {
-		hashmap__free(r->series);
-		free(r->frames);
-		free(r);
+	if (!r->series || !r->frames || (opts->history && rp_history_new(r))) {
+		report__free(r);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return r;
 }
 
-static void series_free(struct series *s)
+static void series_free(struct report *r, struct series *s)
 {
 	if (!s)
 		return;
+	rp_history_drop(r, s);
 	free(s->ring);
 	free(s);
 }
@@ -160,9 +164,10 @@ void report__free(struct report *r)
 
 	if (!r)
 		return;
-	while (hashmap__next(r->series, &pos, NULL, &v))
-		series_free(v);
+	while (r->series && hashmap__next(r->series, &pos, NULL, &v))
+		series_free(r, v);
 	hashmap__free(r->series);
+	rp_history_free(r);
 	free(r->gone);
 	free(r->frames);
 	free(r);
@@ -211,7 +216,7 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 				return -ENOMEM;
 			s->ring = calloc(2 * ring_len(r), sizeof(*s->ring));
 			if (!s->ring || hashmap__put(r->series, &key, s)) {
-				series_free(s);
+				series_free(r, s);
 				return -ENOMEM;
 			}
 			s->key = key;
@@ -262,13 +267,13 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 			quiet = !s->ring[i];
 		if (quiet && !s->count && r->k >= ring_len(r)) {
 			hashmap__remove(r->series, &s->key);
-			series_free(s);
+			series_free(r, s);
 		}
 	}
-	return 0;
+	return r->opts.history ? rp_history_sample(r) : 0;
 }
 
-static void suspect_fill(const struct report *r, struct series *s, struct suspect *out)
+void rp_suspect_fill(const struct report *r, struct series *s, struct suspect *out)
 {
 	unsigned long k = r->k, from = k > r->opts.window ? k - r->opts.window : 0;
 	__s64 now = ring_at(r, s, k);
@@ -333,7 +338,7 @@ static void take_turns(struct suspect *v, size_t n, struct suspect *tmp)
  * not compare: in each group, rows measured in bytes and in count (GL
  * objects of no known size, descriptors) are ranked apart and take turns,
  * so that neither hides the other. */
-static size_t rank(struct report *r, struct suspect **out)
+size_t rp_rank(struct report *r, struct suspect **out)
 {
 	size_t n = 0, cap = hashmap__count(r->series), pos = 0;
 	struct suspect *v = calloc(cap ? cap : 1, sizeof(*v));
@@ -346,7 +351,7 @@ static size_t rank(struct report *r, struct suspect **out)
 		return 0;
 	}
 	while (hashmap__next(r->series, &pos, NULL, &s)) {
-		suspect_fill(r, s, &v[n]);
+		rp_suspect_fill(r, s, &v[n]);
 		/* Growing, and above anything it held before the window: a
 		 * bounded cache caught mid-turnover at the window's start
 		 * grows back only to where it was. */
@@ -540,7 +545,7 @@ void report__forget_many(struct report *r, const __u32 *tgids, const char *const
 			bytes[i] += s->bytes;
 		shown[i] = true;
 		hashmap__remove(r->series, &s->key);
-		series_free(s);
+		series_free(r, s);
 	}
 	/* said only of processes the report had something of */
 	for (size_t i = 0; i < n && comms; i++) {
@@ -616,8 +621,10 @@ static size_t rank_procs(const struct report *r, struct proc_row **out)
 int report__emit(struct report *r, const struct report_status *status, const char *reason)
 {
 	struct suspect *top;
-	size_t n = rank(r, &top);
+	size_t n = rp_rank(r, &top);
 
+	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
+	r->dropped = rp_dropped(status);
 	if (r->opts.system)
 		r->nr_procs = rank_procs(r, &r->procs);
 	if (r->opts.text)
@@ -656,7 +663,7 @@ int report__each_live(struct report *r, report_live_fn fn, void *ctx)
 		const struct series *x = s;
 
 		if (x->bytes || x->count)
-			suspect_fill(r, s, &v[n++]);
+			rp_suspect_fill(r, s, &v[n++]);
 	}
 	qsort(v, n, sizeof(*v), live_cmp);
 	for (size_t i = 0; i < n && !err; i++) {

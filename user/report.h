@@ -49,6 +49,9 @@ struct report_opts {
 	FILE *json[2];		   /* JSON lines go to each non-NULL one */
 	const char *json_names[2]; /* their names in messages; NULL: stdout */
 	bool system;		   /* every process: processes ranked first, pid on stacks */
+	/* keep the totals, and the stacks once listed, over the whole run
+	 * (bounded: downsampled past a few hundred points), for --html */
+	bool history;
 };
 
 struct report_start {
@@ -152,6 +155,74 @@ typedef int (*report_live_fn)(void *ctx, const struct report_live *live);
  * most live bytes first (then most live count). Returns 0, -ENOMEM, or the
  * first non-zero value @fn returned, which stops the walk. */
 int report__each_live(struct report *r, report_live_fn fn, void *ctx);
+
+/* One point of a history: the figures at @t seconds since start. */
+struct report_point {
+	double t;
+	__s64 bytes, count;
+};
+
+/* A row of the table, as ranked at the last sample (the ranking of the
+ * table and the JSON "stacks"). Strings as in struct report_live. */
+struct report_row {
+	unsigned int rank; /* from 1 */
+	__u32 tgid;
+	const char *comm;
+	const char *kind;
+	const char *type;   /* a pyobj stack's Python type, else NULL */
+	const char *arena;  /* the allocator whose mappings it holds, else NULL */
+	bool in_bytes;	    /* growth in bytes, else in count */
+	bool estimated;	    /* figures estimated from sampled calls */
+	bool suspect;	    /* kept growing, else recent growth */
+	bool stack_lost;    /* no frames: the stack map was full */
+	__s64 bytes, count; /* outstanding */
+	__s64 growth, growth_window, growth_total;
+	unsigned int grown, intervals;
+	const struct lt_frame *frames; /* innermost first; 0 when unknown */
+	size_t nr_frames;
+	/* with opts.history: outstanding over the run, oldest first, from
+	 * the last window before it was first listed; else NULL */
+	const struct report_point *history;
+	size_t nr_history;
+};
+
+typedef int (*report_row_fn)(void *ctx, const struct report_row *row);
+
+/* Calls @fn for each row of the table, best first. Returns 0, -ENOMEM, or
+ * the first non-zero value @fn returned. */
+int report__each_row(struct report *r, report_row_fn fn, void *ctx);
+
+/* The totals of one kind over the run (opts.history). */
+struct report_total {
+	const char *kind;
+	bool in_bytes; /* bytes are known, else only the count */
+	bool estimated;
+	__s64 bytes, count; /* at the last sample */
+	const struct report_point *points;
+	size_t nr_points;
+};
+
+typedef int (*report_total_fn)(void *ctx, const struct report_total *total);
+
+/* Calls @fn for each kind the table's header shows. Returns 0, -ENOMEM, or
+ * the first non-zero value @fn returned. */
+int report__each_total(struct report *r, report_total_fn fn, void *ctx);
+
+/* What the run was, as the report knows it. */
+struct report_info {
+	bool system;	       /* every process */
+	pid_t pid;	       /* 0 under --system */
+	const char *comm;      /* the target's name, "" under --system */
+	double t;	       /* seconds since start of the last sample */
+	double interval, time; /* report_start's */
+	unsigned int window, top;
+	unsigned int sample_every;
+	__u64 sample_bytes;
+	const char *reason; /* the final report's, else "" */
+	__u64 dropped;	    /* events dropped, as of the last emit */
+};
+
+void report__info(const struct report *r, struct report_info *out);
 
 /* Human units: "512 B", "1.5 KiB", "+2.0 MiB" with @sign. */
 void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign);

@@ -30,8 +30,9 @@ struct series {
 	unsigned long seen; /* the last sample that had it (report.nr_samples) */
 	/* bytes at interval i in ring[2 * (i % (window + 1))], count right after */
 	__s64 *ring;
-	__s64 peak[2]; /* highest bytes, count up to the window's first interval */
-	bool sized;    /* had bytes once: grows in bytes, though its kind may not */
+	__s64 peak[2];	      /* highest bytes, count up to the window's first interval */
+	bool sized;	      /* had bytes once: grows in bytes, though its kind may not */
+	struct history *hist; /* --html: its figures over the run, once listed */
 };
 
 /* A series ranked for printing, with its growth figures. */
@@ -76,6 +77,17 @@ struct report {
 	size_t nr_procs;
 	struct lt_frame *frames; /* MAX_SHOWN, for the stack being printed */
 	bool said_no_symbols;	 /* the hint on debug symbols was given */
+	/* what report__start() and the last emit said, for report__info() */
+	pid_t pid;
+	char comm[64];
+	double interval, time;
+	char reason[32];
+	__u64 dropped;
+	/* opts.history: the totals over the run, the time of each interval
+	 * in the window, and how many series have a history */
+	struct totals *totals;
+	double *ring_t;
+	size_t nr_hist;
 };
 
 /* Frames shown of one stack, native ones with the functions inlined at them
@@ -101,6 +113,21 @@ bool rp_is_unnamed_frame(const struct lt_frame *f);
 size_t rp_render_frames(struct report *r, __u32 tgid, const __u64 *ips, size_t nr,
 			struct lt_frame *out, size_t max);
 const char *rp_type_of(const struct report *r, const struct series *s);
+bool rp_kind_has_bytes(__u32 kind);
+size_t rp_rank(struct report *r, struct suspect **out);
+void rp_suspect_fill(const struct report *r, struct series *s, struct suspect *out);
+
+/* report_history.c: opts.history */
+struct history;
+struct totals;
+/* Allocates what the history needs; returns 0 or -ENOMEM. */
+int rp_history_new(struct report *r);
+/* Takes the last sample into the histories, and starts one for each stack
+ * listed that has none. Returns 0 or -ENOMEM. */
+int rp_history_sample(struct report *r);
+/* Frees @s's history (accepts a series without one). */
+void rp_history_drop(struct report *r, struct series *s);
+void rp_history_free(struct report *r);
 
 /* report_json.c and report_text.c: one report, to each output */
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,

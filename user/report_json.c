@@ -33,6 +33,10 @@ int report__start(struct report *r, const struct report_start *info)
 	struct jw w;
 
 	r->sources = info->sources;
+	r->pid = info->pid;
+	snprintf(r->comm, sizeof(r->comm), "%s", info->comm ? info->comm : "");
+	r->interval = info->interval;
+	r->time = info->time;
 	if (!rp_json_wanted(r))
 		return 0;
 	f = open_memstream(&buf, &len);

@@ -434,7 +434,7 @@ static void test_refusals(void)
 static void test_missing_values(void)
 {
 	static const char *const opts[] = {
-		"-o",	 "--output", "--folded",  "--pprof",	"--btf", "--backrefs-dot",
+		"-o",	 "--output", "--folded",  "--pprof",	"--html", "--btf", "--backrefs-dot",
 		"--lib", "-i",	     "--sources", "--backrefs",
 	};
 
