@@ -14,6 +14,10 @@
  *   PyTypeObject        Include/cpython/object.h
  *   PyASCIIObject, PyCompactUnicodeObject  Include/cpython/unicodeobject.h
  *   PyBytesObject       Include/cpython/bytesobject.h
+ *   PyFunctionObject    Include/cpython/funcobject.h (3.8: Include/funcobject.h)
+ *   PyHeapTypeObject    Include/cpython/object.h
+ *   PyDictValues        Include/internal/pycore_dict.h, and where an
+ *                       instance keeps it: Include/internal/pycore_object.h
  * (the older versions keep some of the public ones directly in Include/).
  * The line-table formats are described in Objects/lnotab_notes.txt (3.8-3.10)
  * and Objects/locations.md (3.11+), and decoded as Objects/codeobject.c does.
