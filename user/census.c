@@ -24,6 +24,7 @@
 #include "array.h"
 #include "census.h"
 #include "hashmap.h"
+#include "procmem.h"
 #include "pymem.h"
 
 #define CACHE_CHUNKS_LOG2 9 /* 512 chunks of 16 KiB: 8 MiB */
@@ -248,7 +249,12 @@ static int walk(struct census *c, __u64 head)
 	unsigned long steps = 0, power = 1;
 	int err;
 
-	err = pymem__read(c->mem, head, gc, sizeof(gc));
+	/* The head as it is now, not as cached: the heads of all the lists
+	 * share one chunk, copied before the first list was walked, and by
+	 * the time the young generation's turn comes its first object may
+	 * be gone (3.12 clears a freed object's back link: one "relinked" a
+	 * read for a program that churns). */
+	err = procmem__read(c->pid, head, gc, sizeof(gc));
 	if (err) {
 		c->st.lists_cut++;
 		return err == -ESRCH ? err : 0;
