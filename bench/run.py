@@ -190,8 +190,8 @@ def census_rows():
     census runs beside the lightest source, mmap (pymalloc's arenas), and
     beside libc (malloc/free, what the census tests use). The census runs
     are long enough for a read every 0.5 s to happen several times
-    (CENSUS_ROUNDS); exact tracing costs ~200x, so it runs PY_ROUNDS rounds
-    against an untraced run of as many."""
+    (CENSUS_ROUNDS); tracemalloc (~20x) and exact tracing (~200x) run
+    PY_ROUNDS rounds, against an untraced run of as many."""
     big = [PY, PYWORK, CENSUS_ROUNDS]
     small = [PY, PYWORK, PY_ROUNDS]
     lt = [str(LT), "-i", "0.5", "-n", "10", "-o", str(TMP / "py.jsonl")]
@@ -199,9 +199,8 @@ def census_rows():
         ("untraced", CENSUS_ROUNDS, big),
         ("census, --sources mmap", CENSUS_ROUNDS, lt + ["--census", "--sources", "mmap", "--"] + big),
         ("census, --sources libc", CENSUS_ROUNDS, lt + ["--census", "--sources", "libc", "--"] + big),
-        ("python3 -X tracemalloc=32", CENSUS_ROUNDS, [PY, "-X", "tracemalloc=32", PYWORK,
-                                                      CENSUS_ROUNDS]),
         ("untraced", PY_ROUNDS, small),
+        ("python3 -X tracemalloc=32", PY_ROUNDS, [PY, "-X", "tracemalloc=32", PYWORK, PY_ROUNDS]),
         ("exact tracing (leaktrace's default sources)", PY_ROUNDS, lt + ["--"] + small),
     ]
     runs = [[] for _ in variants]
