@@ -24,7 +24,9 @@ then `BENCH_LT_PREV=/tmp/prev/leaktrace python3 bench/run.py --only system`);
 without it the figures say it was not measured. `run.py --only pressure` times
 the reports of --system with the allocs map full and processes exiting all
 the time (bench/results/pressure.md; BENCH_LT=path runs another leaktrace
-binary, to compare). Needs root.
+binary, to compare). `run.py --only census` runs pywork.py under the Python
+census beside untraced, tracemalloc and exact tracing
+(bench/results/census.md). Needs root.
 """
 import json
 import os
@@ -173,6 +175,50 @@ def python_rows():
     out = ["| run | main loop | vs untraced |", "|---|---|---|"]
     out += ["| %s | %.3f s | %.2fx |" % (label, t, t / base) for label, t in rows]
     out.append("| leak found (pyobj Record from parse) | %s | |" % ("yes" if found else "NO"))
+    return out
+
+
+CENSUS_ROUNDS = os.environ.get("BENCH_CENSUS_ROUNDS", "4000")
+CENSUS_REPS = int(os.environ.get("BENCH_CENSUS_REPS", "5"))
+
+
+def census_rows():
+    """pywork.py under the census, which reads the target from outside every
+    interval and probes nothing, against untraced, tracemalloc and exact
+    tracing, in one run: rounds taken in turns (each variant once a round),
+    median of CENSUS_REPS. leaktrace has no mode without any probe: the
+    census runs beside the lightest source, mmap (pymalloc's arenas), and
+    beside libc (malloc/free, what the census tests use). The census runs
+    are long enough for a read every 0.5 s to happen several times
+    (CENSUS_ROUNDS); tracemalloc (~20x) and exact tracing (~200x) run
+    PY_ROUNDS rounds, against an untraced run of as many."""
+    big = [PY, PYWORK, CENSUS_ROUNDS]
+    small = [PY, PYWORK, PY_ROUNDS]
+    lt = [str(LT), "-i", "0.5", "-n", "10", "-o", str(TMP / "py.jsonl")]
+    variants = [
+        ("untraced", CENSUS_ROUNDS, big),
+        ("census, --sources mmap", CENSUS_ROUNDS, lt + ["--census", "--sources", "mmap", "--"] + big),
+        ("census, --sources libc", CENSUS_ROUNDS, lt + ["--census", "--sources", "libc", "--"] + big),
+        ("untraced", PY_ROUNDS, small),
+        ("python3 -X tracemalloc=32", PY_ROUNDS, [PY, "-X", "tracemalloc=32", PYWORK, PY_ROUNDS]),
+        ("exact tracing (leaktrace's default sources)", PY_ROUNDS, lt + ["--"] + small),
+    ]
+    runs = [[] for _ in variants]
+    for _ in range(CENSUS_REPS):
+        for i, (_, _, argv) in enumerate(variants):
+            runs[i].append(run_py(argv))
+    out = ["| run | rounds | main loop | vs untraced | census reads | Record in census |",
+           "|---|---|---|---|---|---|"]
+    base = {}
+    for (label, rounds, _), rs in zip(variants, runs):
+        rs.sort(key=lambda r: r[0])
+        t, rec = rs[len(rs) // 2]
+        base.setdefault(rounds, t)
+        cs = (rec or {}).get("census_stats") or {}
+        found = any(r["type"] == "Record" for r in (rec or {}).get("census", []))
+        out.append("| %s | %s | %.3f s | %.2fx | %s | %s |" % (
+            label, rounds, t, t / base[rounds], cs.get("reads", "") if rec else "",
+            ("yes" if found else "no") if rec and cs else ""))
     return out
 
 
@@ -633,6 +679,19 @@ def main():
         (ROOT / "bench" / "results" / "system.md").write_text(text)
         shutil.rmtree(TMP, ignore_errors=True)
         return
+    if sys.argv[1:] == ["--only", "census"]:
+        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                    if l.startswith("model name")), "?")
+        text = "\n".join(["# pywork under the census, %s" % time.strftime("%Y-%m-%d"), "",
+                          "%s, %d CPUs, kernel %s, load average %.1f at the start, median of %d "
+                          "rounds taken in turns." % (cpu, os.cpu_count(), os.uname().release,
+                                                      os.getloadavg()[0], CENSUS_REPS), ""] +
+                         census_rows()) + "\n"
+        print(text)
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "census.md").write_text(text)
+        shutil.rmtree(TMP, ignore_errors=True)
+        return
     if sys.argv[1:] == ["--only", "pressure"]:
         text = "\n".join(["# leaktrace --system under pressure, %s, %s" % (
             LT, time.strftime("%Y-%m-%d")), ""] + pressure_rows()) + "\n"
@@ -658,6 +717,9 @@ def main():
     out += workload("wordfreq-fp", [str(BIN / "wordfreq-fp"), str(WF_LINES)], 0, "normalize_token")
     out += ["", "Python: bench/pywork.py (%s rounds, /usr/bin/python3, Debian's 3.11), its own "
             "main-loop time:" % PY_ROUNDS, ""] + python_rows()
+    out += ["", "The census (bench/pywork.py, /usr/bin/python3): reads every 0.5 s from outside, "
+            "against untraced, tracemalloc and exact tracing, in turns, median of %d "
+            "(`run.py --only census` alone):" % CENSUS_REPS, ""] + census_rows()
     out += ["", "GL: bench/glbench.c (%s frames, EGL surfaceless on Mesa's llvmpipe, a texture "
             "made and deleted per frame, LP_NUM_THREADS=0), frames per second, median of %d rounds:" % (
                 GL_FRAMES, GL_REPS), ""] + gl_rows()

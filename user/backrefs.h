@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* What keeps a Python object alive, from outside: the shortest chain of
  * references from a module in sys.modules down to an object of a given type,
- * found by reading module dicts, dicts, lists, tuples and instance __dict__s
- * of a running CPython with process_vm_readv(), breadth first. objgraph's
+ * found by reading the containers of a running CPython (dicts, lists, tuples,
+ * sets, instance attributes, class attributes, closures, the frames a stored
+ * traceback keeps) with process_vm_readv(), breadth first. objgraph's
  * find_backref_chain(obj, inspect.ismodule), without touching the process. */
 #ifndef LT_BACKREFS_H
 #define LT_BACKREFS_H
@@ -14,19 +15,25 @@
 
 enum backref_kind {
 	BACKREF_MODULE, /* the root: a module, by its sys.modules name */
-	BACKREF_ATTR,	/* a module global or an instance attribute */
+	BACKREF_ATTR,	/* a module global, an instance or a class attribute */
 	BACKREF_KEY,	/* a dict value, by its key */
 	BACKREF_INDEX,	/* a list or tuple item */
+	BACKREF_ITEM,	/* a set or frozenset member */
+	BACKREF_CELL,	/* what a function's closure cell holds, by its variable */
+	BACKREF_FRAME,	/* a frame a traceback keeps, by its function */
+	BACKREF_LOCAL,	/* a frame's local variable (through its cell, if any) */
 };
 
 struct backref_link {
 	enum backref_kind kind;
-	char name[256]; /* module or attribute name, key (repr), or index; as read */
+	char name[256]; /* module, attribute or variable name, key (repr), index, or
+			 * function() of a frame; as read (empty for a set member) */
 	char type[96];	/* the type of the object the link leads to */
+	bool is_class;	/* that object is a class */
 	__u64 addr;	/* that object */
 };
 
-#define BACKREFS_MAX_LINKS 16
+#define BACKREFS_MAX_LINKS 24
 
 struct backref_chain {
 	struct backref_link links[BACKREFS_MAX_LINKS];

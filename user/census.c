@@ -24,6 +24,7 @@
 #include "array.h"
 #include "census.h"
 #include "hashmap.h"
+#include "procmem.h"
 #include "pymem.h"
 
 #define CACHE_CHUNKS_LOG2 9 /* 512 chunks of 16 KiB: 8 MiB */
@@ -62,6 +63,7 @@ struct census {
 	struct census_row *rows;
 	size_t nr_rows, cap_rows;
 	struct timespec t0;
+	__u64 heads[4]; /* this read's lists: generations 0-2, permanent */
 };
 
 struct census *census__new(pid_t pid, const struct py_layout *l, __u64 runtime, __u64 type_type,
@@ -241,6 +243,15 @@ static bool seen_before(struct census *c, __u64 head, __u64 node, unsigned long 
 	return false;
 }
 
+static bool is_head(const struct census *c, __u64 p)
+{
+	for (size_t i = 0; i < sizeof(c->heads) / sizeof(c->heads[0]); i++) {
+		if (c->heads[i] == p)
+			return true;
+	}
+	return false;
+}
+
 /* Walks one list whose head is at @head. Returns 0, or -ESRCH. */
 static int walk(struct census *c, __u64 head)
 {
@@ -248,7 +259,12 @@ static int walk(struct census *c, __u64 head)
 	unsigned long steps = 0, power = 1;
 	int err;
 
-	err = pymem__read(c->mem, head, gc, sizeof(gc));
+	/* The head as it is now, not as cached: the heads of all the lists
+	 * share one chunk, copied before the first list was walked, and by
+	 * the time the young generation's turn comes its first object may
+	 * be gone (3.12 clears a freed object's back link: one "relinked" a
+	 * read for a program that churns). */
+	err = procmem__read(c->pid, head, gc, sizeof(gc));
 	if (err) {
 		c->st.lists_cut++;
 		return err == -ESRCH ? err : 0;
@@ -296,6 +312,13 @@ static int walk(struct census *c, __u64 head)
 		}
 		prev = p;
 		p = buf[0] & ~(__u64)1; /* NEXT_MASK_UNREACHABLE, during a collection */
+		/* Another list's head: a collection merged this list into an
+		 * older one while it was walked (gen 0 onto gen 1's tail).
+		 * Going on would count that list twice. */
+		if (p != head && is_head(c, p)) {
+			c->st.lists_cut++;
+			return 0;
+		}
 		/* Brent: a ring that does not come back to the head */
 		if (p == saved) {
 			c->st.lists_cut++;
@@ -353,7 +376,7 @@ static void history(struct census *c)
 int census__read(struct census *c)
 {
 	const struct py_layout *l = c->l;
-	__u64 base = c->runtime, heads[4];
+	__u64 base = c->runtime, *heads = c->heads;
 	__u64 copied = pymem__copied(c->mem);
 	int err = 0;
 

@@ -14,6 +14,10 @@
  *   PyTypeObject        Include/cpython/object.h
  *   PyASCIIObject, PyCompactUnicodeObject  Include/cpython/unicodeobject.h
  *   PyBytesObject       Include/cpython/bytesobject.h
+ *   PyFunctionObject    Include/cpython/funcobject.h (3.8: Include/funcobject.h)
+ *   PyHeapTypeObject    Include/cpython/object.h
+ *   PyDictValues        Include/internal/pycore_dict.h, and where an
+ *                       instance keeps it: Include/internal/pycore_object.h
  * (the older versions keep some of the public ones directly in Include/).
  * The line-table formats are described in Objects/lnotab_notes.txt (3.8-3.10)
  * and Objects/locations.md (3.11+), and decoded as Objects/codeobject.c does.
@@ -80,6 +84,25 @@ static const struct py_layout py_layouts[] = {
 		.gc_in_runtime = true,
 		.interp_modules = 56, /* PyInterpreterState.modules */
 		.tp_flags_preheader = 0,
+		.refs = {
+			.func_code = 16,
+			.func_closure = 48,
+			.co_nlocals = 28,
+			.co_varnames = 72,
+			.co_cellvars = 88,
+			.co_freevars = 80,
+			.co_nlocalsplus = LT_PY_NONE,
+			.co_localsplusnames = LT_PY_NONE,
+			.co_nfreevars = LT_PY_NONE,
+			.fr_code = 32,
+			.fr_localsplus = 360,
+			.fr_iframe = LT_PY_NONE,
+			.fr_data = LT_PY_NONE,
+			.if_localsplus = LT_PY_NONE,
+			.if_frame_obj = LT_PY_NONE,
+			.ht_cached_keys = LT_PY_NONE,
+			.values = PY_VALUES_NONE,
+		},
 	},
 	{
 		/* Same as 3.8 for every field used; PyInterpreterState gained
@@ -126,6 +149,25 @@ static const struct py_layout py_layouts[] = {
 		.gc_perm = 720,
 		.interp_modules = 856, /* PyInterpreterState.modules */
 		.tp_flags_preheader = 0,
+		.refs = {
+			.func_code = 16,
+			.func_closure = 48,
+			.co_nlocals = 28,
+			.co_varnames = 72,
+			.co_cellvars = 88,
+			.co_freevars = 80,
+			.co_nlocalsplus = LT_PY_NONE,
+			.co_localsplusnames = LT_PY_NONE,
+			.co_nfreevars = LT_PY_NONE,
+			.fr_code = 32,
+			.fr_localsplus = 360,
+			.fr_iframe = LT_PY_NONE,
+			.fr_data = LT_PY_NONE,
+			.if_localsplus = LT_PY_NONE,
+			.if_frame_obj = LT_PY_NONE,
+			.ht_cached_keys = LT_PY_NONE,
+			.values = PY_VALUES_NONE,
+		},
 	},
 	{
 		.major = 3,
@@ -174,6 +216,25 @@ static const struct py_layout py_layouts[] = {
 		.gc_perm = 720,
 		.interp_modules = 856, /* PyInterpreterState.modules */
 		.tp_flags_preheader = 0,
+		.refs = {
+			.func_code = 48,
+			.func_closure = 72,
+			.co_nlocals = 28,
+			.co_varnames = 72,
+			.co_cellvars = 88,
+			.co_freevars = 80,
+			.co_nlocalsplus = LT_PY_NONE,
+			.co_localsplusnames = LT_PY_NONE,
+			.co_nfreevars = LT_PY_NONE,
+			.fr_code = 32,
+			.fr_localsplus = 352,
+			.fr_iframe = LT_PY_NONE,
+			.fr_data = LT_PY_NONE,
+			.if_localsplus = LT_PY_NONE,
+			.if_frame_obj = LT_PY_NONE,
+			.ht_cached_keys = LT_PY_NONE,
+			.values = PY_VALUES_NONE,
+		},
 	},
 	{
 		.major = 3,
@@ -220,6 +281,25 @@ static const struct py_layout py_layouts[] = {
 		.gc_perm = 752,
 		.interp_modules = 888, /* PyInterpreterState.modules */
 		.tp_flags_preheader = LT_PY_TPFLAGS_MANAGED_DICT,
+		.refs = {
+			.func_code = 48,
+			.func_closure = 72,
+			.co_nlocals = 80,
+			.co_varnames = LT_PY_NONE,
+			.co_cellvars = LT_PY_NONE,
+			.co_freevars = LT_PY_NONE,
+			.co_nlocalsplus = 76,
+			.co_localsplusnames = 96,
+			.co_nfreevars = 92,
+			.fr_code = LT_PY_NONE,
+			.fr_localsplus = LT_PY_NONE,
+			.fr_iframe = 24,
+			.fr_data = 48,
+			.if_localsplus = 72,
+			.if_frame_obj = 40,
+			.ht_cached_keys = 872,
+			.values = PY_VALUES_311,
+		},
 	},
 	{
 		.major = 3,
@@ -267,6 +347,25 @@ static const struct py_layout py_layouts[] = {
 		.gc_perm = 216,
 		.interp_modules = 944, /* PyInterpreterState.imports.modules */
 		.tp_flags_preheader = LT_PY_TPFLAGS_MANAGED_DICT | LT_PY_TPFLAGS_MANAGED_WEAKREF,
+		.refs = {
+			.func_code = 48,
+			.func_closure = 72,
+			.co_nlocals = 80,
+			.co_varnames = LT_PY_NONE,
+			.co_cellvars = LT_PY_NONE,
+			.co_freevars = LT_PY_NONE,
+			.co_nlocalsplus = 72,
+			.co_localsplusnames = 96,
+			.co_nfreevars = 88,
+			.fr_code = LT_PY_NONE,
+			.fr_localsplus = LT_PY_NONE,
+			.fr_iframe = 24,
+			.fr_data = 48,
+			.if_localsplus = 72,
+			.if_frame_obj = 48,
+			.ht_cached_keys = 880,
+			.values = PY_VALUES_312,
+		},
 	},
 	{
 		/* _PyRuntime starts with _Py_DebugOffsets (584 bytes in 3.13.0),
@@ -321,6 +420,25 @@ static const struct py_layout py_layouts[] = {
 		.gc_perm = 7504,
 		.interp_modules = 7656, /* PyInterpreterState.imports.modules */
 		.tp_flags_preheader = LT_PY_TPFLAGS_MANAGED_DICT | LT_PY_TPFLAGS_MANAGED_WEAKREF,
+		.refs = {
+			.func_code = 48,
+			.func_closure = 72,
+			.co_nlocals = 80,
+			.co_varnames = LT_PY_NONE,
+			.co_cellvars = LT_PY_NONE,
+			.co_freevars = LT_PY_NONE,
+			.co_nlocalsplus = 72,
+			.co_localsplusnames = 96,
+			.co_nfreevars = 88,
+			.fr_code = LT_PY_NONE,
+			.fr_localsplus = LT_PY_NONE,
+			.fr_iframe = 24,
+			.fr_data = 64,
+			.if_localsplus = 72,
+			.if_frame_obj = 48,
+			.ht_cached_keys = 880,
+			.values = PY_VALUES_313,
+		},
 	},
 };
 

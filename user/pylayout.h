@@ -18,6 +18,39 @@ enum py_linetable {
 	PY_LOCATIONS,	  /* co_linetable (3.11+): PEP 626/657 location table, varint entries */
 };
 
+/* Where an instance without a __dict__ keeps its attributes (3.11+): a
+ * values array whose keys are its class's shared keys (ht_cached_keys). */
+enum py_values {
+	PY_VALUES_NONE, /* 3.8-3.10: always in a __dict__ */
+	PY_VALUES_311,	/* a PyDictValues * 4 words before the object, NULL once
+			 * a dict is made (then 3 words before) */
+	PY_VALUES_312,	/* one word 3 words before: a dict, or values - 1 (bit 0) */
+	PY_VALUES_313,	/* inline after the PyObject header (Py_TPFLAGS_INLINE_VALUES),
+			 * while no dict is made (3 words before) */
+};
+
+/* What backrefs (backrefs.c) reads beyond dicts, lists and tuples: closures,
+ * frames kept by a traceback, and attributes kept in values arrays.
+ * LT_PY_NONE where a version has no such field. */
+struct py_refs {
+	__u16 func_code, func_closure; /* PyFunctionObject */
+	/* PyCodeObject: the names of a frame's fast locals. 3.8-3.10:
+	 * co_varnames (co_nlocals of them), then co_cellvars, co_freevars;
+	 * 3.11+: co_localsplusnames (co_nlocalsplus), the free ones last
+	 * (co_nfreevars of them). Counts are ints. */
+	__u16 co_nlocals, co_varnames, co_cellvars, co_freevars;
+	__u16 co_nlocalsplus, co_localsplusnames, co_nfreevars;
+	/* PyFrameObject: 3.8-3.10 holds f_code and f_localsplus itself; 3.11+
+	 * points (f_frame) to a _PyInterpreterFrame, its own copy once the
+	 * function returned (at fr_data, where frame_obj is then NULL), which
+	 * has f_code (bpf.fr_code), localsplus and, while the function runs, a
+	 * frame_obj that points back. */
+	__u16 fr_code, fr_localsplus, fr_iframe, fr_data;
+	__u16 if_localsplus, if_frame_obj;
+	__u16 ht_cached_keys; /* PyHeapTypeObject: the shared keys (3.11+) */
+	enum py_values values;
+};
+
 struct py_layout {
 	unsigned int major, minor;
 	struct lt_py_proc bpf; /* runtime left 0: filled per process */
@@ -53,16 +86,23 @@ struct py_layout {
 	/* tp_flags bits that give an object a pre-header of two pointers
 	 * before its GC header (3.11+: the managed dict and weakref list) */
 	__u64 tp_flags_preheader;
+	struct py_refs refs;
 };
 
 /* Fixed in 3.8 to 3.13 (release builds, LP64). */
 #define LT_PY_GC_HEAD 16	/* sizeof(PyGC_Head): _gc_next, _gc_prev before the object */
 #define LT_PY_GC_GEN_SIZE 24	/* sizeof(struct gc_generation) */
 #define LT_PY_TP_FLAGS 168	/* PyTypeObject.tp_flags, an unsigned long */
+#define LT_PY_TP_DICT 264	/* PyTypeObject.tp_dict (3.12+: NULL for static builtin types) */
 #define LT_PY_TP_DICTOFFSET 288 /* PyTypeObject.tp_dictoffset */
+#define LT_PY_TPFLAGS_INLINE_VALUES (1ULL << 2)	  /* 3.13+ */
 #define LT_PY_TPFLAGS_MANAGED_WEAKREF (1ULL << 3) /* 3.12+ */
 #define LT_PY_TPFLAGS_MANAGED_DICT (1ULL << 4)	  /* 3.11+ */
+#define LT_PY_TPFLAGS_HEAPTYPE (1ULL << 9)
 #define LT_PY_TPFLAGS_READY (1ULL << 12)
+#define LT_PY_TPFLAGS_LIST_SUBCLASS (1ULL << 25)
+#define LT_PY_TPFLAGS_TUPLE_SUBCLASS (1ULL << 26)
+#define LT_PY_TPFLAGS_DICT_SUBCLASS (1ULL << 29)
 #define LT_PY_TPFLAGS_TYPE_SUBCLASS (1ULL << 31)
 
 #define LT_PY_FREE_MAX 80 /* PyList_MAXFREELIST, PyDict_MAXFREELIST */

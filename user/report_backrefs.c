@@ -6,9 +6,11 @@
 #include <string.h>
 #include "report_int.h"
 
-/* One link as the table shows it: "module auth.sessions", "_ACTIVE",
- * "['u-48213']", "[3]". */
-static void text_link(FILE *out, const struct backref_link *l)
+/* One link as the table shows it, after @prev (NULL for the first):
+ * "module auth.sessions", "_ACTIVE" (a module global), ".entries" (an
+ * instance or class attribute), "['u-48213']", "[3]", "{Session}" (a set
+ * member), "closure cell 'items'", "frame f()", "local 'batch'". */
+static void text_link(FILE *out, const struct backref_link *l, const struct backref_link *prev)
 {
 	char esc[400];
 
@@ -17,20 +19,39 @@ static void text_link(FILE *out, const struct backref_link *l)
 		fprintf(out, "module %s", TERM(esc, l->name));
 		break;
 	case BACKREF_ATTR:
-		fputs(TERM(esc, l->name), out);
+		fprintf(out, "%s%s", prev && prev->kind == BACKREF_MODULE ? "" : ".",
+			TERM(esc, l->name));
 		break;
 	case BACKREF_KEY:
 	case BACKREF_INDEX:
 		fprintf(out, "[%s]", TERM(esc, l->name));
 		break;
+	case BACKREF_ITEM:
+		fprintf(out, "{%s}", TERM(esc, l->type));
+		break;
+	case BACKREF_CELL:
+		fprintf(out, "closure cell '%s'", TERM(esc, l->name));
+		break;
+	case BACKREF_FRAME:
+		fprintf(out, "frame %s", TERM(esc, l->name));
+		break;
+	case BACKREF_LOCAL:
+		fprintf(out, "local '%s'", TERM(esc, l->name));
+		break;
 	}
 }
 
+/* Whether the table says what a link leads to, after it: not where the link
+ * says so itself (a set member, a frame). */
+static bool text_shows_type(const struct backref_link *l)
+{
+	return l->kind != BACKREF_ITEM && l->kind != BACKREF_FRAME;
+}
+
 static const char *const link_kinds[] = {
-	[BACKREF_MODULE] = "module",
-	[BACKREF_ATTR] = "attr",
-	[BACKREF_KEY] = "key",
-	[BACKREF_INDEX] = "index",
+	[BACKREF_MODULE] = "module", [BACKREF_ATTR] = "attr",	[BACKREF_KEY] = "key",
+	[BACKREF_INDEX] = "index",   [BACKREF_ITEM] = "item",	[BACKREF_CELL] = "cell",
+	[BACKREF_FRAME] = "frame",   [BACKREF_LOCAL] = "local",
 };
 
 int report__backrefs(struct report *r, pid_t pid, const char *type, const struct backref_chain *ch,
@@ -50,18 +71,27 @@ int report__backrefs(struct report *r, pid_t pid, const char *type, const struct
 						 : strerror(-err),
 				(unsigned long long)ch->visited, ch->search_ms);
 		} else {
+			const struct backref_link *last = &ch->links[ch->nr - 1];
+
 			for (unsigned int i = 0; i < ch->nr; i++) {
 				const struct backref_link *l = &ch->links[i];
+				const struct backref_link *prev = i ? l - 1 : NULL;
 
+				/* "frame f() local 'batch'": one step to read */
 				if (i)
-					fputs(" -> ", out);
-				text_link(out, l);
-				if (i && i + 1 < ch->nr)
-					fprintf(out, " (%s)", TERM(esc, l->type));
+					fputs(l->kind == BACKREF_LOCAL &&
+							      prev->kind == BACKREF_FRAME
+						      ? " "
+						      : " -> ",
+					      out);
+				text_link(out, l, prev);
+				if (i && i + 1 < ch->nr && text_shows_type(l))
+					fprintf(out, " (%s)",
+						l->is_class ? "class" : TERM(esc, l->type));
 			}
-			fprintf(out,
-				" -> %s  (%llu objects read in %.1f ms, each link read again)\n",
-				TERM(esc, ch->links[ch->nr - 1].type),
+			if (text_shows_type(last))
+				fprintf(out, " -> %s", TERM(esc, last->type));
+			fprintf(out, "  (%llu objects read in %.1f ms, each link read again)\n",
 				(unsigned long long)ch->visited, ch->search_ms);
 		}
 		rp_check_sink(r, out, NULL);
@@ -94,7 +124,8 @@ int report__backrefs(struct report *r, pid_t pid, const char *type, const struct
 
 			jw__begin_object(&w);
 			jw__kstr(&w, "kind", link_kinds[l->kind]);
-			jw__kstr(&w, l->kind == BACKREF_KEY ? "key" : "name", l->name);
+			if (l->kind != BACKREF_ITEM)
+				jw__kstr(&w, l->kind == BACKREF_KEY ? "key" : "name", l->name);
 			jw__kstr(&w, "type", l->type);
 			jw__khex(&w, "addr", l->addr);
 			jw__end_object(&w);

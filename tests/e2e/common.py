@@ -672,9 +672,15 @@ def validate_backrefs(rec):
     assert rec["verified"] and len(chain) >= 2, "%s: chain %r" % (where, chain)
     assert chain[0]["kind"] == "module", "%s: chain starts with %r" % (where, chain[0])
     for link in chain[1:]:
-        assert link["kind"] in ("attr", "key", "index"), "%s: link %r" % (where, link)
-        assert isinstance(link.get("key" if link["kind"] == "key" else "name"), str), (
+        assert link["kind"] in ("attr", "key", "index", "item", "cell", "frame", "local"), (
             "%s: link %r" % (where, link))
+        if link["kind"] == "item":
+            # a set member has no name
+            assert "name" not in link and "key" not in link, "%s: link %r" % (where, link)
+        else:
+            assert isinstance(link.get("key" if link["kind"] == "key" else "name"), str), (
+                "%s: link %r" % (where, link))
+        assert isinstance(link.get("type"), str) and link["type"], "%s: link %r" % (where, link)
     assert chain[-1]["type"] == rec["object_type"], "%s: chain ends at %r, not %r" % (
         where, chain[-1]["type"], rec["object_type"])
 

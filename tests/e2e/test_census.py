@@ -7,7 +7,10 @@ census ranks Session first with the count the workload says it holds, the
 bytes its size makes, and never lists Steady; a program without a leak
 shows no type that grows. Run on every CPython 3.8-3.13 found here, the
 census alone (--sources libc: no Python probe at all), so that what it
-counts is not what the probes saw."""
+counts is not what the probes saw. holders_leak.py keeps its Items in one
+holder a run (a set, a closure cell, a class attribute, an instance's
+values, a function's attribute, the frames of stored tracebacks): backrefs finds the chain through
+it, on every version."""
 
 import re
 
@@ -28,11 +31,11 @@ def _row(rec, name):
     return next((r for r in rec.get("census", []) if r["type"] == name), None)
 
 
-def _census_run(script, python, enough, what, extra=()):
+def _census_run(script, python, enough, what, extra=(), args=()):
     require_root()
     require_binary()
     out = tmp(script.replace(".py", ".json"))
-    cmd = [python, "-B", PY_WORKLOAD_SRC / script, "--hold", HOLD]
+    cmd = [python, "-B", PY_WORKLOAD_SRC / script] + list(args) + ["--hold", HOLD]
     rc, stdout, err, held = trace_phases(
         ["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "--sources", "libc"] + list(extra), out, cmd,
         after_ready=WINDOW + 2, enough=enough, what=what)
@@ -169,6 +172,93 @@ def test_census_backrefs_named():
     text = open(dot).read()
     assert text.startswith("digraph backrefs {") and "module auth.sessions" in text and (
         '[label="_RECENT"]' in text and "Steady" in text), "DOT file: %r" % text[:500]
+
+
+# What each holder of keepers.py makes backrefs print, link by link:
+# (kind, name or key as a regex, type), and the table's line.
+_M = ("module", "keepers", "module")
+HOLDERS = {
+    "set": ([_M, ("attr", "CACHE", "set"), ("item", None, "Item")],
+            r"module keepers -> CACHE \(set\) -> \{Item\}  \("),
+    "closure": ([_M, ("attr", "keep", "function"), ("cell", "items", "list"),
+                 ("index", r"\d+", "Item")],
+                r"module keepers -> keep \(function\) -> closure cell 'items' \(list\) -> "
+                r"\[\d+\] -> Item  \("),
+    "class": ([_M, ("attr", "Registry", "type"), ("attr", "entries", "list"),
+               ("index", r"\d+", "Item")],
+              r"module keepers -> Registry \(class\) -> \.entries \(list\) -> \[\d+\] -> Item  \("),
+    "values": ([_M, ("attr", "STORE", "Store"), ("attr", "kept", "list"),
+                ("index", r"\d+", "Item")],
+               r"module keepers -> STORE \(Store\) -> \.kept \(list\) -> \[\d+\] -> Item  \("),
+    "funcattr": ([_M, ("attr", "lookup", "function"), ("attr", "cache", "dict"),
+                  ("key", "<int key>", "Item")],
+                 r"module keepers -> lookup \(function\) -> \.cache \(dict\) -> \[<int key>\] -> "
+                 r"Item  \("),
+    "traceback": ([_M, ("attr", "ERRORS", "list"), ("index", r"\d+", "traceback"),
+                   ("frame", r"fail\(\)", "frame"), ("local", "batch", "list"),
+                   ("index", "0", "Item")],
+                  r"module keepers -> ERRORS \(list\) -> \[\d+\] \(traceback\) -> "
+                  r"frame fail\(\) local 'batch' \(list\) -> \[0\] -> Item  \("),
+}
+
+
+def _check_holder(holder, python, minor):
+    """holders_leak.py HOLDER under --backrefs Item: Item grows in the
+    census, and every chain printed (one a report) goes through the holder,
+    link by link, in JSON and in the table; at least one is found."""
+    want, line = HOLDERS[holder]
+    recs, held, stdout, err = _census_run(
+        "holders_leak.py", python,
+        lambda rec: (_row(rec, "Item") or {}).get("count", 0) >= MIN_SESSIONS,
+        "a census with %d Items" % MIN_SESSIONS, extra=["--backrefs", "Item"],
+        args=[holder])
+    m = re.search(r"^items (\d+)$", stdout, re.M)
+    assert m, "holders_leak.py did not say how many Items it keeps"
+    # the count it keeps from its last record that lists Item on (not the
+    # most: one read during a collection may count objects twice)
+    ivs = intervals(recs)
+    counts = [(_row(rec, "Item") or {}).get("count") for rec in ivs]
+    final = next((c for c in reversed(counts) if c is not None), None)
+    assert final is not None, "CPython 3.%d, %s: no record lists Item" % (minor, holder)
+    item = _row(ivs[counts.index(final)], "Item")
+    assert item["suspect"] and item["growth_window"] > 0, (
+        "CPython 3.%d, %s: Item not a growing suspect: %r" % (minor, holder, item))
+    assert abs(item["count"] - int(m.group(1))) <= max(2, final // 100), (
+        "CPython 3.%d, %s: census counts %d Items, the workload keeps %s" % (
+            minor, holder, item["count"], m.group(1)))
+    brs = [r for r in recs if r["type"] == "backrefs" and r["object_type"] == "Item"]
+    found = [r for r in brs if "error" not in r]
+    assert found, "CPython 3.%d, %s: no chain found: %r" % (minor, holder, brs[-3:])
+    for br in found:
+        got = [(l["kind"], l.get("key", l.get("name")), l["type"]) for l in br["chain"]]
+        ok = br["verified"] and len(got) == len(want) and all(
+            g[0] == w[0] and g[2] == w[2] and (w[1] is None and g[1] is None or
+                                               re.fullmatch(w[1], g[1] or ""))
+            for g, w in zip(got, want))
+        assert ok, "CPython 3.%d, %s: chain %r, want %r" % (minor, holder, got, want)
+    assert re.search(r"^  backrefs of Item: " + line, stdout, re.M), (
+        "CPython 3.%d, %s: no table line like %r in: %s" % (
+            minor, holder, line, "\n".join(l for l in stdout.splitlines()
+                                           if "backrefs" in l)[-600:]))
+
+
+def _holder_test(holder, minor):
+    def test():
+        python = SYSTEM_PYTHON if minor is None else _python(minor)
+        if not python:
+            raise SkipAlways("no python3.%d on this machine (Debian bookworm has only 3.11)"
+                             % minor)
+        _check_holder(holder, python, 11 if minor is None else minor)
+    return test
+
+
+# test_census_holder_set (Debian's python3), test_census_holder_set_cpython38, ...
+for _h in HOLDERS:
+    for _minor in (None, 8, 9, 10, 11, 12, 13):
+        _name = "test_census_holder_%s%s" % (_h, "" if _minor is None else "_cpython3%d" % _minor)
+        _fn = _holder_test(_h, _minor)
+        _fn.__name__ = _name
+        globals()[_name] = _fn
 
 
 def test_census_quiet():

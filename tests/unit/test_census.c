@@ -199,6 +199,44 @@ static void test_hostile_heap(void)
 	}
 }
 
+/* A collection that merges generation 0 onto generation 1's tail while the
+ * census walks generation 0 (the last it walks): the walk comes to gen 1's
+ * head, and must end there, not count gen 1 again. */
+static void test_merged_lists(void)
+{
+	const struct census_limits lim = { .max_objects = 1u << 20, .max_ms = 10000 };
+	struct py_layout l = fake_layout();
+	const struct census_stats *st;
+	struct census *c;
+	pid_t pid;
+
+	build();
+	memset(runtime, 0, sizeof(runtime));
+	link_list(at(runtime + GENS + 2 * LT_PY_GC_GEN_SIZE), objs, 0);
+	link_list(at(runtime + PERM), objs, 0);
+	link_list(at(runtime + GENS + LT_PY_GC_GEN_SIZE), objs + 100, 50);
+	link_list(at(runtime + GENS), objs, 10);
+	for (int i = 0; i < 150; i++)
+		objs[i].ob_type = at(&alpha);
+	objs[9].gc_next = at(runtime + GENS + LT_PY_GC_GEN_SIZE);
+	pid = child();
+	UT_CHECK(pid > 0, "fork: %s", strerror(errno));
+	if (pid <= 0)
+		return;
+	c = census__new(pid, &l, at(runtime), at(&type_type), 4, 10, &lim);
+	UT_CHECK(c != NULL, "census__new: %s", strerror(errno));
+	if (c) {
+		UT_EQ_INT(census__read(c), 0, "read of merged lists");
+		st = census__stats(c);
+		UT_EQ_INT(st->objects, 60, "objects counted once each (10 + 50)");
+		UT_EQ_INT(st->skipped, 0, "no list head counted as an object");
+		UT_EQ_INT(st->lists_cut, 1, "gen 0 cut at gen 1's head");
+		census__free(c);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 /* A runtime whose lists are all garbage: random words, over and over. */
 static void test_random_heap(void)
 {
@@ -239,6 +277,7 @@ static void test_random_heap(void)
 int main(void)
 {
 	test_hostile_heap();
+	test_merged_lists();
 	test_random_heap();
 	return ut_done();
 }

@@ -139,6 +139,7 @@ static char *offsets_of(const char *dir, const struct offset_check *checks, size
 		   "#include \"internal/pycore_interp.h\"\n"
 		   "#include \"internal/pycore_frame.h\"\n"
 		   "#include \"internal/pycore_code.h\"\n"
+		   "#include \"frameobject.h\"\n"
 		   "int main(void)\n{\n");
 	for (size_t i = 0; i < nr; i++)
 		fprintf(f, "\tprintf(\"%s %%zu\\n\", (size_t)(%s));\n", checks[i].name,
@@ -196,6 +197,29 @@ static void test_311_offsets(void)
 		{ "tp_dictoffset", "offsetof(PyTypeObject, tp_dictoffset)", LT_PY_TP_DICTOFFSET },
 		{ "managed_dict", "Py_TPFLAGS_MANAGED_DICT", LT_PY_TPFLAGS_MANAGED_DICT },
 		{ "sizeof_is_entry", "sizeof(((_PyInterpreterFrame *)0)->is_entry)", 1 },
+		/* what backrefs reads (struct py_refs) */
+		{ "tp_dict", "offsetof(PyTypeObject, tp_dict)", LT_PY_TP_DICT },
+		{ "func_code", "offsetof(PyFunctionObject, func_code)", l->refs.func_code },
+		{ "func_closure", "offsetof(PyFunctionObject, func_closure)",
+		  l->refs.func_closure },
+		{ "co_nlocalsplus", "offsetof(PyCodeObject, co_nlocalsplus)",
+		  l->refs.co_nlocalsplus },
+		{ "co_localsplusnames", "offsetof(PyCodeObject, co_localsplusnames)",
+		  l->refs.co_localsplusnames },
+		{ "co_nfreevars", "offsetof(PyCodeObject, co_nfreevars)", l->refs.co_nfreevars },
+		{ "fr_iframe", "offsetof(PyFrameObject, f_frame)", l->refs.fr_iframe },
+		{ "fr_data", "offsetof(PyFrameObject, _f_frame_data)", l->refs.fr_data },
+		{ "if_localsplus", "offsetof(_PyInterpreterFrame, localsplus)",
+		  l->refs.if_localsplus },
+		{ "if_frame_obj", "offsetof(_PyInterpreterFrame, frame_obj)",
+		  l->refs.if_frame_obj },
+		{ "ht_cached_keys", "offsetof(PyHeapTypeObject, ht_cached_keys)",
+		  l->refs.ht_cached_keys },
+		{ "cell_ref", "offsetof(PyCellObject, ob_ref)", 16 },
+		{ "tb_next", "offsetof(PyTracebackObject, tb_next)", 16 },
+		{ "tb_frame", "offsetof(PyTracebackObject, tb_frame)", 24 },
+		{ "set_mask", "offsetof(PySetObject, mask)", 32 },
+		{ "set_table", "offsetof(PySetObject, table)", 40 },
 		{ "sizeof_firstlineno", "sizeof(((PyCodeObject *)0)->co_firstlineno)", 4 },
 	};
 	size_t nr = sizeof(checks) / sizeof(checks[0]);
