@@ -31,6 +31,7 @@
 #include "procmaps.h"
 #include "probepoint.h"
 #include "python.h"
+#include "srcdesc.h"
 
 #include "attach_int.h"
 
@@ -166,31 +167,43 @@ bool tracer__have_uprobe_multi(void)
 #define PROG_SYSTEM (1u << 17) /* --system */
 #define PROG_FLOOR (1u << 18)  /* --floor */
 
-/* The source (LT_SRC_*) or PROG_* a program of the skeleton is loaded for. */
+/* The bits of the sources that own @prog or @map of @p (srcdesc.h). */
+static unsigned int owners(const struct leaktrace_bpf *p, const struct bpf_program *prog,
+			   const struct bpf_map *map)
+{
+	unsigned int bits = 0;
+
+	for (unsigned int bit = 1; bit & src_all(); bit <<= 1) {
+		const struct src_desc *d = src_by_bit(bit);
+		struct src_owned own = { 0 };
+
+		if (d->owns)
+			d->owns(p, &own);
+		for (size_t i = 0; prog && i < SRC_MAX_PROGS && own.progs[i]; i++)
+			bits |= own.progs[i] == prog ? bit : 0;
+		for (size_t i = 0; map && i < SRC_MAX_MAPS && own.maps[i]; i++)
+			bits |= own.maps[i] == map ? bit : 0;
+	}
+	return bits;
+}
+
+/* What a program of the skeleton is loaded for: PROG_*, or the sources
+ * that own it. */
 static unsigned int prog_role(const struct leaktrace_bpf *p, const struct bpf_program *prog)
 {
 	const struct {
 		const struct bpf_program *prog;
 		unsigned int role;
 	} roles[] = {
-		{ p->progs.heap_enter, LT_SRC_LIBC },	   { p->progs.alloc_exit, LT_SRC_LIBC },
-		{ p->progs.mmap_enter, LT_SRC_MMAP },	   { p->progs.mmap_exit, LT_SRC_MMAP },
-		{ p->progs.munmap_enter, LT_SRC_MMAP },	   { p->progs.munmap_exit, LT_SRC_MMAP },
-		{ p->progs.mremap_enter, LT_SRC_MMAP },	   { p->progs.mremap_exit, LT_SRC_MMAP },
-		{ p->progs.fd_exit, LT_SRC_FD },	   { p->progs.dup2_exit, LT_SRC_FD },
-		{ p->progs.fcntl_exit, LT_SRC_FD },	   { p->progs.pipe_exit, LT_SRC_FD },
-		{ p->progs.socketpair_exit, LT_SRC_FD },   { p->progs.close_enter, LT_SRC_FD },
-		{ p->progs.close_range_enter, LT_SRC_FD }, { p->progs.gl_enter, LT_SRC_GL },
-		{ p->progs.gl_exit, LT_SRC_GL },	   { p->progs.gl_threads, LT_SRC_GL },
-		{ p->progs.process_exec, PROG_ALWAYS },	   { p->progs.entry_stop, PROG_ALWAYS },
-		{ p->progs.process_exit, PROG_SYSTEM },	   { p->progs.floor_enter, PROG_FLOOR },
+		{ p->progs.process_exec, PROG_ALWAYS }, { p->progs.entry_stop, PROG_ALWAYS },
+		{ p->progs.process_exit, PROG_SYSTEM }, { p->progs.floor_enter, PROG_FLOOR },
 		{ p->progs.floor_exit, PROG_FLOOR },
 	};
 
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		if (roles[i].prog == prog)
 			return roles[i].role;
-	return 0;
+	return owners(p, prog, NULL);
 }
 
 /* The verifier's log of each program is asked for at BPF_LOG_STATS: its
@@ -321,24 +334,19 @@ static struct bpf_program *rejected_prog(struct tracer *t, char *why, size_t len
 	return last;
 }
 
-/* The maps only the programs of one source use are made with them: a run
- * without GL holds no GL maps. */
+/* A map that sources own (srcdesc.h) is made with their programs: a run
+ * without GL holds no GL maps; one that two sources share, for either. */
 static void set_autocreate(struct leaktrace_bpf *p, unsigned int load)
 {
-	const struct {
-		struct bpf_map *map;
-		unsigned int source;
-	} own[] = {
-		{ p->maps.sysframes, LT_SRC_FD | LT_SRC_MMAP },
-		{ p->maps.glgroups, LT_SRC_GL },
-		{ p->maps.glbinds, LT_SRC_GL },
-		{ p->maps.glunits, LT_SRC_GL },
-		{ p->maps.gllevels, LT_SRC_GL },
-		{ p->maps.glformats, LT_SRC_GL },
-	};
+	struct bpf_map *map;
 
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		bpf_map__set_autocreate(own[i].map, own[i].source & load);
+	bpf_object__for_each_map(map, p->obj)
+	{
+		unsigned int own = owners(p, NULL, map);
+
+		if (own)
+			bpf_map__set_autocreate(map, own & load);
+	}
 }
 
 /* Opens the skeleton and loads the programs of t->sources. Returns 0 or a
@@ -424,7 +432,7 @@ static unsigned int source_to_drop(struct tracer *t, struct bpf_program *prog, i
 {
 	unsigned int role = prog_role(t->skel, prog);
 
-	if (role & ~LT_SRC_AVAILABLE)
+	if (role & ~src_all())
 		return 0;
 	if (err == E2BIG && (t->sources & LT_SRC_PYTHON))
 		return LT_SRC_PYTHON;
@@ -509,7 +517,7 @@ struct tracer *tracer__open(const struct lt_settings *s)
 		}
 		prog = rejected_prog(t, why, sizeof(why));
 		drop = prog ? source_to_drop(t, prog, err) : 0;
-		if (drop && (t->sources & ~drop & LT_SRC_AVAILABLE)) {
+		if (drop && (t->sources & ~drop & src_all())) {
 			note_off(t, drop, bpf_program__name(prog), why);
 			t->sources &= ~drop;
 			leaktrace_bpf__destroy(t->skel);

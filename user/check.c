@@ -358,7 +358,7 @@ static void check_sources(struct check *c, struct tracer *t)
 	unsigned int on = tracer__sources(t);
 	char names[128] = "";
 
-	for (unsigned int bit = 1; bit & LT_SRC_AVAILABLE; bit <<= 1)
+	for (unsigned int bit = 1; bit & src_all(); bit <<= 1)
 		if (on & bit)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 				 *names ? ", " : "", lt_source_name(bit));

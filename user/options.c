@@ -337,14 +337,40 @@ unsigned long long lt_ram_bytes(void)
 	return pages > 0 && size > 0 ? (unsigned long long)pages * size : 0;
 }
 
-static const char *const source_names[] = { "libc", "mmap", "python", "gl", "fd" };
-
 const char *lt_source_name(unsigned int source)
 {
-	for (size_t i = 0; i < sizeof(source_names) / sizeof(source_names[0]); i++)
-		if (source == 1u << i)
-			return source_names[i];
-	return "?";
+	const struct src_desc *d = src_by_bit(source);
+
+	return d ? d->name : "?";
+}
+
+/* ", libc, mmap, ...": every source's name, in the order of their bits. */
+static const char *source_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	*buf = 0;
+	for (unsigned int bit = 1; bit & src_all(); bit <<= 1) {
+		int w = snprintf(buf + n, len - n, ", %s", lt_source_name(bit));
+
+		if (w < 0 || (size_t)w >= len - n) {
+			buf[n] = 0; /* whole names only */
+			break;
+		}
+		n += w;
+	}
+	return buf;
+}
+
+/* The sources traced only when named: auto never picks them. */
+static unsigned int on_request(void)
+{
+	unsigned int bits = 0;
+
+	for (unsigned int bit = 1; bit & src_all(); bit <<= 1)
+		if (src_by_bit(bit)->on_request)
+			bits |= bit;
+	return bits;
 }
 
 int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
@@ -357,20 +383,18 @@ int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
 	if (!copy)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
+		const struct src_desc *d;
 
 		if (!strcmp(tok, "auto")) {
 			is_auto = true;
 			continue;
 		}
-		for (i = 0; i < sizeof(source_names) / sizeof(source_names[0]); i++)
-			if (!strcmp(tok, source_names[i]))
-				break;
-		if (i == sizeof(source_names) / sizeof(source_names[0])) {
+		d = src_by_name(tok);
+		if (!d) {
 			err = -EINVAL;
 			goto cleanup;
 		}
-		mask |= 1u << i;
+		mask |= d->bit;
 	}
 	if (!mask && !is_auto) {
 		err = -EINVAL;
@@ -445,18 +469,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_HTML:
 		s->html = arg;
 		break;
-	case OPT_SOURCES:
+	case OPT_SOURCES: {
+		char names[128];
+
 		err = lt_parse_sources(arg, &s->sources, &s->sources_auto);
 		if (err == -ENOMEM)
 			usage_error(state, "out of memory");
 		if (err)
 			usage_error(state,
-				    "invalid --sources '%s': expected a comma list of auto, libc, "
-				    "mmap, python, gl, fd",
-				    arg);
-		if (s->sources & ~LT_SRC_AVAILABLE)
+				    "invalid --sources '%s': expected a comma list of auto%s", arg,
+				    source_names(names, sizeof(names)));
+		if (s->sources & ~src_all())
 			usage_error(state, "--sources '%s': this version cannot trace it", arg);
 		break;
+	}
 	case OPT_LIB:
 		/* the user's own path: its symbolic links are followed here, as
 		 * files that traced processes name are opened without them */
@@ -568,7 +594,7 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		.interval = 5,
 		.top = 10,
 		.window = 6,
-		.sources = LT_SRC_AVAILABLE & ~LT_SRC_FD, /* fd only on request */
+		.sources = src_all() & ~on_request(),
 		.sources_auto = true,
 		.stack_depth = 32,
 		.max_allocs = lt_default_max_allocs(lt_ram_bytes()),
@@ -635,5 +661,5 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	}
 	check_dir("--debug-dir", s->debug_dir);
 	if (s->sources_auto)
-		s->sources |= LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL;
+		s->sources |= src_all() & ~on_request();
 }

@@ -7,20 +7,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "srcdesc.h"
 
 #define LT_VERSION "0.1.0"
-
-/* Resource sources, as named in --sources. */
-enum lt_source {
-	LT_SRC_LIBC = 1u << 0,
-	LT_SRC_MMAP = 1u << 1,
-	LT_SRC_PYTHON = 1u << 2,
-	LT_SRC_GL = 1u << 3,
-	LT_SRC_FD = 1u << 4,
-};
-
-/* The sources this version can trace. */
-#define LT_SRC_AVAILABLE (LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL | LT_SRC_FD)
 
 enum lt_probe_at {
 	LT_PROBE_AT_DEFAULT, /* auto, or entry under --floor */

@@ -20,32 +20,22 @@
 #include "log.h"
 #include "options.h"
 #include "report_int.h"
+#include "srcdesc.h"
 
-static const char *const kind_names[LT_KIND__NR] = {
-	[LT_KIND_HEAP] = "heap",
-	[LT_KIND_MMAP] = "mmap",
-	[LT_KIND_PYOBJ] = "pyobj",
-	[LT_KIND_GL_TEXTURE] = "gl.texture",
-	[LT_KIND_GL_BUFFER] = "gl.buffer",
-	[LT_KIND_GL_FRAMEBUFFER] = "gl.framebuffer",
-	[LT_KIND_GL_RENDERBUFFER] = "gl.renderbuffer",
-	[LT_KIND_GL_SHADER] = "gl.shader",
-	[LT_KIND_GL_PROGRAM] = "gl.program",
-	[LT_KIND_GL_VERTEX_ARRAY] = "gl.vertex_array",
-	[LT_KIND_EGL_CONTEXT] = "egl.context",
-	[LT_KIND_EGL_SURFACE] = "egl.surface",
-	[LT_KIND_FD] = "fd",
-};
-
+/* Each kind is its source's to describe (srcdesc.h). */
 const char *rp_kind_name(__u32 kind)
 {
-	return kind < LT_KIND__NR ? kind_names[kind] : "?";
+	const struct src_kind *k = src_kind(kind, NULL);
+
+	return k ? k->name : "?";
 }
 
 /* Kinds of memory, whose bytes are always known. */
 static bool kind_has_bytes(__u32 kind)
 {
-	return kind == LT_KIND_HEAP || kind == LT_KIND_MMAP || kind == LT_KIND_PYOBJ;
+	const struct src_kind *k = src_kind(kind, NULL);
+
+	return k && k->bytes;
 }
 
 bool rp_kind_has_bytes(__u32 kind)
@@ -64,7 +54,9 @@ bool rp_in_bytes(const struct series *s)
 /* What a count of @kind counts, in the table. */
 const char *rp_count_noun(__u32 kind)
 {
-	return kind == LT_KIND_FD ? "fd" : "obj";
+	const struct src_kind *k = src_kind(kind, NULL);
+
+	return k && k->noun ? k->noun : "obj";
 }
 
 /* The allocator whose arenas @s holds, 0 for a stack of the program's own. */
@@ -75,23 +67,11 @@ __u32 rp_arena_of(const struct series *s)
 
 static unsigned int kind_source(__u32 kind)
 {
-	switch (kind) {
-	case LT_KIND_HEAP:
-		return LT_SRC_LIBC;
-	case LT_KIND_MMAP:
-		return LT_SRC_MMAP;
-	case LT_KIND_PYOBJ:
-		return LT_SRC_PYTHON;
-	case LT_KIND_FD:
-		return LT_SRC_FD;
-	default:
-		return LT_SRC_GL;
-	}
+	const struct src_desc *d;
+
+	return src_kind(kind, &d) ? d->bit : 0;
 }
 
-/* Totals are shown for the kinds of the sources traced, and for any other
- * that has something (a source found later, as GL in a program that loads
- * it late). */
 /* Whether the figures of @kind are estimates from sampled calls (--sample,
  * --sample-bytes: heap only). */
 bool rp_estimated(const struct report *r, __u32 kind)
@@ -106,6 +86,9 @@ const char *rp_mark(char *buf, size_t len, const char *figure, bool estimate)
 	return buf;
 }
 
+/* Totals are shown for the kinds of the sources traced, and for any other
+ * that has something (a source found later, as GL in a program that loads
+ * it late). */
 bool rp_kind_shown(const struct report *r, __u32 kind)
 {
 	return (r->sources & kind_source(kind)) || r->kind_count[kind] || r->kind_bytes[kind] ||

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "options.h"
 #include "report_int.h"
+#include "srcdesc.h"
 
 /* "sampled":{"every":N} or {"bytes":SIZE}, when sampling. */
 static void json_sampled(const struct report *r, struct jw *w)
@@ -54,7 +55,7 @@ int report__start(struct report *r, const struct report_start *info)
 	}
 	jw__key(&w, "sources");
 	jw__begin_array(&w);
-	for (unsigned int bit = 1; bit <= LT_SRC_FD; bit <<= 1)
+	for (unsigned int bit = 1; bit & src_all(); bit <<= 1)
 		if (info->sources & bit)
 			jw__string(&w, lt_source_name(bit));
 	jw__end_array(&w);

@@ -3,7 +3,8 @@
  * beside its bpf/<source>.bpf.h: src_native.c (heap, mmap and the unwind
  * tables their stacks use), src_fd.c, src_python.c (probes, and the census),
  * src_gl.c. target.c and loop.c call them in the order of sources[] at each
- * moment of that life; a new source is its own file plus one line there. */
+ * moment of that life; what each is (srcdesc.h) hangs off its ops, so a new
+ * source is its own file plus its line in sources[] and its name below. */
 #ifndef LT_SOURCE_H
 #define LT_SOURCE_H
 
@@ -13,10 +14,14 @@
 
 struct app;
 struct lt_sample;
+struct src_desc;
 
 /* Every hook may be NULL. */
 struct source_ops {
 	const char *name;
+	/* What it traces, as --sources names it (srcdesc.h); NULL ends the
+	 * list, and a source that probes nothing (the census) has none. */
+	const struct src_desc *const *descs;
 	/* Process @pid is ready to be probed: at attach (-p), once a launched
 	 * command's libraries are mapped, after an exec. @later: what takes
 	 * long may be done while the event loop goes on. An error ends the

@@ -5,10 +5,14 @@
  * source mmap use too (bpf/sysframe.bpf.h). */
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
 #include "app.h"
 #include "attach.h"
 #include "log.h"
 #include "source.h"
+#include "srcdesc.h"
 #include "symbolize.h"
 #include "syssites.h"
 
@@ -75,8 +79,34 @@ static void fd_done(struct app *a)
 	a->syssites = NULL;
 }
 
+/* The syscalls that make and close descriptors; the syscall wrappers'
+ * return addresses (sysframes) it shares with source mmap. */
+static void fd_owns(const struct leaktrace_bpf *p, struct src_owned *o)
+{
+	*o = (struct src_owned){
+		.progs = { p->progs.fd_exit, p->progs.dup2_exit, p->progs.fcntl_exit,
+			   p->progs.pipe_exit, p->progs.socketpair_exit, p->progs.close_enter,
+			   p->progs.close_range_enter },
+		.maps = { p->maps.sysframes },
+	};
+}
+
+static const struct src_kind fd_kinds[] = {
+	{ .kind = LT_KIND_FD, .name = "fd", .noun = "fd" },
+};
+
+static const struct src_desc fd = {
+	.name = "fd",
+	.bit = LT_SRC_FD,
+	.on_request = true, /* --sources fd or auto,fd */
+	.owns = fd_owns,
+	.kinds = fd_kinds,
+	.nr_kinds = sizeof(fd_kinds) / sizeof(fd_kinds[0]),
+};
+
 const struct source_ops src_fd = {
 	.name = "fd",
+	.descs = (const struct src_desc *const[]){ &fd, NULL },
 	.ready = fd_ready,
 	.code_mapped = setup_sites,
 	.system_start = fd_system_start,

@@ -11,8 +11,12 @@
 #include "gl.h"
 #include "hashmap.h"
 #include "launch.h"
+#include <linux/types.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
 #include "log.h"
 #include "source.h"
+#include "srcdesc.h"
 
 /* What is known of a process that maps a GL library (a->gl_procs: its
  * tgid -> these bits): under --system each such process's, else the
@@ -179,8 +183,43 @@ static void gl_done(struct app *a)
 	a->gl_procs = NULL;
 }
 
+/* The GL and EGL functions' probes, the iterator that finds each thread's
+ * dispatch table, and what the programs keep of share groups, bindings and
+ * texture levels and formats: no map of them is made in a run without GL. */
+static void gl_owns(const struct leaktrace_bpf *p, struct src_owned *o)
+{
+	*o = (struct src_owned){
+		.progs = { p->progs.gl_enter, p->progs.gl_exit, p->progs.gl_threads },
+		.maps = { p->maps.glgroups, p->maps.glbinds, p->maps.glunits, p->maps.gllevels,
+			  p->maps.glformats },
+	};
+}
+
+/* Counted, in objects: a texture's, buffer's or renderbuffer's bytes where
+ * the report could derive them. */
+static const struct src_kind gl_kinds[] = {
+	{ .kind = LT_KIND_GL_TEXTURE, .name = "gl.texture" },
+	{ .kind = LT_KIND_GL_BUFFER, .name = "gl.buffer" },
+	{ .kind = LT_KIND_GL_FRAMEBUFFER, .name = "gl.framebuffer" },
+	{ .kind = LT_KIND_GL_RENDERBUFFER, .name = "gl.renderbuffer" },
+	{ .kind = LT_KIND_GL_SHADER, .name = "gl.shader" },
+	{ .kind = LT_KIND_GL_PROGRAM, .name = "gl.program" },
+	{ .kind = LT_KIND_GL_VERTEX_ARRAY, .name = "gl.vertex_array" },
+	{ .kind = LT_KIND_EGL_CONTEXT, .name = "egl.context" },
+	{ .kind = LT_KIND_EGL_SURFACE, .name = "egl.surface" },
+};
+
+static const struct src_desc gl = {
+	.name = "gl",
+	.bit = LT_SRC_GL,
+	.owns = gl_owns,
+	.kinds = gl_kinds,
+	.nr_kinds = sizeof(gl_kinds) / sizeof(gl_kinds[0]),
+};
+
 const struct source_ops src_gl = {
 	.name = "gl",
+	.descs = (const struct src_desc *const[]){ &gl, NULL },
 	.ready = gl_on_ready,
 	.code_mapped = gl_code_mapped,
 	.exec = gl_forget,

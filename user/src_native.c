@@ -5,10 +5,14 @@
  * walked with. */
 #include <errno.h>
 #include <string.h>
+#include <linux/types.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
 #include "app.h"
 #include "attach.h"
 #include "log.h"
 #include "source.h"
+#include "srcdesc.h"
 #include "unwind.h"
 
 /* Gives the BPF side the unwind tables of what @pid maps now; @later: from
@@ -56,8 +60,51 @@ static void native_seen(struct app *a, pid_t pid)
 	unwinder__code_mapped(a->unwinder, pid);
 }
 
+/* The allocator's functions: the programs that --floor swaps for empty ones
+ * are attach.c's own. */
+static void libc_owns(const struct leaktrace_bpf *p, struct src_owned *o)
+{
+	*o = (struct src_owned){ .progs = { p->progs.heap_enter, p->progs.alloc_exit } };
+}
+
+static const struct src_kind libc_kinds[] = {
+	{ .kind = LT_KIND_HEAP, .name = "heap", .bytes = true },
+};
+
+static const struct src_desc libc = {
+	.name = "libc",
+	.bit = LT_SRC_LIBC,
+	.owns = libc_owns,
+	.kinds = libc_kinds,
+	.nr_kinds = sizeof(libc_kinds) / sizeof(libc_kinds[0]),
+};
+
+/* The mmap family's syscalls; the syscall wrappers' return addresses
+ * (sysframes) it shares with source fd. */
+static void mmap_owns(const struct leaktrace_bpf *p, struct src_owned *o)
+{
+	*o = (struct src_owned){
+		.progs = { p->progs.mmap_enter, p->progs.mmap_exit, p->progs.munmap_enter,
+			   p->progs.munmap_exit, p->progs.mremap_enter, p->progs.mremap_exit },
+		.maps = { p->maps.sysframes },
+	};
+}
+
+static const struct src_kind mmap_kinds[] = {
+	{ .kind = LT_KIND_MMAP, .name = "mmap", .bytes = true },
+};
+
+static const struct src_desc mmap_desc = {
+	.name = "mmap",
+	.bit = LT_SRC_MMAP,
+	.owns = mmap_owns,
+	.kinds = mmap_kinds,
+	.nr_kinds = sizeof(mmap_kinds) / sizeof(mmap_kinds[0]),
+};
+
 const struct source_ops src_native = {
 	.name = "native",
+	.descs = (const struct src_desc *const[]){ &libc, &mmap_desc, NULL },
 	.ready = native_ready,
 	.code_mapped = native_code_mapped,
 	.exec = native_exec,

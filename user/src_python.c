@@ -18,6 +18,7 @@
 #include "python.h"
 #include "report.h"
 #include "source.h"
+#include "srcdesc.h"
 
 /* Bounds of one census read: beyond them it is cut short, and said so. */
 #define CENSUS_MAX_OBJECTS (50ULL * 1000 * 1000)
@@ -266,8 +267,22 @@ static void python_done(struct app *a)
 	a->py_procs = a->py_no_runtime = NULL;
 }
 
+/* Python's probes are the allocators' programs, which walk Python frames
+ * too where the source is on (attach.c's py_depth): no program of its own. */
+static const struct src_kind python_kinds[] = {
+	{ .kind = LT_KIND_PYOBJ, .name = "pyobj", .bytes = true },
+};
+
+static const struct src_desc python = {
+	.name = "python",
+	.bit = LT_SRC_PYTHON,
+	.kinds = python_kinds,
+	.nr_kinds = sizeof(python_kinds) / sizeof(python_kinds[0]),
+};
+
 const struct source_ops src_python = {
 	.name = "python",
+	.descs = (const struct src_desc *const[]){ &python, NULL },
 	.ready = python_ready,
 	.exec = python_exec,
 	.seen = python_seen,
