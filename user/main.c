@@ -29,6 +29,7 @@
 #include "pprof.h"
 #include "procs.h"
 #include "pyresolve.h"
+#include "replay.h"
 #include "report.h"
 #include "sandbox.h"
 #include "source.h"
@@ -299,6 +300,7 @@ static int wire(struct app *a)
 			.json = { s->json ? stdout : NULL, a->json_file },
 			.json_names = { NULL, s->output },
 			.system = s->system,
+			.record = true,
 		},
 		&(struct report_source){
 			.ctx = a,
@@ -382,6 +384,10 @@ int main(int argc, char **argv)
 	struct lt_settings *s = &a.settings;
 	int sig_fd = -1, err, status;
 
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		status = check_stdio();
+		return status ? status : cmd_report(argc - 1, argv + 1);
+	}
 	lt_settings_parse(s, argc, argv);
 	lt_log_set_verbosity(s->verbose);
 	libbpf_set_print(lt_log_libbpf);

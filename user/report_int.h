@@ -32,6 +32,8 @@ struct series {
 	__s64 *ring;
 	__s64 peak[2]; /* highest bytes, count up to the window's first interval */
 	bool sized;    /* had bytes once: grows in bytes, though its kind may not */
+	/* the recording: bytes, count, allocs, frees as last written */
+	__s64 rec_last[4];
 };
 
 /* A series ranked for printing, with its growth figures. */
@@ -76,6 +78,10 @@ struct report {
 	size_t nr_procs;
 	struct lt_frame *frames; /* MAX_SHOWN, for the stack being printed */
 	bool said_no_symbols;	 /* the hint on debug symbols was given */
+	/* the recording (opts.record): struct series_key -> its stack record's
+	 * id, for every stack written, until its process is forgotten */
+	struct hashmap *rec_ids;
+	__u64 rec_next_id;
 };
 
 /* Frames shown of one stack, native ones with the functions inlined at them
@@ -101,6 +107,11 @@ bool rp_is_unnamed_frame(const struct lt_frame *f);
 size_t rp_render_frames(struct report *r, __u32 tgid, const __u64 *ips, size_t nr,
 			struct lt_frame *out, size_t max);
 const char *rp_type_of(const struct report *r, const struct series *s);
+
+/* report_record.c: the recording's own records (see report_opts.record) */
+int rp_record_samples(struct report *r, double t, bool final);
+void rp_record_forget(struct report *r, const __u32 *tgids, const char *const *comms, size_t n);
+void rp_json_frame(struct jw *w, const struct lt_frame *f, bool full);
 
 /* report_json.c and report_text.c: one report, to each output */
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,
