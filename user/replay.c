@@ -391,6 +391,7 @@ static int read_samples(struct replay *rp, struct json_object *o, double t)
 {
 	struct json_object *rows = get(o, "rows", json_type_array);
 	size_t n = rows ? json_object_array_length(rows) : 0, k = 0;
+	int err;
 
 	if (!rows) {
 		bad(rp, "a samples record needs rows");
@@ -452,7 +453,10 @@ static int read_samples(struct replay *rp, struct json_object *o, double t)
 	rp->sampled = true;
 	rp->reported = false;
 	rp->t = t;
-	return report__sample(rp->report, t, rp->samples, k, get_bool(o, "final"));
+	err = report__sample(rp->report, t, rp->samples, k, get_bool(o, "final"));
+	if (!err && rp->opts.sampled)
+		rp->opts.sampled(rp->opts.ctx, rp->report, t);
+	return err;
 }
 
 static void status_clear(struct rstatus *st)

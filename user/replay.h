@@ -17,6 +17,11 @@ struct replay_opts {
 	bool verbose;
 	FILE *text; /* the table goes here; NULL = none */
 	FILE *json; /* the JSON lines go here; NULL = none */
+	/* Called after each sample is replayed, with the report as of it:
+	 * for what renders the whole recording (a chart over time) rather
+	 * than one report. NULL: none. */
+	void (*sampled)(void *ctx, struct report *r, double t);
+	void *ctx;
 };
 
 /* Opens the recording @path and reads its start record. Returns NULL with
