@@ -59,7 +59,8 @@ endif
 # they go on the function entries. libseccomp builds the filter that
 # user/sandbox.c installs once setup is done. libiberty (no .pc file; a
 # static library only) demangles C++ and Rust names (user/demangle.c).
-PKGS := libbpf libelf libdw libseccomp $(if $(filter x86,$(ARCH)),capstone)
+# json-c reads recordings back (`leaktrace report`, user/replay.c).
+PKGS := libbpf libelf libdw libseccomp json-c $(if $(filter x86,$(ARCH)),capstone)
 ifneq ($(ARCH),$(SRCARCH))
 ifeq ($(CROSS_COMPILE),)
 $(error ARCH=$(ARCH) needs a cross compiler: CROSS_COMPILE=aarch64-linux-gnu- for arm64)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# bash completion for leaktrace(8): options, their values, pids, and the
-# command after --. tests/e2e/test_docs.py checks that every option of
+# bash completion for leaktrace(8): options, their values, pids, the
+# command after --, and `leaktrace report` with its options and recordings. tests/e2e/test_docs.py checks that every option of
 # --help is here. Installed as
 # $(PREFIX)/share/bash-completion/completions/leaktrace.
 
@@ -16,6 +16,11 @@ _leaktrace()
 			return
 		fi
 	done
+
+	if [[ ${words[1]-} == report ]] && ((cword > 1)); then
+		_leaktrace_report
+		return
+	fi
 
 	local opts="-p --pid --system --check -i --interval -d --duration -n --top
 		-w --window --json -o --output --folded --pprof --html --fail-on-growth --sources --lib
@@ -71,6 +76,36 @@ _leaktrace()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+	elif ((cword == 1)); then
+		COMPREPLY=($(compgen -W "report" -- "$cur"))
 	fi
 } &&
 	complete -F _leaktrace leaktrace
+
+# leaktrace report [OPTIONS] FILE.jsonl...: called by _leaktrace with its
+# variables set.
+_leaktrace_report()
+{
+	local opts="-n --top -w --window --at --from --to --json --folded --pprof
+		-v --verbose -h -? --help --usage -V --version"
+	local split=false
+	_split_longopt && split=true
+
+	case $prev in
+	--folded | --pprof)
+		_filedir
+		return
+		;;
+	-n | --top | -w | --window | --at | --from | --to)
+		return
+		;;
+	esac
+	$split && return
+
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+	else
+		_filedir 'json?(l)'
+	fi
+}

@@ -42,6 +42,7 @@ done
 #        bash-completion render the man page and run the completion that
 #        tests/e2e/test_docs.py checks against --help; golang-go's go tool
 #        pprof reads back the --pprof profile.
+# report: json-c reads recordings back (`leaktrace report`).
 # pprof: protobuf-c packs the profile of --pprof (protoc-c makes its code;
 #        without them leaktrace builds with no --pprof).
 # static: `make STATIC=1` links what libdw.a needs (liblzma, libbz2) statically;
@@ -56,7 +57,7 @@ pkg-config libcapstone-dev libiberty-dev python3 python3-dev binutils procps uti
 clang-format g++ rustc libseccomp-dev liblzma-dev libbz2-dev musl-tools libclang-rt-dev
 libegl-dev libgl-dev libgles-dev libopengl-dev libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
 xvfb xauth python3-kivy man-db bash-completion golang-go libprotobuf-c-dev libjemalloc-dev
-protobuf-c-compiler chromium"
+protobuf-c-compiler chromium libjson-c-dev"
 if $bench; then
 	PKGS="$PKGS heaptrack"
 fi
@@ -67,7 +68,7 @@ add_arch=false
 if $cross; then
 	PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 	for p in libbpf-dev libelf-dev libdw-dev libseccomp-dev zlib1g-dev liblzma-dev libbz2-dev \
-		libiberty-dev libprotobuf-c-dev; do
+		libiberty-dev libprotobuf-c-dev libjson-c-dev; do
 		PKGS="$PKGS $p:arm64"
 	done
 	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=true

@@ -30,6 +30,7 @@
 #include "pprof.h"
 #include "procs.h"
 #include "pyresolve.h"
+#include "replay.h"
 #include "report.h"
 #include "sandbox.h"
 #include "source.h"
@@ -307,6 +308,7 @@ static int wire(struct app *a)
 			.json_names = { NULL, s->output },
 			.system = s->system,
 			.history = s->html != NULL,
+			.record = true,
 		},
 		&(struct report_source){
 			.ctx = a,
@@ -390,6 +392,10 @@ int main(int argc, char **argv)
 	struct lt_settings *s = &a.settings;
 	int sig_fd = -1, err, status;
 
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		status = check_stdio();
+		return status ? status : cmd_report(argc - 1, argv + 1);
+	}
 	lt_settings_parse(s, argc, argv);
 	lt_log_set_verbosity(s->verbose);
 	libbpf_set_print(lt_log_libbpf);

@@ -34,6 +34,8 @@ static const char doc[] =
 	"  sudo leaktrace --sources auto,fd -p 1234    (also descriptors never closed)\n"
 	"  sudo leaktrace --sample-bytes 512K -p 1234  (a busy process: estimates)\n"
 	"  sudo leaktrace --check                      (can leaktrace run here?)\n"
+	"  leaktrace report -n 20 leaks.jsonl          (a report again, from -o FILE;\n"
+	"                                               see leaktrace report --help)\n"
 	"\v"
 	"The manual page leaktrace(8) describes the report and every JSON field.\n"
 	"Sizes take K, M, G (powers of 1024), optionally followed by B or iB.\n"
@@ -662,4 +664,174 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	check_dir("--debug-dir", s->debug_dir);
 	if (s->sources_auto)
 		s->sources |= src_all() & ~on_request();
+}
+
+/* --- leaktrace report --- */
+
+static const char report_doc[] =
+	"leaktrace report -- print a report again from a recording.\n"
+	"\n"
+	"Reads the JSON lines that leaktrace -o FILE (or --json) wrote, which hold\n"
+	"every stack with something outstanding at each interval, and prints the\n"
+	"report of its last interval (or of the one at --at SEC) as the live run\n"
+	"printed it, with other -n and -w if given. With --from (and --to), or two\n"
+	"recordings, it prints what grew between two reports instead: each stack's\n"
+	"bytes and count at both, stacks matched by kind, type and frames.\n"
+	"\n"
+	"Examples:\n"
+	"  leaktrace report leaks.jsonl               the last report again\n"
+	"  leaktrace report -n 50 -w 12 leaks.jsonl   more rows, a longer window\n"
+	"  leaktrace report --at 60 leaks.jsonl       the report at 60 s\n"
+	"  leaktrace report --from 60 --to 600 leaks.jsonl\n"
+	"                                             what grew from 60 s to 600 s\n"
+	"  leaktrace report before.jsonl after.jsonl  what grew from one run to the\n"
+	"                                             next\n"
+	"  leaktrace report --pprof leaks.pb.gz leaks.jsonl\n"
+	"\v"
+	"Times are seconds since tracing began, as in a report's +SEC; a time between\n"
+	"two reports means the earlier one (before the first: the first).\n"
+	"Exit status: 0 done; 1 runtime failure; 2 bad usage, or a recording that\n"
+	"cannot be read (a bad line is named FILE:LINE, and what came before it is\n"
+	"reported).";
+
+enum {
+	ROPT_JSON = 0x100,
+	ROPT_AT,
+	ROPT_FROM,
+	ROPT_TO,
+	ROPT_FOLDED,
+	ROPT_PPROF,
+};
+
+static const struct argp_option report_options[] = {
+	{ "top", 'n', "N", 0, "Stacks per report (default: the recording's)", 1 },
+	{ "window", 'w', "N", 0,
+	  "Intervals in the trailing window that ranks leak suspects (default: the "
+	  "recording's)",
+	  1 },
+	{ "at", ROPT_AT, "SEC", 0, "The report at SEC (default: the last)", 1 },
+	{ "from", ROPT_FROM, "SEC", 0,
+	  "Print what grew from the report at SEC (default with two recordings: the first's "
+	  "last)",
+	  1 },
+	{ "to", ROPT_TO, "SEC", 0,
+	  "... to the report at SEC (default: the last; with two recordings, of the second)", 1 },
+	{ "json", ROPT_JSON, NULL, 0, "JSON lines on stdout instead of the table", 1 },
+	{ "folded", ROPT_FOLDED, "FILE", 0,
+	  "Write what is outstanding at the report (--to's when comparing) as folded stacks "
+	  "to FILE",
+	  1 },
+	{ "pprof", ROPT_PPROF, "FILE", 0,
+	  "Write what is outstanding at the report (--to's when comparing) as a pprof profile "
+	  "to FILE",
+	  1 },
+	{ "verbose", 'v', NULL, 0, "Say more", 1 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
+	{},
+};
+
+static double parse_time(struct argp_state *state, const char *opt, const char *arg)
+{
+	double v;
+
+	if (!strcmp(arg, "0"))
+		return 0;
+	if (lt_parse_seconds(arg, &v))
+		usage_error(state, "invalid %s '%s': expected seconds since tracing began", opt,
+			    arg);
+	return v;
+}
+
+static error_t parse_report_opt(int key, char *arg, struct argp_state *state)
+{
+	struct lt_report_settings *s = state->input;
+
+	switch (key) {
+	case 'n':
+		s->top = parse_count(state, "--top", arg, 1, 100000);
+		break;
+	case 'w':
+		s->window = parse_count(state, "--window", arg, 1, 100000);
+		break;
+	case ROPT_AT:
+		s->at = parse_time(state, "--at", arg);
+		s->has_at = true;
+		break;
+	case ROPT_FROM:
+		s->from = parse_time(state, "--from", arg);
+		s->has_from = true;
+		break;
+	case ROPT_TO:
+		s->to = parse_time(state, "--to", arg);
+		s->has_to = true;
+		break;
+	case ROPT_JSON:
+		s->json = true;
+		break;
+	case ROPT_FOLDED:
+		s->folded = arg;
+		break;
+	case ROPT_PPROF:
+#ifndef LT_HAVE_PPROF
+		usage_error(state,
+			    "--pprof: this leaktrace was built without protobuf-c; rebuild it with "
+			    "libprotobuf-c-dev and protobuf-c-compiler installed");
+#endif
+		s->pprof = arg;
+		break;
+	case 'v':
+		s->verbose++;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP); /* exits 0 */
+		break;
+	case ARGP_KEY_ARG:
+		if (s->nr_files == 2)
+			usage_error(state,
+				    "too many recordings: give one, or two to compare ('%s' is "
+				    "the third)",
+				    arg);
+		s->files[s->nr_files++] = arg;
+		break;
+	case ARGP_KEY_NO_ARGS:
+		usage_error(state, "no recording: give the FILE that leaktrace -o FILE wrote");
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void lt_report_settings_parse(struct lt_report_settings *s, int argc, char **argv)
+{
+	static const struct argp argp = {
+		report_options,
+		parse_report_opt,
+		"FILE.jsonl\nBEFORE.jsonl AFTER.jsonl",
+		report_doc,
+		NULL,
+		NULL,
+		NULL,
+	};
+	static char *files[2];
+
+	*s = (struct lt_report_settings){
+		.files = files, .at = INFINITY, .from = INFINITY, .to = INFINITY
+	};
+	argp_err_exit_status = 2;
+	argp_parse(&argp, argc, argv, 0, NULL, s);
+	if (s->has_at && (s->has_from || s->has_to || s->nr_files == 2)) {
+		fputs("leaktrace: --at picks one report; --from and --to, or two recordings, "
+		      "compare two: give one or the other\n",
+		      stderr);
+		exit(2);
+	}
+	if (s->has_to && !s->has_from && s->nr_files == 1) {
+		fputs("leaktrace: --to needs --from: what grew from when?\n", stderr);
+		exit(2);
+	}
+	if (s->nr_files == 1 && s->has_from && s->has_to && s->to < s->from) {
+		fputs("leaktrace: --to is before --from: give the earlier time to --from\n",
+		      stderr);
+		exit(2);
+	}
 }

@@ -59,6 +59,19 @@ struct lt_settings {
 	const char *backrefs_dot; /* --backrefs-dot FILE */
 };
 
+/* `leaktrace report [OPTIONS] FILE.jsonl...` */
+struct lt_report_settings {
+	char **files; /* one recording, or two to compare */
+	size_t nr_files;
+	unsigned int top, window; /* 0: the recording's own */
+	bool json;
+	int verbose;
+	double at, from, to; /* seconds since tracing began; INFINITY: the end */
+	bool has_at, has_from, has_to;
+	const char *folded; /* --folded FILE */
+	const char *pprof;  /* --pprof FILE */
+};
+
 /* Bounds of the sampling options: the BPF side's draw multiplies a 32-bit
  * random number by them, in 64 bits. */
 #define LT_SAMPLE_EVERY_MAX (1u << 24)
@@ -67,6 +80,10 @@ struct lt_settings {
 /* Parses the command line into @s. Exits with status 2 and one line on stderr
  * on bad usage, with 0 after --help or --version. */
 void lt_settings_parse(struct lt_settings *s, int argc, char **argv);
+
+/* Parses the command line of `leaktrace report` (@argv[0] is "report") into
+ * @s, as lt_settings_parse() does. */
+void lt_report_settings_parse(struct lt_report_settings *s, int argc, char **argv);
 
 /* Value parsers: return 0, or -EINVAL (malformed) / -ERANGE (out of range). */
 int lt_parse_seconds(const char *str, double *out); /* "5", "0.5"; > 0 */

@@ -30,6 +30,11 @@ const char *rp_kind_name(__u32 kind)
 	return k ? k->name : "?";
 }
 
+const char *report__kind_name(__u32 kind)
+{
+	return rp_kind_name(kind);
+}
+
 /* Kinds of memory, whose bytes are always known. */
 static bool kind_has_bytes(__u32 kind)
 {
@@ -123,7 +128,8 @@ struct report *report__new(const struct report_opts *opts, const struct report_s
 	r->src = *src;
 	r->series = hashmap__new(sizeof(struct series_key));
 	r->frames = calloc(MAX_SHOWN, sizeof(*r->frames));
-	if (!r->series || !r->frames || (opts->history && rp_history_new(r))) {
+	r->rec_ids = hashmap__new(sizeof(struct series_key));
+	if (!r->series || !r->frames || !r->rec_ids || (opts->history && rp_history_new(r))) {
 		report__free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -151,6 +157,7 @@ void report__free(struct report *r)
 		series_free(r, v);
 	hashmap__free(r->series);
 	rp_history_free(r);
+	hashmap__free(r->rec_ids);
 	free(r->gone);
 	free(r->frames);
 	free(r);
@@ -253,7 +260,13 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 			series_free(r, s);
 		}
 	}
-	return r->opts.history ? rp_history_sample(r) : 0;
+	if (r->opts.history) {
+		int err = rp_history_sample(r);
+
+		if (err)
+			return err;
+	}
+	return r->opts.record && rp_json_wanted(r) ? rp_record_samples(r, t, final) : 0;
 }
 
 void rp_suspect_fill(const struct report *r, struct series *s, struct suspect *out)
@@ -530,6 +543,8 @@ void report__forget_many(struct report *r, const __u32 *tgids, const char *const
 		hashmap__remove(r->series, &s->key);
 		series_free(r, s);
 	}
+	if (r->opts.record && rp_json_wanted(r))
+		rp_record_forget(r, tgids, comms, n);
 	/* said only of processes the report had something of */
 	for (size_t i = 0; i < n && comms; i++) {
 		if (!shown[i] || ARRAY_RESERVE(r->gone, r->cap_gone, r->nr_gone + 1))
@@ -684,6 +699,11 @@ int report__each_live(struct report *r, report_live_fn fn, void *ctx)
 	}
 	free(v);
 	return err;
+}
+
+void report__skip(struct report *r)
+{
+	r->nr_gone = 0;
 }
 
 const char *report__failed_output(const struct report *r)

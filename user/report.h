@@ -52,6 +52,11 @@ struct report_opts {
 	/* keep the totals, and the stacks once listed, over the whole run
 	 * (bounded: downsampled past a few hundred points), for --html */
 	bool history;
+	/* The JSON lines are also a recording (`leaktrace report`): each stack
+	 * once, in a "stack" record, the first time it has something
+	 * outstanding, and with each sample a "samples" record of the stacks
+	 * whose figures changed; a "forget" record when processes leave. */
+	bool record;
 };
 
 struct report_start {
@@ -90,6 +95,8 @@ struct report_status {
 	 * due time (0: on time), and what held it back */
 	double late;
 	const char *late_reason;
+	/* the wall clock of this report, seconds since the epoch; 0: now */
+	double when;
 };
 
 /* Returns NULL with errno set. */
@@ -119,6 +126,10 @@ int report__emit(struct report *r, const struct report_status *status, const cha
  * lines in the table. Returns 0 or the -errno of a failed write. */
 int report__backrefs(struct report *r, pid_t pid, const char *type, const struct backref_chain *ch,
 		     int err);
+
+/* A report that is not printed (a recording replayed past it): what was to
+ * be said in it (processes that exited) is done with. */
+void report__skip(struct report *r);
 
 /* The name of the output a write failed on ("stdout", a file), or NULL. */
 const char *report__failed_output(const struct report *r);
@@ -223,6 +234,15 @@ struct report_info {
 };
 
 void report__info(const struct report *r, struct report_info *out);
+/* The name of enum lt_kind @kind in reports ("heap", "gl.texture"), "?"
+ * past the last. */
+const char *report__kind_name(__u32 kind);
+
+/* The frames of a stack as the table prints them, innermost first, to
+ * @out; and one frame as the JSON lines write it (json.h). */
+void report__print_frames(FILE *out, const struct lt_frame *frames, size_t n);
+struct jw;
+void report__json_frame(struct jw *w, const struct lt_frame *f);
 
 /* Human units: "512 B", "1.5 KiB", "+2.0 MiB" with @sign. */
 void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign);

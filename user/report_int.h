@@ -33,6 +33,10 @@ struct series {
 	__s64 peak[2];	      /* highest bytes, count up to the window's first interval */
 	bool sized;	      /* had bytes once: grows in bytes, though its kind may not */
 	struct history *hist; /* --html: its figures over the run, once listed */
+	__s64 peak[2]; /* highest bytes, count up to the window's first interval */
+	bool sized;    /* had bytes once: grows in bytes, though its kind may not */
+	/* the recording: bytes, count, allocs, frees as last written */
+	__s64 rec_last[4];
 };
 
 /* A series ranked for printing, with its growth figures. */
@@ -88,6 +92,10 @@ struct report {
 	struct totals *totals;
 	double *ring_t;
 	size_t nr_hist;
+	/* the recording (opts.record): struct series_key -> its stack record's
+	 * id, for every stack written, until its process is forgotten */
+	struct hashmap *rec_ids;
+	__u64 rec_next_id;
 };
 
 /* Frames shown of one stack, native ones with the functions inlined at them
@@ -128,6 +136,11 @@ int rp_history_sample(struct report *r);
 /* Frees @s's history (accepts a series without one). */
 void rp_history_drop(struct report *r, struct series *s);
 void rp_history_free(struct report *r);
+
+/* report_record.c: the recording's own records (see report_opts.record) */
+int rp_record_samples(struct report *r, double t, bool final);
+void rp_record_forget(struct report *r, const __u32 *tgids, const char *const *comms, size_t n);
+void rp_json_frame(struct jw *w, const struct lt_frame *f, bool full);
 
 /* report_json.c and report_text.c: one report, to each output */
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,

@@ -90,7 +90,9 @@ int report__start(struct report *r, const struct report_start *info)
 	return r->write_err;
 }
 
-static void json_frame(struct jw *w, const struct lt_frame *f)
+/* One frame; @full adds what the table needs besides (func_off), for the
+ * recording's stack records. */
+void rp_json_frame(struct jw *w, const struct lt_frame *f, bool full)
 {
 	jw__begin_object(w);
 	if (f->func) {
@@ -112,7 +114,14 @@ static void json_frame(struct jw *w, const struct lt_frame *f)
 	jw__khex(w, "addr", f->addr);
 	if (!f->python)
 		jw__khex(w, "offset", f->offset);
+	if (full && f->func && !f->python && f->func_off)
+		jw__khex(w, "func_off", f->func_off);
 	jw__end_object(w);
+}
+
+void report__json_frame(struct jw *w, const struct lt_frame *f)
+{
+	rp_json_frame(w, f, false);
 }
 
 static void json_stack(struct report *r, struct jw *w, const struct suspect *x, size_t rank_no)
@@ -150,7 +159,7 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	jw__key(w, "frames");
 	jw__begin_array(w);
 	for (size_t i = 0; i < nr; i++)
-		json_frame(w, &frames[i]);
+		rp_json_frame(w, &frames[i], false);
 	if (!nr) {
 		/* SPEC.md wants frames; say plainly that there are none. */
 		struct lt_frame f = {
@@ -159,7 +168,7 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 							      : "[stack unavailable]",
 		};
 
-		json_frame(w, &f);
+		rp_json_frame(w, &f, false);
 	}
 	jw__end_array(w);
 	jw__end_object(w);
@@ -306,6 +315,13 @@ void rp_emit_json(struct report *r, const struct report_status *st, const char *
 		jw__kuint(&w, st->counters[i].name, st->counters[i].value);
 	}
 	jw__end_object(&w);
+	/* which of them "dropped" sums, for a report made again from this one */
+	jw__key(&w, "drop_counters");
+	jw__begin_array(&w);
+	for (size_t i = 0; i < st->nr_counters; i++)
+		if (st->counters[i].drop)
+			jw__string(&w, st->counters[i].name);
+	jw__end_array(&w);
 	jw__key(&w, "self");
 	jw__begin_object(&w);
 	jw__kuint(&w, "rss", st->rss);

@@ -44,7 +44,7 @@ static void text_header(struct report *r, const struct report_status *st, const 
 {
 	FILE *out = r->opts.text;
 	char when[16], live[32], growth[32], esc[64];
-	time_t now = time(NULL);
+	time_t now = st->when > 0 ? (time_t)st->when : time(NULL);
 	struct tm tm;
 	__u64 drops = rp_dropped(st);
 
@@ -139,6 +139,14 @@ static void text_frame(FILE *out, const struct lt_frame *f, const char **last_mo
 		fprintf(out, "  in %s", TERM(module, rp_base_name(f->module)));
 	*last_module = f->python ? NULL : f->module;
 	fputc('\n', out);
+}
+
+void report__print_frames(FILE *out, const struct lt_frame *frames, size_t n)
+{
+	const char *last_module = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		text_frame(out, &frames[i], &last_module);
 }
 
 /* The width of the KIND column: its longest name. */

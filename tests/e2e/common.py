@@ -280,14 +280,25 @@ def wait_until(cond, what, timeout=WAIT, lt=None, detail=None):
         time.sleep(0.1)
 
 
-def read_records(path):
+# The recording's own records (`leaktrace report` reads them back): each
+# stack once, the rows that changed at each sample, processes that left.
+RECORDING_TYPES = ("stack", "samples", "forget")
+
+
+def report_records(recs):
+    """@recs without the recording's own records: the reports a person reads."""
+    return [r for r in recs if r.get("type") not in RECORDING_TYPES]
+
+
+def read_records(path, recording=False):
     """The complete lines of the JSON lines file @path written so far, parsed
-    (none before it exists)."""
+    (none before it exists); the recording's own records only if @recording."""
     try:
         text = Path(path).read_text(errors="replace")
     except FileNotFoundError:
         return []
-    return [json.loads(l) for l in text.splitlines(keepends=True) if l.endswith("\n")]
+    recs = [json.loads(l) for l in text.splitlines(keepends=True) if l.endswith("\n")]
+    return recs if recording else report_records(recs)
 
 
 def intervals(recs):
@@ -457,8 +468,10 @@ def spawn_workload(name, *args, env=None):
 
 # ---------------------------------------------------------------- JSON lines
 
-def read_jsonl(path):
-    """Every line of @path parsed with json.loads; an invalid line fails the test."""
+def read_jsonl(path, recording=False):
+    """Every line of @path parsed with json.loads; an invalid line fails the
+    test. The recording's own records are checked, and left out unless
+    @recording."""
     text = Path(path).read_text()
     assert text, "%s is empty" % path
     assert text.endswith("\n"), "%s: last line is not terminated: %r" % (path, text[-200:])
@@ -470,17 +483,23 @@ def read_jsonl(path):
             raise AssertionError("%s:%d: invalid JSON (%s): %r" % (path, i, e, line[:300]))
         assert isinstance(rec, dict), "%s:%d: not an object: %r" % (path, i, line[:300])
         recs.append(rec)
-    return recs
+    if recording:
+        return recs
+    validate_recording(recs)
+    return report_records(recs)
 
 
-def parse_jsonl_text(text, what="stdout"):
+def parse_jsonl_text(text, what="stdout", recording=False):
     recs = []
     for i, line in enumerate(text.splitlines(), 1):
         try:
             recs.append(json.loads(line))
         except json.JSONDecodeError as e:
             raise AssertionError("%s line %d: invalid JSON (%s): %r" % (what, i, e, line[:300]))
-    return recs
+    if recording:
+        return recs
+    validate_recording(recs)
+    return report_records(recs)
 
 
 def _is_int(v):
@@ -685,10 +704,51 @@ def validate_backrefs(rec):
         where, chain[-1]["type"], rec["object_type"])
 
 
+def validate_recording(recs):
+    """Checks the recording's own records: a stack record once per id, with
+    its kind, pid and frames, before any row that names it; rows of five
+    integers; samples records in time order, each right before the report
+    of its sample."""
+    ids = set()
+    last_t = None
+    for i, r in enumerate(recs):
+        t = r.get("type")
+        where = "record %d (%s)" % (i + 1, t)
+        if t == "stack":
+            _need(r, "id", lambda v: _is_int(v) and v > 0, "an int > 0", where)
+            assert r["id"] not in ids, "%s: stack id %d written twice" % (where, r["id"])
+            ids.add(r["id"])
+            _need(r, "kind", lambda v: v in KINDS, "a kind", where)
+            _need(r, "pid", _is_int, "an int", where)
+            _need(r, "frames", lambda v: isinstance(v, list), "a list", where)
+            for fr in r["frames"]:
+                validate_frame(fr, where)
+        elif t == "samples":
+            _need(r, "t", _is_num, "a number", where)
+            assert last_t is None or r["t"] >= last_t, "%s: t goes back" % where
+            last_t = r["t"]
+            for row in r["rows"]:
+                assert len(row) == 5 and all(_is_int(v) for v in row), (
+                    "%s: row %r is not [id, bytes, count, allocs, frees]" % (where, row))
+                assert row[0] in ids, "%s: row of id %d before its stack record" % (
+                    where, row[0])
+            nxt = recs[i + 1] if i + 1 < len(recs) else None
+            assert nxt is None or (nxt.get("type") in ("interval", "exit") and
+                                   nxt["t"] == r["t"]), (
+                "%s: not followed by the report of its sample: %r" % (where, nxt and
+                                                                     nxt.get("type")))
+        elif t == "forget":
+            _need(r, "pids", lambda v: isinstance(v, list) and all(_is_int(p) for p in v),
+                  "a list of ints", where)
+
+
 def validate_stream(recs, window=6, top=10, interval=None, system=False):
     """Checks a whole JSON lines output: start first, exit last, intervals in
-    between with t never going back, and every record by validate_record()."""
+    between with t never going back, and every record by validate_record();
+    the recording's own records by validate_recording()."""
     assert recs, "no JSON records"
+    validate_recording(recs)
+    recs = report_records(recs)
     assert recs[0].get("type") == "start", "first record is %r, not start" % recs[0].get("type")
     assert recs[-1].get("type") == "exit", "last record is %r, not exit" % recs[-1].get("type")
     for r in recs[1:-1]:
@@ -707,10 +767,11 @@ def validate_stream(recs, window=6, top=10, interval=None, system=False):
 
 
 def load_stream(path, **kw):
-    """read_jsonl() + validate_stream(); returns the records."""
-    recs = read_jsonl(path)
+    """read_jsonl() + validate_stream(); returns the records, without the
+    recording's own."""
+    recs = read_jsonl(path, recording=True)
     validate_stream(recs, **kw)
-    return recs
+    return report_records(recs)
 
 
 # ---------------------------------------------------------------- stacks and sources

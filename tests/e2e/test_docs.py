@@ -17,19 +17,20 @@ COMPLETION = ROOT / "docs" / "leaktrace.bash"
 BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
 
 
-def _help(flag="--help"):
+def _help(flag="--help", *pre):
     require_binary()
-    r = subprocess.run([str(LEAKTRACE), flag], capture_output=True, text=True, timeout=30)
+    r = subprocess.run([str(LEAKTRACE), *pre, flag], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, "leaktrace %s: exit status %d, stderr %r" % (
         flag, r.returncode, r.stderr)
     return r.stdout
 
 
-def help_options():
+def help_options(*pre):
     """Every option --help lists, short and long ("-p", "--pid", ...). Its
-    option column starts 2 or 6 spaces in; wrapped text is indented more."""
+    option column starts 2 or 6 spaces in; wrapped text is indented more.
+    @pre: a subcommand ("report")."""
     opts = set()
-    for line in _help().splitlines():
+    for line in _help("--help", *pre).splitlines():
         m = re.match(r"^ {2,6}(-\S.*?)(?:  |$)", line)
         if not m:
             continue
@@ -37,6 +38,8 @@ def help_options():
             name = re.match(r"^(--?[A-Za-z0-9?][A-Za-z0-9-]*)", part.strip())
             assert name, "cannot read an option in --help line %r" % line
             opts.add(name.group(1))
+    if pre:
+        return opts
     assert {"-p", "--pid", "--system", "--json", "-h", "--help", "--version"} <= opts, (
         "options read from --help look wrong: %s" % sorted(opts))
     return opts
@@ -47,10 +50,10 @@ def _man_text():
     return re.sub(r"\\f[BIRP]", " ", MAN_PAGE.read_text().replace("\\-", "-"))
 
 
-def _man_option_headings():
-    """The options that head an entry (.TP) of the man page's OPTIONS."""
+def _man_option_headings(section="OPTIONS"):
+    """The options that head an entry (.TP) of the man page's @section."""
     lines = _man_text().splitlines()
-    start = lines.index(".SH OPTIONS")
+    start = lines.index(".SH %s" % section)
     end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith(".SH "))
     heads = set()
     for i in range(start, end - 1):
@@ -104,6 +107,26 @@ def test_man_page_renders_cleanly():
                     "JSON LINES"):
         assert re.search(r"^%s$" % section, text, re.M), "the page has no %s section" % section
     assert all(len(line) <= 80 for line in text.splitlines()), "lines wider than MANWIDTH"
+
+
+def test_report_options_documented():
+    """leaktrace report's options: each in the man page's RECORDINGS and in
+    the completion after `report`, and nothing else; the completion offers
+    the subcommand, and recordings after it."""
+    opts = help_options("report")
+    assert {"--at", "--from", "--to", "--json", "-n", "--pprof"} <= opts, sorted(opts)
+    argp_own = {"-?", "--help", "-h", "--usage", "-V", "--version"}
+    heads = _man_option_headings("RECORDINGS")
+    missing = sorted(opts - argp_own - heads)
+    assert not missing, "report options without an entry in RECORDINGS: %s" % missing
+    stale = sorted(heads - opts)
+    assert not stale, "RECORDINGS has entries for options report --help lacks: %s" % stale
+    require_debian_package("bash-completion", "bash-completion")
+    offered = _complete("report", "-")
+    assert offered == opts, "completion after report: missing %s, extra %s" % (
+        sorted(opts - offered), sorted(offered - opts))
+    assert _complete("rep") == {"report"}
+    assert _complete("report", "--f") == {"--from", "--folded"}
 
 
 def test_completion_offers_every_option():

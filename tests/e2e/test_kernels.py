@@ -19,7 +19,7 @@ import os
 import sys
 
 from common import (ROOT, Skip, assert_site, describe, describe_all, find_stacks, funcs,
-                    marker_line, validate_stream)
+                    marker_line, report_records, validate_stream)
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import kguest  # noqa: E402
@@ -168,7 +168,7 @@ def _stream(r, name, **kw):
     assert recs, "%s %s: no JSON (status %d); stderr:\n%s" % (
         r.kernel.name, name, c.rc, c.stderr[-2000:])
     validate_stream(recs, **kw)
-    return c, recs
+    return c, report_records(recs)
 
 
 def _verifier(r):
