@@ -33,8 +33,6 @@ struct series {
 	__s64 peak[2];	      /* highest bytes, count up to the window's first interval */
 	bool sized;	      /* had bytes once: grows in bytes, though its kind may not */
 	struct history *hist; /* --html: its figures over the run, once listed */
-	__s64 peak[2]; /* highest bytes, count up to the window's first interval */
-	bool sized;    /* had bytes once: grows in bytes, though its kind may not */
 	/* the recording: bytes, count, allocs, frees as last written */
 	__s64 rec_last[4];
 };
