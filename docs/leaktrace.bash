@@ -86,13 +86,13 @@ _leaktrace()
 # variables set.
 _leaktrace_report()
 {
-	local opts="-n --top -w --window --at --from --to --json --folded --pprof
+	local opts="-n --top -w --window --at --from --to --json --folded --pprof --html
 		-v --verbose -h -? --help --usage -V --version"
 	local split=false
 	_split_longopt && split=true
 
 	case $prev in
-	--folded | --pprof)
+	--folded | --pprof | --html)
 		_filedir
 		return
 		;;

@@ -2,7 +2,7 @@
 /* `leaktrace report [OPTIONS] FILE.jsonl...`: wires the replay of one or two
  * recordings (replay.c) to what prints them: the report module itself, the
  * comparison of two reports (compare.c), and the exports (folded.c,
- * pprof.c), as main.c wires a live run. Exit status as a live run's: 0
+ * pprof.c, html.c), as main.c wires a live run. Exit status as a live run's: 0
  * done, 1 runtime failure, 2 bad usage or bad input. */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +12,7 @@
 #include "app.h"
 #include "compare.h"
 #include "folded.h"
+#include "html.h"
 #include "log.h"
 #include "options.h"
 #include "output.h"
@@ -33,9 +34,17 @@ static int open_export(const char *path, FILE **f)
 }
 
 static int write_exports(const struct lt_report_settings *s, struct replay *rp, FILE *folded,
-			 FILE *pprof)
+			 FILE *pprof, FILE *html)
 {
 	int err = 0;
+
+	if (html) {
+		err = html__update(replay__report(rp), html, /*final=*/true);
+		if (err) {
+			lt_error("cannot write the HTML report to %s: %s", s->html, strerror(-err));
+			return err;
+		}
+	}
 
 	if (folded) {
 		err = folded__write(replay__report(rp), folded, replay__system(rp));
@@ -74,7 +83,7 @@ int cmd_report(int argc, char **argv)
 {
 	struct lt_report_settings s;
 	struct replay *rp[2] = { NULL, NULL };
-	FILE *folded = NULL, *pprof = NULL;
+	FILE *folded = NULL, *pprof = NULL, *html = NULL;
 	bool compare;
 	char *name = "leaktrace report";
 	int status = EXIT_DONE, st, err;
@@ -90,6 +99,7 @@ int cmd_report(int argc, char **argv)
 					     .top = s.top,
 					     .window = s.window,
 					     .verbose = s.verbose > 0,
+					     .history = s.html != NULL,
 					     .text = compare || s.json ? NULL : stdout,
 					     .json = compare || !s.json ? NULL : stdout,
 				     });
@@ -98,7 +108,8 @@ int cmd_report(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (open_export(s.folded, &folded) || open_export(s.pprof, &pprof)) {
+	if (open_export(s.folded, &folded) || open_export(s.pprof, &pprof) ||
+	    open_export(s.html, &html)) {
 		status = EXIT_INPUT;
 		goto out;
 	}
@@ -115,7 +126,7 @@ int cmd_report(int argc, char **argv)
 			status = EXIT_RUNTIME;
 			goto out;
 		}
-		if (write_exports(&s, rp[0], folded, pprof))
+		if (write_exports(&s, rp[0], folded, pprof, html))
 			status = EXIT_RUNTIME;
 		goto out;
 	}
@@ -140,7 +151,7 @@ int cmd_report(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto out;
 	}
-	if (write_exports(&s, rp[1], folded, pprof))
+	if (write_exports(&s, rp[1], folded, pprof, html))
 		status = EXIT_RUNTIME;
 out:
 	replay__free(rp[0]);
@@ -149,5 +160,7 @@ out:
 		fclose(folded);
 	if (pprof)
 		fclose(pprof);
+	if (html)
+		fclose(html);
 	return status;
 }

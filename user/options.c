@@ -701,6 +701,7 @@ enum {
 	ROPT_TO,
 	ROPT_FOLDED,
 	ROPT_PPROF,
+	ROPT_HTML,
 };
 
 static const struct argp_option report_options[] = {
@@ -724,6 +725,10 @@ static const struct argp_option report_options[] = {
 	{ "pprof", ROPT_PPROF, "FILE", 0,
 	  "Write what is outstanding at the report (--to's when comparing) as a pprof profile "
 	  "to FILE",
+	  1 },
+	{ "html", ROPT_HTML, "FILE", 0,
+	  "Write the report (--to's when comparing) as a self-contained HTML page to FILE, "
+	  "with the charts of the recording up to it",
 	  1 },
 	{ "verbose", 'v', NULL, 0, "Say more", 1 },
 	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
@@ -778,6 +783,9 @@ static error_t parse_report_opt(int key, char *arg, struct argp_state *state)
 			    "libprotobuf-c-dev and protobuf-c-compiler installed");
 #endif
 		s->pprof = arg;
+		break;
+	case ROPT_HTML:
+		s->html = arg;
 		break;
 	case 'v':
 		s->verbose++;

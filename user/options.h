@@ -70,6 +70,7 @@ struct lt_report_settings {
 	bool has_at, has_from, has_to;
 	const char *folded; /* --folded FILE */
 	const char *pprof;  /* --pprof FILE */
+	const char *html;   /* --html FILE */
 };
 
 /* Bounds of the sampling options: the BPF side's draw multiplies a 32-bit

@@ -645,6 +645,7 @@ static int read_start(struct replay *rp, struct json_object *o)
 	__s64 v = 0, top = 10, window = 6, depth = LT_DEFAULT_STACK_DEPTH, pid = 0;
 	struct report_opts ro = {
 		.verbose = rp->opts.verbose,
+		.history = rp->opts.history,
 		.text = rp->opts.text,
 		.json = { rp->opts.json },
 	};

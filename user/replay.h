@@ -15,8 +15,9 @@ struct replay;
 struct replay_opts {
 	unsigned int top, window; /* 0: the recording's own */
 	bool verbose;
-	FILE *text; /* the table goes here; NULL = none */
-	FILE *json; /* the JSON lines go here; NULL = none */
+	bool history; /* the report keeps its history, for --html */
+	FILE *text;   /* the table goes here; NULL = none */
+	FILE *json;   /* the JSON lines go here; NULL = none */
 	/* Called after each sample is replayed, with the report as of it:
 	 * for what renders the whole recording (a chart over time) rather
 	 * than one report. NULL: none. */

@@ -187,3 +187,32 @@ def test_html_rewritten_each_interval():
         html = f.read()
     assert "final report (signal)" in html, "the last page is not the final report"
     assert html.count("</html>") == 1, "pages written one after another"
+
+
+def test_html_from_recording():
+    """leaktrace report --html: the page of a recording is the live run's
+    page: the same charts (one point per interval of the run, not only the
+    report's window), table and flame graph, rendered by chromium."""
+    require_root()
+    live, page, out = tmp("live.html"), tmp("replayed.html"), tmp("leaky.json")
+    rc, _, err = run_leaktrace(["-i", "0.5", "-w", "2", "-o", out, "--html", live, "--",
+                                workload("leaky"), "--iterations", ITERATIONS])
+    assert rc == 0, "leaktrace -- leaky exited with status %d: %s" % (rc, err[-500:])
+    r = subprocess.run([str(LEAKTRACE), "report", "--html", page, out], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, "leaktrace report --html: status %d: %s" % (r.returncode,
+                                                                          r.stderr[-500:])
+    check_page(page, LEAK_BYTES * ITERATIONS)
+
+    def points(path):
+        # each chart's polyline, as drawn: the same run, the same points
+        # (the recording keeps times to the millisecond: a tenth of a pixel)
+        with open(path, encoding="utf-8") as f:
+            return [[tuple(map(float, p.split(","))) for p in line.split()]
+                    for line in re.findall(r"<polyline[^>]*points=\"([^\"]*)\"", f.read())]
+    got, want = points(page), points(live)
+    assert want and [len(c) for c in got] == [len(c) for c in want], (
+        "the replayed page's charts have %r points, the live page's %r" % (
+            [len(c) for c in got], [len(c) for c in want]))
+    assert all(abs(a - b) <= 0.5 for cg, cw in zip(got, want) for pg, pw in zip(cg, cw)
+               for a, b in zip(pg, pw)), "the replayed page's charts differ from the live page's"
