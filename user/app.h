@@ -25,6 +25,7 @@ enum exit_status {
 
 struct app {
 	struct lt_settings settings;
+	struct files *files; /* the registry of mapped files, which the modules share */
 	struct tracer *tracer;
 	struct collector *collector;
 	struct symbolizer *symbolizer;
