@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The registry of mapped files: one entry per (dev, ino), by path when the
  * inode is 0; entries that stay put as the table grows; the modules' slots
- * and flags; release of a slot; lookups from several threads at once. */
+ * and flags; release of a slot; lookups from several threads at once; and
+ * the modules that keep their facts in it (the CPython search). */
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include "files.h"
 #include "procmaps.h"
+#include "python.h"
 #include "ut.h"
 
 static void test_identity(void)
@@ -219,6 +222,40 @@ static void test_threads(void)
 	files__free(r);
 }
 
+/* The CPython search marks the files that hold none, for the next process
+ * that maps them; this test program runs no CPython. */
+static void test_no_cpython(void)
+{
+	struct files *r = files__new();
+	struct procmaps *maps = procmaps__read(getpid());
+	unsigned int major, minor;
+	struct py_target py;
+	size_t marked = 0, files = 0;
+
+	UT_CHECK(r && maps, "files__new, procmaps__read");
+	if (!r || !maps)
+		goto cleanup;
+	UT_EQ_INT(py_target_find_known(getpid(), r, &py, &major, &minor), -ENOENT,
+		  "no CPython here");
+	for (size_t i = 0; i < maps->nr; i++) {
+		const struct lt_mapping *m = &maps->maps[i];
+		struct mapped_file *f;
+
+		if (!m->exec || !lt_mapping__is_file(m) || !m->inode)
+			continue;
+		f = files__of_mapping(r, m);
+		files++;
+		marked += f && mapped_file__has(f, FILE_NO_CPYTHON);
+	}
+	UT_CHECK(files > 0, "this process maps files with code (%zu)", files);
+	UT_EQ_INT(marked, files, "each marked as holding no CPython");
+	UT_EQ_INT(py_target_find_known(getpid(), r, &py, &major, &minor), -ENOENT,
+		  "and skipped the second time, with the same answer");
+cleanup:
+	procmaps__free(maps);
+	files__free(r);
+}
+
 int main(void)
 {
 	test_identity();
@@ -226,5 +263,6 @@ int main(void)
 	test_slots_and_flags();
 	test_growth();
 	test_threads();
+	test_no_cpython();
 	return ut_done();
 }
