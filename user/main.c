@@ -408,7 +408,7 @@ int main(int argc, char **argv)
 		return EXIT_INPUT;
 	}
 	a.files = files__new();
-	a.tracer = a.files ? tracer__open(s) : NULL;
+	a.tracer = a.files ? tracer__open(s, a.files) : NULL;
 	if (!a.tracer) {
 		err = -errno;
 		goto out;
