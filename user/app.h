@@ -25,6 +25,7 @@ enum exit_status {
 
 struct app {
 	struct lt_settings settings;
+	struct files *files; /* the registry of mapped files, which the modules share */
 	struct tracer *tracer;
 	struct collector *collector;
 	struct symbolizer *symbolizer;
@@ -51,7 +52,6 @@ struct app {
 	__u64 py_runtime;     /* address of the target's _PyRuntime, when it runs CPython */
 	__u64 py_held[2 * LT_PY_FREE_MAX]; /* objects on free lists, held this report */
 	struct hashmap *py_procs;	   /* --system: tgid -> 1, the CPython processes traced */
-	struct hashmap *py_no_runtime;	   /* --system: files known to hold no CPython */
 	bool py_unsupported_said;	   /* --system: a CPython without a layout was named */
 	int py_nr_held;
 	struct timespec start;

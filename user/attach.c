@@ -25,7 +25,9 @@
 #include "array.h"
 #include "attach.h"
 #include "elfsym.h"
+#include "files.h"
 #include "gl.h"
+#include "hashmap.h"
 #include "caps.h"
 #include "log.h"
 #include "procmaps.h"
@@ -452,7 +454,7 @@ static void note_off(struct tracer *t, unsigned int source, const char *prog, co
 		why);
 }
 
-struct tracer *tracer__open(const struct lt_settings *s)
+struct tracer *tracer__open(const struct lt_settings *s, struct files *files)
 {
 	const char *btf = s->btf ? s->btf : "/sys/kernel/btf/vmlinux";
 	struct tracer *t;
@@ -479,6 +481,7 @@ struct tracer *tracer__open(const struct lt_settings *s)
 		return NULL;
 	t->entry_stop_fd = -1;
 	t->settings = s;
+	t->files = files;
 	t->sources = s->sources;
 	t->multi = !s->no_uprobe_multi && have_uprobe_multi();
 	lt_debug("uprobe_multi links: %s", t->multi ? "yes" : "no");
@@ -610,6 +613,11 @@ static void destroy_links(struct tracer *t)
 	free(started);
 }
 
+static void gl_sites__free(void *v)
+{
+	hashmap__free(v);
+}
+
 void tracer__destroy(struct tracer *t)
 {
 	if (!t)
@@ -623,11 +631,7 @@ void tracer__destroy(struct tracer *t)
 		free(t->strings[i]);
 	free(t->strings);
 	free(t->probes);
-	free(t->files.v);
-	free(t->checked.v);
-	free(t->gl_files.v);
-	free(t->gl_sites.v);
-	free(t->py_files.v);
+	files__release(t->files, FILE_SLOT_GLSITES, gl_sites__free);
 	free(t->vlogs);
 	free(t);
 }

@@ -13,6 +13,7 @@
 #include "sample.h"
 
 struct tracer;
+struct files;
 struct leaktrace_bpf;
 struct lt_sys_site;
 
@@ -29,12 +30,14 @@ bool tracer__may_trace(void);
  * probe of a file in one link; false also when BPF is not permitted. */
 bool tracer__have_uprobe_multi(void);
 
-/* Opens and loads the BPF object for @s. Where the kernel rejects a
+/* Opens and loads the BPF object for @s; @files: the registry of mapped
+ * files (files.h), where the tracer notes what it probed in each (one tracer
+ * per registry; it outlives the tracer). Where the kernel rejects a
  * program of a source (the verifier's limits, a helper it lacks), the
  * others are loaded without that source, with a warning that says why.
  * Returns NULL with errno set. With -v, says the verifier's work on each
  * program. */
-struct tracer *tracer__open(const struct lt_settings *s);
+struct tracer *tracer__open(const struct lt_settings *s, struct files *files);
 
 /* The sources loaded (enum lt_source bits), and those of @s left off, each
  * with why ("" if none). */

@@ -20,7 +20,9 @@
 #include "leaktrace.skel.h"
 #include "array.h"
 #include "attach_int.h"
+#include "files.h"
 #include "gl.h"
+#include "hashmap.h"
 #include "log.h"
 #include "procmaps.h"
 #include "python.h"
@@ -114,16 +116,18 @@ int tracer__attach_gl(struct tracer *t, pid_t tgid)
 			       has_base_name(maps->maps[i].path, "libGLX.so");
 	for (size_t i = 0; i < maps->nr && !err; i++) {
 		const struct lt_mapping *m = &maps->maps[i];
+		struct mapped_file *f;
 		struct elf_file *elf;
-		struct stat st;
 
 		if (!m->exec || !lt_mapping__is_file(m))
 			continue;
 		lt_mapping__open_path(tgid, m, path, sizeof(path));
-		if (stat(path, &st) || file_set_has(&t->gl_files, &st, 0))
+		f = tracer_file(t, path, m->path);
+		if (!f)
+			err = errno == ENOMEM ? -ENOMEM : 0;
+		if (!f || mapped_file__mark(f, FILE_GL_LOOKED))
 			continue;
-		err = file_set_add(&t->gl_files, &st, 0);
-		elf = err ? NULL : elf_file__open(path);
+		elf = elf_file__open(path);
 		if (!elf)
 			continue;
 		err = probe_egl_file(t, tgid, path, m->path, elf, have_libglx);
@@ -193,14 +197,17 @@ int tracer__attach_gl_ahead(struct tracer *t, pid_t tgid)
 		return err;
 	have_libglx = find_lib(tgid, "libGLX.so.0", path, shown, sizeof(path));
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]) && !err; i++) {
+		struct mapped_file *f = NULL;
 		struct elf_file *elf;
-		struct stat st;
 
-		if (!find_lib(tgid, libs[i], path, shown, sizeof(path)) || stat(path, &st) ||
-		    file_set_has(&t->gl_files, &st, 0))
+		if (find_lib(tgid, libs[i], path, shown, sizeof(path))) {
+			f = tracer_file(t, path, shown);
+			if (!f)
+				err = errno == ENOMEM ? -ENOMEM : 0;
+		}
+		if (!f || mapped_file__mark(f, FILE_GL_LOOKED))
 			continue;
-		err = file_set_add(&t->gl_files, &st, 0);
-		elf = err ? NULL : elf_file__open(path);
+		elf = elf_file__open(path);
 		if (!elf)
 			continue;
 		err = probe_egl_file(t, tgid, path, shown, elf, have_libglx);
@@ -247,6 +254,17 @@ static bool gl_func_makes(const struct gl_func *f)
 	return fn == LT_GL_GEN || fn == LT_GL_CREATE_TEX || fn == LT_GL_CREATE_RET;
 }
 
+/* The file offsets of the GL implementations probed in @f: made the first
+ * time; NULL without memory. */
+static struct hashmap *gl_sites_of(struct mapped_file *f)
+{
+	void **slot = mapped_file__slot(f, FILE_SLOT_GLSITES);
+
+	if (!*slot)
+		*slot = hashmap__new(sizeof(__u64));
+	return *slot;
+}
+
 /* Probes the implementations of @impls that lie in the file mapped at @m,
  * those that make objects (@makers) or the others, skipping those already
  * probed; returns how many were new. */
@@ -255,15 +273,20 @@ static int probe_gl_impls(struct tracer *t, pid_t tgid, const struct lt_mapping 
 {
 	struct probe_func funcs[MAX_SITES];
 	struct heap_site hs[MAX_SITES];
+	struct mapped_file *f;
+	struct hashmap *probed;
 	struct elf_file *elf;
 	char path[PATH_MAX];
-	struct stat st;
 	size_t nr = 0;
 	int err;
 
 	lt_mapping__open_path(tgid, m, path, sizeof(path));
-	if (stat(path, &st))
+	f = tracer_file(t, path, m->path);
+	if (!f)
 		return -errno;
+	probed = gl_sites_of(f);
+	if (!probed)
+		return -ENOMEM;
 	elf = elf_file__open(path);
 	if (!elf)
 		return -errno;
@@ -274,9 +297,9 @@ static int probe_gl_impls(struct tracer *t, pid_t tgid, const struct lt_mapping 
 		    gl_func_makes(impls[i].func) != makers)
 			continue;
 		off = lt_mapping__file_offset(m, impls[i].addr);
-		if (file_set_has(&t->gl_sites, &st, off))
+		if (hashmap__get(probed, &off))
 			continue;
-		err = file_set_add(&t->gl_sites, &st, off);
+		err = hashmap__put(probed, &off, (void *)1);
 		if (err)
 			goto cleanup;
 		funcs[nr] = gl_probe_func(impls[i].func);

@@ -31,20 +31,6 @@ struct progs {
 	struct bpf_program *entry, *ret;
 };
 
-/* A file already probed (or looked at), by identity; @off: where in it, for
- * the GL functions probed by address. */
-struct probed_file {
-	dev_t dev;
-	ino_t ino;
-	__u64 off;
-};
-
-/* A set of them. */
-struct file_set {
-	struct probed_file *v;
-	size_t nr, cap;
-};
-
 struct tracer {
 	const struct lt_settings *settings;
 	struct leaktrace_bpf *skel;
@@ -54,13 +40,13 @@ struct tracer {
 	size_t nr_link_fds, cap_link_fds;
 	bool multi; /* the kernel has uprobe_multi links (Linux 6.6) */
 	struct bpf_link *entry_stop;
-	int entry_stop_fd;	  /* or its uprobe_multi link; -1: none */
-	struct file_set files;	  /* allocator files */
-	struct file_set checked;  /* --system: files looked at for an allocator */
-	struct file_set gl_files; /* files looked at for EGL and GLX functions */
-	struct file_set gl_sites; /* GL implementations probed, by file offset */
-	struct file_set py_files; /* --system: CPython files probed for every process */
-	bool gl_formats;	  /* the glformats map is filled */
+	int entry_stop_fd; /* or its uprobe_multi link; -1: none */
+	/* the registry of mapped files: what is probed (or was looked at) in
+	 * each, by fstat's identity, in its flags; the GL implementations
+	 * probed by address, in FILE_SLOT_GLSITES */
+	struct files *files;
+	size_t nr_heap_files; /* allocator files probed */
+	bool gl_formats;      /* the glformats map is filled */
 	struct report_probe *probes;
 	size_t nr_probes, cap_probes;
 	char **strings; /* module paths the probes point at */
@@ -95,7 +81,8 @@ int attach_sites(struct tracer *t, pid_t tgid, const char *path, const char *sho
 int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char *shown,
 		     struct elf_file *elf, const struct probe_func *funcs, size_t nr_funcs,
 		     struct progs progs);
-bool file_set_has(const struct file_set *set, const struct stat *st, __u64 off);
-int file_set_add(struct file_set *set, const struct stat *st, __u64 off);
+/* The registry's entry of the file the tracer opens at @path, which a
+ * process names @shown; NULL with errno set (stat's, or ENOMEM). */
+struct mapped_file *tracer_file(struct tracer *t, const char *path, const char *shown);
 
 #endif

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.skel.h"
 #include "array.h"
+#include "files.h"
 #include "attach_int.h"
 #include "gl.h"
 #include "log.h"
@@ -395,42 +396,34 @@ int attach_allocator(struct tracer *t, pid_t tgid, const char *path, const char 
 	return attach_sites(t, tgid, path, shown, hs, nr, progs);
 }
 
-bool file_set_has(const struct file_set *set, const struct stat *st, __u64 off)
+struct mapped_file *tracer_file(struct tracer *t, const char *path, const char *shown)
 {
-	for (size_t i = 0; i < set->nr; i++)
-		if (set->v[i].dev == st->st_dev && set->v[i].ino == st->st_ino &&
-		    set->v[i].off == off)
-			return true;
-	return false;
-}
+	struct stat st;
 
-int file_set_add(struct file_set *set, const struct stat *st, __u64 off)
-{
-	if (ARRAY_RESERVE(set->v, set->cap, set->nr + 1))
-		return -ENOMEM;
-	set->v[set->nr++] = (struct probed_file){ .dev = st->st_dev,
-						  .ino = st->st_ino,
-						  .off = off };
-	return 0;
+	if (stat(path, &st))
+		return NULL;
+	return files__of_stat(t->files, &st, shown);
 }
 
 /* Probes @path (as the tracer can open it; @shown in messages) if not done yet. */
 static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char *shown,
 		      struct elf_file *elf)
 {
-	struct stat st;
+	struct mapped_file *f = tracer_file(t, path, shown);
 	int err;
 
-	if (stat(path, &st))
+	if (!f)
 		return -errno;
-	if (file_set_has(&t->files, &st, 0))
+	if (mapped_file__has(f, FILE_HEAP_PROBED))
 		return 0;
 	/* --system: for every process that maps it, now or later */
 	err = attach_allocator(t, t->settings->system ? -1 : tgid, path, shown, elf, heap_funcs,
 			       NR_HEAP_FUNCS, heap_progs(t));
 	if (err)
 		return err;
-	return file_set_add(&t->files, &st, 0);
+	mapped_file__mark(f, FILE_HEAP_PROBED);
+	t->nr_heap_files++;
+	return 0;
 }
 
 static int attach_lib(struct tracer *t, pid_t tgid)
@@ -464,7 +457,7 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 {
 	struct procmaps *maps = procmaps__read(tgid);
 	char path[PATH_MAX], exe[PATH_MAX];
-	struct stat exe_st = { 0 }, st;
+	struct stat exe_st = { 0 };
 	bool system = t->settings->system;
 	int found = 0, err = 0;
 
@@ -493,13 +486,16 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 		lt_mapping__open_path(tgid, m, path, sizeof(path));
 		/* --system: each file is looked at once, whoever maps it */
 		if (system) {
-			if (stat(path, &st) || file_set_has(&t->checked, &st, 0)) {
-				found += !err && file_set_has(&t->files, &st, 0);
+			struct mapped_file *f = tracer_file(t, path, m->path);
+
+			if (!f) {
+				err = errno == ENOMEM ? -ENOMEM : 0;
 				continue;
 			}
-			err = file_set_add(&t->checked, &st, 0);
-			if (err)
-				break;
+			if (mapped_file__mark(f, FILE_HEAP_LOOKED)) {
+				found += mapped_file__has(f, FILE_HEAP_PROBED);
+				continue;
+			}
 		}
 		elf = elf_file__open(path);
 		if (!elf)
@@ -599,7 +595,7 @@ int tracer__attach_system(struct tracer *t)
 		err = t->sources & LT_SRC_LIBC ? attach_mapped(t, pid) : 0;
 	}
 	closedir(d);
-	lt_info("looked at %d processes: %zu allocator files probed", nr, t->files.nr);
+	lt_info("looked at %d processes: %zu allocator files probed", nr, t->nr_heap_files);
 	return err;
 }
 
@@ -614,15 +610,15 @@ int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *
 {
 	struct lt_py_proc proc = py->layout->bpf;
 	bool system = t->settings->system;
+	struct mapped_file *f = tracer_file(t, py->path, py->shown);
 	struct elf_file *elf;
 	__u32 key = tgid;
-	struct stat st;
 	int err;
 
-	if (stat(py->path, &st))
+	if (!f)
 		return -errno;
 	/* --system: the file's probes serve every process that maps it */
-	if (!system || !file_set_has(&t->py_files, &st, 0)) {
+	if (!system || !mapped_file__has(f, FILE_PY_PROBED)) {
 		elf = elf_file__open(py->path);
 		if (!elf) {
 			err = -errno;
@@ -632,10 +628,10 @@ int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *
 		err = attach_allocator(t, system ? -1 : tgid, py->path, py->shown, elf, py_funcs,
 				       NR_PY_FUNCS, heap_progs(t));
 		elf_file__free(elf);
-		if (!err && system)
-			err = file_set_add(&t->py_files, &st, 0);
 		if (err)
 			return err;
+		if (system)
+			mapped_file__mark(f, FILE_PY_PROBED);
 	}
 	proc.runtime = py->runtime;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pyprocs), &key, &proc, BPF_ANY)) {

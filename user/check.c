@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "caps.h"
 #include "check.h"
+#include "files.h"
 #include "json.h"
 #include "log.h"
 
@@ -377,6 +378,7 @@ static void check_sources(struct check *c, struct tracer *t)
 static void check_load(struct check *c)
 {
 	char why[256];
+	struct files *files;
 	struct tracer *t;
 
 	if (!c->may_trace) {
@@ -388,7 +390,8 @@ static void check_load(struct check *c)
 		return;
 	}
 	lt_log_capture(why, sizeof(why));
-	t = tracer__open(c->s);
+	files = files__new();
+	t = files ? tracer__open(c->s, files) : NULL;
 	lt_log_capture(NULL, 0);
 	if (t) {
 		check_sources(c, t);
@@ -398,6 +401,7 @@ static void check_load(struct check *c)
 		    "see the items above; rerun with -v for libbpf's log", "%s",
 		    *why ? why : strerror(errno));
 	}
+	files__free(files);
 }
 
 static size_t nr_missing(const struct check *c)

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "collect.h"
 #include "escape.h"
+#include "files.h"
 #include "hashmap.h"
 #include "html.h"
 #include "launch.h"
@@ -279,9 +280,10 @@ static int wire(struct app *a)
 	a->sources = s->sources;
 	if (s->sources_auto && !s->system)
 		a->sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
-	a->symbolizer = symbolizer__new(s->debug_dir);
+	a->symbolizer = symbolizer__new(a->files, s->debug_dir);
 	if (!s->unwind_fp)
-		a->unwinder = unwinder__new(tracer__skel(a->tracer), s->unwind_rows, s->system);
+		a->unwinder = unwinder__new(a->files, tracer__skel(a->tracer), s->unwind_rows,
+					    s->system);
 	a->pyresolver = pyresolver__new();
 	a->collector = collector__new(tracer__skel(a->tracer), s->stack_depth,
 				      s->sources & LT_SRC_PYTHON ? s->stack_depth : 0,
@@ -381,6 +383,7 @@ static void teardown(struct app *a)
 	symbolizer__free(a->symbolizer);
 	unwinder__free(a->unwinder);
 	tracer__destroy(a->tracer);
+	files__free(a->files);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (files[i])
 			fclose(files[i]);
@@ -418,7 +421,8 @@ int main(int argc, char **argv)
 		teardown(&a);
 		return EXIT_INPUT;
 	}
-	a.tracer = tracer__open(s);
+	a.files = files__new();
+	a.tracer = a.files ? tracer__open(s, a.files) : NULL;
 	if (!a.tracer) {
 		err = -errno;
 		goto out;

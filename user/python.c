@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "elfsym.h"
-#include "hashmap.h"
+#include "files.h"
 #include "procmaps.h"
 #include "python.h"
 
@@ -32,8 +32,8 @@ int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsign
 	return py_target_find_known(pid, NULL, out, major, minor);
 }
 
-int py_target_find_known(pid_t pid, struct hashmap *no_runtime, struct py_target *out,
-			 unsigned int *major, unsigned int *minor)
+int py_target_find_known(pid_t pid, struct files *known, struct py_target *out, unsigned int *major,
+			 unsigned int *minor)
 {
 	struct procmaps *maps = procmaps__read(pid);
 	int err = -ENOENT;
@@ -42,18 +42,18 @@ int py_target_find_known(pid_t pid, struct hashmap *no_runtime, struct py_target
 		return errno == ENOENT ? -ESRCH : -errno;
 	for (size_t i = 0; i < maps->nr && err == -ENOENT; i++) {
 		const struct lt_mapping *m = &maps->maps[i];
+		struct mapped_file *entry = NULL;
 		struct elf_file *elf;
 		struct elf_func sym, type;
 		bool have_type;
 		__u64 load;
 
-		struct py_file_key key = { .inode = m->inode,
-					   .dev_major = m->dev_major,
-					   .dev_minor = m->dev_minor };
-
 		if (!m->exec || !lt_mapping__is_file(m))
 			continue;
-		if (no_runtime && m->inode && hashmap__get(no_runtime, &key))
+		/* without memory for an entry, the file is read again */
+		if (known && m->inode)
+			entry = files__of_mapping(known, m);
+		if (entry && mapped_file__has(entry, FILE_NO_CPYTHON))
 			continue;
 		lt_mapping__open_path(pid, m, out->path, sizeof(out->path));
 		elf = elf_file__open(out->path);
@@ -63,8 +63,8 @@ int py_target_find_known(pid_t pid, struct hashmap *no_runtime, struct py_target
 		    elf_file__load_vaddr(elf, &load)) {
 			elf_file__free(elf);
 			/* the file itself holds none, whichever process maps it */
-			if (no_runtime && m->inode)
-				hashmap__put(no_runtime, &key, (void *)1);
+			if (entry)
+				mapped_file__mark(entry, FILE_NO_CPYTHON);
 			continue;
 		}
 		have_type = !elf_file__find_object(elf, "PyType_Type", &type);

@@ -24,16 +24,12 @@ struct py_target {
  * negative errno if its mappings cannot be read. */
 int py_target_find(pid_t pid, struct py_target *out, unsigned int *major, unsigned int *minor);
 
-/* The same, skipping the files of @no_runtime (a hashmap of struct
- * py_file_key, hashmap.h) and adding those found without _PyRuntime: under
+/* The same, skipping the files of the registry @known (files.h) marked
+ * FILE_NO_CPYTHON and marking those found without _PyRuntime: under
  * --system every new process is looked at, and most map only files already
  * known to hold no CPython. */
-struct hashmap;
-struct py_file_key {
-	__u64 inode;
-	__u32 dev_major, dev_minor;
-};
-int py_target_find_known(pid_t pid, struct hashmap *no_runtime, struct py_target *out,
-			 unsigned int *major, unsigned int *minor);
+struct files;
+int py_target_find_known(pid_t pid, struct files *known, struct py_target *out, unsigned int *major,
+			 unsigned int *minor);
 
 #endif

@@ -47,6 +47,7 @@ static void setup_sites(struct app *a, pid_t pid)
 		return;
 	if (!a->syssites)
 		a->syssites = syssites__new(
+			a->files,
 			&(struct syssite_ops){ .ctx = a, .frame = site_frame, .add = site_add });
 	if (!a->syssites)
 		return;

@@ -233,11 +233,9 @@ static void python_seen(struct app *a, pid_t pid)
 		return;
 	if (!a->py_procs)
 		a->py_procs = hashmap__new(sizeof(__u32));
-	if (!a->py_no_runtime)
-		a->py_no_runtime = hashmap__new(sizeof(struct py_file_key));
-	if (!a->py_procs || !a->py_no_runtime || hashmap__get(a->py_procs, &key))
+	if (!a->py_procs || hashmap__get(a->py_procs, &key))
 		return;
-	err = py_target_find_known(pid, a->py_no_runtime, &py, &major, &minor);
+	err = py_target_find_known(pid, a->files, &py, &major, &minor);
 	if (err == -ENOTSUP && !a->py_unsupported_said) {
 		a->py_unsupported_said = true;
 		lt_warn("pid %d runs CPython %u.%u (%s), for which leaktrace has no layout: no "
@@ -263,8 +261,7 @@ static void python_seen(struct app *a, pid_t pid)
 static void python_done(struct app *a)
 {
 	hashmap__free(a->py_procs);
-	hashmap__free(a->py_no_runtime);
-	a->py_procs = a->py_no_runtime = NULL;
+	a->py_procs = NULL;
 }
 
 /* Python's probes are the allocators' programs, which walk Python frames

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Address -> function, file:line for traced processes. Keeps one libdwfl
- * session per mapped file (shared by every process that maps it), the latest
- * mappings of each process, and a cache of resolved addresses, each with the
- * functions inlined there. */
+ * session per mapped file (shared by every process that maps it, in the
+ * file's entry of the registry, files.h), the latest mappings of each
+ * process, and a cache of resolved addresses, each with the functions
+ * inlined there. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include "demangle.h"
 #include "dwinline.h"
 #include "elfsym.h"
+#include "files.h"
 #include "htab.h"
 #include "leaktrace.h"
 #include "log.h"
@@ -29,20 +31,16 @@
 #include "safeopen.h"
 #include "symbolize.h"
 
-/* One mapped file, found by device and inode (by path when the inode is 0).
+/* One mapped file, in the slot FILE_SLOT_SYM of its entry in the registry.
  * Once no process known maps it, its Dwfl goes (with the descriptor and the
  * file's mapped pages it holds): --system sees programs come and go for days.
  * The entry and what was resolved in it stay, as stacks of reports name them;
  * a process that maps the file again opens it again. */
 struct sym_file {
-	struct hnode node; /* in symbolizer.files */
-	__u64 inode;
-	__u32 dev_major;
-	__u32 dev_minor;
-	char *path;
-	size_t users;  /* mappings of it in the processes' files arrays */
-	bool released; /* its Dwfl went with its last user */
-	Dwfl *dwfl;    /* NULL: not an ELF file libdwfl can read, or released */
+	struct mapped_file *entry; /* its entry in the registry */
+	size_t users;		   /* mappings of it in the processes' files arrays */
+	bool released;		   /* its Dwfl went with its last user */
+	Dwfl *dwfl;		   /* NULL: not an ELF file libdwfl can read, or released */
 	Dwfl_Module *mod;
 	GElf_Addr bias;		  /* libdwfl address - ELF vaddr */
 	int sp_regno;		  /* DWARF number of the stack pointer, -1 if unknown */
@@ -110,7 +108,7 @@ struct sym_str {
 struct symbolizer {
 	Dwfl_Callbacks callbacks; /* every Dwfl keeps a pointer to it */
 	char *debug_dir;	  /* --debug-dir, absolute, or NULL */
-	struct htab files;
+	struct files *files;	  /* the registry, whose FILE_SLOT_SYM is ours */
 	struct htab procs;
 	struct htab results;
 	struct htab strs;
@@ -159,35 +157,6 @@ static const char *symbolizer__intern(struct symbolizer *s, const char *str)
 	return e->s;
 }
 
-static __u64 file_hash(const struct lt_mapping *map)
-{
-	if (!map->inode)
-		return hash_str(map->path);
-	return hash_u64(map->inode ^ ((__u64)map->dev_major << 44) ^ ((__u64)map->dev_minor << 24));
-}
-
-static bool file__matches(const struct sym_file *f, const struct lt_mapping *map)
-{
-	if (!map->inode)
-		return !f->inode && !strcmp(f->path, map->path);
-	return f->inode == map->inode && f->dev_major == map->dev_major &&
-	       f->dev_minor == map->dev_minor;
-}
-
-static struct sym_file *symbolizer__find_file(struct symbolizer *s, const struct lt_mapping *map)
-{
-	__u64 hash = file_hash(map);
-	struct sym_file *f;
-	struct hnode *n;
-
-	for (n = htab__first(&s->files, hash); n; n = htab__match(n->next, hash)) {
-		f = container_of(n, struct sym_file, node);
-		if (file__matches(f, map))
-			return f;
-	}
-	return NULL;
-}
-
 /* Lets go of what libdwfl holds of @f: its descriptors, the file's mapped
  * pages, its DWARF. */
 static void file__close(struct sym_file *f)
@@ -203,18 +172,17 @@ static void file__close(struct sym_file *f)
 	f->dbg.alt_found = false;
 }
 
-static void file__free(struct hnode *n)
+static void file__free(void *v)
 {
-	struct sym_file *f = container_of(n, struct sym_file, node);
+	struct sym_file *f = v;
 
 	file__close(f);
-	free(f->path);
 	free(f);
 }
 
 /* Counts the files of @nr mappings, @files, as used by one more process
  * (@delta 1) or one fewer (-1); a file used by none is released. */
-static void files__use(struct sym_file **files, size_t nr, int delta)
+static void proc_files__use(struct sym_file **files, size_t nr, int delta)
 {
 	for (size_t i = 0; files && i < nr; i++) {
 		struct sym_file *f = files[i];
@@ -340,29 +308,27 @@ static int file__load(struct symbolizer *s, struct sym_file *f, pid_t pid,
 	return 0;
 }
 
-/* Opens the file @map maps and reports it to a Dwfl of its own. A file that
- * opens but cannot be read as ELF is cached too, without a Dwfl, so that it
- * is not tried again. Returns 0 or a negative errno. */
-static int symbolizer__open_file(struct symbolizer *s, pid_t pid, const struct lt_mapping *map,
-				 bool same_root)
+/* Opens the file @map maps, whose entry is @entry, and reports it to a Dwfl
+ * of its own. A file that opens but cannot be read as ELF is kept too,
+ * without a Dwfl, so that it is not tried again. Returns 0 or a negative
+ * errno. */
+static int symbolizer__open_file(struct symbolizer *s, struct mapped_file *entry, pid_t pid,
+				 const struct lt_mapping *map, bool same_root)
 {
 	struct sym_file *f = calloc(1, sizeof(*f));
 	int err;
 
 	if (!f)
 		return -ENOMEM;
-	f->inode = map->inode;
-	f->dev_major = map->dev_major;
-	f->dev_minor = map->dev_minor;
+	f->entry = entry;
 	f->sp_regno = -1;
-	f->node.hash = file_hash(map);
-	f->path = strdup(map->path);
-	err = f->path ? file__load(s, f, pid, map, same_root) : -ENOMEM;
-	if (!err)
-		err = htab__insert(&s->files, &f->node);
-	if (err)
-		file__free(&f->node);
-	return err;
+	err = file__load(s, f, pid, map, same_root);
+	if (err) {
+		file__free(f);
+		return err;
+	}
+	*mapped_file__slot(entry, FILE_SLOT_SYM) = f;
+	return 0;
 }
 
 static struct sym_proc *symbolizer__find_proc(struct symbolizer *s, pid_t pid)
@@ -384,7 +350,7 @@ static void proc__free(struct hnode *n)
 	struct sym_proc *p = container_of(n, struct sym_proc, node);
 
 	htab__clear(&p->misses, free_container);
-	files__use(p->files, p->maps ? p->maps->nr : 0, -1);
+	proc_files__use(p->files, p->maps ? p->maps->nr : 0, -1);
 	procmaps__free(p->maps);
 	free(p->files);
 	free(p);
@@ -442,28 +408,31 @@ static int symbolizer__reload(struct symbolizer *s, pid_t pid, bool keep_misses)
 		goto cleanup;
 	}
 	/* open only files with code: a font or a locale archive never shows
-	 * up in a stack, and every open file costs a descriptor */
+	 * up in a stack, and every open file costs a descriptor; and only
+	 * code is looked up in a file: one that a process maps but has no
+	 * code of (a library dlclose'd but for its data) is not in use */
 	for (i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *map = &maps->maps[i];
+		struct mapped_file *entry;
 		struct sym_file *f;
 
 		if (!map->exec || !lt_mapping__is_file(map))
 			continue;
-		f = symbolizer__find_file(s, map);
-		if (f && !f->released)
-			continue;
-		if (same_root < 0)
-			same_root = shares_root(pid);
-		err = f ? file__load(s, f, pid, map, same_root)
-			: symbolizer__open_file(s, pid, map, same_root);
-		if (err == -ENOMEM)
+		entry = files__of_mapping(s->files, map);
+		if (!entry) {
+			err = -ENOMEM;
 			goto cleanup;
-	}
-	/* only code is looked up in a file: one that a process maps but has
-	 * no code of (a library dlclose'd but for its data) is not in use */
-	for (i = 0; i < maps->nr; i++) {
-		if (maps->maps[i].exec && lt_mapping__is_file(&maps->maps[i]))
-			files[i] = symbolizer__find_file(s, &maps->maps[i]);
+		}
+		f = *mapped_file__slot(entry, FILE_SLOT_SYM);
+		if (!f || f->released) {
+			if (same_root < 0)
+				same_root = shares_root(pid);
+			err = f ? file__load(s, f, pid, map, same_root)
+				: symbolizer__open_file(s, entry, pid, map, same_root);
+			if (err == -ENOMEM)
+				goto cleanup;
+		}
+		files[i] = *mapped_file__slot(entry, FILE_SLOT_SYM);
 	}
 
 	p = symbolizer__find_proc(s, pid);
@@ -483,8 +452,8 @@ static int symbolizer__reload(struct symbolizer *s, pid_t pid, bool keep_misses)
 	}
 	/* the new files are counted before the old ones are let go, so that a
 	 * file still mapped is not closed and opened again */
-	files__use(files, maps->nr, 1);
-	files__use(p->files, p->maps ? p->maps->nr : 0, -1);
+	proc_files__use(files, maps->nr, 1);
+	proc_files__use(p->files, p->maps ? p->maps->nr : 0, -1);
 	procmaps__free(p->maps);
 	free(p->files);
 	p->maps = maps;
@@ -608,7 +577,7 @@ static bool file__dwarf_safe(struct sym_file *f)
 		if (f->dwarf < 0)
 			lt_info("%s: not reading its DWARF, which would make libdw open files it "
 				"names (a dwz alt file not found, or split DWARF)",
-				f->path);
+				mapped_file__path(f->entry));
 	}
 	return f->dwarf > 0;
 }
@@ -880,7 +849,7 @@ int symbolizer__ra_offset(struct symbolizer *s, pid_t pid, __u64 ip, __u64 *sp_o
 	return symbolizer__sys_frame(s, pid, ip, sp_offset, NULL);
 }
 
-struct symbolizer *symbolizer__new(const char *debug_dir)
+struct symbolizer *symbolizer__new(struct files *files, const char *debug_dir)
 {
 	struct symbolizer *s;
 	char *dir = NULL;
@@ -890,6 +859,7 @@ struct symbolizer *symbolizer__new(const char *debug_dir)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	s->files = files;
 	if (debug_dir) {
 		/* names are compared with it as they are */
 		dir = realpath(debug_dir, NULL);
@@ -927,7 +897,7 @@ void symbolizer__free(struct symbolizer *s)
 		return;
 	htab__clear(&s->procs, proc__free);
 	htab__clear(&s->results, result__free);
-	htab__clear(&s->files, file__free);
+	files__release(s->files, FILE_SLOT_SYM, file__free);
 	htab__clear(&s->strs, free_container);
 	free(s->debug_dir);
 	free(s);

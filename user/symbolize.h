@@ -29,10 +29,14 @@ struct lt_frame {
 	bool inlined;	    /* a function inlined at addr into the next frame's */
 };
 
-/* @debug_dir: an extra directory to look for separate debug files in (by
- * build-id under DIR/.build-id/, or by .gnu_debuglink name), or NULL.
- * Returns NULL with errno set. */
-struct symbolizer *symbolizer__new(const char *debug_dir);
+struct files;
+
+/* @files: the registry of mapped files (files.h), where the symbolizer keeps
+ * what it opened of each (one symbolizer per registry; it outlives the
+ * symbolizer). @debug_dir: an extra directory to look for separate debug
+ * files in (by build-id under DIR/.build-id/, or by .gnu_debuglink name), or
+ * NULL. Returns NULL with errno set. */
+struct symbolizer *symbolizer__new(struct files *files, const char *debug_dir);
 void symbolizer__free(struct symbolizer *s); /* accepts NULL */
 
 /* Reads (again) the mappings of process @pid and opens the files it maps that

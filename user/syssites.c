@@ -3,6 +3,7 @@
  * each executable file is read once, from /proc/PID/mem of the first process
  * seen to map it, searched for the instruction's bytes, and its sites are
  * handed to the BPF side by file and offset, for every process that maps it.
+ * The ranges scanned are kept in the file's entry of the registry (files.h).
  * What a process maps is the kernel's to say (/proc/PID/maps); the bytes are
  * its own, and a process that changed its copy of a file's code before it
  * was read hides sites or adds some that no syscall of any other process
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/types.h>
+#include "files.h"
 #include "hashmap.h"
 #include "leaktrace.h"
 #include "log.h"
@@ -28,23 +30,21 @@
  * glibc has a few hundred. */
 #define SITES_PER_MAPPING (1u << 14)
 
-/* A file range scanned, in whichever process: the file and the range, as
- * /proc/PID/maps gives them. Every mapping of the same range of the same
- * file holds the same code. */
+/* A range of a file scanned, in whichever process, as /proc/PID/maps gives
+ * it: the key of the hashmap in the file's FILE_SLOT_SYSRANGES. Every
+ * mapping of the same range of the same file holds the same code; a file may
+ * be mapped at as many offsets as its process likes, hence a hashmap. */
 struct range_key {
-	__u64 ino;
 	__u64 off;
 	__u64 len;
-	__u32 dev; /* the kernel's dev_t, as the BPF side reads it */
-	__u32 pad;
 };
 
 struct syssites {
 	struct syssite_ops ops;
-	struct hashmap *scanned; /* struct range_key -> (void *)1 */
-	unsigned char *buf;	 /* one chunk */
-	__u64 added;		 /* sites handed to the BPF side */
-	__u64 left_out;		 /* sites not handed over: the map full, or past a mapping's cap */
+	struct files *files; /* the registry, whose FILE_SLOT_SYSRANGES is ours */
+	unsigned char *buf;  /* one chunk */
+	__u64 added;	     /* sites handed to the BPF side */
+	__u64 left_out;	     /* sites not handed over: the map full, or past a mapping's cap */
 	bool full_said;
 };
 
@@ -69,16 +69,16 @@ void lt_find_syscalls(const unsigned char *code, size_t len, __u64 addr, syssite
 #endif
 }
 
-struct syssites *syssites__new(const struct syssite_ops *ops)
+struct syssites *syssites__new(struct files *files, const struct syssite_ops *ops)
 {
 	struct syssites *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
 	s->ops = *ops;
+	s->files = files;
 	s->buf = malloc(CHUNK);
-	s->scanned = hashmap__new(sizeof(struct range_key));
-	if (!s->buf || !s->scanned) {
+	if (!s->buf) {
 		syssites__free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -86,11 +86,16 @@ struct syssites *syssites__new(const struct syssite_ops *ops)
 	return s;
 }
 
+static void ranges__free(void *v)
+{
+	hashmap__free(v);
+}
+
 void syssites__free(struct syssites *s)
 {
 	if (!s)
 		return;
-	hashmap__free(s->scanned);
+	files__release(s->files, FILE_SLOT_SYSRANGES, ranges__free);
 	free(s->buf);
 	free(s);
 }
@@ -155,14 +160,19 @@ static bool scan_range(struct syssites *s, int mem, __u64 start, __u64 end, stru
 	return true;
 }
 
-static struct range_key range_of(const struct lt_mapping *m)
+/* The ranges of the file @m maps that were scanned, made the first time;
+ * NULL without memory. */
+static struct hashmap *ranges_of(struct syssites *s, const struct lt_mapping *m)
 {
-	return (struct range_key){
-		.ino = m->inode,
-		.off = m->offset,
-		.len = m->end - m->start,
-		.dev = LT_KERNEL_DEV(m->dev_major, m->dev_minor),
-	};
+	struct mapped_file *entry = files__of_mapping(s->files, m);
+	void **slot;
+
+	if (!entry)
+		return NULL;
+	slot = mapped_file__slot(entry, FILE_SLOT_SYSRANGES);
+	if (!*slot)
+		*slot = hashmap__new(sizeof(struct range_key));
+	return *slot;
 }
 
 int syssites__scan(struct syssites *s, pid_t pid)
@@ -176,12 +186,15 @@ int syssites__scan(struct syssites *s, pid_t pid)
 		return errno == ENOENT ? -ESRCH : -errno;
 	for (size_t i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *m = &maps->maps[i];
-		struct range_key range = range_of(m);
+		struct range_key range = { .off = m->offset, .len = m->end - m->start };
 		struct scan sc = { .s = s, .pid = pid, .m = m };
+		struct hashmap *ranges;
 
 		/* no inode: nothing the BPF side could find the file by */
-		if (!m->exec || !lt_mapping__is_file(m) || !m->inode ||
-		    hashmap__get(s->scanned, &range))
+		if (!m->exec || !lt_mapping__is_file(m) || !m->inode)
+			continue;
+		ranges = ranges_of(s, m);
+		if (ranges && hashmap__get(ranges, &range))
 			continue;
 		if (mem < 0) {
 			snprintf(path, sizeof(path), "/proc/%d/mem", pid);
@@ -191,13 +204,13 @@ int syssites__scan(struct syssites *s, pid_t pid)
 				break;
 			}
 		}
-		sc.key.ino = range.ino;
-		sc.key.dev = range.dev;
+		sc.key.ino = m->inode;
+		sc.key.dev = LT_KERNEL_DEV(m->dev_major, m->dev_minor);
 		/* a range cut short (the process unmapped it) is left for
 		 * another process to show whole; without memory, it is
 		 * scanned again next time, for the same sites */
-		if (scan_range(s, mem, m->start, m->end, &sc))
-			hashmap__put(s->scanned, &range, (void *)1);
+		if (scan_range(s, mem, m->start, m->end, &sc) && ranges)
+			hashmap__put(ranges, &range, (void *)1);
 		n += sc.n;
 	}
 	if (mem >= 0)

@@ -35,9 +35,12 @@ struct syssite_ops {
 };
 
 struct syssites;
+struct files;
 
-/* Returns NULL with errno set. */
-struct syssites *syssites__new(const struct syssite_ops *ops);
+/* @files: the registry of mapped files (files.h), where the ranges scanned
+ * are kept (one syssites per registry; it outlives the syssites). Returns
+ * NULL with errno set. */
+struct syssites *syssites__new(struct files *files, const struct syssite_ops *ops);
 void syssites__free(struct syssites *s); /* accepts NULL */
 
 /* Scans the executable file mappings of @pid whose file range no scan has

@@ -24,6 +24,7 @@
 #include "array.h"
 #include "cfi.h"
 #include "elfsym.h"
+#include "files.h"
 #include "hashmap.h"
 #include "log.h"
 #include "procmaps.h"
@@ -297,17 +298,23 @@ const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_
 
 /* --- modules and processes --- */
 
-/* A module file, by identity, and where its rows are. */
+/* A module file, in the slot FILE_SLOT_UNW of its entry in the registry
+ * (touched with unwinder.work held), and where its rows are. */
 struct unw_module {
-	__u64 inode;
-	__u32 dev_major, dev_minor;
-	char *path;
 	int err; /* why it has no table, or 0 */
 	bool fp; /* keeps frame pointers: walked with them, no table */
 	__u32 row, nr_rows;
 	struct elf_segment *segs; /* PT_LOAD */
 	size_t nr_segs;
 };
+
+static void module__free(void *v)
+{
+	struct unw_module *m = v;
+
+	free(m->segs);
+	free(m);
+}
 
 /* What the worker thread is asked to do, in order. */
 enum unw_job_kind {
@@ -341,8 +348,7 @@ struct unwinder {
 	int *chunk_fds; /* the rows' chunks made so far; -1 where not yet */
 	size_t nr_chunks;
 	__u32 max_rows, used_rows;
-	struct unw_module *mods;
-	size_t nr_mods, cap_mods;
+	struct files *files; /* the registry, whose FILE_SLOT_UNW is ours */
 	__u64 with_table, with_fp, no_cfi, no_room, too_many_maps, procs_over;
 	pthread_mutex_t work; /* held while the tables are made or changed */
 	/* --system: tables are made for the processes whose stacks ask for
@@ -362,13 +368,15 @@ struct unwinder {
 
 static void *worker(void *arg);
 
-struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows, bool on_demand)
+struct unwinder *unwinder__new(struct files *files, struct leaktrace_bpf *skel,
+			       unsigned int max_rows, bool on_demand)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
 	pthread_condattr_t ca;
 
 	if (!u)
 		return NULL;
+	u->files = files;
 	pthread_mutex_init(&u->work, NULL);
 	pthread_mutex_init(&u->qlock, NULL);
 	/* the polls' deadlines are on the monotonic clock */
@@ -430,11 +438,7 @@ void unwinder__free(struct unwinder *u)
 		if (u->chunk_fds[i] >= 0)
 			close(u->chunk_fds[i]);
 	free(u->chunk_fds);
-	for (size_t i = 0; i < u->nr_mods; i++) {
-		free(u->mods[i].path);
-		free(u->mods[i].segs);
-	}
-	free(u->mods);
+	files__release(u->files, FILE_SLOT_UNW, module__free);
 	free(u);
 }
 
@@ -613,41 +617,31 @@ out:
 	free(rows);
 }
 
+/* The module @map of @pid maps, its table made the first time; NULL with
+ * errno set (ESRCH: @pid went away first). With u->work held. */
 static struct unw_module *unwinder__module(struct unwinder *u, pid_t pid,
 					   const struct lt_mapping *map)
 {
+	struct mapped_file *entry = files__of_mapping(u->files, map);
 	struct unw_module *m;
+	void **slot;
 
-	for (size_t i = 0; i < u->nr_mods; i++) {
-		m = &u->mods[i];
-		if (m->inode == map->inode && m->dev_major == map->dev_major &&
-		    m->dev_minor == map->dev_minor && (map->inode || !strcmp(m->path, map->path)))
-			return m;
-	}
-	if (ARRAY_RESERVE(u->mods, u->cap_mods, u->nr_mods + 1)) {
-		errno = ENOMEM;
+	if (!entry)
 		return NULL;
-	}
-	m = &u->mods[u->nr_mods];
-	memset(m, 0, sizeof(*m));
-	m->inode = map->inode;
-	m->dev_major = map->dev_major;
-	m->dev_minor = map->dev_minor;
-	m->path = strdup(map->path);
-	if (!m->path) {
-		errno = ENOMEM;
+	slot = mapped_file__slot(entry, FILE_SLOT_UNW);
+	if (*slot)
+		return *slot;
+	m = calloc(1, sizeof(*m));
+	if (!m)
 		return NULL;
-	}
-	u->nr_mods++;
 	unwinder__build(u, m, pid, map);
 	if (m->err == -ESRCH) {
 		/* a later process that maps it tries again */
-		free(m->path);
-		free(m->segs);
-		u->nr_mods--;
+		module__free(m);
 		errno = ESRCH;
 		return NULL;
 	}
+	*slot = m;
 	return m;
 }
 

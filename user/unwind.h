@@ -18,6 +18,7 @@
 struct unwinder;
 struct leaktrace_bpf;
 struct report_counter;
+struct files;
 
 /* Builds the rows of the ELF file open at @fd (x86-64 only), sorted by
  * address, into *@rows (malloc'd, the caller frees) and *@nr. Returns 0,
@@ -33,13 +34,16 @@ bool unwind_table__keeps_fp(const struct lt_unw_row *rows, size_t nr);
  * BPF side makes, for tests. */
 const struct lt_unw_row *unwind_table__find(const struct lt_unw_row *rows, size_t nr, __u64 pc);
 
-/* @max_rows: the rows the tables may take in all, within the chunks the
+/* @files: the registry of mapped files (files.h), where the unwinder keeps
+ * each module's rows (one unwinder per registry; it outlives the unwinder).
+ * @max_rows: the rows the tables may take in all, within the chunks the
  * skeleton's unwrows map of maps has room for (each made when the rows
  * reach it). @on_demand (--system): a process gets its tables when the BPF
  * side first walks one of its stacks without them (the unwwant map, polled
  * by the unwinder's thread), not when it is refreshed. Returns NULL with
  * errno set. */
-struct unwinder *unwinder__new(struct leaktrace_bpf *skel, unsigned int max_rows, bool on_demand);
+struct unwinder *unwinder__new(struct files *files, struct leaktrace_bpf *skel,
+			       unsigned int max_rows, bool on_demand);
 void unwinder__free(struct unwinder *u); /* accepts NULL */
 
 /* Kernel memory held by the rows' chunks, in bytes (fdinfo's memlock). */

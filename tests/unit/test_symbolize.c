@@ -16,8 +16,13 @@
 #include <sys/wait.h>
 #include <libelf.h>
 #include <elfutils/libdwelf.h>
+#include "files.h"
 #include "symbolize.h"
 #include "ut.h"
+
+/* The registry every symbolizer of these tests keeps its files in, one
+ * symbolizer at a time. */
+static struct files *files;
 
 /* noipa: keeps the names, and keeps calls as calls (no clones, no inlining) */
 static __attribute__((noipa)) int target_fn(int x)
@@ -273,7 +278,7 @@ static double now(void)
 
 static void test_code_at(void)
 {
-	struct symbolizer *s = symbolizer__new(NULL);
+	struct symbolizer *s = symbolizer__new(files, NULL);
 	double read_at;
 	void *fn = libc_sym("malloc");
 	long page = sysconf(_SC_PAGESIZE);
@@ -553,7 +558,7 @@ static void test_hostile_debuglink(void)
 		      d),
 		  0, "debuglink to a symbolic link");
 
-	s = symbolizer__new(NULL);
+	s = symbolizer__new(files, NULL);
 	UT_CHECK(s != NULL, "symbolizer");
 	if (s) {
 		fifo = check_lib(s, c, "fifo", false);
@@ -603,7 +608,7 @@ static void test_separate_debug(void)
 	UT_EQ_INT(run("mkdir -p \"$(dirname '%s')\" && mv '%s/bid.tmp' '%s'", debug, b, debug), 0,
 		  "place the build-id debug file");
 
-	s = symbolizer__new(dbg);
+	s = symbolizer__new(files, dbg);
 	UT_CHECK(s != NULL, "symbolizer with a debug directory");
 	if (s) {
 		UT_EQ_INT(symbolizer__refresh(s, getpid()), 0, "refresh before dlopen");
@@ -656,7 +661,7 @@ static void test_release(void)
 	}
 	snprintf(lib, sizeof(lib), "%s/librel.so", dir);
 	UT_EQ_INT(build_lib(dir, "rel", "rel.dbg"), 0, "build the library");
-	s = symbolizer__new(NULL);
+	s = symbolizer__new(files, NULL);
 	UT_CHECK(s != NULL, "symbolizer__new");
 	if (!s)
 		goto out;
@@ -683,7 +688,7 @@ static void test_new(void)
 	struct symbolizer *s;
 
 	errno = 0;
-	s = symbolizer__new("/nonexistent/debug/dir");
+	s = symbolizer__new(files, "/nonexistent/debug/dir");
 	UT_CHECK(!s && errno == ENOENT, "a missing debug directory: ENOENT");
 	symbolizer__free(s);
 	symbolizer__free(NULL);
@@ -691,8 +696,13 @@ static void test_new(void)
 
 int main(void)
 {
-	struct symbolizer *s = symbolizer__new(NULL);
+	struct symbolizer *s;
 
+	files = files__new();
+	UT_CHECK(files != NULL, "files__new");
+	if (!files)
+		return ut_done();
+	s = symbolizer__new(files, NULL);
 	UT_CHECK(s != NULL, "symbolizer__new");
 	if (!s)
 		return ut_done();
@@ -711,5 +721,6 @@ int main(void)
 	test_hostile_debuglink();
 	test_release();
 	test_new();
+	files__free(files);
 	return ut_done();
 }

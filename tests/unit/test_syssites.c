@@ -10,8 +10,11 @@
 #include <linux/types.h>
 #include "leaktrace.h"
 #include "sample.h"
+#include "files.h"
 #include "syssites.h"
 #include "ut.h"
+
+static struct files *files; /* the registry of every syssites here, one at a time */
 
 struct found {
 	__u64 ips[16];
@@ -94,7 +97,7 @@ static void test_scan_self(void)
 {
 	static struct sink k = { .cap = 4096 };
 	struct syssites *s = syssites__new(
-		&(struct syssite_ops){ .ctx = &k, .frame = fake_frame, .add = fake_add });
+		files, &(struct syssite_ops){ .ctx = &k, .frame = fake_frame, .add = fake_add });
 	int n, status;
 	pid_t child;
 
@@ -129,7 +132,7 @@ static void test_full(void)
 {
 	static struct sink k = { .cap = 3 };
 	struct syssites *s = syssites__new(
-		&(struct syssite_ops){ .ctx = &k, .frame = fake_frame, .add = fake_add });
+		files, &(struct syssite_ops){ .ctx = &k, .frame = fake_frame, .add = fake_add });
 	int n;
 
 	UT_CHECK(s != NULL, "syssites__new");
@@ -144,8 +147,13 @@ static void test_full(void)
 
 int main(void)
 {
+	files = files__new();
+	UT_CHECK(files != NULL, "files__new");
+	if (!files)
+		return ut_done();
 	test_find();
 	test_scan_self();
 	test_full();
+	files__free(files);
 	return ut_done();
 }
