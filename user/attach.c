@@ -490,11 +490,16 @@ struct tracer *tracer__open(const struct lt_settings *s, struct files *files)
 	 * would make leaktrace's own allocations trap again. Counted as looked
 	 * at, never probed. */
 	if (s->system) {
-		struct stat self;
+		struct mapped_file *self = NULL;
+		struct stat st;
 
-		if (!stat("/proc/self/exe", &self) && file_set_add(&t->checked, &self, 0)) {
-			free(t);
-			return NULL;
+		if (!stat("/proc/self/exe", &st)) {
+			self = files__of_stat(files, &st, "/proc/self/exe");
+			if (!self) {
+				free(t);
+				return NULL;
+			}
+			mapped_file__mark(self, FILE_HEAP_LOOKED);
 		}
 	}
 
