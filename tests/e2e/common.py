@@ -285,6 +285,9 @@ def wait_until(cond, what, timeout=WAIT, lt=None, detail=None):
 RECORDING_TYPES = ("stack", "samples", "forget")
 
 
+_RECORDING_PREFIXES = tuple('{"type":"%s"' % t for t in RECORDING_TYPES)
+
+
 def report_records(recs):
     """@recs without the recording's own records: the reports a person reads."""
     return [r for r in recs if r.get("type") not in RECORDING_TYPES]
@@ -297,7 +300,12 @@ def read_records(path, recording=False):
         text = Path(path).read_text(errors="replace")
     except FileNotFoundError:
         return []
-    recs = [json.loads(l) for l in text.splitlines(keepends=True) if l.endswith("\n")]
+    lines = [l for l in text.splitlines(keepends=True) if l.endswith("\n")]
+    if not recording:
+        # leaktrace writes "type" first: a --system recording holds tens of
+        # thousands of stack records, not parsed again at every poll
+        lines = [l for l in lines if not l.startswith(_RECORDING_PREFIXES)]
+    recs = [json.loads(l) for l in lines]
     return recs if recording else report_records(recs)
 
 

@@ -27,6 +27,11 @@ TOP = 100000
 # other new processes) takes seconds: test_system_short_processes lists the
 # top 200, and its later leaker grows at 1 MB/s, to be among them.
 TOP_SHORT = 200
+# A GL program started under --system makes its driver (Mesa's llvmpipe and
+# LLVM) from tens of thousands of stacks in its first seconds: listing every
+# one (TOP) took each report 10 s to symbolize and write. Once they leave the
+# window, the leaks the test looks for are among a few hundred.
+TOP_GL = 400
 LATER = 20000
 # Its events_lost must stay 0, so its ring carries only what the test
 # makes: with the mmap source, every anonymous mmap of every process on
@@ -42,6 +47,20 @@ def _ours(rec, pids):
 def _leak_stacks(rec, pid):
     return [s for s in rec["stacks"] if s["pid"] == pid and s["frames"]
             and s["frames"][0].get("func") == "sys_leak_site"]
+
+
+def _cache_settled(ivs, pid):
+    """Whether sysleak @pid's cache, refilled under tracing (its blocks from
+    before the attach go, new ones come: growth, once), has left the window
+    (-w 6) of the last of the reports @ivs: six reports after the first that
+    saw the whole cache under the last stack to hold it (a stack walked
+    with the unwind tables, once they come, goes on past libc's frames)."""
+    first = {}
+    for i, r in enumerate(ivs):
+        for st in r["stacks"]:
+            if st["pid"] == pid and st["count"] >= CACHE_ENTRIES:
+                first.setdefault(json.dumps(st["frames"], sort_keys=True), i)
+    return bool(first) and len(ivs) >= max(first.values()) + 1 + 6
 
 
 def test_system_five_processes():
@@ -62,14 +81,8 @@ def test_system_five_processes():
         # window (-w 6) six reports later. Then: both leakers with 25 leaks
         # or more in the window of the last report.
         ivs = intervals(recs)
-        for wl in [fast, slow] + quiet:
-            first = {}
-            for i, r in enumerate(ivs):
-                for st in r["stacks"]:
-                    if st["pid"] == wl.pid and st["count"] >= CACHE_ENTRIES:
-                        first.setdefault(json.dumps(st["frames"], sort_keys=True), i)
-            if not first or len(ivs) < max(first.values()) + 1 + 6:
-                return False
+        if not all(_cache_settled(ivs, wl.pid) for wl in [fast, slow] + quiet):
+            return False
         return all(any(s["growth_window"] >= rate * 25 for s in _leak_stacks(ivs[-1], wl.pid))
                    for wl, rate in ((fast, FAST), (slow, SLOW)))
 
@@ -481,7 +494,7 @@ def test_system_c_python_gl():
     # before the attach: its cache fills up at its start
     quiet = spawn_workload("sysleak", 0)
     out = tmp("system-c-python-gl.json")
-    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP, "-o", out])
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP_GL, "-o", out])
     wait_for_start(out, lt)
     gl_after = spawn_workload("gl_leak")
     leaker = spawn_workload("sysleak", FAST)
@@ -494,14 +507,21 @@ def test_system_c_python_gl():
         return ivs and _py_leak(ivs[-1], py.pid) and _leak_stacks(ivs[-1], leaker.pid) and all(
             grown(_gl_leak(ivs[-1], g.pid)) for g in (gl_before, gl_after))
 
-    wait_records(out, found, "a record with the C, Python and both GL programs' leaks", lt)
+    def settled(recs):
+        # the quiet process's cache, refilled under tracing, out of the window
+        return found(recs) and _cache_settled(intervals(recs), quiet.pid)
+
+    wait_records(out, settled, "a record with the C, Python and both GL programs' leaks, six "
+                 "reports after the quiet process's cache was refilled", lt)
     lt.signal(signal.SIGINT)
     rc, _, err = lt.wait()
     assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
     recs = read_records(out)
     assert {"python", "gl"} <= set(recs[0]["sources"]), "--system's sources %r lack python " \
         "or gl" % recs[0]["sources"]
-    last = [r for r in intervals(recs) if found([r])][-1]
+    ivs = intervals(recs)
+    last = [r for i, r in enumerate(ivs)
+            if found([r]) and _cache_settled(ivs[:i + 1], quiet.pid)][-1]
 
     def mine(pid):
         return [s for s in last["stacks"] if s["pid"] == pid]
