@@ -19,20 +19,6 @@
 #include "pprof.h"
 #include "replay.h"
 
-/* Opens @path (if not NULL) for writing into *@f; says why not. */
-static int open_export(const char *path, FILE **f)
-{
-	char why[256];
-
-	if (!path)
-		return 0;
-	*f = output__open(path, why, sizeof(why));
-	if (*f)
-		return 0;
-	lt_error("cannot write %s: %s", path, why[0] ? why : strerror(errno));
-	return -1;
-}
-
 static int write_exports(const struct lt_report_settings *s, struct replay *rp, FILE *folded,
 			 FILE *pprof, FILE *html)
 {
@@ -108,8 +94,8 @@ int cmd_report(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (open_export(s.folded, &folded) || open_export(s.pprof, &pprof) ||
-	    open_export(s.html, &html)) {
+	if (output__open_said(s.folded, &folded) || output__open_said(s.pprof, &pprof) ||
+	    output__open_said(s.html, &html)) {
 		status = EXIT_INPUT;
 		goto out;
 	}

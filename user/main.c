@@ -165,20 +165,6 @@ static int say_start(struct app *a)
 	return err;
 }
 
-/* Opens @path (if not NULL) for writing into *@f; says why not. */
-static int open_output(const char *path, FILE **f)
-{
-	char why[256];
-
-	if (!path)
-		return 0;
-	*f = output__open(path, why, sizeof(why));
-	if (*f)
-		return 0;
-	lt_error("cannot write %s: %s", path, why[0] ? why : strerror(errno));
-	return -1;
-}
-
 /* --folded, --pprof and --html, of what is outstanding at the final report. */
 static int write_exports(struct app *a)
 {
@@ -231,9 +217,11 @@ static int open_outputs(struct app *a)
 {
 	const struct lt_settings *s = &a->settings;
 
-	if (open_output(s->output, &a->json_file) || open_output(s->folded, &a->folded_file) ||
-	    open_output(s->pprof, &a->pprof_file) || open_output(s->html, &a->html_file) ||
-	    open_output(s->backrefs_dot, &a->dot_file))
+	if (output__open_said(s->output, &a->json_file) ||
+	    output__open_said(s->folded, &a->folded_file) ||
+	    output__open_said(s->pprof, &a->pprof_file) ||
+	    output__open_said(s->html, &a->html_file) ||
+	    output__open_said(s->backrefs_dot, &a->dot_file))
 		return -1;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "output.h"
+#include "log.h"
 
 /* The directory that holds @path, if it is sticky and world-writable. */
 static bool in_shared_dir(const char *path, struct stat *dir)
@@ -91,4 +92,17 @@ fail:
 	close(fd);
 	errno = err;
 	return NULL;
+}
+
+int output__open_said(const char *path, FILE **f)
+{
+	char why[256];
+
+	if (!path)
+		return 0;
+	*f = output__open(path, why, sizeof(why));
+	if (*f)
+		return 0;
+	lt_error("cannot write %s: %s", path, why[0] ? why : strerror(errno));
+	return -1;
 }

@@ -14,4 +14,8 @@
  * nobody reads), EISDIR, or what open(2) said. */
 FILE *output__open(const char *path, char *why, size_t len);
 
+/* The same for an option's FILE, said once when it fails: opens @path (if
+ * not NULL) into *@f. Returns 0, or -1 after saying why not. */
+int output__open_said(const char *path, FILE **f);
+
 #endif
