@@ -454,6 +454,24 @@ static void note_off(struct tracer *t, unsigned int source, const char *prog, co
 		why);
 }
 
+/* --system: leaktrace's own binary carries its allocator (Makefile:
+ * SELF_ALLOC_LIBS), which a probe put there for another leaktrace would
+ * make leaktrace's own allocations trap again: it is marked as looked at,
+ * and never probed. Returns 0, or -1 with errno set. */
+static int never_probe_self(struct files *files)
+{
+	struct mapped_file *self;
+	struct stat st;
+
+	if (stat("/proc/self/exe", &st))
+		return 0;
+	self = files__of_stat(files, &st, "/proc/self/exe");
+	if (!self)
+		return -1;
+	mapped_file__mark(self, FILE_HEAP_LOOKED);
+	return 0;
+}
+
 struct tracer *tracer__open(const struct lt_settings *s, struct files *files)
 {
 	const char *btf = s->btf ? s->btf : "/sys/kernel/btf/vmlinux";
@@ -485,22 +503,9 @@ struct tracer *tracer__open(const struct lt_settings *s, struct files *files)
 	t->sources = s->sources;
 	t->multi = !s->no_uprobe_multi && have_uprobe_multi();
 	lt_debug("uprobe_multi links: %s", t->multi ? "yes" : "no");
-	/* --system: leaktrace's own binary carries its allocator (Makefile:
-	 * SELF_ALLOC_LIBS), which a probe put there for another leaktrace
-	 * would make leaktrace's own allocations trap again. Counted as looked
-	 * at, never probed. */
-	if (s->system) {
-		struct mapped_file *self = NULL;
-		struct stat st;
-
-		if (!stat("/proc/self/exe", &st)) {
-			self = files__of_stat(files, &st, "/proc/self/exe");
-			if (!self) {
-				free(t);
-				return NULL;
-			}
-			mapped_file__mark(self, FILE_HEAP_LOOKED);
-		}
+	if (s->system && never_probe_self(files)) {
+		free(t);
+		return NULL;
 	}
 
 	/* Where the kernel rejects a program, the rest is loaded without its
