@@ -15,8 +15,15 @@ from common import (LEAKTRACE, LEAKTRACE_SAN, assert_no_sanitizer_errors, assert
 NOISE = ("churn", "cache_put")
 
 
+def _in_flight(s):
+    # churn() frees each block right after malloc returns it: a report
+    # whose read falls between the two sees that one block, once, as
+    # recent growth (never a suspect)
+    return funcs(s)[0] == "churn" and s["count"] <= 1 and not s["suspect"]
+
+
 def _assert_no_noise(rec):
-    noisy = [s for s in rec["stacks"] if funcs(s)[0] in NOISE]
+    noisy = [s for s in rec["stacks"] if funcs(s)[0] in NOISE and not _in_flight(s)]
     assert not noisy, "bounded churn/cache listed in the %s record at t=%s:\n%s" % (
         rec["type"], rec.get("t"), "\n".join("    " + describe(s) for s in noisy))
 
