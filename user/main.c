@@ -334,7 +334,7 @@ static int start_tracing(struct app *a)
 	return a->launch ? app_start_command(a) : app_attach(a);
 }
 
-/* The exit status of a run that ended with @err (see SPEC's exit codes). */
+/* The exit status of a run that ended with @err (README.md and leaktrace(8): "Exit status"). */
 static int run_status(struct app *a, int err)
 {
 	char why[256];
