@@ -179,6 +179,24 @@ def test_install_destdir_prefix():
                 path, path.stat().st_mode & 0o777, mode)
 
 
+def test_readme_lists_every_option():
+    """Each option of --help (and of `leaktrace report --help`) heads a row
+    of one of README's option tables: `| `-p, --pid PID` | ...`."""
+    text = README.read_text()
+    heads = set()
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            first = line.split("|")[1]
+            heads |= set(re.findall(r"(?<![\w-])(--?[A-Za-z?][A-Za-z0-9-]*)", first))
+    argp_own = {"-?", "--usage"}
+    missing = sorted(o for o in help_options() - argp_own if o not in heads)
+    assert not missing, "options of --help in no option table of README.md: %s" % missing
+    missing = sorted(o for o in help_options("report") - argp_own - {"-h", "--help", "-V",
+                                                                     "--version"}
+                     if o not in heads)
+    assert not missing, "options of leaktrace report --help not in README.md: %s" % missing
+
+
 # The internal specification and style guide: built from pieces, so that
 # this file does not name them itself.
 _INTERNAL = re.compile(r"\b(%s|%s)(\.md|'s)?\b" % ("SP" + "EC", "STY" + "LE"))
