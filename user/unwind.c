@@ -671,12 +671,19 @@ static int refresh(struct unwinder *u, pid_t pid)
 	int err = maps ? 0 : errno == ENOENT ? -ESRCH : -errno;
 	struct lt_unw_proc *p = calloc(1, sizeof(*p));
 	__u32 key = (__u32)pid;
-	size_t tables = 0;
+	size_t tables = 0, files = 0;
+	int step = -1;
 
 	if (!err && !p)
 		err = -ENOMEM;
 	if (err)
 		goto cleanup;
+	/* each file is quick, but a process that maps many (LLVM, ICU, z3)
+	 * takes seconds in all */
+	for (size_t i = 0; i < maps->nr; i++)
+		files += maps->maps[i].exec && lt_mapping__is_file(&maps->maps[i]);
+	step = progress__begin("building the unwind tables of the %zu files pid %d maps", files,
+			       pid);
 	for (size_t i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *map = &maps->maps[i];
 		struct unw_module *m;
@@ -718,6 +725,7 @@ static int refresh(struct unwinder *u, pid_t pid)
 		err = -ESRCH;
 	}
 cleanup:
+	progress__end(step);
 	procmaps__free(maps);
 	free(p);
 	return err;
