@@ -212,7 +212,7 @@ FUZZ_OBJS_elfsym := elfsym pylayout safeopen
 FUZZ_OBJS_procmaps := procmaps safeopen
 # pyresolve's harness stands in for user/procmem.c: it serves the reads
 FUZZ_OBJS_pyresolve := pyresolve pylayout hashmap elfsym safeopen
-FUZZ_OBJS_unwind := unwind cfi elfsym files htab hashmap procmaps log escape safeopen
+FUZZ_OBJS_unwind := unwind cfi elfsym files htab hashmap procmaps progress log escape safeopen
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser \
 	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -17,5 +17,6 @@ cat <<'MSG'
 leak_site() stays rank 1: its outstanding bytes grow in every interval. The
 bounded cache (cache_put) shows while it fills, then drops out once it has not
 grown for a whole window (-w 3 intervals); the churn never shows: what it
-allocates is freed. Try it on a running program with: sudo ./leaktrace -p PID
+allocates is freed. README.md, "Reading the report", explains every column.
+Try it on a running program with: sudo ./leaktrace -p PID
 MSG

@@ -30,6 +30,7 @@
 #include "output.h"
 #include "pprof.h"
 #include "procs.h"
+#include "progress.h"
 #include "pyresolve.h"
 #include "replay.h"
 #include "report.h"
@@ -333,7 +334,7 @@ static int start_tracing(struct app *a)
 	return a->launch ? app_start_command(a) : app_attach(a);
 }
 
-/* The exit status of a run that ended with @err (see SPEC's exit codes). */
+/* The exit status of a run that ended with @err (README.md and leaktrace(8): "Exit status"). */
 static int run_status(struct app *a, int err)
 {
 	char why[256];
@@ -362,6 +363,7 @@ static void teardown(struct app *a)
 {
 	FILE *files[] = { a->dot_file, a->json_file, a->folded_file, a->pprof_file, a->html_file };
 
+	progress__stop();
 	launch__free(a->launch);
 	procs__free(a->procs);
 	report__free(a->report);
@@ -420,6 +422,8 @@ int main(int argc, char **argv)
 	sig_fd = signals_fd();
 	err = sig_fd < 0 ? sig_fd : wire(&a);
 	err = err ?: start_tracing(&a);
+	/* what is slow from here on, reports show going on */
+	progress__stop();
 	if (err)
 		goto out;
 	/* set up: what targets control is read from now on */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The report: keeps each stack's outstanding total over the trailing window,
  * ranks the stacks that keep growing, and prints the top-growth table and the
- * JSON lines of SPEC.md. It symbolizes only what it prints, through the
+ * JSON lines of docs/json.md. It symbolizes only what it prints, through the
  * callbacks it is given. */
 #ifndef LT_REPORT_H
 #define LT_REPORT_H

@@ -161,7 +161,7 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	for (size_t i = 0; i < nr; i++)
 		rp_json_frame(w, &frames[i], false);
 	if (!nr) {
-		/* SPEC.md wants frames; say plainly that there are none. */
+		/* docs/json.md promises frames; say plainly that there are none. */
 		struct lt_frame f = {
 			.module = "[leaktrace]",
 			.func = s->key.stack == LT_STACK_LOST ? "[stack lost]"

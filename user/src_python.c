@@ -14,6 +14,7 @@
 #include "collect.h"
 #include "hashmap.h"
 #include "log.h"
+#include "progress.h"
 #include "pyresolve.h"
 #include "python.h"
 #include "report.h"
@@ -34,13 +35,15 @@ static int python_ready(struct app *a, pid_t pid, bool later)
 {
 	struct py_target py;
 	unsigned int major, minor;
-	int err;
+	int err, step;
 
 	(void)later;
 	if (!(a->settings.sources & LT_SRC_PYTHON))
 		return 0;
 	a->sources &= ~LT_SRC_PYTHON;
+	step = progress__begin("looking for CPython in pid %d", pid);
 	err = py_target_find(pid, &py, &major, &minor);
+	progress__end(step);
 	if (err == -ENOTSUP) {
 		lt_warn("pid %d runs CPython %u.%u (%s), for which leaktrace has no layout: no "
 			"Python frames or objects",
@@ -54,7 +57,9 @@ static int python_ready(struct app *a, pid_t pid, bool later)
 				pid);
 		return 0;
 	}
+	step = progress__begin("probing CPython's object allocators in %s", py.shown);
 	err = tracer__attach_python(a->tracer, pid, &py);
+	progress__end(step);
 	if (err)
 		return err;
 	err = pyresolver__add(a->pyresolver, pid, py.layout);
@@ -77,12 +82,14 @@ static int census_ready(struct app *a, pid_t pid, bool later)
 	};
 	struct py_target py;
 	unsigned int major, minor;
-	int err;
+	int err, step;
 
 	(void)later;
 	if (a->settings.census == LT_CENSUS_OFF || a->settings.system || a->census)
 		return 0;
+	step = progress__begin("looking for CPython in pid %d", pid);
 	err = py_target_find(pid, &py, &major, &minor);
+	progress__end(step);
 	if (err) {
 		if (a->settings.census == LT_CENSUS_ON || a->settings.backrefs) {
 			if (err == -ENOTSUP)

@@ -28,6 +28,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "procmaps.h"
+#include "progress.h"
 #include "sample.h"
 #include "safeopen.h"
 #include "unwind.h"
@@ -562,8 +563,10 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 	struct lt_unw_row *rows = NULL;
 	char path[PATH_MAX + 64];
 	size_t nr = 0;
+	struct stat st;
+	int fd, err, step;
+	double size;
 	Elf *elf;
-	int fd, err;
 
 	lt_mapping__open_path(pid, map, path, sizeof(path));
 	fd = lt_open_untrusted(path);
@@ -571,6 +574,11 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 		m->err = pid_gone(pid) ? -ESRCH : fd;
 		goto out;
 	}
+	/* libLLVM's table takes seconds on a slow machine */
+	size = fstat(fd, &st) ? 0 : (double)st.st_size;
+	step = progress__begin("building the unwind table of %s (%.1f %s)", map->path,
+			       size >= 1 << 20 ? size / (1 << 20) : size / 1024,
+			       size >= 1 << 20 ? "MiB" : "KiB");
 	/* one read of the file for its segments and its table */
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -579,6 +587,7 @@ static void unwinder__build(struct unwinder *u, struct unw_module *m, pid_t pid,
 		err = table__build(elf, &rows, &nr);
 	elf_end(elf);
 	close(fd);
+	progress__end(step);
 	if (!err && nr >= MAX_MODULE_ROWS)
 		err = -E2BIG;
 	if (!err && unwind_table__keeps_fp(rows, nr)) {
@@ -662,12 +671,19 @@ static int refresh(struct unwinder *u, pid_t pid)
 	int err = maps ? 0 : errno == ENOENT ? -ESRCH : -errno;
 	struct lt_unw_proc *p = calloc(1, sizeof(*p));
 	__u32 key = (__u32)pid;
-	size_t tables = 0;
+	size_t tables = 0, files = 0;
+	int step = -1;
 
 	if (!err && !p)
 		err = -ENOMEM;
 	if (err)
 		goto cleanup;
+	/* each file is quick, but a process that maps many (LLVM, ICU, z3)
+	 * takes seconds in all */
+	for (size_t i = 0; i < maps->nr; i++)
+		files += maps->maps[i].exec && lt_mapping__is_file(&maps->maps[i]);
+	step = progress__begin("building the unwind tables of the %zu files pid %d maps", files,
+			       pid);
 	for (size_t i = 0; i < maps->nr; i++) {
 		const struct lt_mapping *map = &maps->maps[i];
 		struct unw_module *m;
@@ -709,6 +725,7 @@ static int refresh(struct unwinder *u, pid_t pid)
 		err = -ESRCH;
 	}
 cleanup:
+	progress__end(step);
 	procmaps__free(maps);
 	free(p);
 	return err;

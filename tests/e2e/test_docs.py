@@ -1,18 +1,28 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """What ships beside the binary: `make install` with DESTDIR and PREFIX puts
 the binary, the man page and the bash completion in place; the man page
-renders without a warning from groff; and every option --help lists is in the
-man page and in the completion, and nothing else is, so that none of the three
-can drift from the others (the list comes from --help itself)."""
+renders without a warning from groff; every option --help lists is in the
+man page, in the completion and in README.md, and nothing else is in the
+first two, so that none can drift from the others (the list comes from --help
+itself); every field leaktrace really writes in its JSON lines is in
+docs/json.md (read from runs on small programs, not from a list kept here);
+and nothing in the repository sends its reader to files a user of it does
+not have (the project's internal specification and style guide)."""
 
+import json
 import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 
-from common import LEAKTRACE, ROOT, require_binary, require_debian_package, tmp
+from common import (LEAKTRACE, PY_WORKLOAD_SRC, ROOT, intervals, read_jsonl, require_binary,
+                    require_debian_package, require_root, run_leaktrace, start_leaktrace_bg,
+                    tmp, trace_until, wait_records, workload)
 
 MAN_PAGE = ROOT / "docs" / "leaktrace.8"
+README = ROOT / "README.md"
+JSON_DOC = ROOT / "docs" / "json.md"
 COMPLETION = ROOT / "docs" / "leaktrace.bash"
 BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
 
@@ -167,3 +177,191 @@ def test_install_destdir_prefix():
             assert path.read_bytes() == src.read_bytes(), "%s differs from %s" % (path, src)
             assert path.stat().st_mode & 0o777 == mode, "%s: mode %o, want %o" % (
                 path, path.stat().st_mode & 0o777, mode)
+
+
+def test_readme_lists_every_option():
+    """Each option of --help (and of `leaktrace report --help`) heads a row
+    of one of README's option tables: `| `-p, --pid PID` | ...`."""
+    text = README.read_text()
+    heads = set()
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            first = line.split("|")[1]
+            heads |= set(re.findall(r"(?<![\w-])(--?[A-Za-z?][A-Za-z0-9-]*)", first))
+    argp_own = {"-?", "--usage"}
+    missing = sorted(o for o in help_options() - argp_own if o not in heads)
+    assert not missing, "options of --help in no option table of README.md: %s" % missing
+    missing = sorted(o for o in help_options("report") - argp_own - {"-h", "--help", "-V",
+                                                                     "--version"}
+                     if o not in heads)
+    assert not missing, "options of leaktrace report --help not in README.md: %s" % missing
+
+
+# The internal specification and style guide: built from pieces, so that
+# this file does not name them itself.
+_INTERNAL = re.compile(r"\b(%s|%s)(\.md|'s)?\b" % ("SP" + "EC", "STY" + "LE"))
+
+
+def test_no_reference_to_internal_documents():
+    """Users of the repository have neither file: no document, test, comment
+    or source may send them there. Every tracked text file is read, this one
+    included."""
+    r = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, timeout=60)
+    if r.returncode:
+        files = [p.relative_to(ROOT) for p in ROOT.rglob("*") if p.is_file()
+                 and ".output" not in p.parts and ".git" not in p.parts]
+    else:
+        files = [Path(os.fsdecode(f)) for f in r.stdout.split(b"\0") if f]
+    bad = []
+    for rel in files:
+        if rel.parts[0] in ("vmlinux",) or rel.name == "LICENSE":
+            continue
+        try:
+            text = (ROOT / rel).read_text()
+        except (UnicodeDecodeError, OSError):
+            continue
+        for no, line in enumerate(text.splitlines(), 1):
+            if _INTERNAL.search(line):
+                bad.append("%s:%d: %s" % (rel, no, line.strip()[:100]))
+    assert not bad, "references to documents users do not have:\n  " + "\n  ".join(bad)
+
+
+def documented_fields():
+    """{object: its fields} from docs/json.md: after each anchor
+    <a id="obj-NAME"></a>, the backticked names in the first column of the
+    table that follows."""
+    fields = {}
+    lines = JSON_DOC.read_text().splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r'^<a id="obj-(\w+)"></a>$', line)
+        if not m:
+            continue
+        names, j = set(), i + 1
+        while j < len(lines) and not lines[j].startswith("|"):
+            j += 1
+        for row in lines[j:]:
+            if not row.startswith("|"):
+                break
+            if row.startswith("| `"):
+                names |= set(re.findall(r"`([^`]+)`", row.split("|")[1]))
+        assert names, "docs/json.md: no table after %s" % line
+        fields[m.group(1)] = names
+    return fields
+
+
+# Where each object of the JSON lines is documented: an object inside a
+# record, by its key ("k": the value, "k[]": each element, "k.*": each
+# value of an object keyed by names, such as totals by kind), maps to the
+# anchor of its table. A record's own fields are under its type.
+SCHEMA = {
+    "start": {"probes[]": "probe", "sampled": "sampled"},
+    "interval": {"totals.*": "totals", "counters": "counters", "self": "self",
+                 "sampled": "sampled", "fail_on_growth": "fail_on_growth",
+                 "processes[]": "process", "exited[]": "exited", "stacks[]": "STACK",
+                 "census[]": "census", "census_stats": "census_stats"},
+    "STACK": {"frames[]": "frame"},
+    "stack": {"frames[]": "frame"},
+    "backrefs": {"chain[]": "link"},
+    "check": {"items[]": "item"},
+    "compare": {"from": "side", "to": "side", "totals.*": "compare_totals",
+                "stacks[]": "compare_stack"},
+    "compare_stack": {"frames[]": "frame"},
+}
+SCHEMA["exit"] = dict(SCHEMA["interval"], command="command")
+
+
+def undocumented(rec, doc, seen):
+    """The fields of record @rec that docs/json.md (@doc, from
+    documented_fields()) does not list where they belong, as
+    "object.field"; every (object, field) met goes into @seen."""
+    bad = []
+
+    def walk(obj, where):
+        known = doc.get(where, set())
+        if where == "exit":
+            known = known | doc.get("interval", set())
+        sub = SCHEMA.get(where, {})
+        for k, v in obj.items():
+            seen.add((where, k))
+            if k not in known:
+                bad.append("%s.%s" % (where, k))
+            if k + "[]" in sub and isinstance(v, list):
+                for e in v:
+                    walk(e, sub[k + "[]"])
+            elif k + ".*" in sub and isinstance(v, dict):
+                for e in v.values():
+                    walk(e, sub[k + ".*"])
+            elif k in sub and isinstance(v, dict):
+                walk(v, sub[k])
+            elif isinstance(v, dict) or (isinstance(v, list) and
+                                         any(isinstance(e, dict) for e in v)):
+                bad.append("%s.%s (an object with no table: add one to docs/json.md and its "
+                           "anchor to SCHEMA in %s)" % (where, k, os.path.basename(__file__)))
+
+    if "type" not in rec or rec["type"] not in doc:
+        return ["a record of type %r, which docs/json.md has no table for" % rec.get("type")]
+    walk(rec, rec["type"])
+    return bad
+
+
+def _recorded(path):
+    return read_jsonl(path, recording=True)
+
+
+def test_json_fields_documented():
+    """leaktrace on a C program (a command that exits by itself, sampled,
+    with --fail-on-growth), on a CPython one (census, backrefs), under
+    --system (processes), --check --json and leaktrace report's comparison:
+    every field of every record they write is in docs/json.md's table of its
+    object. A field added to the code without a line in docs/json.md fails
+    here."""
+    require_root()
+    doc = documented_fields()
+    assert {"start", "interval", "exit", "STACK", "frame", "counters", "backrefs", "stack",
+            "samples", "forget", "check", "compare"} <= set(doc), sorted(doc)
+    runs = {}
+
+    c_out = tmp("c.jsonl")
+    rc, _, err = run_leaktrace(["-i", "0.5", "--sample-bytes", "256", "--fail-on-growth", "1G",
+                                "-o", c_out, "--", workload("leaky"), "--seconds", "3"])
+    assert rc == 0, "leaktrace -- leaky: exit %d: %s" % (rc, err[-1500:])
+    runs["-- leaky"] = _recorded(c_out)
+
+    py_out = tmp("py.jsonl")
+    rc, _, err = trace_until(
+        ["-i", "0.5", "--backrefs", "Steady", "--", "/usr/bin/python3", "-B",
+         PY_WORKLOAD_SRC / "census_leak.py", "--seconds", "600"], py_out,
+        lambda recs: any(r["type"] == "backrefs" for r in recs) and any(
+            "census" in r for r in intervals(recs)), "a backrefs record and a census")
+    assert rc == 0, "leaktrace -- python3: exit %d: %s" % (rc, err[-1500:])
+    runs["-- python3 census_leak.py"] = _recorded(py_out)
+
+    sys_out = tmp("system.jsonl")
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "--json", "-o", sys_out])
+    wait_records(sys_out, lambda recs: len(intervals(recs)) >= 2, "two --system reports", lt)
+    lt.signal(signal.SIGINT)
+    rc, text, err = lt.wait()
+    assert rc == 0, "leaktrace --system: exit %d: %s" % (rc, err[-1500:])
+    runs["--system --json (stdout)"] = [json.loads(l) for l in text.splitlines()]
+
+    rc, text, err = run_leaktrace(["--check", "--json"])
+    assert rc in (0, 1), "leaktrace --check --json: exit %d: %s" % (rc, err[-1500:])
+    runs["--check --json"] = [json.loads(text)]
+
+    rc, text, err = run_leaktrace(["report", "--json", "--from", "0", c_out])
+    assert rc == 0, "leaktrace report --from: exit %d: %s" % (rc, err[-1500:])
+    runs["report --json --from"] = [json.loads(l) for l in text.splitlines()]
+
+    seen, bad = set(), {}
+    for what, recs in runs.items():
+        for rec in recs:
+            for b in undocumented(rec, doc, seen):
+                bad.setdefault(b, what)
+    assert not bad, "fields leaktrace writes that docs/json.md does not list:\n  " + (
+        "\n  ".join("%s (from %s)" % kv for kv in sorted(bad.items())))
+    # the runs did write what they are here for: the test can fail
+    for obj, key in (("start", "sampled"), ("exit", "command"), ("interval", "fail_on_growth"),
+                     ("interval", "census"), ("backrefs", "chain"), ("interval", "processes"),
+                     ("STACK", "frames"), ("frame", "func"), ("samples", "rows"),
+                     ("stack", "frames"), ("check", "items"), ("compare", "stacks")):
+        assert (obj, key) in seen, "no run wrote %s.%s: %s" % (obj, key, sorted(seen)[:50])

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Bad usage and bad input: exit status 2 and one line on stderr that says
-what failed (SPEC.md, "Exit status"); --help and --version."""
+what failed (README.md and leaktrace(8), "Exit status"); --help and --version."""
 
 import re
 from pathlib import Path

@@ -107,7 +107,7 @@ def _check_site(rec, source, func, kind, count, per, module_suffix=None, exact=T
         assert st["count"] >= 1, "%s: no live object: %s" % (func, describe(st))
     assert st["bytes"] == per * st["count"], "%s: %d bytes for %d %s, want %d each: %s" % (
         func, st["bytes"], st["count"], kind, per, describe(st))
-    # SPEC: growth is the change of bytes where they are known, of count
+    # docs/json.md: growth is the change of bytes where they are known, of count
     # where not (a 52 MB texture leak is not "+200" next to heap bytes)
     unit, live = ("bytes", st["bytes"]) if per else ("count", st["count"])
     assert st["unit"] == unit, "%s: unit %r, want %s (%d bytes each): %s" % (

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""The JSON lines contract of SPEC.md: --json on stdout, -o FILE, the record
+"""The JSON lines contract of docs/json.md: --json on stdout, -o FILE, the record
 sequence and the interval timing. (Every -o file of the other tests goes
 through the same validate_stream().)"""
 
