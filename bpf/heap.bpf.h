@@ -82,7 +82,7 @@ static __always_inline int pyobj_enter(struct pt_regs *ctx, __u64 type, __u64 ni
 SEC("uprobe")
 int BPF_KPROBE(heap_enter, __u64 a0, __u64 a1, __u64 a2)
 {
-	if (!lt_uprobe_wanted())
+	if (!lt_uprobe_wanted(false))
 		return 0;
 	switch (bpf_get_attach_cookie(ctx)) {
 	case LT_FN_FREE:
@@ -127,7 +127,7 @@ int BPF_KRETPROBE(alloc_exit, __u64 ret)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, kind = LT_KIND_HEAP;
 	__u64 addr = ret, stack, aux = 0;
 
-	if (!lt_uprobe_wanted())
+	if (!lt_uprobe_wanted(true))
 		return 0;
 	if (!t || !t->depth) {
 		lt_count(LT_CNT_NO_ENTRY);
