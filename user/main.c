@@ -417,11 +417,15 @@ int main(int argc, char **argv)
 	}
 	/* what the kernel took, from here on */
 	s->sources = tracer__sources(a.tracer);
+	/* before any probe of a target: nothing else traps meanwhile */
+	tracer__calibrate(a.tracer, &a.trap);
 	sig_fd = signals_fd();
 	err = sig_fd < 0 ? sig_fd : wire(&a);
 	err = err ?: start_tracing(&a);
 	if (err)
 		goto out;
+	/* the calibration's probes gone: no thread but leaktrace's own */
+	tracer__calibrated(a.tracer);
 	/* set up: what targets control is read from now on */
 	sandbox__enter(&(struct sandbox_needs){
 		.child = a.launch ? a.pid : 0,
