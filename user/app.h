@@ -63,6 +63,8 @@ struct app {
 	bool gl_ahead;		    /* the system's EGL and GLX libraries are probed */
 	bool command_ended;	    /* the command of -- COMMAND ended by itself */
 	struct trap_cost trap;	    /* what a probe costs a call here, measured at start */
+	struct cost_point cost_start, cost_last; /* the probes counted at start, last report */
+	bool cost_said; /* the line on what exact tracing costs the target went out */
 };
 
 /* target.c: the traced process's life */
