@@ -4,7 +4,7 @@
  * probe, then with an empty return probe besides, each for this process only
  * and through the kind of link the real probes use; the difference per call,
  * in the thread's own CPU time (what the traced thread pays), is the cost.
- * Some 25 ms (the fewest of a few rounds each counts, against noise); the
+ * Some 25 ms (the fewest of many short rounds counts, against noise); the
  * probes are detached on a thread meanwhile, gone before the first report. */
 #include <errno.h>
 #include <pthread.h>
@@ -20,8 +20,8 @@
 #include "log.h"
 #include "procmaps.h"
 
-#define CALIB_CALLS 400 /* calls a round */
-#define CALIB_ROUNDS 5	/* rounds of each kind; the fastest counts */
+#define CALIB_CALLS 125 /* calls a round */
+#define CALIB_ROUNDS 16 /* rounds of each kind; the fastest counts */
 
 void lt_calib_target(void);
 
