@@ -383,6 +383,8 @@ int gl_enter(struct pt_regs *ctx)
 	struct lt_thread *t = lt_thread_get(true);
 	struct gl_regs g;
 
+	if (!lt_uprobe_wanted(false))
+		return 0;
 	if (!t) {
 		lt_count(LT_CNT_NO_THREAD);
 		return 0;
@@ -494,7 +496,7 @@ int BPF_KRETPROBE(gl_exit, __u64 ret)
 	struct gl_names w;
 	__u64 cookie, key;
 
-	if (!t || !t->gl_cookie)
+	if (!lt_uprobe_wanted(true) || !t || !t->gl_cookie)
 		return 0;
 	cookie = t->gl_cookie;
 	t->gl_cookie = 0;

@@ -126,6 +126,8 @@ enum lt_counter {
 	LT_CNT_SYS_VMA_BUSY,  /* a stack at a syscall started inside the wrapper: the
 			       * process's mappings were locked by another thread */
 	LT_CNT_SELF_HITS,     /* --system: a uprobe fired in leaktrace itself (a trap it paid) */
+	LT_CNT_PROBE_CALLS,   /* entry probes run in traced processes: one trap each */
+	LT_CNT_PROBE_RETURNS, /* return probes run in traced processes: what they add */
 	LT_CNT__NR,
 };
 

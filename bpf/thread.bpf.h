@@ -85,11 +85,16 @@ static __always_inline bool lt_is_target(__u32 tgid)
 /* Whether a uprobe hit is to be recorded: always, as the kernel filters them
  * by process, except with trace_all, where leaktrace's own calls come too:
  * each of those paid a trap in leaktrace, and is counted (its allocator is
- * its own, so that none should). Folded away at load otherwise. */
-static __always_inline bool lt_uprobe_wanted(void)
+ * its own, so that none should). Folded away at load otherwise. Every hit
+ * of a traced process is counted too, entries and returns (@ret) apart:
+ * times the cost of a trap, measured at start, they are what tracing costs
+ * the process (user/cost.c). One per-CPU add, the least a count can cost. */
+static __always_inline bool lt_uprobe_wanted(bool ret)
 {
-	if (!trace_all || (bpf_get_current_pid_tgid() >> 32) != self_tgid)
-		return true;
-	lt_count(LT_CNT_SELF_HITS);
-	return false;
+	if (trace_all && (bpf_get_current_pid_tgid() >> 32) == self_tgid) {
+		lt_count(LT_CNT_SELF_HITS);
+		return false;
+	}
+	lt_count(ret ? LT_CNT_PROBE_RETURNS : LT_CNT_PROBE_CALLS);
+	return true;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "cost.h"
 #include "options.h"
 #include "pylayout.h"
 
@@ -61,6 +62,9 @@ struct app {
 	bool gl_warned;		    /* said why a GL driver's functions cannot be */
 	bool gl_ahead;		    /* the system's EGL and GLX libraries are probed */
 	bool command_ended;	    /* the command of -- COMMAND ended by itself */
+	struct trap_cost trap;	    /* what a probe costs a call here, measured at start */
+	struct cost_point cost_start, cost_last; /* the probes counted at start, last report */
+	bool cost_said; /* the line on what exact tracing costs the target went out */
 };
 
 /* target.c: the traced process's life */

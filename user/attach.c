@@ -199,7 +199,8 @@ static unsigned int prog_role(const struct leaktrace_bpf *p, const struct bpf_pr
 	} roles[] = {
 		{ p->progs.process_exec, PROG_ALWAYS }, { p->progs.entry_stop, PROG_ALWAYS },
 		{ p->progs.process_exit, PROG_SYSTEM }, { p->progs.floor_enter, PROG_FLOOR },
-		{ p->progs.floor_exit, PROG_FLOOR },
+		{ p->progs.floor_exit, PROG_FLOOR },	{ p->progs.calib_enter, PROG_ALWAYS },
+		{ p->progs.calib_exit, PROG_ALWAYS },
 	};
 
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
@@ -408,7 +409,8 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 			t->skel->progs.heap_enter,  t->skel->progs.alloc_exit,
 			t->skel->progs.floor_enter, t->skel->progs.floor_exit,
 			t->skel->progs.gl_enter,    t->skel->progs.gl_exit,
-			t->skel->progs.entry_stop
+			t->skel->progs.entry_stop,  t->skel->progs.calib_enter,
+			t->skel->progs.calib_exit,
 		};
 
 		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
@@ -632,6 +634,7 @@ void tracer__destroy(struct tracer *t)
 {
 	if (!t)
 		return;
+	tracer__calibrated(t);
 	tracer__detach_entry_stop(t);
 	destroy_links(t);
 	free(t->links);

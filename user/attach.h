@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "cost.h"
 #include "options.h"
 #include "sample.h"
 
@@ -120,6 +121,14 @@ void tracer__detach_entry_stop(struct tracer *t);
  * uprobes, which want CAP_SYS_ADMIN since the fix of CVE-2025-38466 (Linux
  * 6.16 and the stable kernels it went to), where CAP_PERFMON was enough. */
 bool tracer__uses_uprobe_multi(const struct tracer *t);
+
+/* Measures what a probe costs a call on this host (attach_calib.c): a few
+ * milliseconds with probes on a function of leaktrace's own, for its own
+ * process only, which a thread then detaches; tracer__calibrated() waits
+ * until they are gone (tracer__destroy() too). Returns 0 and fills @out, or
+ * a negative errno with @out zeroed (the cost unknown; nothing else fails). */
+int tracer__calibrate(struct tracer *t, struct trap_cost *out);
+void tracer__calibrated(struct tracer *t);
 
 /* Kernel memory held by the BPF maps, in bytes (what fdinfo's memlock says). */
 unsigned long long tracer__bpf_memory(const struct tracer *t);

@@ -58,6 +58,7 @@ struct tracer {
 	char off_why[512];    /* the sources off, and why */
 	char *vlogs;	      /* the verifier's log of each program, VLOG_SIZE each */
 	bool open_failed;
+	struct calib *calib; /* the calibration's probes, being detached */
 };
 
 /* One probe site: a function, where its probe goes. */

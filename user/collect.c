@@ -37,7 +37,8 @@ static const char *const kernel_counter_names[LT_CNT__NR] = {
 	[LT_CNT_MISSED_FREE] = "missed_free",	   [LT_CNT_GL_NAMES_LOST] = "gl_names_lost",
 	[LT_CNT_UNW_NO_TABLE] = "unwind_no_table", [LT_CNT_UNW_BAD_READ] = "unwind_bad_read",
 	[LT_CNT_UNW_WAITING] = "unwind_waiting",   [LT_CNT_SYS_VMA_BUSY] = "sys_frame_busy",
-	[LT_CNT_SELF_HITS] = "self_probe_hits",
+	[LT_CNT_SELF_HITS] = "self_probe_hits",	   [LT_CNT_PROBE_CALLS] = "probe_calls",
+	[LT_CNT_PROBE_RETURNS] = "probe_returns",
 };
 
 static const char *const user_counter_names[UCNT__NR] = {
@@ -821,6 +822,11 @@ static __u64 kernel_counter(struct collector *c, __u32 i)
 	for (int cpu = 0; cpu < c->nr_cpus; cpu++)
 		sum += c->cpu_vals[cpu];
 	return sum;
+}
+
+__u64 collector__counter(struct collector *c, __u32 which)
+{
+	return which < LT_CNT__NR ? kernel_counter(c, which) : 0;
 }
 
 size_t collector__counters(struct collector *c, struct report_counter *out, size_t max)

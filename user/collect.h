@@ -74,6 +74,9 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
 /* Drop and diagnostic counters, kernel and user space; returns how many were
  * written to @out (at most @max). */
 size_t collector__counters(struct collector *c, struct report_counter *out, size_t max);
+/* Kernel counter @which (enum lt_counter), summed over the CPUs; 0 if it
+ * cannot be read. */
+__u64 collector__counter(struct collector *c, __u32 which);
 
 /* Forgets everything recorded for each of @tgids, which exited, as after an
  * exit event (those whose event was seen are forgotten already; the others'

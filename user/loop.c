@@ -12,8 +12,12 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <linux/types.h>
+#include "leaktrace.h"
 #include "app.h"
 #include "attach.h"
+#include "cost.h"
+#include "escape.h"
 #include "html.h"
 #include "collect.h"
 #include "launch.h"
@@ -21,6 +25,7 @@
 #include "pace.h"
 #include "report.h"
 #include "source.h"
+#include "srcdesc.h"
 #include "symbolize.h"
 #include "syssites.h"
 #include "unwind.h"
@@ -39,6 +44,7 @@ enum wake {
 	WAKE_SIGNAL,
 	WAKE_TARGET,
 	WAKE_DURATION,
+	WAKE_COST,
 };
 
 static int add_fd(int ep, int fd, enum wake what)
@@ -151,11 +157,47 @@ static void update_html(struct app *a)
 	}
 }
 
+/* Whether the probes' cost is reported: a source whose probes trap is
+ * traced, and not with --floor's empty programs, which count nothing. */
+static bool cost_shown(const struct app *a)
+{
+	return (a->settings.sources & src_trapping()) && !a->settings.floor;
+}
+
+/* The probes counted so far, and the traced processes' CPU time. */
+static void cost_point(struct app *a, struct cost_point *p)
+{
+	p->t = app_elapsed(a);
+	p->calls = collector__counter(a->collector, LT_CNT_PROBE_CALLS);
+	p->returns = collector__counter(a->collector, LT_CNT_PROBE_RETURNS);
+	p->cpu_known = !cost__cpu_ns(a->procs ? 0 : a->pid, &p->cpu_ns);
+}
+
+/* Once exact tracing has run a second on one process (-p, --): what it
+ * costs that process, and what costs next to nothing instead. */
+static void say_cost(struct app *a)
+{
+	struct cost_point now;
+	struct probe_cost c;
+	char comm[256], what[256];
+
+	a->cost_said = true;
+	cost_point(a, &now);
+	cost__between(&a->trap, &a->cost_start, &now, &c);
+	fprintf(stderr,
+		"leaktrace: pid %d (%s): %s; --pages traces growth by the pages it faults in "
+		"instead, at near-zero cost\n",
+		a->pid, lt_escape_term(comm, sizeof(comm), a->comm),
+		cost__say(what, sizeof(what), &c));
+}
+
 static int report_now(struct app *a, const char *reason)
 {
 	struct report_status st = { .pid = a->pid };
 	struct report_census census_view = { 0 };
 	struct report_counter counters[32];
+	struct cost_point now;
+	struct probe_cost cost;
 	const struct lt_sample *samples;
 	int err;
 	double t0 = app_elapsed(a), t1;
@@ -190,6 +232,12 @@ static int report_now(struct app *a, const char *reason)
 	if (a->settings.sources & (LT_SRC_FD | LT_SRC_MMAP) && !a->settings.floor)
 		st.nr_counters += syssites__counters(a->syssites, counters + st.nr_counters,
 						     32 - st.nr_counters);
+	if (cost_shown(a)) {
+		cost_point(a, &now);
+		cost__between(&a->trap, &a->cost_last, &now, &cost);
+		a->cost_last = now;
+		st.cost = &cost;
+	}
 	if (reason && a->settings.verbose)
 		say_completeness(a, samples, n);
 	t0 = app_elapsed(a);
@@ -237,12 +285,13 @@ static int report_now(struct app *a, const char *reason)
  * the duration's timer (-d), the target's exit (-p: its pidfd). */
 struct loop {
 	int ep, tfd, dfd, pidfd, sig_fd;
+	int cfd;	 /* the second after which the cost of exact tracing is said */
 	__u64 ticks_all; /* intervals ended */
 };
 
 static void loop_close(struct loop *l)
 {
-	int fds[] = { l->pidfd, l->dfd, l->tfd, l->ep };
+	int fds[] = { l->cfd, l->pidfd, l->dfd, l->tfd, l->ep };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -267,6 +316,10 @@ static int loop_open(struct app *a, struct loop *l, int sig_fd)
 	if (!err && s->duration > 0) {
 		l->dfd = timer_fd(s->duration, 0);
 		err = l->dfd < 0 ? l->dfd : add_fd(l->ep, l->dfd, WAKE_DURATION);
+	}
+	if (!err && !s->json && !a->procs && cost_shown(a)) {
+		l->cfd = timer_fd(/*first=*/1.0, 0);
+		err = l->cfd < 0 ? l->cfd : add_fd(l->ep, l->cfd, WAKE_COST);
 	}
 	if (!err && !a->launch && !a->procs) {
 		/* A pidfd becomes readable when the process exits (Linux 5.3). */
@@ -347,6 +400,14 @@ static int on_wake(struct app *a, struct loop *l, __u32 what, const char **reaso
 	case WAKE_DURATION:
 		*reason = "duration";
 		return 0;
+	case WAKE_COST: {
+		__u64 ticks;
+
+		/* one shot: read, it is not readable again */
+		if (read(l->cfd, &ticks, sizeof(ticks)) > 0 && !a->cost_said)
+			say_cost(a);
+		return 0;
+	}
 	case WAKE_TARGET:
 		*reason = "target-exited";
 		return 0;
@@ -360,9 +421,11 @@ int app_run(struct app *a, int sig_fd)
 {
 	const struct lt_settings *s = &a->settings;
 	const char *reason = NULL;
-	struct loop l = { .ep = -1, .tfd = -1, .dfd = -1, .pidfd = -1, .sig_fd = -1 };
+	struct loop l = { .ep = -1, .tfd = -1, .dfd = -1, .pidfd = -1, .sig_fd = -1, .cfd = -1 };
 	int err;
 
+	cost_point(a, &a->cost_start);
+	a->cost_last = a->cost_start;
 	/* late past half an interval, or a second */
 	a->pace = pace__new(s->interval, app_elapsed(a), s->interval / 2 < 1 ? s->interval / 2 : 1);
 	err = a->pace ? loop_open(a, &l, sig_fd) : -errno;

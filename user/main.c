@@ -135,7 +135,7 @@ static int say_start(struct app *a)
 	unsigned int failures;
 	const struct report_probe *probes = tracer__probes(a->tracer, &nr, &failures);
 	unsigned long long bpf = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
-	char mem[32];
+	char mem[32], trap[96];
 
 	int err = report__start(a->report,
 				&(struct report_start){
@@ -149,20 +149,28 @@ static int say_start(struct app *a)
 					.nr_probes = nr,
 					.probe_failures = failures,
 					.bpf_memory = bpf,
+					.trap = &a->trap,
 				});
 	lt_format_size(mem, sizeof(mem), bpf, false);
+	if (a->trap.entry_ns > 0)
+		snprintf(trap, sizeof(trap),
+			 "a traced call traps for %.2g us here (%.2g us with a return probe)",
+			 a->trap.entry_ns / 1000, (a->trap.entry_ns + a->trap.return_ns) / 1000);
+	else
+		snprintf(trap, sizeof(trap), "trap cost unknown");
 	if (!a->settings.json && a->procs)
 		fprintf(stderr,
 			"leaktrace: tracing every process: %zu probes%s, %s of kernel memory in "
-			"BPF "
-			"maps; a report every %gs, Ctrl-C to stop\n",
-			nr, failures ? " (some failed, see above)" : "", mem, a->settings.interval);
+			"BPF maps; %s; a report every %gs, Ctrl-C to stop\n",
+			nr, failures ? " (some failed, see above)" : "", mem, trap,
+			a->settings.interval);
 	else if (!a->settings.json)
 		fprintf(stderr,
 			"leaktrace: tracing pid %d (%s): %zu probes%s, %s of kernel memory in BPF "
-			"maps; a report every %gs, Ctrl-C to stop\n",
+			"maps; %s; a report every %gs, Ctrl-C to stop\n",
 			a->pid, lt_escape_term(comm, sizeof(comm), a->comm), nr,
-			failures ? " (some failed, see above)" : "", mem, a->settings.interval);
+			failures ? " (some failed, see above)" : "", mem, trap,
+			a->settings.interval);
 	return err;
 }
 
@@ -419,6 +427,8 @@ int main(int argc, char **argv)
 	}
 	/* what the kernel took, from here on */
 	s->sources = tracer__sources(a.tracer);
+	/* before any probe of a target: nothing else traps meanwhile */
+	tracer__calibrate(a.tracer, &a.trap);
 	sig_fd = signals_fd();
 	err = sig_fd < 0 ? sig_fd : wire(&a);
 	err = err ?: start_tracing(&a);
@@ -426,6 +436,8 @@ int main(int argc, char **argv)
 	progress__stop();
 	if (err)
 		goto out;
+	/* the calibration's probes gone: no thread but leaktrace's own */
+	tracer__calibrated(a.tracer);
 	/* set up: what targets control is read from now on */
 	sandbox__enter(&(struct sandbox_needs){
 		.child = a.launch ? a.pid : 0,

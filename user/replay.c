@@ -61,6 +61,8 @@ struct rstatus {
 	size_t nr_rows;
 	struct census_stats stats;
 	unsigned int major, minor;
+	bool has_cost; /* the probes' cost, in recordings made since it is said */
+	struct probe_cost cost;
 };
 
 struct replay {
@@ -577,6 +579,13 @@ static void read_report(struct replay *rp, struct json_object *o, const char *ty
 			st->bpf_memory = v;
 	}
 	read_census(st, o);
+	if (get_num(o, "probe_calls_per_s", &st->cost.calls_per_s)) {
+		st->has_cost = true;
+		st->cost.trap_known = get_num(o, "probe_cpu", &st->cost.cpu) &&
+				      get_num(o, "probe_ns_per_call", &st->cost.ns_per_call);
+		st->cost.share_known = st->cost.trap_known &&
+				       get_num(o, "probe_share", &st->cost.share);
+	}
 }
 
 /* The next line, parsed: 1, 0 at the end, or a negative errno after saying
@@ -650,6 +659,7 @@ static int read_start(struct replay *rp, struct json_object *o)
 		.json = { rp->opts.json },
 	};
 	struct report_start info = { 0 };
+	struct trap_cost trap = { 0 };
 	int err;
 
 	rp->system = get_bool(o, "system");
@@ -708,6 +718,10 @@ static int read_start(struct replay *rp, struct json_object *o)
 		info.probe_failures = v;
 	if (get_int(o, "bpf_memory", &v))
 		info.bpf_memory = v;
+	if (get_num(o, "trap_ns", &trap.entry_ns) && trap.entry_ns > 0) {
+		get_num(o, "trap_return_ns", &trap.return_ns);
+		info.trap = &trap;
+	}
 	err = report__start(rp->report, &info);
 	free(pv);
 	return err;
@@ -860,6 +874,7 @@ static int emit_status(struct replay *rp, struct rstatus *st)
 		.late = st->late,
 		.late_reason = st->late_reason,
 		.when = rp->time0 + rp->t,
+		.cost = st->has_cost ? &st->cost : NULL,
 	};
 
 	return report__emit(rp->report, &status, rp->reported ? st->reason : NULL);

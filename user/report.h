@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "backrefs.h"
 #include "census.h"
+#include "cost.h"
 #include "sample.h"
 #include "symbolize.h"
 
@@ -70,6 +71,7 @@ struct report_start {
 	size_t nr_probes;
 	unsigned int probe_failures;
 	unsigned long long bpf_memory; /* kernel memory the BPF maps hold, bytes */
+	const struct trap_cost *trap;  /* what a probe costs here; NULL: not measured */
 };
 
 /* The Python census of the target (census.h), as of this report. */
@@ -97,6 +99,9 @@ struct report_status {
 	const char *late_reason;
 	/* the wall clock of this report, seconds since the epoch; 0: now */
 	double when;
+	/* what the probes cost the traced processes over the interval; NULL:
+	 * no source traps, or not known (a recording made before) */
+	const struct probe_cost *cost;
 };
 
 /* Returns NULL with errno set. */

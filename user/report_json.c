@@ -83,6 +83,12 @@ int report__start(struct report *r, const struct report_start *info)
 	jw__end_array(&w);
 	jw__kuint(&w, "probe_failures", info->probe_failures);
 	jw__kuint(&w, "bpf_memory", info->bpf_memory);
+	if (info->trap && info->trap->entry_ns > 0) {
+		jw__key(&w, "trap_ns");
+		jw__double(&w, info->trap->entry_ns, 1);
+		jw__key(&w, "trap_return_ns");
+		jw__double(&w, info->trap->return_ns, 1);
+	}
 	jw__end_object(&w);
 	fclose(f);
 	rp_json_flush(r, buf, len);
@@ -247,6 +253,27 @@ static void json_census(struct jw *w, const struct report_census *c)
 	jw__end_object(w);
 }
 
+/* What the probes cost over the interval: calls a second, and with the
+ * trap's cost the time in probes (CPUs, per call, a share of the traced
+ * processes' CPU time), each where known. */
+static void json_cost(struct jw *w, const struct probe_cost *c)
+{
+	if (!c)
+		return;
+	jw__key(w, "probe_calls_per_s");
+	jw__double(w, c->calls_per_s, 1);
+	if (!c->trap_known)
+		return;
+	jw__key(w, "probe_cpu");
+	jw__double(w, c->cpu, 6);
+	jw__key(w, "probe_ns_per_call");
+	jw__double(w, c->ns_per_call, 1);
+	if (c->share_known) {
+		jw__key(w, "probe_share");
+		jw__double(w, c->share, 6);
+	}
+}
+
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,
 		  const struct suspect *top, size_t n)
 {
@@ -328,6 +355,7 @@ void rp_emit_json(struct report *r, const struct report_status *st, const char *
 	jw__kuint(&w, "rss_peak", st->rss_peak);
 	jw__kuint(&w, "bpf_memory", st->bpf_memory);
 	jw__end_object(&w);
+	json_cost(&w, st->cost);
 	if (r->opts.fail_on_growth) {
 		jw__key(&w, "fail_on_growth");
 		jw__begin_object(&w);

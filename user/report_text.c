@@ -69,6 +69,12 @@ static void text_header(struct report *r, const struct report_status *st, const 
 	} else if (r->opts.sample_every > 1) {
 		fprintf(out, "  heap sampled 1/%u (~: estimates)", r->opts.sample_every);
 	}
+	if (st->cost) {
+		char cost[160];
+
+		fprintf(out, "  probes %s",
+			cost__describe(cost, sizeof(cost), st->cost, r->opts.system));
+	}
 	fputc('\n', out);
 	if (st->late > 0)
 		fprintf(out, "  late by %.1fs: %s\n", st->late,

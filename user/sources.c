@@ -87,6 +87,16 @@ unsigned int src_all(void)
 	return all;
 }
 
+unsigned int src_trapping(void)
+{
+	const struct src_desc *d;
+	unsigned int bits = 0;
+
+	for (size_t n = 0; (d = desc_at(n)); n++)
+		bits |= d->traps ? d->bit : 0;
+	return bits;
+}
+
 /* Each event of a process reads its maps once, for every source (and what
  * they call: the probes, the unwinder, the symbolizer): procmaps__hold(). */
 

@@ -212,6 +212,7 @@ static const struct src_kind gl_kinds[] = {
 static const struct src_desc gl = {
 	.name = "gl",
 	.bit = LT_SRC_GL,
+	.traps = true,
 	.owns = gl_owns,
 	.kinds = gl_kinds,
 	.nr_kinds = sizeof(gl_kinds) / sizeof(gl_kinds[0]),

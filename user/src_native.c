@@ -74,6 +74,7 @@ static const struct src_kind libc_kinds[] = {
 static const struct src_desc libc = {
 	.name = "libc",
 	.bit = LT_SRC_LIBC,
+	.traps = true,
 	.owns = libc_owns,
 	.kinds = libc_kinds,
 	.nr_kinds = sizeof(libc_kinds) / sizeof(libc_kinds[0]),

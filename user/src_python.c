@@ -280,6 +280,7 @@ static const struct src_kind python_kinds[] = {
 static const struct src_desc python = {
 	.name = "python",
 	.bit = LT_SRC_PYTHON,
+	.traps = true,
 	.kinds = python_kinds,
 	.nr_kinds = sizeof(python_kinds) / sizeof(python_kinds[0]),
 };

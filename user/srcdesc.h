@@ -51,6 +51,7 @@ struct src_desc {
 	const char *name; /* as --sources spells it */
 	unsigned int bit; /* enum lt_source */
 	bool on_request;  /* never chosen by auto, only when named (fd) */
+	bool traps;	  /* its probes are uprobes: every call it sees is a trap */
 	/* Fills @out with what the source owns in @skel; NULL: nothing. */
 	void (*owns)(const struct leaktrace_bpf *skel, struct src_owned *out);
 	const struct src_kind *kinds;
@@ -65,5 +66,7 @@ const struct src_desc *src_by_name(const char *name);
 const struct src_kind *src_kind(__u32 kind, const struct src_desc **src);
 /* The bits of every source there is. */
 unsigned int src_all(void);
+/* The bits of the sources whose probes trap (srcdesc's traps). */
+unsigned int src_trapping(void);
 
 #endif

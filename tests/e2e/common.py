@@ -600,6 +600,11 @@ def validate_record(rec, window=6, top=None, system=False):
         # hours of the run that made them
         _need(rec, "time", lambda v: _is_num(v) and abs(v - time.time()) < 86400,
               "the wall clock (seconds since the epoch) of today", where)
+        # what a probe costs a call here, where it was measured
+        if "trap_ns" in rec:
+            _need(rec, "trap_ns", lambda v: _is_num(v) and 0 < v < 1e6, "0 < ns < 1 ms", where)
+            _need(rec, "trap_return_ns", lambda v: _is_num(v) and 0 <= v < 1e6,
+                  "0 <= ns < 1 ms", where)
         return
     where = "%s record t=%s" % (rec["type"], rec.get("t"))
     _need(rec, "t", _is_num, "a number", where)
@@ -614,6 +619,12 @@ def validate_record(rec, window=6, top=None, system=False):
         _need(tot, "count", _is_int, "an int", "%s totals[%s]" % (where, kind))
     if rec["type"] == "exit":
         _need(rec, "reason", lambda v: v in REASONS, "one of %s" % sorted(REASONS), where)
+    # what the probes cost over the interval (sources whose probes trap)
+    for key in ("probe_calls_per_s", "probe_cpu", "probe_ns_per_call", "probe_share"):
+        if key in rec:
+            _need(rec, key, lambda v: _is_num(v) and v >= 0, "a number >= 0", where)
+    if "probe_cpu" in rec:
+        _need(rec, "probe_calls_per_s", _is_num, "a number beside probe_cpu", where)
     _need(rec, "stacks", lambda v: isinstance(v, list), "a list", where)
     stacks = rec["stacks"]
     if top is not None:

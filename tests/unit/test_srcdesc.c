@@ -97,7 +97,8 @@ static void test_kinds(void)
 static void test_owned(void)
 {
 	static const char *const runs[] = { "process_exec", "entry_stop", "process_exit",
-					    "floor_enter", "floor_exit" };
+					    "floor_enter",  "floor_exit", "calib_enter",
+					    "calib_exit" };
 	struct leaktrace_bpf *skel = leaktrace_bpf__open();
 	struct bpf_program *prog;
 	struct bpf_map *map;
