@@ -83,8 +83,22 @@ static int census_ready(struct app *a, pid_t pid, bool later)
 	if (a->settings.census == LT_CENSUS_OFF || a->settings.system || a->census)
 		return 0;
 	err = py_target_find(pid, &py, &major, &minor);
+	if (err && !a->settings.sources && !a->settings.sources_auto && !a->launch) {
+		/* --sources none: without the census there is nothing to trace */
+		if (err == -ENOTSUP)
+			lt_error("pid %d runs CPython %u.%u (%s), for which leaktrace has no "
+				 "layout: --sources none has no census to read; name a source "
+				 "(--sources auto)",
+				 pid, major, minor, py.shown);
+		else
+			lt_error("pid %d runs no CPython that leaktrace can find: --sources none "
+				 "has no census to read; name a source (--sources auto)",
+				 pid);
+		return -ENOEXEC;
+	}
 	if (err) {
-		if (a->settings.census == LT_CENSUS_ON || a->settings.backrefs) {
+		if (a->settings.census == LT_CENSUS_ON || a->settings.backrefs ||
+		    !a->settings.sources) {
 			if (err == -ENOTSUP)
 				lt_warn("pid %d runs CPython %u.%u (%s), for which leaktrace has "
 					"no "

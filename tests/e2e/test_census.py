@@ -15,10 +15,12 @@ it, on every version."""
 import errno
 import os
 import re
+import signal
 
-from common import (PY_WORKLOAD_SRC, SkipAlways, assert_one_error_line, intervals, load_stream,
-                    read_jsonl, require_binary, require_root, run_leaktrace, tmp, trace_phases,
-                    workload)
+from common import (PY_WORKLOAD_SRC, TRACEFS, SkipAlways, _bpftool_json, assert_one_error_line,
+                    intervals, load_stream, read_jsonl, require_binary, require_root,
+                    run_leaktrace, spawn, spawn_workload, start_leaktrace_bg, tmp, trace_phases,
+                    wait_for_start, wait_records, workload)
 from test_python import _python
 
 INTERVAL = 0.5
@@ -306,3 +308,66 @@ def test_census_not_cpython():
     recs = read_jsonl(out)
     assert intervals(recs) and not [r for r in recs if "census" in r or
                                     r["type"] == "backrefs"], "a census of a C program"
+
+
+def _uprobes_held(lt_pid):
+    """The uprobes leaktrace @lt_pid holds, as the kernel lists them: its
+    uprobe_multi links (their fdinfo's link_type), its perf-event uprobes
+    (bpftool perf) and its uprobe_events lines (libbpf's legacy ones)."""
+    held = []
+    for fd in os.listdir("/proc/%d/fdinfo" % lt_pid):
+        try:
+            text = open("/proc/%d/fdinfo/%s" % (lt_pid, fd)).read()
+        except OSError:
+            continue
+        if re.search(r"^link_type:\s*uprobe_multi$", text, re.M):
+            held.append("uprobe_multi link, fd %s" % fd)
+    held += ["perf event %r" % ev for ev in _bpftool_json("perf")
+             if ev.get("pid") == lt_pid and "uprobe" in ev.get("fd_type", "")]
+    held += ["uprobe_events: %s" % l for l in (TRACEFS / "uprobe_events").read_text().splitlines()
+             if "libbpf_%d_" % lt_pid in l]
+    return held
+
+
+def test_census_sources_none():
+    # --sources none: the census alone, not one uprobe in the kernel while it
+    # runs (a run with --sources libc holds the allocator's), and Session
+    # still found growing and held by auth.sessions._ACTIVE.
+    require_root()
+    require_binary()
+    wl = spawn([SYSTEM_PYTHON, "-B", PY_WORKLOAD_SRC / "census_leak.py"])
+    out = tmp("none.json")
+    lt = start_leaktrace_bg(["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "--sources", "none",
+                             "-o", out, "-p", wl.pid])
+    start = wait_for_start(out, lt)
+    assert start["sources"] == [], "--sources none traces %r" % start["sources"]
+    seen = []
+
+    def grown(recs):
+        # the kernel's view at every poll until Session is a suspect with
+        # its chain found: never a uprobe
+        held = _uprobes_held(lt.pid)
+        assert not held, "leaktrace --sources none holds uprobes: %r" % held
+        seen.append(1)
+        row = _row((intervals(recs) or [{}])[-1], "Session")
+        return row and row["suspect"] and [
+            r for r in recs if r["type"] == "backrefs" and r["object_type"] == "Session"]
+
+    recs = wait_records(out, grown, "Session a suspect, and its backrefs", lt)
+    lt.signal(signal.SIGINT)
+    rc, stdout, err = lt.wait()
+    wl.stop()
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-800:])
+    assert len(seen) >= 2, "the kernel was looked at once only"
+    assert not [s for r in intervals(recs) for s in r["stacks"]], "stacks without a source"
+    _check_chain(recs, "Session", "_ACTIVE", "dict", "key", r"'u-(\d+)'", 10 ** 9)
+
+
+def test_census_sources_none_not_cpython():
+    # --sources none on a C program: nothing to count, one line, status 2
+    require_root()
+    wl = spawn_workload("quiet")
+    rc, _, err = run_leaktrace(["--sources", "none", "-p", wl.pid])
+    wl.stop()
+    assert_one_error_line(rc, err, "runs no CPython that leaktrace can find: --sources none "
+                          "has no census to read; name a source (--sources auto)")
