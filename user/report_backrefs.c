@@ -54,6 +54,45 @@ static const char *const link_kinds[] = {
 	[BACKREF_FRAME] = "frame",   [BACKREF_LOCAL] = "local",
 };
 
+void rp_text_chain(FILE *out, const struct backref_chain *ch)
+{
+	const struct backref_link *last = &ch->links[ch->nr - 1];
+	char esc[400];
+
+	for (unsigned int i = 0; i < ch->nr; i++) {
+		const struct backref_link *l = &ch->links[i];
+		const struct backref_link *prev = i ? l - 1 : NULL;
+
+		/* "frame f() local 'batch'": one step to read */
+		if (i)
+			fputs(l->kind == BACKREF_LOCAL && prev->kind == BACKREF_FRAME ? " "
+										      : " -> ",
+			      out);
+		text_link(out, l, prev);
+		if (i && i + 1 < ch->nr && text_shows_type(l))
+			fprintf(out, " (%s)", l->is_class ? "class" : TERM(esc, l->type));
+	}
+	if (text_shows_type(last))
+		fprintf(out, " -> %s", TERM(esc, last->type));
+}
+
+void rp_json_chain(struct jw *w, const struct backref_chain *ch)
+{
+	jw__begin_array(w);
+	for (unsigned int i = 0; i < ch->nr; i++) {
+		const struct backref_link *l = &ch->links[i];
+
+		jw__begin_object(w);
+		jw__kstr(w, "kind", link_kinds[l->kind]);
+		if (l->kind != BACKREF_ITEM)
+			jw__kstr(w, l->kind == BACKREF_KEY ? "key" : "name", l->name);
+		jw__kstr(w, "type", l->type);
+		jw__khex(w, "addr", l->addr);
+		jw__end_object(w);
+	}
+	jw__end_array(w);
+}
+
 int report__backrefs(struct report *r, pid_t pid, const char *type, const struct backref_chain *ch,
 		     int err)
 {
@@ -71,26 +110,7 @@ int report__backrefs(struct report *r, pid_t pid, const char *type, const struct
 						 : strerror(-err),
 				(unsigned long long)ch->visited, ch->search_ms);
 		} else {
-			const struct backref_link *last = &ch->links[ch->nr - 1];
-
-			for (unsigned int i = 0; i < ch->nr; i++) {
-				const struct backref_link *l = &ch->links[i];
-				const struct backref_link *prev = i ? l - 1 : NULL;
-
-				/* "frame f() local 'batch'": one step to read */
-				if (i)
-					fputs(l->kind == BACKREF_LOCAL &&
-							      prev->kind == BACKREF_FRAME
-						      ? " "
-						      : " -> ",
-					      out);
-				text_link(out, l, prev);
-				if (i && i + 1 < ch->nr && text_shows_type(l))
-					fprintf(out, " (%s)",
-						l->is_class ? "class" : TERM(esc, l->type));
-			}
-			if (text_shows_type(last))
-				fprintf(out, " -> %s", TERM(esc, last->type));
+			rp_text_chain(out, ch);
 			fprintf(out, "  (%llu objects read in %.1f ms, each link read again)\n",
 				(unsigned long long)ch->visited, ch->search_ms);
 		}
@@ -118,19 +138,12 @@ int report__backrefs(struct report *r, pid_t pid, const char *type, const struct
 		jw__key(&w, "search_ms");
 		jw__double(&w, ch->search_ms, 3);
 		jw__key(&w, "chain");
-		jw__begin_array(&w);
-		for (unsigned int i = 0; !err && i < ch->nr; i++) {
-			const struct backref_link *l = &ch->links[i];
-
-			jw__begin_object(&w);
-			jw__kstr(&w, "kind", link_kinds[l->kind]);
-			if (l->kind != BACKREF_ITEM)
-				jw__kstr(&w, l->kind == BACKREF_KEY ? "key" : "name", l->name);
-			jw__kstr(&w, "type", l->type);
-			jw__khex(&w, "addr", l->addr);
-			jw__end_object(&w);
+		if (err) {
+			jw__begin_array(&w);
+			jw__end_array(&w);
+		} else {
+			rp_json_chain(&w, ch);
 		}
-		jw__end_array(&w);
 		jw__end_object(&w);
 		fclose(f);
 		rp_json_flush(r, buf, len);

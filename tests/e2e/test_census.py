@@ -18,9 +18,9 @@ import re
 import signal
 
 from common import (PY_WORKLOAD_SRC, TRACEFS, SkipAlways, _bpftool_json, assert_one_error_line,
-                    intervals, load_stream, read_jsonl, require_binary, require_root,
-                    run_leaktrace, spawn, spawn_workload, start_leaktrace_bg, tmp, trace_phases,
-                    wait_for_start, wait_records, workload)
+                    intervals, load_stream, py_marker_line, read_jsonl, require_binary,
+                    require_root, run_leaktrace, spawn, spawn_workload, start_leaktrace_bg, tmp,
+                    trace_phases, trace_until, wait_for_start, wait_records, workload)
 from test_python import _python
 
 INTERVAL = 0.5
@@ -371,3 +371,51 @@ def test_census_sources_none_not_cpython():
     wl.stop()
     assert_one_error_line(rc, err, "runs no CPython that leaktrace can find: --sources none "
                           "has no census to read; name a source (--sources auto)")
+
+
+def test_census_one_view():
+    # With exact tracing on (the python source), the census row of the type
+    # that grows shows the line that makes it and the chain that holds it,
+    # together: census_leak.py's Session, made at the LEAK:login line of
+    # auth/sessions.py (its pyobj stack, by rank), held by module
+    # auth.sessions -> _ACTIVE (dict) -> ['u-N']; in JSON and in the table.
+    require_root()
+    require_binary()
+    out = tmp("view.json")
+    line = py_marker_line("auth/sessions.py", "login")
+
+    def viewed(rec):
+        row = _row(rec, "Session")
+        return row and row["suspect"] and row.get("sites") and row.get("chain")
+
+    rc, stdout, err = trace_until(
+        ["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "--", SYSTEM_PYTHON, "-B",
+         PY_WORKLOAD_SRC / "census_leak.py"], out,
+        lambda recs: any(viewed(r) for r in intervals(recs)),
+        "a census row of Session with its sites and chain")
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-800:])
+    recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
+    assert "python" in recs[0]["sources"], "no exact tracing of Python objects: %r" % recs[0]
+    rec = next(r for r in intervals(recs) if viewed(r))
+    row = _row(rec, "Session")
+    site = row["sites"][0]
+    st = rec["stacks"][site["rank"] - 1]
+    f = site["frame"]
+    assert (f["lang"], f["func"], f["line"]) == ("python", "login", line) and f["file"].endswith(
+        "auth/sessions.py"), "Session made at %r, want login at auth/sessions.py:%d" % (f, line)
+    assert st["frames"] and f in st["frames"], "the site's frame is not its stack's: %r" % st
+    got = [(l["kind"], l.get("key", l.get("name")), l["type"]) for l in row["chain"]]
+    assert got[:2] == [("module", "auth.sessions", "module"), ("attr", "_ACTIVE", "dict")] and (
+        len(got) == 3 and got[2][0] == "key" and re.fullmatch(r"'u-\d+'", got[2][1])), (
+        "chain to Session: %r" % got)
+    # the chain is the one the backrefs record of its report printed
+    br = [r for r in recs if r["type"] == "backrefs" and r["t"] == row["chain_t"]]
+    assert br and br[0]["chain"] == row["chain"] and br[0]["verified"], (
+        "chain_t %s: no backrefs record with that chain: %r" % (row["chain_t"], br))
+    block = re.search(r"^    type \d+, Session:\n"
+                      r"        made at login \(sessions\.py:%d\): stack \d+, \+[\d.]+ \w+ in "
+                      r"the window\n(        made at .*\n)*"
+                      r"        held by module auth\.sessions -> _ACTIVE \(dict\) -> "
+                      r"\['u-\d+'\] -> Session  \(found at \+[\d.]+s\)$" % line, stdout, re.M)
+    assert block, "no block of Session's line and chain in the table: %s" % "\n".join(
+        l for l in stdout.splitlines() if "Session" in l)[-800:]
