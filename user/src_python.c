@@ -218,7 +218,9 @@ void src_census_search(struct app *a, double t, struct report_census *view)
 			snprintf(k->type, sizeof(k->type), "%s", row->type);
 			k->searched = true;
 			k->err = err;
-			if (!want)
+			/* a heap that moved under every try is searched again
+			 * at the next report */
+			if (!want && err != -EAGAIN)
 				a->backrefs_done = row->type_addr;
 			if (!err)
 				keep_chain(k, row->type_addr, t, &k->ch);
