@@ -4,8 +4,9 @@
  * object of one type. The search follows module dicts, dicts (and their
  * subclasses), lists, tuples, sets and frozensets, instance attributes (a
  * __dict__, or 3.11+'s values array when no dict was made), class attributes
- * (tp_dict), closures (function -> __closure__ -> cell -> contents), and the
- * frames a traceback keeps (traceback -> tb_next... -> tb_frame -> the
+ * (tp_dict), closures (function -> __closure__ -> cell -> contents), a
+ * function's defaults (__defaults__, __kwdefaults__), and the frames a
+ * traceback keeps (traceback -> tb_next... -> tb_frame -> the
  * frame's fast locals, through their cells). Newer items first (the end of a
  * list, the last entries of a dict), so that among chains as short, the one
  * to a newer object wins. Each node costs 40 bytes; names are read only for
@@ -448,6 +449,18 @@ static bool slot_now(struct search *s, __u64 obj, const struct node *nd, __u64 *
 		}
 		*slot = obj + TB_FRAME;
 		return true;
+	case BACKREF_DEFAULT:
+		/* label 0: __defaults__[aux]; else __kwdefaults__'s entry aux,
+		 * of that key */
+		if (nd->label)
+			return !pymem__word(s->mem, obj + s->l->refs.func_kwdefaults, &p) &&
+			       tkind_at(s, p) == T_DICT && dict_view(s, p, &v) &&
+			       view_at(s, &v, nd->aux, &key, slot) && key == nd->label;
+		if (pymem__word(s->mem, obj + s->l->refs.func_defaults, &items) ||
+		    !tuple_item(s, items, nd->aux, &p))
+			return false;
+		*slot = items + TUPLE_ITEMS + 8ULL * nd->aux;
+		return true;
 	case BACKREF_LOCAL:
 		if (!frame_locals(s, obj, &code, &base, &n) || nd->aux >= n ||
 		    pymem__word(s->mem, base + 8ULL * nd->aux, &p))
@@ -548,6 +561,19 @@ static bool expand(struct search *s, __u32 i)
 		}
 		return false;
 	case T_FUNCTION:
+		/* its defaults (def f(x, seen=[]), def f(*, cache={})) */
+		if (!pymem__word(s->mem, obj + s->l->refs.func_defaults, &items) && items &&
+		    tkind_at(s, items) == T_TUPLE && !pymem__word(s->mem, items + VAR_SIZE, &n) &&
+		    n <= MAX_CLOSURE)
+			for (__u64 j = n; j-- > 0;)
+				if (tuple_item(s, items, j, &p) &&
+				    add(s, p, i, items + TUPLE_ITEMS + 8 * j, BACKREF_DEFAULT, 0,
+					j))
+					return true;
+		if (!pymem__word(s->mem, obj + s->l->refs.func_kwdefaults, &p) && p &&
+		    tkind_at(s, p) == T_DICT && dict_view(s, p, &v) &&
+		    view_items(s, &v, i, BACKREF_DEFAULT))
+			return true;
 		/* its closure's cells, then its __dict__ (f.cache = {}) */
 		if (pymem__word(s->mem, obj + s->l->refs.func_closure, &items) || !items ||
 		    tkind_at(s, items) != T_TUPLE || pymem__word(s->mem, items + VAR_SIZE, &n) ||
@@ -742,6 +768,14 @@ static bool fill_link(struct search *s, const struct node *nd, struct backref_li
 		    !read_str(s, now, key, sizeof(key)))
 			snprintf(key, sizeof(key), "?");
 		snprintf(out->name, sizeof(out->name), "%s()", key);
+		break;
+	case BACKREF_DEFAULT:
+		if (!nd->label)
+			snprintf(out->name, sizeof(out->name), "__defaults__[%u]", nd->aux);
+		else if (read_str(s, nd->label, key, sizeof(key)))
+			snprintf(out->name, sizeof(out->name), "__kwdefaults__['%s']", key);
+		else
+			snprintf(out->name, sizeof(out->name), "__kwdefaults__[?]");
 		break;
 	case BACKREF_LOCAL:
 		if (!frame_locals(s, up->addr, &code, &base, &n) ||

@@ -33,7 +33,8 @@ enum py_values {
  * frames kept by a traceback, and attributes kept in values arrays.
  * LT_PY_NONE where a version has no such field. */
 struct py_refs {
-	__u16 func_code, func_closure; /* PyFunctionObject */
+	/* PyFunctionObject: __defaults__ a tuple, __kwdefaults__ a dict */
+	__u16 func_code, func_closure, func_defaults, func_kwdefaults;
 	/* PyCodeObject: the names of a frame's fast locals. 3.8-3.10:
 	 * co_varnames (co_nlocals of them), then co_cellvars, co_freevars;
 	 * 3.11+: co_localsplusnames (co_nlocalsplus), the free ones last

@@ -9,7 +9,8 @@
 /* One link as the table shows it, after @prev (NULL for the first):
  * "module auth.sessions", "_ACTIVE" (a module global), ".entries" (an
  * instance or class attribute), "['u-48213']", "[3]", "{Session}" (a set
- * member), "closure cell 'items'", "frame f()", "local 'batch'". */
+ * member), "closure cell 'items'", "frame f()", "local 'batch'",
+ * "__defaults__[0]", "__kwdefaults__['cache']". */
 static void text_link(FILE *out, const struct backref_link *l, const struct backref_link *prev)
 {
 	char esc[400];
@@ -38,6 +39,9 @@ static void text_link(FILE *out, const struct backref_link *l, const struct back
 	case BACKREF_LOCAL:
 		fprintf(out, "local '%s'", TERM(esc, l->name));
 		break;
+	case BACKREF_DEFAULT:
+		fputs(TERM(esc, l->name), out);
+		break;
 	}
 }
 
@@ -51,7 +55,7 @@ static bool text_shows_type(const struct backref_link *l)
 static const char *const link_kinds[] = {
 	[BACKREF_MODULE] = "module", [BACKREF_ATTR] = "attr",	[BACKREF_KEY] = "key",
 	[BACKREF_INDEX] = "index",   [BACKREF_ITEM] = "item",	[BACKREF_CELL] = "cell",
-	[BACKREF_FRAME] = "frame",   [BACKREF_LOCAL] = "local",
+	[BACKREF_FRAME] = "frame",   [BACKREF_LOCAL] = "local", [BACKREF_DEFAULT] = "default",
 };
 
 void rp_text_chain(FILE *out, const struct backref_chain *ch)

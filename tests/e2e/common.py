@@ -714,7 +714,8 @@ def validate_backrefs(rec):
     assert rec["verified"] and len(chain) >= 2, "%s: chain %r" % (where, chain)
     assert chain[0]["kind"] == "module", "%s: chain starts with %r" % (where, chain[0])
     for link in chain[1:]:
-        assert link["kind"] in ("attr", "key", "index", "item", "cell", "frame", "local"), (
+        assert link["kind"] in ("attr", "key", "index", "item", "cell", "frame", "local",
+                                "default"), (
             "%s: link %r" % (where, link))
         if link["kind"] == "item":
             # a set member has no name

@@ -9,7 +9,8 @@ shows no type that grows. Run on every CPython 3.8-3.13 found here, the
 census alone (--sources libc: no Python probe at all), so that what it
 counts is not what the probes saw. holders_leak.py keeps its Items in one
 holder a run (a set, a closure cell, a class attribute, an instance's
-values, a function's attribute, the frames of stored tracebacks): backrefs finds the chain through
+values, a function's attribute, the frames of stored tracebacks, a
+function's defaults): backrefs finds the chain through
 it, on every version."""
 
 import errno
@@ -210,6 +211,14 @@ HOLDERS = {
                    ("index", "0", "Item")],
                   r"module keepers -> ERRORS \(list\) -> \[\d+\] \(traceback\) -> "
                   r"frame fail\(\) local 'batch' \(list\) -> \[0\] -> Item  \("),
+    "defaults": ([_M, ("attr", "remember", "function"), ("default", r"__defaults__\[0\]", "list"),
+                  ("index", r"\d+", "Item")],
+                 r"module keepers -> remember \(function\) -> __defaults__\[0\] \(list\) -> "
+                 r"\[\d+\] -> Item  \("),
+    "kwdefaults": ([_M, ("attr", "note", "function"),
+                    ("default", r"__kwdefaults__\['log'\]", "dict"), ("key", "<int key>", "Item")],
+                   r"module keepers -> note \(function\) -> __kwdefaults__\['log'\] \(dict\) -> "
+                   r"\[<int key>\] -> Item  \("),
 }
 
 

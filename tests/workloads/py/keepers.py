@@ -10,7 +10,10 @@ chain leaktrace finds is the one the test expects):
                made (3.11+ keep it in a values array; 3.13 inline)
     funcattr   lookup.cache, a dict set as a function's attribute
     traceback  ERRORS, a list of tracebacks, each keeping the frame of
-               fail(), whose local 'batch' holds a list"""
+               fail(), whose local 'batch' holds a list
+    defaults   remember(), whose default 'seen' (__defaults__[0]) is a list
+    kwdefaults note(), whose keyword-only default 'log' (__kwdefaults__) is
+               a dict"""
 
 
 class Item:
@@ -58,6 +61,14 @@ def fail(n):
     raise ValueError("batch %d failed" % len(batch))
 
 
+def remember(x, seen=[]):
+    seen.append(x)
+
+
+def note(x, *, log={}):
+    log[x.n] = x
+
+
 def leak(holder, n):
     if holder == "set":
         CACHE.add(Item(n))
@@ -74,5 +85,9 @@ def leak(holder, n):
             fail(n)
         except ValueError as e:
             ERRORS.append(e.__traceback__)
+    elif holder == "defaults":
+        remember(Item(n))
+    elif holder == "kwdefaults":
+        note(Item(n))
     else:
         raise SystemExit("unknown holder %r" % holder)
