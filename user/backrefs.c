@@ -3,10 +3,10 @@
  * CPython process's objects are kept in, read from outside, to the nearest
  * object of one type. The search follows module dicts, dicts (and their
  * subclasses), lists, tuples, sets and frozensets, instance attributes (a
- * __dict__, or 3.11+'s values array when no dict was made), class attributes
- * (tp_dict), closures (function -> __closure__ -> cell -> contents), a
- * function's defaults (__defaults__, __kwdefaults__), and the frames a
- * traceback keeps (traceback -> tb_next... -> tb_frame -> the
+ * __dict__, or 3.11+'s values array when no dict was made; __slots__), class
+ * attributes (tp_dict), closures (function -> __closure__ -> cell ->
+ * contents), a function's defaults (__defaults__, __kwdefaults__), and the
+ * frames a traceback keeps (traceback -> tb_next... -> tb_frame -> the
  * frame's fast locals, through their cells). Newer items first (the end of a
  * list, the last entries of a dict), so that among chains as short, the one
  * to a newer object wins. Each node costs 40 bytes; names are read only for
@@ -62,6 +62,20 @@
 #define MAX_CLOSURE 1024     /* cells of one closure */
 #define MAX_TB 64	     /* tracebacks followed down tb_next */
 #define KEY_CHARS 48	     /* characters of a key shown */
+/* __slots__: a class's members (PyMemberDef {name, type, offset, flags, doc},
+ * 40 bytes, the list ended by a NULL name) at tp_members, its own and its
+ * bases' (tp_base); a slot holds an object where the type is T_OBJECT or
+ * T_OBJECT_EX (structmember.h; 3.12's Py_T_OBJECT, Py_T_OBJECT_EX) */
+#define TP_BASICSIZE 32
+#define TP_MEMBERS 240
+#define TP_BASE 256
+#define MEMBER_SIZE 40
+#define MEMBER_TYPE 8
+#define MEMBER_OFFSET 16
+#define MEMBER_T_OBJECT 6
+#define MEMBER_T_OBJECT_EX 16
+#define MAX_MEMBERS 256 /* members of one class */
+#define MAX_BASES 64	/* classes up tp_base */
 
 enum tkind {
 	T_OTHER,
@@ -151,7 +165,11 @@ static enum tkind kind_of(const struct search *s, const struct tinfo *t)
 		return T_LIST;
 	if (t->flags & LT_PY_TPFLAGS_TUPLE_SUBCLASS)
 		return T_TUPLE;
-	if (t->dictoffset > 0 || (s->l->tp_flags_preheader & t->flags & LT_PY_TPFLAGS_MANAGED_DICT))
+	/* a class of the program's: its instances keep attributes in a dict,
+	 * values or __slots__ */
+	if (t->dictoffset > 0 ||
+	    (s->l->tp_flags_preheader & t->flags & LT_PY_TPFLAGS_MANAGED_DICT) ||
+	    (t->flags & LT_PY_TPFLAGS_HEAPTYPE))
 		return T_INSTANCE;
 	return T_OTHER;
 }
@@ -377,6 +395,53 @@ static bool holder_view(struct search *s, __u64 obj, struct view *v)
 	}
 }
 
+static bool add(struct search *s, __u64 obj, __u32 parent, __u64 slot, enum backref_kind kind,
+		__u64 label, __u64 aux);
+
+/* Whether the member at @def holds an object (a slot), in an instance of
+ * @size bytes: at *@off. */
+static bool member_at(struct search *s, __u64 def, __u64 size, __u64 *off)
+{
+	__s32 type;
+
+	return !pymem__read(s->mem, def + MEMBER_TYPE, &type, sizeof(type)) &&
+	       (type == MEMBER_T_OBJECT || type == MEMBER_T_OBJECT_EX) &&
+	       !pymem__word(s->mem, def + MEMBER_OFFSET, off) && *off >= 16 && !(*off & 7) &&
+	       *off + 8 <= size;
+}
+
+/* The object slots of @obj (its class's and its bases' __slots__): adds
+ * what each holds, with the member's address as label. True when the search
+ * is over; with @want, instead only looks for member @want and sets @found. */
+static bool slots_of(struct search *s, __u64 obj, __u32 parent, __u64 want, bool *found)
+{
+	__u64 type, size, members, def, name, off, p;
+
+	if (!type_of(s, obj, &type) || pymem__word(s->mem, type + TP_BASICSIZE, &size))
+		return false;
+	for (unsigned int k = 0; type && k < MAX_BASES; k++) {
+		if (pymem__word(s->mem, type + TP_MEMBERS, &members))
+			return false;
+		for (unsigned int j = 0; members && j < MAX_MEMBERS; j++) {
+			def = members + MEMBER_SIZE * j;
+			if (pymem__word(s->mem, def, &name) || !name)
+				break;
+			if (want) {
+				if (def == want)
+					return (*found = true);
+				continue;
+			}
+			if (!member_at(s, def, size, &off) || pymem__word(s->mem, obj + off, &p))
+				continue;
+			if (add(s, p, parent, obj + off, BACKREF_SLOT, def, off))
+				return true;
+		}
+		if (pymem__word(s->mem, type + TP_BASE, &type))
+			return false;
+	}
+	return false;
+}
+
 /* The code object a frame runs, and where its fast locals are (how many). */
 static bool frame_locals(struct search *s, __u64 frame, __u64 *code, __u64 *base, __u64 *n)
 {
@@ -461,6 +526,17 @@ static bool slot_now(struct search *s, __u64 obj, const struct node *nd, __u64 *
 			return false;
 		*slot = items + TUPLE_ITEMS + 8ULL * nd->aux;
 		return true;
+	case BACKREF_SLOT: {
+		bool found = false;
+
+		/* the member is still one of its class's, at the same offset */
+		slots_of(s, obj, 0, nd->label, &found);
+		if (!found || !type_of(s, obj, &p) || pymem__word(s->mem, p + TP_BASICSIZE, &n) ||
+		    !member_at(s, nd->label, n, &items) || items != nd->aux)
+			return false;
+		*slot = obj + items;
+		return true;
+	}
 	case BACKREF_LOCAL:
 		if (!frame_locals(s, obj, &code, &base, &n) || nd->aux >= n ||
 		    pymem__word(s->mem, base + 8ULL * nd->aux, &p))
@@ -527,9 +603,12 @@ static bool expand(struct search *s, __u32 i)
 	if (!t)
 		return false;
 	switch (t->kind) {
+	case T_INSTANCE:
+		if (slots_of(s, obj, i, 0, NULL))
+			return true;
+		return holder_view(s, obj, &v) && view_items(s, &v, i, BACKREF_ATTR);
 	case T_MODULE:
 	case T_CLASS:
-	case T_INSTANCE:
 		return holder_view(s, obj, &v) && view_items(s, &v, i, BACKREF_ATTR);
 	case T_DICT:
 		return holder_view(s, obj, &v) && view_items(s, &v, i, BACKREF_KEY);
@@ -776,6 +855,11 @@ static bool fill_link(struct search *s, const struct node *nd, struct backref_li
 			snprintf(out->name, sizeof(out->name), "__kwdefaults__['%s']", key);
 		else
 			snprintf(out->name, sizeof(out->name), "__kwdefaults__[?]");
+		break;
+	case BACKREF_SLOT:
+		if (pymem__word(s->mem, nd->label, &now) ||
+		    pymem__string(s->mem, now, out->name, sizeof(out->name)) <= 0)
+			snprintf(out->name, sizeof(out->name), "?");
 		break;
 	case BACKREF_LOCAL:
 		if (!frame_locals(s, up->addr, &code, &base, &n) ||

@@ -23,6 +23,9 @@ static void text_link(FILE *out, const struct backref_link *l, const struct back
 		fprintf(out, "%s%s", prev && prev->kind == BACKREF_MODULE ? "" : ".",
 			TERM(esc, l->name));
 		break;
+	case BACKREF_SLOT:
+		fprintf(out, ".%s", TERM(esc, l->name));
+		break;
 	case BACKREF_KEY:
 	case BACKREF_INDEX:
 		fprintf(out, "[%s]", TERM(esc, l->name));
@@ -56,6 +59,7 @@ static const char *const link_kinds[] = {
 	[BACKREF_MODULE] = "module", [BACKREF_ATTR] = "attr",	[BACKREF_KEY] = "key",
 	[BACKREF_INDEX] = "index",   [BACKREF_ITEM] = "item",	[BACKREF_CELL] = "cell",
 	[BACKREF_FRAME] = "frame",   [BACKREF_LOCAL] = "local", [BACKREF_DEFAULT] = "default",
+	[BACKREF_SLOT] = "slot",
 };
 
 void rp_text_chain(FILE *out, const struct backref_chain *ch)

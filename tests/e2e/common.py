@@ -715,7 +715,7 @@ def validate_backrefs(rec):
     assert chain[0]["kind"] == "module", "%s: chain starts with %r" % (where, chain[0])
     for link in chain[1:]:
         assert link["kind"] in ("attr", "key", "index", "item", "cell", "frame", "local",
-                                "default"), (
+                                "default", "slot"), (
             "%s: link %r" % (where, link))
         if link["kind"] == "item":
             # a set member has no name

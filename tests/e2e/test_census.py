@@ -10,7 +10,7 @@ census alone (--sources libc: no Python probe at all), so that what it
 counts is not what the probes saw. holders_leak.py keeps its Items in one
 holder a run (a set, a closure cell, a class attribute, an instance's
 values, a function's attribute, the frames of stored tracebacks, a
-function's defaults): backrefs finds the chain through
+function's defaults, an instance's __slots__): backrefs finds the chain through
 it, on every version."""
 
 import errno
@@ -219,6 +219,9 @@ HOLDERS = {
                     ("default", r"__kwdefaults__\['log'\]", "dict"), ("key", "<int key>", "Item")],
                    r"module keepers -> note \(function\) -> __kwdefaults__\['log'\] \(dict\) -> "
                    r"\[<int key>\] -> Item  \("),
+    "slots": ([_M, ("attr", "SLOTTED", "Slotted"), ("slot", "kept", "list"),
+               ("index", r"\d+", "Item")],
+              r"module keepers -> SLOTTED \(Slotted\) -> \.kept \(list\) -> \[\d+\] -> Item  \("),
 }
 
 

@@ -13,7 +13,9 @@ chain leaktrace finds is the one the test expects):
                fail(), whose local 'batch' holds a list
     defaults   remember(), whose default 'seen' (__defaults__[0]) is a list
     kwdefaults note(), whose keyword-only default 'log' (__kwdefaults__) is
-               a dict"""
+               a dict
+    slots      SLOTTED.kept, a __slots__ member of an instance with no
+               __dict__ (of a class whose base has slots too)"""
 
 
 class Item:
@@ -61,6 +63,21 @@ def fail(n):
     raise ValueError("batch %d failed" % len(batch))
 
 
+class Named:
+    __slots__ = ("name",)
+
+
+class Slotted(Named):
+    __slots__ = ("kept", "spare")
+
+    def __init__(self):
+        self.name = "slotted"
+        self.kept = []
+
+
+SLOTTED = Slotted()
+
+
 def remember(x, seen=[]):
     seen.append(x)
 
@@ -89,5 +106,7 @@ def leak(holder, n):
         remember(Item(n))
     elif holder == "kwdefaults":
         note(Item(n))
+    elif holder == "slots":
+        SLOTTED.kept.append(Item(n))
     else:
         raise SystemExit("unknown holder %r" % holder)
