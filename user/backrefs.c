@@ -5,9 +5,10 @@
  * subclasses), lists, tuples, sets and frozensets, instance attributes (a
  * __dict__, or 3.11+'s values array when no dict was made; __slots__), class
  * attributes (tp_dict), closures (function -> __closure__ -> cell ->
- * contents), a function's defaults (__defaults__, __kwdefaults__), and the
+ * contents), a function's defaults (__defaults__, __kwdefaults__), the
  * frames a traceback keeps (traceback -> tb_next... -> tb_frame -> the
- * frame's fast locals, through their cells). Newer items first (the end of a
+ * frame's fast locals, through their cells), and the locals of a suspended
+ * generator's or coroutine's frame. Newer items first (the end of a
  * list, the last entries of a dict), so that among chains as short, the one
  * to a newer object wins. Each node costs 40 bytes; names are read only for
  * the chain found, whose links are all walked again from their holder (cache
@@ -89,6 +90,7 @@ enum tkind {
 	T_CELL,
 	T_TRACEBACK,
 	T_FRAME,
+	T_GEN, /* a generator or coroutine: the frame it is suspended in */
 	T_CLASS,
 	T_INSTANCE,
 };
@@ -142,7 +144,8 @@ static const struct {
 	{ "module", T_MODULE },	      { "dict", T_DICT },	  { "list", T_LIST },
 	{ "tuple", T_TUPLE },	      { "str", T_STR },		  { "set", T_SET },
 	{ "frozenset", T_SET },	      { "function", T_FUNCTION }, { "cell", T_CELL },
-	{ "traceback", T_TRACEBACK }, { "frame", T_FRAME },
+	{ "traceback", T_TRACEBACK }, { "frame", T_FRAME },	  { "generator", T_GEN },
+	{ "coroutine", T_GEN },
 };
 
 /* What an object of type @t holds, as the search follows it. Builtins by
@@ -475,6 +478,26 @@ static bool frame_locals(struct search *s, __u64 frame, __u64 *code, __u64 *base
 	return *n <= MAX_LOCALS;
 }
 
+/* The same for a frame object or a generator's (or coroutine's) frame:
+ * 3.8-3.10 its frame object, 3.11+ the frame data it holds itself. */
+static bool locals_of(struct search *s, __u64 obj, __u64 *code, __u64 *base, __u64 *n)
+{
+	const struct py_refs *r = &s->l->refs;
+	__u64 frame, iframe;
+
+	if (tkind_at(s, obj) != T_GEN)
+		return frame_locals(s, obj, code, base, n);
+	if (r->gen_frame != LT_PY_NONE)
+		return !pymem__word(s->mem, obj + r->gen_frame, &frame) &&
+		       tkind_at(s, frame) == T_FRAME && frame_locals(s, frame, code, base, n);
+	iframe = obj + r->gen_iframe;
+	if (pymem__word(s->mem, iframe + s->l->bpf.fr_code, code) || !*code ||
+	    read_int(s, *code + r->co_nlocalsplus, n))
+		return false;
+	*base = iframe + r->if_localsplus;
+	return *n <= MAX_LOCALS;
+}
+
 /* The holder at @obj (of kind @kind) and what node @nd says of where it
  * keeps the next object: the slot that holds it now, read again. */
 static bool slot_now(struct search *s, __u64 obj, const struct node *nd, __u64 *slot)
@@ -538,7 +561,7 @@ static bool slot_now(struct search *s, __u64 obj, const struct node *nd, __u64 *
 		return true;
 	}
 	case BACKREF_LOCAL:
-		if (!frame_locals(s, obj, &code, &base, &n) || nd->aux >= n ||
+		if (!locals_of(s, obj, &code, &base, &n) || nd->aux >= n ||
 		    pymem__word(s->mem, base + 8ULL * nd->aux, &p))
 			return false;
 		*slot = base + 8ULL * nd->aux;
@@ -683,7 +706,8 @@ static bool expand(struct search *s, __u32 i)
 		}
 		return false;
 	case T_FRAME:
-		if (!frame_locals(s, obj, &code, &base, &n))
+	case T_GEN:
+		if (!locals_of(s, obj, &code, &base, &n))
 			return false;
 		for (__u64 j = 0; j < n; j++) {
 			__u64 slot = base + 8 * j;
@@ -862,7 +886,7 @@ static bool fill_link(struct search *s, const struct node *nd, struct backref_li
 			snprintf(out->name, sizeof(out->name), "?");
 		break;
 	case BACKREF_LOCAL:
-		if (!frame_locals(s, up->addr, &code, &base, &n) ||
+		if (!locals_of(s, up->addr, &code, &base, &n) ||
 		    !local_name(s, code, nd->aux, out->name, sizeof(out->name)))
 			snprintf(out->name, sizeof(out->name), "?");
 		break;

@@ -48,6 +48,10 @@ struct py_refs {
 	 * frame_obj that points back. */
 	__u16 fr_code, fr_localsplus, fr_iframe, fr_data;
 	__u16 if_localsplus, if_frame_obj;
+	/* PyGenObject (generators, coroutines): 3.8-3.10 point to their frame
+	 * object (gen_frame), 3.11+ hold their _PyInterpreterFrame at
+	 * gen_iframe; LT_PY_NONE where the other is */
+	__u16 gen_frame, gen_iframe;
 	__u16 ht_cached_keys; /* PyHeapTypeObject: the shared keys (3.11+) */
 	enum py_values values;
 };

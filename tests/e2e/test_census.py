@@ -10,7 +10,8 @@ census alone (--sources libc: no Python probe at all), so that what it
 counts is not what the probes saw. holders_leak.py keeps its Items in one
 holder a run (a set, a closure cell, a class attribute, an instance's
 values, a function's attribute, the frames of stored tracebacks, a
-function's defaults, an instance's __slots__): backrefs finds the chain through
+function's defaults, an instance's __slots__, suspended generators'
+locals): backrefs finds the chain through
 it, on every version."""
 
 import errno
@@ -222,6 +223,10 @@ HOLDERS = {
     "slots": ([_M, ("attr", "SLOTTED", "Slotted"), ("slot", "kept", "list"),
                ("index", r"\d+", "Item")],
               r"module keepers -> SLOTTED \(Slotted\) -> \.kept \(list\) -> \[\d+\] -> Item  \("),
+    "generator": ([_M, ("attr", "PENDING", "list"), ("index", r"\d+", "generator"),
+                   ("local", "batch", "list"), ("index", "0", "Item")],
+                  r"module keepers -> PENDING \(list\) -> \[\d+\] \(generator\) -> "
+                  r"local 'batch' \(list\) -> \[0\] -> Item  \("),
 }
 
 

@@ -15,7 +15,9 @@ chain leaktrace finds is the one the test expects):
     kwdefaults note(), whose keyword-only default 'log' (__kwdefaults__) is
                a dict
     slots      SLOTTED.kept, a __slots__ member of an instance with no
-               __dict__ (of a class whose base has slots too)"""
+               __dict__ (of a class whose base has slots too)
+    generator  PENDING, a list of generators suspended in produce(), whose
+               local 'batch' holds a list"""
 
 
 class Item:
@@ -78,6 +80,14 @@ class Slotted(Named):
 SLOTTED = Slotted()
 
 
+PENDING = []
+
+
+def produce(n):
+    batch = [Item(n)]
+    yield len(batch)
+
+
 def remember(x, seen=[]):
     seen.append(x)
 
@@ -108,5 +118,9 @@ def leak(holder, n):
         note(Item(n))
     elif holder == "slots":
         SLOTTED.kept.append(Item(n))
+    elif holder == "generator":
+        gen = produce(n)
+        next(gen)
+        PENDING.append(gen)
     else:
         raise SystemExit("unknown holder %r" % holder)
