@@ -179,16 +179,19 @@ def python_rows():
 
 
 CENSUS_ROUNDS = os.environ.get("BENCH_CENSUS_ROUNDS", "4000")
-CENSUS_REPS = int(os.environ.get("BENCH_CENSUS_REPS", "5"))
+CENSUS_REPS = int(os.environ.get("BENCH_CENSUS_REPS", "9"))
 
 
 def census_rows():
     """pywork.py under the census, which reads the target from outside every
     interval and probes nothing, against untraced, tracemalloc and exact
     tracing, in one run: rounds taken in turns (each variant once a round),
-    median of CENSUS_REPS. leaktrace has no mode without any probe: the
-    census runs beside the lightest source, mmap (pymalloc's arenas), and
-    beside libc (malloc/free, what the census tests use). The census runs
+    median of CENSUS_REPS. The census alone (--sources none: no probe at
+    all), and beside the lightest source, mmap (pymalloc's arenas), and
+    beside libc (malloc/free, what the census tests use). A second untraced
+    run in each round shows how far two runs of the same thing differ on
+    this machine (its noise: a ratio the census alone cannot be told from).
+    The census runs
     are long enough for a read every 0.5 s to happen several times
     (CENSUS_ROUNDS); tracemalloc (~20x) and exact tracing (~200x) run
     PY_ROUNDS rounds, against an untraced run of as many."""
@@ -197,6 +200,9 @@ def census_rows():
     lt = [str(LT), "-i", "0.5", "-n", "10", "-o", str(TMP / "py.jsonl")]
     variants = [
         ("untraced", CENSUS_ROUNDS, big),
+        ("census only, --sources none", CENSUS_ROUNDS,
+         lt + ["--census", "--sources", "none", "--"] + big),
+        ("untraced again (the noise)", CENSUS_ROUNDS, big),
         ("census, --sources mmap", CENSUS_ROUNDS, lt + ["--census", "--sources", "mmap", "--"] + big),
         ("census, --sources libc", CENSUS_ROUNDS, lt + ["--census", "--sources", "libc", "--"] + big),
         ("untraced", PY_ROUNDS, small),

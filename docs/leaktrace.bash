@@ -50,7 +50,7 @@ _leaktrace()
 		return
 		;;
 	--sources)
-		local list="auto libc mmap python gl fd"
+		local list="auto libc mmap python gl fd none"
 		local prefix=
 		[[ $cur == *,* ]] && prefix=${cur%,*},
 		COMPREPLY=($(compgen -P "$prefix" -W "$list" -- "${cur##*,}"))

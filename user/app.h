@@ -34,8 +34,10 @@ struct app {
 	struct pyresolver *pyresolver;
 	struct census *census; /* the target's Python objects by type; NULL: none */
 	unsigned int py_major, py_minor;
-	__u64 backrefs_done; /* the type whose chain was printed without --backrefs */
-	FILE *dot_file;	     /* --backrefs-dot */
+	__u64 backrefs_done;		 /* the type whose chain was printed without --backrefs */
+	struct census_keep *census_keep; /* src_python.c: the chains found, and this
+					  * report's search, printed after it */
+	FILE *dot_file;			 /* --backrefs-dot */
 	struct report *report;
 	struct launch *launch;
 	struct procs *procs;	   /* --system: names, and processes to look at */

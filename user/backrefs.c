@@ -3,10 +3,12 @@
  * CPython process's objects are kept in, read from outside, to the nearest
  * object of one type. The search follows module dicts, dicts (and their
  * subclasses), lists, tuples, sets and frozensets, instance attributes (a
- * __dict__, or 3.11+'s values array when no dict was made), class attributes
- * (tp_dict), closures (function -> __closure__ -> cell -> contents), and the
+ * __dict__, or 3.11+'s values array when no dict was made; __slots__), class
+ * attributes (tp_dict), closures (function -> __closure__ -> cell ->
+ * contents), a function's defaults (__defaults__, __kwdefaults__), the
  * frames a traceback keeps (traceback -> tb_next... -> tb_frame -> the
- * frame's fast locals, through their cells). Newer items first (the end of a
+ * frame's fast locals, through their cells), and the locals of a suspended
+ * generator's or coroutine's frame. Newer items first (the end of a
  * list, the last entries of a dict), so that among chains as short, the one
  * to a newer object wins. Each node costs 40 bytes; names are read only for
  * the chain found, whose links are all walked again from their holder (cache
@@ -61,6 +63,20 @@
 #define MAX_CLOSURE 1024     /* cells of one closure */
 #define MAX_TB 64	     /* tracebacks followed down tb_next */
 #define KEY_CHARS 48	     /* characters of a key shown */
+/* __slots__: a class's members (PyMemberDef {name, type, offset, flags, doc},
+ * 40 bytes, the list ended by a NULL name) at tp_members, its own and its
+ * bases' (tp_base); a slot holds an object where the type is T_OBJECT or
+ * T_OBJECT_EX (structmember.h; 3.12's Py_T_OBJECT, Py_T_OBJECT_EX) */
+#define TP_BASICSIZE 32
+#define TP_MEMBERS 240
+#define TP_BASE 256
+#define MEMBER_SIZE 40
+#define MEMBER_TYPE 8
+#define MEMBER_OFFSET 16
+#define MEMBER_T_OBJECT 6
+#define MEMBER_T_OBJECT_EX 16
+#define MAX_MEMBERS 256 /* members of one class */
+#define MAX_BASES 64	/* classes up tp_base */
 
 enum tkind {
 	T_OTHER,
@@ -74,6 +90,7 @@ enum tkind {
 	T_CELL,
 	T_TRACEBACK,
 	T_FRAME,
+	T_GEN, /* a generator or coroutine: the frame it is suspended in */
 	T_CLASS,
 	T_INSTANCE,
 };
@@ -127,7 +144,8 @@ static const struct {
 	{ "module", T_MODULE },	      { "dict", T_DICT },	  { "list", T_LIST },
 	{ "tuple", T_TUPLE },	      { "str", T_STR },		  { "set", T_SET },
 	{ "frozenset", T_SET },	      { "function", T_FUNCTION }, { "cell", T_CELL },
-	{ "traceback", T_TRACEBACK }, { "frame", T_FRAME },
+	{ "traceback", T_TRACEBACK }, { "frame", T_FRAME },	  { "generator", T_GEN },
+	{ "coroutine", T_GEN },
 };
 
 /* What an object of type @t holds, as the search follows it. Builtins by
@@ -150,7 +168,11 @@ static enum tkind kind_of(const struct search *s, const struct tinfo *t)
 		return T_LIST;
 	if (t->flags & LT_PY_TPFLAGS_TUPLE_SUBCLASS)
 		return T_TUPLE;
-	if (t->dictoffset > 0 || (s->l->tp_flags_preheader & t->flags & LT_PY_TPFLAGS_MANAGED_DICT))
+	/* a class of the program's: its instances keep attributes in a dict,
+	 * values or __slots__ */
+	if (t->dictoffset > 0 ||
+	    (s->l->tp_flags_preheader & t->flags & LT_PY_TPFLAGS_MANAGED_DICT) ||
+	    (t->flags & LT_PY_TPFLAGS_HEAPTYPE))
 		return T_INSTANCE;
 	return T_OTHER;
 }
@@ -376,6 +398,53 @@ static bool holder_view(struct search *s, __u64 obj, struct view *v)
 	}
 }
 
+static bool add(struct search *s, __u64 obj, __u32 parent, __u64 slot, enum backref_kind kind,
+		__u64 label, __u64 aux);
+
+/* Whether the member at @def holds an object (a slot), in an instance of
+ * @size bytes: at *@off. */
+static bool member_at(struct search *s, __u64 def, __u64 size, __u64 *off)
+{
+	__s32 type;
+
+	return !pymem__read(s->mem, def + MEMBER_TYPE, &type, sizeof(type)) &&
+	       (type == MEMBER_T_OBJECT || type == MEMBER_T_OBJECT_EX) &&
+	       !pymem__word(s->mem, def + MEMBER_OFFSET, off) && *off >= 16 && !(*off & 7) &&
+	       *off + 8 <= size;
+}
+
+/* The object slots of @obj (its class's and its bases' __slots__): adds
+ * what each holds, with the member's address as label. True when the search
+ * is over; with @want, instead only looks for member @want and sets @found. */
+static bool slots_of(struct search *s, __u64 obj, __u32 parent, __u64 want, bool *found)
+{
+	__u64 type, size, members, def, name, off, p;
+
+	if (!type_of(s, obj, &type) || pymem__word(s->mem, type + TP_BASICSIZE, &size))
+		return false;
+	for (unsigned int k = 0; type && k < MAX_BASES; k++) {
+		if (pymem__word(s->mem, type + TP_MEMBERS, &members))
+			return false;
+		for (unsigned int j = 0; members && j < MAX_MEMBERS; j++) {
+			def = members + MEMBER_SIZE * j;
+			if (pymem__word(s->mem, def, &name) || !name)
+				break;
+			if (want) {
+				if (def == want)
+					return (*found = true);
+				continue;
+			}
+			if (!member_at(s, def, size, &off) || pymem__word(s->mem, obj + off, &p))
+				continue;
+			if (add(s, p, parent, obj + off, BACKREF_SLOT, def, off))
+				return true;
+		}
+		if (pymem__word(s->mem, type + TP_BASE, &type))
+			return false;
+	}
+	return false;
+}
+
 /* The code object a frame runs, and where its fast locals are (how many). */
 static bool frame_locals(struct search *s, __u64 frame, __u64 *code, __u64 *base, __u64 *n)
 {
@@ -406,6 +475,26 @@ static bool frame_locals(struct search *s, __u64 frame, __u64 *code, __u64 *base
 			return false;
 		*base = iframe + r->if_localsplus;
 	}
+	return *n <= MAX_LOCALS;
+}
+
+/* The same for a frame object or a generator's (or coroutine's) frame:
+ * 3.8-3.10 its frame object, 3.11+ the frame data it holds itself. */
+static bool locals_of(struct search *s, __u64 obj, __u64 *code, __u64 *base, __u64 *n)
+{
+	const struct py_refs *r = &s->l->refs;
+	__u64 frame, iframe;
+
+	if (tkind_at(s, obj) != T_GEN)
+		return frame_locals(s, obj, code, base, n);
+	if (r->gen_frame != LT_PY_NONE)
+		return !pymem__word(s->mem, obj + r->gen_frame, &frame) &&
+		       tkind_at(s, frame) == T_FRAME && frame_locals(s, frame, code, base, n);
+	iframe = obj + r->gen_iframe;
+	if (pymem__word(s->mem, iframe + s->l->bpf.fr_code, code) || !*code ||
+	    read_int(s, *code + r->co_nlocalsplus, n))
+		return false;
+	*base = iframe + r->if_localsplus;
 	return *n <= MAX_LOCALS;
 }
 
@@ -448,8 +537,31 @@ static bool slot_now(struct search *s, __u64 obj, const struct node *nd, __u64 *
 		}
 		*slot = obj + TB_FRAME;
 		return true;
+	case BACKREF_DEFAULT:
+		/* label 0: __defaults__[aux]; else __kwdefaults__'s entry aux,
+		 * of that key */
+		if (nd->label)
+			return !pymem__word(s->mem, obj + s->l->refs.func_kwdefaults, &p) &&
+			       tkind_at(s, p) == T_DICT && dict_view(s, p, &v) &&
+			       view_at(s, &v, nd->aux, &key, slot) && key == nd->label;
+		if (pymem__word(s->mem, obj + s->l->refs.func_defaults, &items) ||
+		    !tuple_item(s, items, nd->aux, &p))
+			return false;
+		*slot = items + TUPLE_ITEMS + 8ULL * nd->aux;
+		return true;
+	case BACKREF_SLOT: {
+		bool found = false;
+
+		/* the member is still one of its class's, at the same offset */
+		slots_of(s, obj, 0, nd->label, &found);
+		if (!found || !type_of(s, obj, &p) || pymem__word(s->mem, p + TP_BASICSIZE, &n) ||
+		    !member_at(s, nd->label, n, &items) || items != nd->aux)
+			return false;
+		*slot = obj + items;
+		return true;
+	}
 	case BACKREF_LOCAL:
-		if (!frame_locals(s, obj, &code, &base, &n) || nd->aux >= n ||
+		if (!locals_of(s, obj, &code, &base, &n) || nd->aux >= n ||
 		    pymem__word(s->mem, base + 8ULL * nd->aux, &p))
 			return false;
 		*slot = base + 8ULL * nd->aux;
@@ -514,9 +626,12 @@ static bool expand(struct search *s, __u32 i)
 	if (!t)
 		return false;
 	switch (t->kind) {
+	case T_INSTANCE:
+		if (slots_of(s, obj, i, 0, NULL))
+			return true;
+		return holder_view(s, obj, &v) && view_items(s, &v, i, BACKREF_ATTR);
 	case T_MODULE:
 	case T_CLASS:
-	case T_INSTANCE:
 		return holder_view(s, obj, &v) && view_items(s, &v, i, BACKREF_ATTR);
 	case T_DICT:
 		return holder_view(s, obj, &v) && view_items(s, &v, i, BACKREF_KEY);
@@ -548,6 +663,19 @@ static bool expand(struct search *s, __u32 i)
 		}
 		return false;
 	case T_FUNCTION:
+		/* its defaults (def f(x, seen=[]), def f(*, cache={})) */
+		if (!pymem__word(s->mem, obj + s->l->refs.func_defaults, &items) && items &&
+		    tkind_at(s, items) == T_TUPLE && !pymem__word(s->mem, items + VAR_SIZE, &n) &&
+		    n <= MAX_CLOSURE)
+			for (__u64 j = n; j-- > 0;)
+				if (tuple_item(s, items, j, &p) &&
+				    add(s, p, i, items + TUPLE_ITEMS + 8 * j, BACKREF_DEFAULT, 0,
+					j))
+					return true;
+		if (!pymem__word(s->mem, obj + s->l->refs.func_kwdefaults, &p) && p &&
+		    tkind_at(s, p) == T_DICT && dict_view(s, p, &v) &&
+		    view_items(s, &v, i, BACKREF_DEFAULT))
+			return true;
 		/* its closure's cells, then its __dict__ (f.cache = {}) */
 		if (pymem__word(s->mem, obj + s->l->refs.func_closure, &items) || !items ||
 		    tkind_at(s, items) != T_TUPLE || pymem__word(s->mem, items + VAR_SIZE, &n) ||
@@ -578,7 +706,8 @@ static bool expand(struct search *s, __u32 i)
 		}
 		return false;
 	case T_FRAME:
-		if (!frame_locals(s, obj, &code, &base, &n))
+	case T_GEN:
+		if (!locals_of(s, obj, &code, &base, &n))
 			return false;
 		for (__u64 j = 0; j < n; j++) {
 			__u64 slot = base + 8 * j;
@@ -743,8 +872,21 @@ static bool fill_link(struct search *s, const struct node *nd, struct backref_li
 			snprintf(key, sizeof(key), "?");
 		snprintf(out->name, sizeof(out->name), "%s()", key);
 		break;
+	case BACKREF_DEFAULT:
+		if (!nd->label)
+			snprintf(out->name, sizeof(out->name), "__defaults__[%u]", nd->aux);
+		else if (read_str(s, nd->label, key, sizeof(key)))
+			snprintf(out->name, sizeof(out->name), "__kwdefaults__['%s']", key);
+		else
+			snprintf(out->name, sizeof(out->name), "__kwdefaults__[?]");
+		break;
+	case BACKREF_SLOT:
+		if (pymem__word(s->mem, nd->label, &now) ||
+		    pymem__string(s->mem, now, out->name, sizeof(out->name)) <= 0)
+			snprintf(out->name, sizeof(out->name), "?");
+		break;
 	case BACKREF_LOCAL:
-		if (!frame_locals(s, up->addr, &code, &base, &n) ||
+		if (!locals_of(s, up->addr, &code, &base, &n) ||
 		    !local_name(s, code, nd->aux, out->name, sizeof(out->name)))
 			snprintf(out->name, sizeof(out->name), "?");
 		break;

@@ -2,8 +2,9 @@
 /* What keeps a Python object alive, from outside: the shortest chain of
  * references from a module in sys.modules down to an object of a given type,
  * found by reading the containers of a running CPython (dicts, lists, tuples,
- * sets, instance attributes, class attributes, closures, the frames a stored
- * traceback keeps) with process_vm_readv(), breadth first. objgraph's
+ * sets, instance attributes and __slots__, class attributes, closures,
+ * functions' defaults, the frames a stored traceback keeps) with process_vm_readv(),
+ * breadth first. objgraph's
  * find_backref_chain(obj, inspect.ismodule), without touching the process. */
 #ifndef LT_BACKREFS_H
 #define LT_BACKREFS_H
@@ -14,14 +15,16 @@
 #include "census.h"
 
 enum backref_kind {
-	BACKREF_MODULE, /* the root: a module, by its sys.modules name */
-	BACKREF_ATTR,	/* a module global, an instance or a class attribute */
-	BACKREF_KEY,	/* a dict value, by its key */
-	BACKREF_INDEX,	/* a list or tuple item */
-	BACKREF_ITEM,	/* a set or frozenset member */
-	BACKREF_CELL,	/* what a function's closure cell holds, by its variable */
-	BACKREF_FRAME,	/* a frame a traceback keeps, by its function */
-	BACKREF_LOCAL,	/* a frame's local variable (through its cell, if any) */
+	BACKREF_MODULE,	 /* the root: a module, by its sys.modules name */
+	BACKREF_ATTR,	 /* a module global, an instance or a class attribute */
+	BACKREF_KEY,	 /* a dict value, by its key */
+	BACKREF_INDEX,	 /* a list or tuple item */
+	BACKREF_ITEM,	 /* a set or frozenset member */
+	BACKREF_CELL,	 /* what a function's closure cell holds, by its variable */
+	BACKREF_FRAME,	 /* a frame a traceback keeps, by its function */
+	BACKREF_LOCAL,	 /* a frame's local variable (through its cell, if any) */
+	BACKREF_DEFAULT, /* a function's default: __defaults__[i], __kwdefaults__['k'] */
+	BACKREF_SLOT,	 /* an instance's __slots__ member, by name */
 };
 
 struct backref_link {

@@ -369,8 +369,13 @@ static void check_sources(struct check *c, struct tracer *t)
 		    tracer__sources_off(t), names);
 	else
 		add(c, "bpf_load", ST_OK, NULL, "the BPF programs load and pass the verifier");
-	add(c, "sources", ST_OK, NULL, "a run traces %s%s", names,
-	    c->s->sources_auto ? " (auto: python and gl where the target uses them)" : "");
+	if (!*names && !c->s->sources_auto)
+		add(c, "sources", ST_OK, NULL,
+		    "a run traces no source, with no probe: the census of a CPython target "
+		    "alone");
+	else
+		add(c, "sources", ST_OK, NULL, "a run traces %s%s", names,
+		    c->s->sources_auto ? " (auto: python and gl where the target uses them)" : "");
 }
 
 /* Opens and loads the BPF object as a run would, and attaches nothing: the

@@ -200,7 +200,7 @@ static int report_now(struct app *a, const char *reason)
 	struct probe_cost cost;
 	const struct lt_sample *samples;
 	int err;
-	double t0 = app_elapsed(a), t1;
+	double t0 = app_elapsed(a), t1, t_sample;
 	char late_why[160];
 	size_t n;
 
@@ -221,7 +221,8 @@ static int report_now(struct app *a, const char *reason)
 	}
 	sources_after_sample(a, samples, n);
 	app_sweep_gone(a, samples, n);
-	err = report__sample(a->report, app_elapsed(a), samples, n, reason != NULL);
+	t_sample = app_elapsed(a);
+	err = report__sample(a->report, t_sample, samples, n, reason != NULL);
 	if (err)
 		return err;
 	st.counters = counters;
@@ -245,6 +246,13 @@ static int report_now(struct app *a, const char *reason)
 		st.census = &census_view;
 		t1 = app_elapsed(a);
 		pace__spent(a->pace, PACE_CENSUS, t0, t1, census_view.stats->objects);
+		if (!reason) {
+			/* before the report, which shows the chain beside its type */
+			src_census_search(a, t_sample, &census_view);
+			t0 = app_elapsed(a);
+			pace__spent(a->pace, PACE_OUTPUT, t1, t0, 0);
+			t1 = t0;
+		}
 	}
 	st.bpf_memory = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
 	self_rss(&st.rss, &st.rss_peak);

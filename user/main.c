@@ -164,6 +164,11 @@ static int say_start(struct app *a)
 			"BPF maps; %s; a report every %gs, Ctrl-C to stop\n",
 			nr, failures ? " (some failed, see above)" : "", mem, trap,
 			a->settings.interval);
+	else if (!a->settings.json && !a->settings.sources)
+		fprintf(stderr,
+			"leaktrace: counting the Python objects of pid %d (%s), no probe; a report "
+			"every %gs, Ctrl-C to stop\n",
+			a->pid, lt_escape_term(comm, sizeof(comm), a->comm), a->settings.interval);
 	else if (!a->settings.json)
 		fprintf(stderr,
 			"leaktrace: tracing pid %d (%s): %zu probes%s, %s of kernel memory in BPF "
@@ -278,7 +283,8 @@ static int wire(struct app *a)
 	if (s->sources_auto && !s->system)
 		a->sources &= ~LT_SRC_GL; /* until the target is seen to use GL */
 	a->symbolizer = symbolizer__new(a->files, s->debug_dir);
-	if (!s->unwind_fp)
+	/* --sources none walks no stack: no module's tables to make */
+	if (!s->unwind_fp && s->sources)
 		a->unwinder = unwinder__new(a->files, tracer__skel(a->tracer), s->unwind_rows,
 					    s->system);
 	a->pyresolver = pyresolver__new();
@@ -317,8 +323,8 @@ static int wire(struct app *a)
 			.type_name = cb_type_name,
 			.comm = cb_comm,
 		});
-	if (!a->symbolizer || (!s->unwind_fp && !a->unwinder) || !a->pyresolver || !a->collector ||
-	    !a->report) {
+	if (!a->symbolizer || (!s->unwind_fp && s->sources && !a->unwinder) || !a->pyresolver ||
+	    !a->collector || !a->report) {
 		err = -errno;
 		lt_error("cannot set up: %s", strerror(-err));
 		return err;

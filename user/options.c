@@ -32,6 +32,9 @@ static const char doc[] =
 	"  sudo leaktrace --fail-on-growth 10M -d 30 -- ./test-suite   (exit 3 on a leak)\n"
 	"  sudo leaktrace --lib /opt/app/lib/libjemalloc.so.2 -p 1234\n"
 	"  sudo leaktrace --sources auto,fd -p 1234    (also descriptors never closed)\n"
+	"  sudo leaktrace --sources none -p 1234       (a Python process's objects by\n"
+	"                                               type, no probe: it runs at full\n"
+	"                                               speed)\n"
 	"  sudo leaktrace --sample-bytes 512K -p 1234  (a busy process: estimates)\n"
 	"  sudo leaktrace --check                      (can leaktrace run here?)\n"
 	"  leaktrace report -n 20 leaks.jsonl          (a report again, from -o FILE;\n"
@@ -122,7 +125,7 @@ static const struct argp_option options[] = {
 	{ "sources", OPT_SOURCES, "LIST", 0,
 	  "Comma list of libc, mmap, python, gl, fd (default auto: libc and mmap, python "
 	  "if the target runs CPython, gl if it maps libGL, libEGL or libGLES; fd only if "
-	  "named: auto,fd)",
+	  "named: auto,fd); or none: no probe, a CPython target's census alone",
 	  3 },
 	{ "lib", OPT_LIB, "PATH", 0,
 	  "Trace the allocator in PATH (a static binary, jemalloc, musl) instead of the "
@@ -379,7 +382,7 @@ int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
 {
 	char *copy = strdup(str), *tok, *save = NULL;
 	unsigned int mask = 0;
-	bool is_auto = false;
+	bool is_auto = false, is_none = false;
 	int err = 0;
 
 	if (!copy)
@@ -391,6 +394,10 @@ int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
 			is_auto = true;
 			continue;
 		}
+		if (!strcmp(tok, "none")) {
+			is_none = true;
+			continue;
+		}
 		d = src_by_name(tok);
 		if (!d) {
 			err = -EINVAL;
@@ -398,7 +405,9 @@ int lt_parse_sources(const char *str, unsigned int *sources, bool *sources_auto)
 		}
 		mask |= d->bit;
 	}
-	if (!mask && !is_auto) {
+	/* none: no probe at all, for the census alone; it means nothing beside
+	 * a source */
+	if (is_none ? mask || is_auto : !mask && !is_auto) {
 		err = -EINVAL;
 		goto cleanup;
 	}
@@ -479,8 +488,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			usage_error(state, "out of memory");
 		if (err)
 			usage_error(state,
-				    "invalid --sources '%s': expected a comma list of auto%s", arg,
-				    source_names(names, sizeof(names)));
+				    "invalid --sources '%s': expected a comma list of auto%s; or "
+				    "none, alone",
+				    arg, source_names(names, sizeof(names)));
 		if (s->sources & ~src_all())
 			usage_error(state, "--sources '%s': this version cannot trace it", arg);
 		break;
@@ -652,6 +662,15 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	if (s->system && (s->census == LT_CENSUS_ON || s->backrefs || s->backrefs_dot)) {
 		fputs("leaktrace: --census and --backrefs read one CPython process: use -p PID or "
 		      "-- COMMAND\n",
+		      stderr);
+		exit(2);
+	}
+	if (!s->sources && !s->sources_auto && (s->census == LT_CENSUS_OFF || s->system)) {
+		fputs(s->system ? "leaktrace: --sources none leaves only the census, which reads "
+				  "one CPython process: use -p PID or -- COMMAND, or name a "
+				  "source\n"
+				: "leaktrace: --sources none with --no-census traces nothing: drop "
+				  "one of them\n",
 		      stderr);
 		exit(2);
 	}

@@ -33,7 +33,8 @@ enum py_values {
  * frames kept by a traceback, and attributes kept in values arrays.
  * LT_PY_NONE where a version has no such field. */
 struct py_refs {
-	__u16 func_code, func_closure; /* PyFunctionObject */
+	/* PyFunctionObject: __defaults__ a tuple, __kwdefaults__ a dict */
+	__u16 func_code, func_closure, func_defaults, func_kwdefaults;
 	/* PyCodeObject: the names of a frame's fast locals. 3.8-3.10:
 	 * co_varnames (co_nlocals of them), then co_cellvars, co_freevars;
 	 * 3.11+: co_localsplusnames (co_nlocalsplus), the free ones last
@@ -47,6 +48,10 @@ struct py_refs {
 	 * frame_obj that points back. */
 	__u16 fr_code, fr_localsplus, fr_iframe, fr_data;
 	__u16 if_localsplus, if_frame_obj;
+	/* PyGenObject (generators, coroutines): 3.8-3.10 point to their frame
+	 * object (gen_frame), 3.11+ hold their _PyInterpreterFrame at
+	 * gen_iframe; LT_PY_NONE where the other is */
+	__u16 gen_frame, gen_iframe;
 	__u16 ht_cached_keys; /* PyHeapTypeObject: the shared keys (3.11+) */
 	enum py_values values;
 };

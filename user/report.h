@@ -74,12 +74,24 @@ struct report_start {
 	const struct trap_cost *trap;  /* what a probe costs here; NULL: not measured */
 };
 
-/* The Python census of the target (census.h), as of this report. */
+/* The last chain found to an object of the type at @type_addr, and when:
+ * the report whose search found it, each link read again then. */
+struct report_chain {
+	__u64 type_addr;
+	double t;
+	const struct backref_chain *ch;
+};
+
+/* The Python census of the target (census.h), as of this report; with the
+ * chains found for some of its types, shown beside them and beside the
+ * pyobj stacks of the same type (one view of type, line and chain). */
 struct report_census {
 	const struct census_row *rows; /* ranked */
 	size_t nr;
 	const struct census_stats *stats;
 	unsigned int major, minor; /* the CPython version */
+	const struct report_chain *chains;
+	size_t nr_chains;
 };
 
 struct report_status {

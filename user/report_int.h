@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The report's insides, shared by report.c (the series, their growth and
- * ranking), report_json.c (the JSON lines), report_text.c (the table) and
- * report_backrefs.c: not for the rest of leaktrace, which has report.h. */
+ * ranking), report_json.c (the JSON lines), report_text.c (the table),
+ * report_backrefs.c and report_census.c: not for the rest of leaktrace, which
+ * has report.h. */
 #ifndef LT_REPORT_INT_H
 #define LT_REPORT_INT_H
 
@@ -139,6 +140,18 @@ void rp_history_free(struct report *r);
 int rp_record_samples(struct report *r, double t, bool final);
 void rp_record_forget(struct report *r, const __u32 *tgids, const char *const *comms, size_t n);
 void rp_json_frame(struct jw *w, const struct lt_frame *f, bool full);
+
+/* report_backrefs.c: a chain (at least one link) as the table shows it,
+ * "module m -> X (dict) -> ['k'] -> T", and as a JSON array of links. */
+void rp_text_chain(FILE *out, const struct backref_chain *ch);
+void rp_json_chain(struct jw *w, const struct backref_chain *ch);
+
+/* report_census.c: beside each type the census lists, the listed pyobj
+ * stacks of that type and the chain last found to one of its objects. */
+void rp_text_census_views(struct report *r, const struct report_census *c,
+			  const struct suspect *top, size_t n);
+void rp_json_census_view(struct report *r, struct jw *w, const struct report_census *c,
+			 const struct census_row *row, const struct suspect *top, size_t n);
 
 /* report_json.c and report_text.c: one report, to each output */
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,

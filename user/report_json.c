@@ -208,7 +208,8 @@ static void json_procs(struct report *r, struct jw *w, const struct proc_row *ro
 	jw__end_array(w);
 }
 
-static void json_census(struct jw *w, const struct report_census *c)
+static void json_census(struct report *r, struct jw *w, const struct report_census *c,
+			const struct suspect *top, size_t n)
 {
 	const struct census_stats *cs = c->stats;
 	char version[16];
@@ -229,6 +230,7 @@ static void json_census(struct jw *w, const struct report_census *c)
 		jw__kuint(w, "intervals_grown", x->intervals_grown);
 		jw__kbool(w, "suspect", x->suspect);
 		jw__khex(w, "type_addr", x->type_addr);
+		rp_json_census_view(r, w, c, x, top, n);
 		jw__end_object(w);
 	}
 	jw__end_array(w);
@@ -369,7 +371,7 @@ void rp_emit_json(struct report *r, const struct report_status *st, const char *
 		json_stack(r, &w, &top[i], i + 1);
 	jw__end_array(&w);
 	if (st->census)
-		json_census(&w, st->census);
+		json_census(r, &w, st->census, top, n);
 	jw__end_object(&w);
 	fclose(f);
 	rp_json_flush(r, buf, len);

@@ -166,7 +166,8 @@ static int kind_width(const struct suspect *top, size_t n)
 	return (int)w;
 }
 
-static void text_census(struct report *r, const struct report_census *c)
+static void text_census(struct report *r, const struct report_census *c, const struct suspect *top,
+			size_t n)
 {
 	const struct census_stats *cs = c->stats;
 	FILE *out = r->opts.text;
@@ -208,6 +209,7 @@ static void text_census(struct report *r, const struct report_census *c)
 			TERM(esc, x->type), (long long)x->count, bytes, last, win, total, trend,
 			x->suspect ? "  suspect" : "");
 	}
+	rp_text_census_views(r, c, top, n);
 }
 
 void rp_emit_text(struct report *r, const struct report_status *st, const char *reason,
@@ -222,7 +224,7 @@ void rp_emit_text(struct report *r, const struct report_status *st, const char *
 	if (r->opts.system)
 		emit_procs_text(r, r->procs, r->nr_procs);
 	if (st->census)
-		text_census(r, st->census);
+		text_census(r, st->census, top, n);
 	if (!n) {
 		fputs("  no growing stacks\n", out);
 		rp_check_sink(r, out, NULL);

@@ -59,9 +59,12 @@ void sources_after_sample(struct app *a, const struct lt_sample *samples, size_t
 void sources_done(struct app *a);
 
 /* src_python.c: the census's part of a report, and the chain that keeps an
- * object of the type asked for (--backrefs), or of the top growing one. */
+ * object of the type asked for (--backrefs), or of the top growing one:
+ * searched for after the read, for the report made at @t to show it beside
+ * its type (@view's chains), and printed on its own after that report. */
 struct report_census;
 bool src_census_read(struct app *a, struct report_census *view);
+void src_census_search(struct app *a, double t, struct report_census *view);
 int src_census_backrefs(struct app *a);
 
 #endif

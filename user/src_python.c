@@ -5,6 +5,7 @@
  * target's live objects counted by type from outside, each interval, and
  * the chain of references that keeps one of the top growing type. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "app.h"
@@ -90,8 +91,22 @@ static int census_ready(struct app *a, pid_t pid, bool later)
 	step = progress__begin("looking for CPython in pid %d", pid);
 	err = py_target_find(pid, &py, &major, &minor);
 	progress__end(step);
+	if (err && !a->settings.sources && !a->settings.sources_auto && !a->launch) {
+		/* --sources none: without the census there is nothing to trace */
+		if (err == -ENOTSUP)
+			lt_error("pid %d runs CPython %u.%u (%s), for which leaktrace has no "
+				 "layout: --sources none has no census to read; name a source "
+				 "(--sources auto)",
+				 pid, major, minor, py.shown);
+		else
+			lt_error("pid %d runs no CPython that leaktrace can find: --sources none "
+				 "has no census to read; name a source (--sources auto)",
+				 pid);
+		return -ENOEXEC;
+	}
 	if (err) {
-		if (a->settings.census == LT_CENSUS_ON || a->settings.backrefs) {
+		if (a->settings.census == LT_CENSUS_ON || a->settings.backrefs ||
+		    !a->settings.sources) {
 			if (err == -ENOTSUP)
 				lt_warn("pid %d runs CPython %u.%u (%s), for which leaktrace has "
 					"no "
@@ -139,23 +154,56 @@ static void prefetch_python(struct app *a, const struct lt_sample *samples, size
 	}
 }
 
-/* The chain that keeps an object of the type asked for (--backrefs TYPE,
- * each report), or else of the top growing type once it is a suspect over
- * a whole window (once per type), after the interval's report. */
-int src_census_backrefs(struct app *a)
+/* The chains found, a few types' last each (the oldest replaced), for the
+ * census's rows to show; and this report's search, printed after it. */
+#define CHAINS_KEPT 8
+
+struct census_keep {
+	struct backref_chain found[CHAINS_KEPT];
+	struct report_chain chains[CHAINS_KEPT];
+	size_t nr, next;
+	bool searched;
+	int err;
+	char type[128];
+	struct backref_chain ch;
+};
+
+static void keep_chain(struct census_keep *k, __u64 type, double t, const struct backref_chain *ch)
+{
+	size_t i = 0;
+
+	while (i < k->nr && k->chains[i].type_addr != type)
+		i++;
+	if (i == CHAINS_KEPT) {
+		i = k->next;
+		k->next = (k->next + 1) % CHAINS_KEPT;
+	} else if (i == k->nr) {
+		k->nr++;
+	}
+	k->found[i] = *ch;
+	k->chains[i] = (struct report_chain){ .type_addr = type, .t = t, .ch = &k->found[i] };
+}
+
+/* Searches for the chain that keeps an object of the type asked for
+ * (--backrefs TYPE, each report), or else of the top growing type once it is
+ * a suspect over a whole window (once per type), for the report made at @t:
+ * @view shows the chains found so far beside their types. */
+void src_census_search(struct app *a, double t, struct report_census *view)
 {
 	const char *want = a->settings.backrefs;
 	const struct census_row *rows, *row = NULL;
-	struct backref_chain ch;
-	char name[128];
+	struct census_keep *k = a->census_keep;
 	int err;
 
 	if (!a->census || census__stats(a->census)->error)
-		return 0;
+		return;
+	if (!k) {
+		k = a->census_keep = calloc(1, sizeof(*k));
+		if (!k)
+			return;
+	}
 	if (want) {
 		row = census__find(a->census, want);
-		if (!row)
-			return 0;
 	} else if (census__stats(a->census)->reads > a->settings.window &&
 		   census__rank(a->census, &rows) && rows[0].suspect &&
 		   rows[0].type_addr != a->backrefs_done) {
@@ -164,29 +212,47 @@ int src_census_backrefs(struct app *a)
 		 * look like one that keeps growing (2 of 3 intervals) */
 		row = &rows[0];
 	}
-	if (!row)
-		return 0;
-	snprintf(name, sizeof(name), "%s", row->type);
-	/* a link that moved before it was read again (a dict that grew and
-	 * moved its entries): search again, a few times */
-	for (int try = 0; try < BACKREFS_TRIES; try++) {
-		err = backrefs__find(a->census, row->type_addr, BACKREFS_MAX_MS,
-				     BACKREFS_MAX_OBJECTS, &ch);
-		if (err != -EAGAIN)
-			break;
+	if (row) {
+		/* a link that moved before it was read again (a dict that
+		 * grew and moved its entries): search again, a few times */
+		for (int try = 0; try < BACKREFS_TRIES; try++) {
+			err = backrefs__find(a->census, row->type_addr, BACKREFS_MAX_MS,
+					     BACKREFS_MAX_OBJECTS, &k->ch);
+			if (err != -EAGAIN)
+				break;
+		}
+		if (err != -ESRCH) {
+			snprintf(k->type, sizeof(k->type), "%s", row->type);
+			k->searched = true;
+			k->err = err;
+			/* a heap that moved under every try is searched again
+			 * at the next report */
+			if (!want && err != -EAGAIN)
+				a->backrefs_done = row->type_addr;
+			if (!err)
+				keep_chain(k, row->type_addr, t, &k->ch);
+		}
 	}
-	if (err == -ESRCH)
+	view->chains = k->chains;
+	view->nr_chains = k->nr;
+}
+
+/* Prints this report's search, after the report: a record of its own. */
+int src_census_backrefs(struct app *a)
+{
+	struct census_keep *k = a->census_keep;
+
+	if (!k || !k->searched)
 		return 0;
-	if (!want)
-		a->backrefs_done = row->type_addr;
-	if (!err && a->dot_file) {
+	k->searched = false;
+	if (!k->err && a->dot_file) {
 		rewind(a->dot_file);
 		if (ftruncate(fileno(a->dot_file), 0) == 0) {
-			backrefs__dot(&ch, a->dot_file);
+			backrefs__dot(&k->ch, a->dot_file);
 			fflush(a->dot_file);
 		}
 	}
-	return report__backrefs(a->report, a->pid, name, &ch, err);
+	return report__backrefs(a->report, a->pid, k->type, &k->ch, k->err);
 }
 
 /* The objects on CPython's free lists are freed to it, not to the
@@ -307,6 +373,10 @@ bool src_census_read(struct app *a, struct report_census *view)
 	view->nr = census__rank(a->census, &view->rows);
 	view->major = a->py_major;
 	view->minor = a->py_minor;
+	if (a->census_keep) {
+		view->chains = a->census_keep->chains;
+		view->nr_chains = a->census_keep->nr;
+	}
 	return true;
 }
 
@@ -315,6 +385,9 @@ static void census_exec(struct app *a, pid_t pid)
 	(void)pid;
 	census__free(a->census);
 	a->census = NULL;
+	/* the chains were of the old image's objects */
+	free(a->census_keep);
+	a->census_keep = NULL;
 }
 
 static void census_done(struct app *a)

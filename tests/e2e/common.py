@@ -682,6 +682,21 @@ def validate_census(rec, where, top=None):
         _need(row, "growth_window", lambda v: v > 0, "> 0 (only growing types are listed)", w)
         _need(row, "intervals_grown", lambda v: _is_int(v) and v >= 0, "an int >= 0", w)
         _need(row, "suspect", lambda v: isinstance(v, bool), "a bool", w)
+        # the one view: the record's pyobj stacks of the type, by rank,
+        # and the chain last found to one of its objects
+        stacks = rec.get("stacks", [])
+        for site in row.get("sites", []):
+            st = stacks[site["rank"] - 1] if 0 < site["rank"] <= len(stacks) else None
+            assert st and st["kind"] == "pyobj" and st.get("type") == row["type"] and (
+                st["bytes"], st["count"], st["growth_window"]) == (
+                site["bytes"], site["count"], site["growth_window"]), (
+                "%s: site %r is not a listed stack of the type: %r" % (w, site, st))
+        if "chain" in row:
+            ch = row["chain"]
+            assert ch and ch[0]["kind"] == "module" and ch[-1]["type"] == row["type"], (
+                "%s: chain %r does not go from a module to a %s" % (w, ch, row["type"]))
+            _need(row, "chain_t", lambda v: _is_num(v) and 0 <= v <= rec["t"],
+                  "a number, no later than the record", w)
     for a, b in zip(rows, rows[1:]):
         assert (a["growth_window"], a["growth_total"]) >= (b["growth_window"], b["growth_total"]), (
             "%s: census rank %d ranked above rank %d" % (where, a["rank"], b["rank"]))
@@ -710,7 +725,8 @@ def validate_backrefs(rec):
     assert rec["verified"] and len(chain) >= 2, "%s: chain %r" % (where, chain)
     assert chain[0]["kind"] == "module", "%s: chain starts with %r" % (where, chain[0])
     for link in chain[1:]:
-        assert link["kind"] in ("attr", "key", "index", "item", "cell", "frame", "local"), (
+        assert link["kind"] in ("attr", "key", "index", "item", "cell", "frame", "local",
+                                "default", "slot"), (
             "%s: link %r" % (where, link))
         if link["kind"] == "item":
             # a set member has no name

@@ -9,16 +9,20 @@ shows no type that grows. Run on every CPython 3.8-3.13 found here, the
 census alone (--sources libc: no Python probe at all), so that what it
 counts is not what the probes saw. holders_leak.py keeps its Items in one
 holder a run (a set, a closure cell, a class attribute, an instance's
-values, a function's attribute, the frames of stored tracebacks): backrefs finds the chain through
+values, a function's attribute, the frames of stored tracebacks, a
+function's defaults, an instance's __slots__, suspended generators'
+locals): backrefs finds the chain through
 it, on every version."""
 
 import errno
 import os
 import re
+import signal
 
-from common import (PY_WORKLOAD_SRC, SkipAlways, assert_one_error_line, intervals, load_stream,
-                    read_jsonl, require_binary, require_root, run_leaktrace, tmp, trace_phases,
-                    workload)
+from common import (PY_WORKLOAD_SRC, TRACEFS, SkipAlways, _bpftool_json, assert_one_error_line,
+                    intervals, load_stream, py_marker_line, read_jsonl, require_binary,
+                    require_root, run_leaktrace, spawn, spawn_workload, start_leaktrace_bg, tmp,
+                    trace_phases, trace_until, wait_for_start, wait_records, workload)
 from test_python import _python
 
 INTERVAL = 0.5
@@ -208,6 +212,21 @@ HOLDERS = {
                    ("index", "0", "Item")],
                   r"module keepers -> ERRORS \(list\) -> \[\d+\] \(traceback\) -> "
                   r"frame fail\(\) local 'batch' \(list\) -> \[0\] -> Item  \("),
+    "defaults": ([_M, ("attr", "remember", "function"), ("default", r"__defaults__\[0\]", "list"),
+                  ("index", r"\d+", "Item")],
+                 r"module keepers -> remember \(function\) -> __defaults__\[0\] \(list\) -> "
+                 r"\[\d+\] -> Item  \("),
+    "kwdefaults": ([_M, ("attr", "note", "function"),
+                    ("default", r"__kwdefaults__\['log'\]", "dict"), ("key", "<int key>", "Item")],
+                   r"module keepers -> note \(function\) -> __kwdefaults__\['log'\] \(dict\) -> "
+                   r"\[<int key>\] -> Item  \("),
+    "slots": ([_M, ("attr", "SLOTTED", "Slotted"), ("slot", "kept", "list"),
+               ("index", r"\d+", "Item")],
+              r"module keepers -> SLOTTED \(Slotted\) -> \.kept \(list\) -> \[\d+\] -> Item  \("),
+    "generator": ([_M, ("attr", "PENDING", "list"), ("index", r"\d+", "generator"),
+                   ("local", "batch", "list"), ("index", "0", "Item")],
+                  r"module keepers -> PENDING \(list\) -> \[\d+\] \(generator\) -> "
+                  r"local 'batch' \(list\) -> \[0\] -> Item  \("),
 }
 
 
@@ -306,3 +325,114 @@ def test_census_not_cpython():
     recs = read_jsonl(out)
     assert intervals(recs) and not [r for r in recs if "census" in r or
                                     r["type"] == "backrefs"], "a census of a C program"
+
+
+def _uprobes_held(lt_pid):
+    """The uprobes leaktrace @lt_pid holds, as the kernel lists them: its
+    uprobe_multi links (their fdinfo's link_type), its perf-event uprobes
+    (bpftool perf) and its uprobe_events lines (libbpf's legacy ones)."""
+    held = []
+    for fd in os.listdir("/proc/%d/fdinfo" % lt_pid):
+        try:
+            text = open("/proc/%d/fdinfo/%s" % (lt_pid, fd)).read()
+        except OSError:
+            continue
+        if re.search(r"^link_type:\s*uprobe_multi$", text, re.M):
+            held.append("uprobe_multi link, fd %s" % fd)
+    held += ["perf event %r" % ev for ev in _bpftool_json("perf")
+             if ev.get("pid") == lt_pid and "uprobe" in ev.get("fd_type", "")]
+    held += ["uprobe_events: %s" % l for l in (TRACEFS / "uprobe_events").read_text().splitlines()
+             if "libbpf_%d_" % lt_pid in l]
+    return held
+
+
+def test_census_sources_none():
+    # --sources none: the census alone, not one uprobe in the kernel while it
+    # runs (a run with --sources libc holds the allocator's), and Session
+    # still found growing and held by auth.sessions._ACTIVE.
+    require_root()
+    require_binary()
+    wl = spawn([SYSTEM_PYTHON, "-B", PY_WORKLOAD_SRC / "census_leak.py"])
+    out = tmp("none.json")
+    lt = start_leaktrace_bg(["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "--sources", "none",
+                             "-o", out, "-p", wl.pid])
+    start = wait_for_start(out, lt)
+    assert start["sources"] == [], "--sources none traces %r" % start["sources"]
+    seen = []
+
+    def grown(recs):
+        # the kernel's view at every poll until Session is a suspect with
+        # its chain found: never a uprobe
+        held = _uprobes_held(lt.pid)
+        assert not held, "leaktrace --sources none holds uprobes: %r" % held
+        seen.append(1)
+        row = _row((intervals(recs) or [{}])[-1], "Session")
+        return row and row["suspect"] and [
+            r for r in recs if r["type"] == "backrefs" and r["object_type"] == "Session"]
+
+    recs = wait_records(out, grown, "Session a suspect, and its backrefs", lt)
+    lt.signal(signal.SIGINT)
+    rc, stdout, err = lt.wait()
+    wl.stop()
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-800:])
+    assert len(seen) >= 2, "the kernel was looked at once only"
+    assert not [s for r in intervals(recs) for s in r["stacks"]], "stacks without a source"
+    _check_chain(recs, "Session", "_ACTIVE", "dict", "key", r"'u-(\d+)'", 10 ** 9)
+
+
+def test_census_sources_none_not_cpython():
+    # --sources none on a C program: nothing to count, one line, status 2
+    require_root()
+    wl = spawn_workload("quiet")
+    rc, _, err = run_leaktrace(["--sources", "none", "-p", wl.pid])
+    wl.stop()
+    assert_one_error_line(rc, err, "runs no CPython that leaktrace can find: --sources none "
+                          "has no census to read; name a source (--sources auto)")
+
+
+def test_census_one_view():
+    # With exact tracing on (the python source), the census row of the type
+    # that grows shows the line that makes it and the chain that holds it,
+    # together: census_leak.py's Session, made at the LEAK:login line of
+    # auth/sessions.py (its pyobj stack, by rank), held by module
+    # auth.sessions -> _ACTIVE (dict) -> ['u-N']; in JSON and in the table.
+    require_root()
+    require_binary()
+    out = tmp("view.json")
+    line = py_marker_line("auth/sessions.py", "login")
+
+    def viewed(rec):
+        row = _row(rec, "Session")
+        return row and row["suspect"] and row.get("sites") and row.get("chain")
+
+    rc, stdout, err = trace_until(
+        ["-i", INTERVAL, "-w", WINDOW, "-n", TOP, "--", SYSTEM_PYTHON, "-B",
+         PY_WORKLOAD_SRC / "census_leak.py"], out,
+        lambda recs: any(viewed(r) for r in intervals(recs)),
+        "a census row of Session with its sites and chain")
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-800:])
+    recs = load_stream(out, window=WINDOW, top=TOP, interval=INTERVAL)
+    assert "python" in recs[0]["sources"], "no exact tracing of Python objects: %r" % recs[0]
+    rec = next(r for r in intervals(recs) if viewed(r))
+    row = _row(rec, "Session")
+    site = row["sites"][0]
+    st = rec["stacks"][site["rank"] - 1]
+    f = site["frame"]
+    assert (f["lang"], f["func"], f["line"]) == ("python", "login", line) and f["file"].endswith(
+        "auth/sessions.py"), "Session made at %r, want login at auth/sessions.py:%d" % (f, line)
+    assert st["frames"] and f in st["frames"], "the site's frame is not its stack's: %r" % st
+    got = [(l["kind"], l.get("key", l.get("name")), l["type"]) for l in row["chain"]]
+    assert got[:2] == [("module", "auth.sessions", "module"), ("attr", "_ACTIVE", "dict")] and (
+        len(got) == 3 and got[2][0] == "key" and re.fullmatch(r"'u-\d+'", got[2][1])), (
+        "chain to Session: %r" % got)
+    # the chain is the one the backrefs record of its report printed
+    br = [r for r in recs if r["type"] == "backrefs" and r["t"] == row["chain_t"]]
+    assert br and br[0]["chain"] == row["chain"] and br[0]["verified"], (
+        "chain_t %s: no backrefs record with that chain: %r" % (row["chain_t"], br))
+    block = re.search(r"^    type \d+, Session:\n"
+                      r"        made at login \(sessions\.py:%d\): stack \d+, \+[\d.]+ \w+ in "
+                      r"the window\n(        made at .*\n)*"
+                      r"        held by module auth\.sessions -> _ACTIVE \(dict\) -> "
+                      r"\['u-\d+'\] -> Session  \(found at \+[\d.]+s\)$" % line, stdout, re.M)
+    assert block, "no block of Session's line and chain in the table: %s" % "\n".join(
+        l for l in stdout.splitlines() if "Session" in l)[-800:]

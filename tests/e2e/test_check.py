@@ -141,3 +141,13 @@ def test_refused_source_off():
 
     rc, _, err = run_leaktrace(["--sources", "fd", "--btf", btf, "--", "true"], timeout=60)
     assert_one_error_line(rc, err, "close_range_enter", rc_want=1)
+
+
+def test_check_sources_none():
+    # --sources none: what a run then traces, in the check's own words
+    require_root()
+    rc, out, err = run_leaktrace(["--check", "--sources", "none"], timeout=60)
+    assert rc == 0, "leaktrace --check --sources none exited with %d: %s" % (rc, err[-500:])
+    items = _lines(out)
+    assert items["sources"] == ("ok", "a run traces no source, with no probe: the census of a "
+                                "CPython target alone"), items["sources"]

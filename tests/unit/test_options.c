@@ -213,7 +213,11 @@ static void test_sources(void)
 	UT_CHECK(src == 0 && is_auto, "auto: %#x, auto %d", src, is_auto);
 	UT_EQ_INT(lt_parse_sources("mmap,python,gl,mmap", &src, &is_auto), 0, "a name twice");
 	UT_CHECK(src == (LT_SRC_MMAP | LT_SRC_PYTHON | LT_SRC_GL) && !is_auto, "%#x", src);
+	UT_EQ_INT(lt_parse_sources("none", &src, &is_auto), 0, "none");
+	UT_CHECK(src == 0 && !is_auto, "none: %#x, auto %d", src, is_auto);
 	src = 0x55;
+	UT_EQ_INT(lt_parse_sources("none,libc", &src, &is_auto), -EINVAL, "none beside a source");
+	UT_EQ_INT(lt_parse_sources("auto,none", &src, &is_auto), -EINVAL, "none beside auto");
 	UT_EQ_INT(lt_parse_sources("libc,heap", &src, &is_auto), -EINVAL, "an unknown name");
 	UT_EQ_INT(lt_parse_sources("LIBC", &src, &is_auto), -EINVAL, "names are lower case");
 	UT_EQ_INT(lt_parse_sources("", &src, &is_auto), -EINVAL, "nothing");
@@ -357,9 +361,19 @@ static const struct {
 	{ { "-p", "1", "-w", "0" },
 	  "invalid --window '0': expected a whole number from 1 to 100000" },
 	{ { "-p", "1", "--sources", "heap" },
-	  "invalid --sources 'heap': expected a comma list of auto, libc, mmap, python, gl, fd" },
+	  "invalid --sources 'heap': expected a comma list of auto, libc, mmap, python, gl, fd; "
+	  "or none, alone" },
 	{ { "-p", "1", "--sources", "" },
-	  "invalid --sources '': expected a comma list of auto, libc, mmap, python, gl, fd" },
+	  "invalid --sources '': expected a comma list of auto, libc, mmap, python, gl, fd; or "
+	  "none, alone" },
+	{ { "-p", "1", "--sources", "none,libc" },
+	  "invalid --sources 'none,libc': expected a comma list of auto, libc, mmap, python, gl, "
+	  "fd; or none, alone" },
+	{ { "-p", "1", "--sources", "none", "--no-census" },
+	  "--sources none with --no-census traces nothing: drop one of them" },
+	{ { "--system", "--sources", "none" },
+	  "--sources none leaves only the census, which reads one CPython process: use -p PID "
+	  "or -- COMMAND, or name a source" },
 	{ { "-p", "1", "--lib", "/nonexistent/libx.so" },
 	  "invalid --lib '/nonexistent/libx.so': No such file or directory" },
 	{ { "-p", "1", "--stack-depth", "0" },
@@ -494,6 +508,10 @@ static void test_accepted(const char *dir)
 	if (accepted(&o, "--sources libc,fd"))
 		UT_CHECK(o.p.s.sources == (LT_SRC_LIBC | LT_SRC_FD) && !o.p.s.sources_auto,
 			 "libc and fd only: %#x", o.p.s.sources);
+	parse(&o, ARGS("-p", "1", "--sources", "none"));
+	if (accepted(&o, "--sources none"))
+		UT_CHECK(o.p.s.sources == 0 && !o.p.s.sources_auto, "no source: %#x",
+			 o.p.s.sources);
 	parse(&o, ARGS("-p", "1", "--sources", "auto,fd"));
 	if (accepted(&o, "--sources auto,fd"))
 		UT_CHECK(o.p.s.sources == ALL_SOURCES && o.p.s.sources_auto,

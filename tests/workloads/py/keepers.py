@@ -10,7 +10,14 @@ chain leaktrace finds is the one the test expects):
                made (3.11+ keep it in a values array; 3.13 inline)
     funcattr   lookup.cache, a dict set as a function's attribute
     traceback  ERRORS, a list of tracebacks, each keeping the frame of
-               fail(), whose local 'batch' holds a list"""
+               fail(), whose local 'batch' holds a list
+    defaults   remember(), whose default 'seen' (__defaults__[0]) is a list
+    kwdefaults note(), whose keyword-only default 'log' (__kwdefaults__) is
+               a dict
+    slots      SLOTTED.kept, a __slots__ member of an instance with no
+               __dict__ (of a class whose base has slots too)
+    generator  PENDING, a list of generators suspended in produce(), whose
+               local 'batch' holds a list"""
 
 
 class Item:
@@ -58,6 +65,37 @@ def fail(n):
     raise ValueError("batch %d failed" % len(batch))
 
 
+class Named:
+    __slots__ = ("name",)
+
+
+class Slotted(Named):
+    __slots__ = ("kept", "spare")
+
+    def __init__(self):
+        self.name = "slotted"
+        self.kept = []
+
+
+SLOTTED = Slotted()
+
+
+PENDING = []
+
+
+def produce(n):
+    batch = [Item(n)]
+    yield len(batch)
+
+
+def remember(x, seen=[]):
+    seen.append(x)
+
+
+def note(x, *, log={}):
+    log[x.n] = x
+
+
 def leak(holder, n):
     if holder == "set":
         CACHE.add(Item(n))
@@ -74,5 +112,15 @@ def leak(holder, n):
             fail(n)
         except ValueError as e:
             ERRORS.append(e.__traceback__)
+    elif holder == "defaults":
+        remember(Item(n))
+    elif holder == "kwdefaults":
+        note(Item(n))
+    elif holder == "slots":
+        SLOTTED.kept.append(Item(n))
+    elif holder == "generator":
+        gen = produce(n)
+        next(gen)
+        PENDING.append(gen)
     else:
         raise SystemExit("unknown holder %r" % holder)
