@@ -169,6 +169,9 @@ bool tracer__have_uprobe_multi(void)
 #define PROG_SYSTEM (1u << 17) /* --system */
 #define PROG_FLOOR (1u << 18)  /* --floor */
 
+/* bpf_loop()'s most iterations (BPF_MAX_LOOPS) */
+#define LT_BPF_MAX_LOOPS (1u << 23)
+
 /* The bits of the sources that own @prog or @map of @p (srcdesc.h). */
 static unsigned int owners(const struct leaktrace_bpf *p, const struct bpf_program *prog,
 			   const struct bpf_map *map)
@@ -379,6 +382,9 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 	t->skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	t->skel->rodata->sample_every = s->sample_every > 1 ? s->sample_every : 0;
 	t->skel->rodata->sample_bytes = s->sample_bytes;
+	t->skel->rodata->pages_on = !!(t->sources & LT_SRC_PAGES);
+	t->skel->rodata->pages_walk_max = s->max_allocs < LT_BPF_MAX_LOOPS ? s->max_allocs
+									   : LT_BPF_MAX_LOOPS;
 	t->skel->rodata->py_depth = t->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
 	bpf_map__set_value_size(t->skel->maps.stacks,
 				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));
