@@ -72,22 +72,11 @@ __u32 rp_arena_of(const struct series *s)
 
 const char *rp_region_of(const struct series *s, const char **what)
 {
-	static const char *const names[LT_REGION__NR] = {
-		[LT_REGION_ANON] = "anon",
-		[LT_REGION_HEAP] = "heap",
-		[LT_REGION_STACK] = "stack",
-	};
-	static const char *const whats[LT_REGION__NR] = {
-		[LT_REGION_ANON] = "pages of anonymous mappings (mmap, arenas, thread stacks)",
-		[LT_REGION_HEAP] = "pages of the brk heap, [heap]",
-		[LT_REGION_STACK] = "pages of the main thread's stack, [stack]",
-	};
-
 	if (s->key.kind != LT_KIND_PAGES || s->key.aux >= LT_REGION__NR)
 		return NULL;
 	if (what)
-		*what = whats[s->key.aux];
-	return names[s->key.aux];
+		*what = lt_region_what(s->key.aux);
+	return lt_region_name(s->key.aux);
 }
 
 static unsigned int kind_source(__u32 kind)

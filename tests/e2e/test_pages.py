@@ -7,9 +7,11 @@ buffer grown by moving it with mremap keeps its pages; threads; Python
 frames; a process that exits leaves no charge; and no allocator probe is
 placed."""
 
+import json
 import os
 import re
 import signal
+import subprocess
 
 from common import (LEAKTRACE, PY_WORKLOAD_SRC, assert_one_error_line, assert_site,
                     check_no_probes_left, describe, describe_all, find_py_stacks, find_stacks,
@@ -18,6 +20,7 @@ from common import (LEAKTRACE, PY_WORKLOAD_SRC, assert_one_error_line, assert_si
                     wait_for_start, wait_records, workload)
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+_test_out = [None]	# the recording of the last _run()
 # The allocator functions leaktrace probes in exact mode (attach_probes.c)
 ALLOC_FUNCS = {"malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
                "aligned_alloc", "memalign", "valloc", "pvalloc", "PyType_GenericAlloc",
@@ -37,6 +40,7 @@ def _run(mode, iterations, window=100):
     "leaked=" and "moved=" figures (from the shared stderr)."""
     _require_4k()
     out = tmp("pages-%s.json" % mode)
+    _test_out[0] = out
     rc, _, err = run_leaktrace(["--pages", "-i", "0.5", "-w", window, "-n", "100", "-o", out,
                                 "--", workload("pages"), mode, "--iterations", iterations])
     assert rc == 0, "leaktrace --pages -- pages %s exited with status %d" % (mode, rc)
@@ -72,6 +76,14 @@ def test_pages_c_leak():
     for func in ("cache_page", "churn_pages"):
         assert not find_stacks(ex, func), "%s listed:\n%s" % (func, describe_all(ex))
     assert not ex["dropped"], "dropped %d: %r" % (ex["dropped"], ex["counters"])
+    # leaktrace report: the same stack, in the same region, from the recording
+    r = subprocess.run([str(LEAKTRACE), "report", "--json", "-w", "4", str(_test_out[0])],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, "leaktrace report: %s" % r.stderr[-500:]
+    again = [json.loads(l) for l in r.stdout.splitlines()][-1]
+    st = find_stacks(again, "leak_page", kind="pages")
+    assert len(st) == 1 and (st[0]["count"], st[0]["region"]) == (200, "anon"), \
+        "leaktrace report:\n%s" % describe_all(again)
 
 
 def test_pages_given_back():
