@@ -139,6 +139,8 @@ enum lt_counter {
 	LT_CNT_PAGES_FULL,    /* allocs map had no room for a page: page not charged */
 	LT_CNT_PAGES_BUSY,    /* a page's mapping could not be looked up (its process's
 			       * mappings were being changed): page not charged */
+	LT_CNT_PAGES_HUGE,    /* a page charged where the kernel may have mapped a huge
+			       * page (transparent huge pages): charged as one page */
 	LT_CNT__NR,
 };
 

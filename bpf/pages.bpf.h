@@ -15,6 +15,15 @@
  * pass over the allocs map, which cannot hold more (set from user space:
  * --max-allocs, at most BPF_MAX_LOOPS). */
 const volatile __u32 pages_walk_max = 1 << 20;
+/* Transparent huge pages (/sys/kernel/mm/transparent_hugepage/enabled, read
+ * by user space at the start): LT_THP_*. */
+const volatile __u32 thp_mode;
+
+#define LT_THP_NEVER 0
+#define LT_THP_MADVISE 1
+#define LT_THP_ALWAYS 2
+#define LT_VM_HUGEPAGE 0x20000000
+#define LT_VM_NOHUGEPAGE 0x40000000
 
 #define LT_EBUSY 16
 #define LT_VM_SHARED 0x8
@@ -27,8 +36,27 @@ const volatile __u32 pages_walk_max = 1 << 20;
 
 /* What bpf_find_vma()'s callback learns of the faulting address's mapping. */
 struct pages_vma {
+	__u64 addr;   /* the faulting page */
 	__u32 region; /* enum lt_page_region; LT_REGION__NR: not charged */
+	__u32 thp;    /* the huge page around addr may be made at this fault */
 };
+
+/* Whether a fault at @v->addr in @vma may be served by a huge page: the
+ * kernel's setting allows it for the mapping, and the aligned block around
+ * the address lies inside it (mm/huge_memory.c, hugepage_vma_check() and
+ * transhuge_vma_suitable()). A process that turned huge pages off with
+ * prctl(PR_SET_THP_DISABLE) is not told apart: mm->flags changed type in
+ * Linux 6.18 (mm_flags_t), and the prctl is rare. */
+static __always_inline bool pages_thp(struct vm_area_struct *vma, __u64 flags, __u64 addr)
+{
+	__u32 huge_shift = page_shift + page_shift - 3; /* a PMD's worth of pages */
+	__u64 start = addr >> huge_shift << huge_shift;
+
+	if (thp_mode == LT_THP_NEVER || (flags & LT_VM_NOHUGEPAGE) ||
+	    (thp_mode == LT_THP_MADVISE && !(flags & LT_VM_HUGEPAGE)))
+		return false;
+	return start >= vma->vm_start && start + (1ULL << huge_shift) <= vma->vm_end;
+}
 
 static long pages_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
 {
@@ -49,23 +77,28 @@ static long pages_vma_cb(struct task_struct *task, struct vm_area_struct *vma, v
 		v->region = LT_REGION_STACK;
 	else
 		v->region = LT_REGION_ANON;
+	v->thp = pages_thp(vma, flags, v->addr);
 	return 0;
 }
 
-/* Takes a charged page off its stack's totals, if the entry @k was still
- * there for this caller to delete (two uncharges may race). */
-static __always_inline void pages_settle(struct lt_alloc_key *k, const struct lt_alloc *a)
+/* Takes the page @a of process @tgid off its stack's totals. */
+static __always_inline void pages_unstat(__u32 tgid, const struct lt_alloc *a)
 {
 	struct lt_stat_key sk = {
-		.stack = a->stack, .aux = a->aux, .tgid = k->tgid, .kind = LT_KIND_PAGES
+		.stack = a->stack, .aux = a->aux, .tgid = tgid, .kind = LT_KIND_PAGES
 	};
-	struct lt_stat *s;
+	struct lt_stat *s = bpf_map_lookup_elem(&stats, &sk);
 
-	if (bpf_map_delete_elem(&allocs, k))
-		return;
-	s = bpf_map_lookup_elem(&stats, &sk);
 	if (s)
 		lt_stat_add(s, -(__s64)a->size, 0, 1);
+}
+
+/* Uncharges the page @a at @k, if the entry was still there for this
+ * caller to delete (two uncharges may race). */
+static __always_inline void pages_settle(struct lt_alloc_key *k, const struct lt_alloc *a)
+{
+	if (!bpf_map_delete_elem(&allocs, k))
+		pages_unstat(k->tgid, a);
 }
 
 SEC("perf_event")
@@ -94,6 +127,7 @@ int page_fault(struct bpf_perf_event_data *ctx)
 			return 0;
 		bpf_map_delete_elem(&allocs, &k);
 	}
+	v.addr = k.addr;
 	err = bpf_find_vma(bpf_get_current_task_btf(), k.addr, pages_vma_cb, &v, 0);
 	if (err == -LT_EBUSY)
 		lt_count(LT_CNT_PAGES_BUSY);
@@ -113,6 +147,10 @@ int page_fault(struct bpf_perf_event_data *ctx)
 	val.size = 1ULL << page_shift;
 	val.stack = sk.stack;
 	val.aux = sk.aux;
+	/* the kernel may map a whole huge page here: charged as one page,
+	 * and said (pages_huge) */
+	if (v.thp)
+		lt_count(LT_CNT_PAGES_HUGE);
 	err = bpf_map_update_elem(&allocs, &k, &val, BPF_NOEXIST);
 	if (err == -LT_EEXIST)
 		return 0; /* another thread charged it first */
@@ -137,11 +175,24 @@ static __always_inline void pages_move(struct lt_alloc_key *k, const struct lt_a
 	struct lt_alloc_key nk = { .addr = to, .tgid = k->tgid, .kind = LT_KIND_PAGES };
 	struct lt_alloc copy = *a;
 
+	struct lt_alloc *old, gone;
+
 	if (bpf_map_delete_elem(&allocs, k))
 		return;
-	/* its totals stay: the page lives on at its new address */
-	if (bpf_map_update_elem(&allocs, &nk, &copy, BPF_NOEXIST))
-		pages_settle(&nk, &copy);
+	/* its totals stay: the page lives on at its new address. A page
+	 * charged there before went when the move replaced it
+	 * (MREMAP_FIXED). */
+	if (!bpf_map_update_elem(&allocs, &nk, &copy, BPF_NOEXIST))
+		return;
+	old = bpf_map_lookup_elem(&allocs, &nk);
+	if (old) {
+		gone = *old;
+		pages_settle(&nk, &gone);
+	}
+	if (bpf_map_update_elem(&allocs, &nk, &copy, BPF_NOEXIST)) {
+		lt_count(LT_CNT_PAGES_FULL);
+		pages_unstat(k->tgid, &copy);
+	}
 }
 
 static long pages_step(__u32 i, void *ctx)
@@ -267,8 +318,12 @@ int pages_mremap(struct trace_event_raw_sys_exit *ctx)
 		return 0; /* a second mapping of shared memory: nothing moves */
 	if (new_len < old_len)
 		pages_range(tgid, old + new_len, old + old_len, 0);
-	if (to != old)
-		pages_range(tgid, old, old + (new_len < old_len ? new_len : old_len), to);
+	if (to == old)
+		return 0;
+	/* what MREMAP_FIXED replaced past the pages that move there */
+	if (new_len > old_len)
+		pages_range(tgid, to + old_len, to + new_len, 0);
+	pages_range(tgid, old, old + (new_len < old_len ? new_len : old_len), to);
 	return 0;
 }
 

@@ -13,7 +13,8 @@ import re
 import signal
 import subprocess
 
-from common import (LEAKTRACE, PY_WORKLOAD_SRC, assert_one_error_line, assert_site,
+from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_sanitizer_errors,
+                    assert_one_error_line, assert_site, require_binary,
                     check_no_probes_left, describe, describe_all, find_py_stacks, find_stacks,
                     funcs, intervals, load_stream, marker_line, py_marker_line, read_records,
                     require_root, run_leaktrace, spawn, start_leaktrace_bg, tmp, trace_phases,
@@ -35,14 +36,18 @@ def _require_4k():
         raise AssertionError("the workloads count 4 KiB pages; this machine's are %d" % PAGE)
 
 
-def _run(mode, iterations, window=100):
+def _run(mode, iterations, window=100, binary=LEAKTRACE):
     """leaktrace --pages -- pages MODE: the records, and the workload's
     "leaked=" and "moved=" figures (from the shared stderr)."""
     _require_4k()
+    require_binary(binary)
     out = tmp("pages-%s.json" % mode)
     _test_out[0] = out
     rc, _, err = run_leaktrace(["--pages", "-i", "0.5", "-w", window, "-n", "100", "-o", out,
-                                "--", workload("pages"), mode, "--iterations", iterations])
+                                "--", workload("pages"), mode, "--iterations", iterations],
+                               binary=binary)
+    if binary == LEAKTRACE_SAN:
+        assert_no_sanitizer_errors(err)
     assert rc == 0, "leaktrace --pages -- pages %s exited with status %d" % (mode, rc)
     recs = load_stream(out, window=window, top=100, interval=0.5)
     figures = {k: int(v) for k, v in re.findall(r"^(leaked|moved)=(\d+)$", err, re.M)}
@@ -56,10 +61,10 @@ def _no_allocator_probes(start):
     assert "pages" in start["sources"], "sources %r" % start["sources"]
 
 
-def test_pages_c_leak():
+def _c_leak(binary):
     # 200 iterations of 20 ms; a 2 s window: the cache (64 pages, filled
     # in the first 1.3 s) is out of it at the end, the churn never grows
-    recs, fig = _run("leak", 200, window=4)
+    recs, fig = _run("leak", 200, window=4, binary=binary)
     _no_allocator_probes(recs[0])
     ex = recs[-1]
     assert ex["reason"] == "target-exited", "exit reason %r" % ex["reason"]
@@ -84,6 +89,14 @@ def test_pages_c_leak():
     st = find_stacks(again, "leak_page", kind="pages")
     assert len(st) == 1 and (st[0]["count"], st[0]["region"]) == (200, "anon"), \
         "leaktrace report:\n%s" % describe_all(again)
+
+
+def test_pages_c_leak():
+    _c_leak(LEAKTRACE)
+
+
+def test_pages_c_leak_sanitized():
+    _c_leak(LEAKTRACE_SAN)
 
 
 def test_pages_given_back():
@@ -116,6 +129,32 @@ def test_pages_mremap_moves():
     assert_site(grown[0]["frames"][0], "grow_buf", "pages.c", marker_line("pages.c", "grow_buf"))
     assert grown[0]["count"] == 100, "grow_buf: %s, want 100 pages" % describe(grown[0])
     assert ex["totals"]["pages"]["count"] >= 101, "totals %r" % ex["totals"]
+
+
+def test_pages_mremap_onto_charged_pages():
+    # a move onto charged pages replaces them: theirs go, the moved stay
+    recs, _ = _run("fixed", 100)
+    ex = recs[-1]
+    # (one stack per store: the compiler unrolls the loop)
+    src = find_stacks(ex, "touch_src", kind="pages")
+    assert sum(s["count"] for s in src) == 400, "touch_src: want 400 pages:\n%s" % (
+        describe_all(ex))
+    assert not find_stacks(ex, "touch_dst"), "pages replaced still charged:\n%s" % (
+        describe_all(ex))
+
+
+def test_pages_huge():
+    # a fault the kernel may serve with a huge page (MADV_HUGEPAGE here) is
+    # charged as one page, and said so in pages_huge
+    recs, _ = _run("huge", 20)
+    ex = recs[-1]
+    st = find_stacks(ex, "huge_page", kind="pages")
+    assert len(st) == 1, "%d stacks at huge_page:\n%s" % (len(st), describe_all(ex))
+    assert_site(st[0]["frames"][0], "huge_page", "pages.c", marker_line("pages.c", "huge_page"))
+    assert st[0]["count"] == 20, "huge_page: %s, want one page a fault" % describe(st[0])
+    huge = ex["counters"]["pages_huge"]
+    if open("/sys/kernel/mm/transparent_hugepage/enabled").read().find("[never]") < 0:
+        assert huge >= 20, "pages_huge %d, want the 20 faults at least" % huge
 
 
 def test_pages_threads():

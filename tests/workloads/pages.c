@@ -13,6 +13,13 @@
  *   mremap  grow_buf() grows one buffer by a page with mremap (moving it:
  *           a page is mapped after it first) and touches the new page: one
  *           page per iteration; "moved=N" at the end.
+ *   fixed   move_onto() touches 4 pages in touch_src() and 4 in touch_dst(),
+ *           then moves the first 4 onto the others with mremap
+ *           (MREMAP_FIXED), which replaces them: 4 pages an iteration stay,
+ *           touched in touch_src(); none of touch_dst()'s.
+ *   huge    huge_page() touches one byte of the next 2 MiB block of a
+ *           reservation marked MADV_HUGEPAGE: one fault an iteration, which
+ *           the kernel may serve with a huge page.
  *   threads 4 threads, each leaking one page per iteration in thread_leak().
  *
  *   pages MODE [--iterations N | --seconds S]    default: until SIGTERM
@@ -40,7 +47,20 @@ static char *reserve(void)
 		perror("mmap");
 		exit(1);
 	}
+	/* small pages, one fault each, whatever the system's huge page
+	 * setting (Debian's is always) */
+	madvise(p, RESERVE, MADV_NOHUGEPAGE);
 	return p;
+}
+
+#define HUGE (2L << 20)
+
+static char *huge_area;
+
+/* One fault in each 2 MiB block: the kernel may map a huge page there */
+__attribute__((noinline)) static void huge_page(long i)
+{
+	huge_area[i * HUGE] = 1; /* LEAK:huge_page */
 }
 
 static char *leak_area, *cache_area, *churn_area;
@@ -129,6 +149,32 @@ __attribute__((noinline)) static void grow_buf(void)
 	buf[buf_pages++ * PAGE] = 1; /* LEAK:grow_buf */
 }
 
+__attribute__((noinline)) static char *touch_src(void)
+{
+	char *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	for (int i = 0; p != MAP_FAILED && i < 4; i++)
+		p[i * PAGE] = 1; /* LEAK:touch_src */
+	return p;
+}
+
+__attribute__((noinline)) static char *touch_dst(void)
+{
+	char *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	for (int i = 0; p != MAP_FAILED && i < 4; i++)
+		p[i * PAGE] = 2;
+	return p;
+}
+
+__attribute__((noinline)) static void move_onto(void)
+{
+	char *src = touch_src(), *dst = touch_dst();
+
+	if (src != MAP_FAILED && dst != MAP_FAILED)
+		mremap(src, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+}
+
 struct thread_arg {
 	struct wl_loop *loop;
 	long done;
@@ -195,8 +241,17 @@ int main(int argc, char **argv)
 		buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		buf[0] = 1; /* LEAK:grow_first */
 		buf_pages = 1;
-	} else if (strcmp(mode, "free")) {
-		fprintf(stderr, "usage: %s leak|free|mremap|threads [--iterations N]\n", argv[0]);
+	} else if (!strcmp(mode, "huge")) {
+		char *p = mmap(NULL, RESERVE + HUGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED)
+			return 1;
+		huge_area = (char *)(((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+		madvise(huge_area, RESERVE, MADV_HUGEPAGE);
+	} else if (strcmp(mode, "free") && strcmp(mode, "fixed")) {
+		fprintf(stderr, "usage: %s leak|free|mremap|fixed|huge|threads [--iterations N]\n",
+			argv[0]);
 		return 2;
 	}
 	wl_ready();
@@ -209,6 +264,10 @@ int main(int argc, char **argv)
 			advise_back();
 			unmap_back();
 			heap_back();
+		} else if (!strcmp(mode, "fixed")) {
+			move_onto();
+		} else if (!strcmp(mode, "huge")) {
+			huge_page(done);
 		} else {
 			grow_buf();
 		}
