@@ -26,7 +26,10 @@ the reports of --system with the allocs map full and processes exiting all
 the time (bench/results/pressure.md; BENCH_LT=path runs another leaktrace
 binary, to compare). `run.py --only census` runs pywork.py under the Python
 census beside untraced, tracemalloc and exact tracing
-(bench/results/census.md). Needs root.
+(bench/results/census.md). `run.py --only pages` runs wordfreq and pywork.py
+untraced, under --pages and under exact tracing, taking turns, and what
+--pages costs per page faulted in and given back (bench/faults.c)
+(bench/results/pages.md). Needs root.
 """
 import json
 import os
@@ -669,6 +672,80 @@ def unwind_rows():
     return lines
 
 
+FAULT_PAGES, FAULT_ROUNDS = 4096, 100
+PAGES_PY_ROUNDS = os.environ.get("BENCH_PAGES_PY_ROUNDS", "2000")
+
+
+def faults_run(pages):
+    """bench/faults.c's own loop time, untraced or under --pages."""
+    cmd = [str(BIN / "faults"), str(FAULT_PAGES), str(FAULT_ROUNDS)]
+    if pages:
+        cmd = [str(LT), "--pages", "-i", "1000", "-o", str(TMP / "faults.jsonl"), "--"] + cmd
+    p = subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    return py_elapsed(p.stderr)
+
+
+def pages_top(rec, kind):
+    """The innermost named frame out of libc (the allocator) of the top stack
+    of @kind (None: any) in @rec; its innermost Python frame if it has one."""
+    for s in rec.get("stacks") or []:
+        if kind is None or s["kind"] == kind:
+            named = [f for f in s["frames"]
+                     if f.get("func") and "/libc.so" not in f.get("module", "")]
+            py = [f for f in named if f.get("lang") == "python"]
+            f = (py or named or [{}])[0]
+            return "%s%s" % (f.get("func"), " line %d" % f["line"] if py and "line" in f else "")
+    return None
+
+
+def pages_rows():
+    """wordfreq and pywork.py untraced, under --pages and exact, taking turns,
+    and the cost of a page faulted in and given back under --pages."""
+    out = ["| workload | run | time | vs untraced | top stack |", "|---|---|---|---|---|"]
+    wf = [str(BIN / "wordfreq"), str(WF_LINES)]
+    for label, opts in (("untraced", None), ("--pages", ["--pages"]), ("exact", [])):
+        if opts is None:
+            t, top = median(run_untraced, wf), ""
+        else:
+            t, rec = median(run_leaktrace, opts, wf)
+            top = pages_top(rec, "pages" if opts else "heap")
+        if label == "untraced":
+            base = t
+        out.append("| wordfreq %d lines | %s | %.3f s | %.2fx | %s |" % (
+            WF_LINES, label, t, t / base, top))
+    # --pages at enough rounds for a few reports (its leak is where the
+    # kept Records are made), exact at the rounds it can afford
+    lt = [str(LT), "-i", "0.25", "-w", "4", "-n", "50", "-o", str(TMP / "py.jsonl")]
+    for rounds, runs in ((PAGES_PY_ROUNDS, {"untraced": [], "--pages": []}),
+                         (PY_ROUNDS, {"untraced": [], "exact": []})):
+        work = [PY, PYWORK, rounds]
+        for _ in range(REPS):
+            for label in runs:
+                argv = {"untraced": work, "--pages": lt + ["--pages", "--"] + work,
+                        "exact": lt + ["--"] + work}[label]
+                runs[label].append(run_py(argv))
+        base = None
+        for label, rs in runs.items():
+            rs.sort(key=lambda r: r[0])
+            t, rec = rs[len(rs) // 2]
+            base = base or t
+            top = pages_top(rec, "pages" if label == "--pages" else None) if rec else ""
+            out.append("| pywork.py %s rounds | %s | %.3f s | %.2fx | %s |" % (
+                rounds, label, t, t / base, top))
+    untraced, traced = [], []
+    for _ in range(REPS):
+        untraced.append(faults_run(False))
+        traced.append(faults_run(True))
+    n = FAULT_PAGES * FAULT_ROUNDS
+    u, p = statistics.median(untraced), statistics.median(traced)
+    out += ["", "bench/faults.c: %d pages faulted in and unmapped, %d times: untraced %.3f s "
+            "(%.2f µs a page), --pages %.3f s: %.2f µs more a page (charged at its fault, "
+            "uncharged at munmap)." % (FAULT_PAGES, FAULT_ROUNDS, u, u / n * 1e6, p,
+                                        (p - u) / n * 1e6)]
+    return out
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF)")
@@ -696,6 +773,19 @@ def main():
         print(text)
         (ROOT / "bench" / "results").mkdir(exist_ok=True)
         (ROOT / "bench" / "results" / "census.md").write_text(text)
+        shutil.rmtree(TMP, ignore_errors=True)
+        return
+    if sys.argv[1:] == ["--only", "pages"]:
+        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                    if l.startswith("model name")), "?")
+        text = "\n".join(["# --pages beside untraced and exact, %s" % time.strftime("%Y-%m-%d"),
+                          "", "%s, %d CPUs, kernel %s, load average %.1f at the start, median "
+                          "of %d runs." % (cpu, os.cpu_count(), os.uname().release,
+                                           os.getloadavg()[0], REPS), ""] +
+                         pages_rows()) + "\n"
+        print(text)
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "pages.md").write_text(text)
         shutil.rmtree(TMP, ignore_errors=True)
         return
     if sys.argv[1:] == ["--only", "pressure"]:

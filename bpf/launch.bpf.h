@@ -15,6 +15,7 @@ int process_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (!lt_is_target(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	ev_send(LT_EV_EXEC, bpf_ktime_get_ns(), 0, 0, 0, false);
+	pages_exec(bpf_get_current_pid_tgid() >> 32);
 	if (stop_on_exec)
 		bpf_send_signal(LT_SIGSTOP);
 	return 0;

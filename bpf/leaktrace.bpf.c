@@ -22,6 +22,8 @@ const volatile __u32 self_tgid;
  * probability size/sample_bytes; both 0: every call (see heap_sampled()). */
 const volatile __u32 sample_every = 0;
 const volatile __u64 sample_bytes = 0;
+/* The pages source is loaded: exec drops a process's charged pages. */
+const volatile __u32 pages_on;
 
 /* Drop and diagnostic counters, one set per CPU (user space sums them): every
  * stack bumps some, and an atomic add on one shared line from every CPU at
@@ -87,6 +89,7 @@ struct {
 #include "heap.bpf.h"
 #include "sysframe.bpf.h"
 #include "mmap.bpf.h"
+#include "pages.bpf.h"
 #include "fd.bpf.h"
 #include "launch.bpf.h"
 #include "gl.bpf.h"

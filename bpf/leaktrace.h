@@ -29,8 +29,18 @@ enum lt_kind {
 	LT_KIND_GL_VERTEX_ARRAY,
 	LT_KIND_EGL_CONTEXT,
 	LT_KIND_EGL_SURFACE,
-	LT_KIND_FD, /* file descriptors: addr is the fd number, size 0 */
+	LT_KIND_FD,    /* file descriptors: addr is the fd number, size 0 */
+	LT_KIND_PAGES, /* resident pages faulted in: addr is the page; aux: enum lt_page_region */
 	LT_KIND__NR,
+};
+
+/* The mapping a page of LT_KIND_PAGES is in: part of its stack's key, so
+ * that a stack that touched pages of two kinds of mapping is two rows. */
+enum lt_page_region {
+	LT_REGION_ANON,	 /* an anonymous private mapping (mmap, arenas, thread stacks) */
+	LT_REGION_HEAP,	 /* the brk heap, [heap] */
+	LT_REGION_STACK, /* the main thread's stack, [stack] */
+	LT_REGION__NR,
 };
 
 #define LT_KIND_GL_FIRST LT_KIND_GL_TEXTURE
@@ -128,13 +138,19 @@ enum lt_counter {
 	LT_CNT_SELF_HITS,     /* --system: a uprobe fired in leaktrace itself (a trap it paid) */
 	LT_CNT_PROBE_CALLS,   /* entry probes run in traced processes: one trap each */
 	LT_CNT_PROBE_RETURNS, /* return probes run in traced processes: what they add */
+	LT_CNT_PAGES_FULL,    /* allocs map had no room for a page: page not charged */
+	LT_CNT_PAGES_BUSY,    /* a page's mapping could not be looked up (its process's
+			       * mappings were being changed): page not charged */
+	LT_CNT_PAGES_HUGE,    /* a page charged where the kernel may have mapped a huge
+			       * page (transparent huge pages): charged as one page */
 	LT_CNT__NR,
 };
 
 /* Counters that mean the totals are incomplete; the others are diagnostics. */
 #define LT_CNT_DROP_MASK                                                                           \
 	((1u << LT_CNT_ALLOCS_FULL) | (1u << LT_CNT_STATS_FULL) | (1u << LT_CNT_STACKS_FULL) |     \
-	 (1u << LT_CNT_EVENTS_LOST) | (1u << LT_CNT_NO_THREAD) | (1u << LT_CNT_GL_NAMES_LOST))
+	 (1u << LT_CNT_EVENTS_LOST) | (1u << LT_CNT_NO_THREAD) | (1u << LT_CNT_GL_NAMES_LOST) |    \
+	 (1u << LT_CNT_PAGES_FULL) | (1u << LT_CNT_PAGES_BUSY))
 
 /* One outstanding resource: allocs map, keyed by where it lives. */
 struct lt_alloc_key {

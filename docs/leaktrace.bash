@@ -22,7 +22,7 @@ _leaktrace()
 		return
 	fi
 
-	local opts="-p --pid --system --check -i --interval -d --duration -n --top
+	local opts="-p --pid --system --pages --check -i --interval -d --duration -n --top
 		-w --window --json -o --output --folded --pprof --html --fail-on-growth --sources --lib
 		--census --no-census --backrefs --backrefs-dot
 		--stack-depth --max-allocs --max-stacks --sample --sample-bytes
@@ -50,7 +50,7 @@ _leaktrace()
 		return
 		;;
 	--sources)
-		local list="auto libc mmap python gl fd none"
+		local list="auto libc mmap python gl fd pages none"
 		local prefix=
 		[[ $cur == *,* ]] && prefix=${cur%,*},
 		COMPREPLY=($(compgen -P "$prefix" -W "$list" -- "${cur##*,}"))

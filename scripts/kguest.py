@@ -100,6 +100,7 @@ WORKLOADS = {
     "leaky": ["leaky.c"],
     "sysleak": ["sysleak.c"],
     "fdconn": ["fdconn.c"],
+    "pages": ["pages.c"],
     "bpfcount": ["bpfcount.c"],
 }
 WL_CFLAGS = ["-g", "-O1", "-fno-omit-frame-pointer", "-fno-optimize-sibling-calls", "-pthread",

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <linux/types.h>
+#include "leaktrace.h"
 #include "arena.h"
 
 /* The functions that call mmap for an allocator's arena. */
@@ -61,4 +63,26 @@ const char *lt_arena_name(enum lt_arena a)
 const char *lt_arena_what(enum lt_arena a)
 {
 	return a > LT_ARENA_NONE && a < LT_ARENA__NR ? whats[a] : "none";
+}
+
+static const char *const region_names[LT_REGION__NR] = {
+	[LT_REGION_ANON] = "anon",
+	[LT_REGION_HEAP] = "heap",
+	[LT_REGION_STACK] = "stack",
+};
+
+static const char *const region_whats[LT_REGION__NR] = {
+	[LT_REGION_ANON] = "pages of anonymous mappings (mmap, arenas, thread stacks)",
+	[LT_REGION_HEAP] = "pages of the brk heap, [heap]",
+	[LT_REGION_STACK] = "pages of the main thread's stack, [stack]",
+};
+
+const char *lt_region_name(unsigned int region)
+{
+	return region < LT_REGION__NR ? region_names[region] : NULL;
+}
+
+const char *lt_region_what(unsigned int region)
+{
+	return region < LT_REGION__NR ? region_whats[region] : NULL;
 }

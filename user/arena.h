@@ -22,4 +22,10 @@ enum lt_arena lt_arena_of(const char *func, const char *module);
 const char *lt_arena_name(enum lt_arena a);
 const char *lt_arena_what(enum lt_arena a);
 
+/* The mapping a "pages" stack's pages are in (enum lt_page_region): its
+ * short name for JSON ("heap"), NULL past the last, and what it is, for the
+ * table. */
+const char *lt_region_name(unsigned int region);
+const char *lt_region_what(unsigned int region);
+
 #endif

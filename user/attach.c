@@ -169,6 +169,9 @@ bool tracer__have_uprobe_multi(void)
 #define PROG_SYSTEM (1u << 17) /* --system */
 #define PROG_FLOOR (1u << 18)  /* --floor */
 
+/* bpf_loop()'s most iterations (BPF_MAX_LOOPS) */
+#define LT_BPF_MAX_LOOPS (1u << 23)
+
 /* The bits of the sources that own @prog or @map of @p (srcdesc.h). */
 static unsigned int owners(const struct leaktrace_bpf *p, const struct bpf_program *prog,
 			   const struct bpf_map *map)
@@ -352,6 +355,22 @@ static void set_autocreate(struct leaktrace_bpf *p, unsigned int load)
 	}
 }
 
+/* The kernel's setting for transparent huge pages, for the pages source: a
+ * fault there may map a whole block (bpf/pages.bpf.h). 0 never (or no
+ * such file), 1 madvise, 2 always. */
+static unsigned int thp_mode(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[always]") ? 2 : strstr(buf, "[madvise]") ? 1 : 0;
+}
+
 /* Opens the skeleton and loads the programs of t->sources. Returns 0 or a
  * negative errno; libbpf's error in @msg. */
 static int open_load(struct tracer *t, char *msg, size_t len)
@@ -380,6 +399,10 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 	t->skel->rodata->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	t->skel->rodata->sample_every = s->sample_every > 1 ? s->sample_every : 0;
 	t->skel->rodata->sample_bytes = s->sample_bytes;
+	t->skel->rodata->pages_on = !!(t->sources & LT_SRC_PAGES);
+	t->skel->rodata->thp_mode = t->sources & LT_SRC_PAGES ? thp_mode() : 0;
+	t->skel->rodata->pages_walk_max = s->max_allocs < LT_BPF_MAX_LOOPS ? s->max_allocs
+									   : LT_BPF_MAX_LOOPS;
 	t->skel->rodata->py_depth = t->sources & LT_SRC_PYTHON ? s->stack_depth : 0;
 	bpf_map__set_value_size(t->skel->maps.stacks,
 				(s->stack_depth + t->skel->rodata->py_depth) * sizeof(__u64));

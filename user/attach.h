@@ -73,11 +73,23 @@ int tracer__attach_new(struct tracer *t, pid_t tgid);
 int tracer__add_sys_frame(struct tracer *t, const struct lt_sys_site *site, __u64 ra_off,
 			  __s64 fp_off);
 
+struct py_target;
+
+/* Source pages: opens the page-fault software event on every CPU, for
+ * every process (the BPF side keeps the traced ones), and attaches the
+ * syscalls that give pages back. Once; again does nothing. Returns 0 or a
+ * negative errno, said. */
+int tracer__attach_pages(struct tracer *t);
+
+/* Gives the BPF side the layout of the CPython that @py found in @tgid, so
+ * that every stack of @tgid gets its Python frames, without probing its
+ * allocator (--pages). Returns 0 or a negative errno, said. */
+int tracer__python_frames(struct tracer *t, pid_t tgid, const struct py_target *py);
+
 /* Probes the object allocation of the CPython that @py found in @tgid and
  * gives the BPF side its layout, so every stack of @tgid gets its Python
  * frames. Under --system the file's probes are shared by every process
  * that maps it, put there once. */
-struct py_target;
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py);
 /* Forgets the layout of @tgid's CPython (it exited or exec'd). */
 void tracer__forget_python(struct tracer *t, pid_t tgid);

@@ -54,6 +54,7 @@ struct tracer {
 	unsigned int failures;
 	bool tracepoints, exec_tp, exit_tp;
 	bool fd_tracepoints;
+	bool pages_attached;  /* the page-fault events and the pages source's tracepoints */
 	unsigned int sources; /* what is loaded: the settings' less what the kernel refused */
 	char off_why[512];    /* the sources off, and why */
 	char *vlogs;	      /* the verifier's log of each program, VLOG_SIZE each */

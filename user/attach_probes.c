@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.skel.h"
@@ -535,6 +536,82 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 	return err;
 }
 
+/* perf_event_open(2): glibc has no wrapper */
+static int open_page_faults(int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_PAGE_FAULTS,
+		/* every fault is one sample, that is one run of the program;
+		 * faults the kernel takes on the user's memory (copy_to_user)
+		 * count too, hence no exclude_kernel */
+		.sample_period = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &attr, /*pid=*/-1, cpu, /*group_fd=*/-1,
+		       PERF_FLAG_FD_CLOEXEC);
+}
+
+int tracer__attach_pages(struct tracer *t)
+{
+	struct leaktrace_bpf *p = t->skel;
+	const struct {
+		struct bpf_program *prog;
+		const char *name;
+	} tps[] = {
+		{ p->progs.pages_munmap, "sys_exit_munmap" },
+		{ p->progs.pages_madvise, "sys_exit_madvise" },
+		{ p->progs.pages_mremap, "sys_exit_mremap" },
+		{ p->progs.pages_mmap, "sys_exit_mmap" },
+		{ p->progs.pages_brk, "sys_enter_brk" },
+	};
+	int ncpus = libbpf_num_possible_cpus(), err, fd, opened = 0;
+	struct bpf_link *link;
+
+	if (t->pages_attached || !(t->sources & LT_SRC_PAGES))
+		return 0;
+	ensure_tracefs();
+	/* the ways back first: a page charged is then never missed going */
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		err = attach_tp(t, tps[i].prog, "syscalls", tps[i].name);
+		if (err)
+			return err;
+	}
+	if (ncpus < 0) {
+		lt_error("cannot count the CPUs: %s", strerror(-ncpus));
+		return ncpus;
+	}
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		fd = open_page_faults(cpu);
+		if (fd < 0) {
+			err = -errno;
+			/* a possible CPU that is not online has no events */
+			if (err == -ENODEV)
+				continue;
+			lt_error("cannot open the page-fault event on CPU %d: %s%s", cpu,
+				 strerror(-err),
+				 err == -EACCES || err == -EPERM ? "; " LT_HINT_PERM : "");
+			return err;
+		}
+		link = bpf_program__attach_perf_event(p->progs.page_fault, fd);
+		if (!link) {
+			err = -errno;
+			close(fd);
+			lt_error("cannot attach to the page-fault event on CPU %d: %s", cpu,
+				 strerror(-err));
+			return err;
+		}
+		err = keep_link(t, link);
+		if (err)
+			return err;
+		opened++;
+	}
+	lt_debug("page-fault events opened on %d CPUs", opened);
+	t->pages_attached = true;
+	return 0;
+}
+
 int tracer__attach(struct tracer *t, pid_t tgid)
 {
 	int err = 0;
@@ -608,11 +685,9 @@ int tracer__attach_new(struct tracer *t, pid_t tgid)
 
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py)
 {
-	struct lt_py_proc proc = py->layout->bpf;
 	bool system = t->settings->system;
 	struct mapped_file *f = tracer_file(t, py->path, py->shown);
 	struct elf_file *elf;
-	__u32 key = tgid;
 	int err;
 
 	if (!f)
@@ -633,6 +708,15 @@ int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *
 		if (system)
 			mapped_file__mark(f, FILE_PY_PROBED);
 	}
+	return tracer__python_frames(t, tgid, py);
+}
+
+int tracer__python_frames(struct tracer *t, pid_t tgid, const struct py_target *py)
+{
+	struct lt_py_proc proc = py->layout->bpf;
+	__u32 key = tgid;
+	int err;
+
 	proc.runtime = py->runtime;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pyprocs), &key, &proc, BPF_ANY)) {
 		err = -errno;

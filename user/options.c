@@ -73,6 +73,7 @@ enum {
 	OPT_NO_CENSUS,
 	OPT_BACKREFS,
 	OPT_BACKREFS_DOT,
+	OPT_PAGES,
 };
 
 static const struct argp_option options[] = {
@@ -80,6 +81,10 @@ static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process, all its threads", 1 },
 	{ "system", OPT_SYSTEM, NULL, 0,
 	  "Trace every process, including ones started later (every source, per process)", 1 },
+	{ "pages", OPT_PAGES, NULL, 0,
+	  "Trace growth by the pages a process faults in and gives back, instead of every "
+	  "allocation (near-zero cost in a steady state; no probe on malloc)",
+	  1 },
 	{ "check", OPT_CHECK, NULL, 0,
 	  "Trace nothing: say what this machine offers for leaktrace and what to do about what "
 	  "is missing; exit 1 if leaktrace cannot run here (--json: one JSON object)",
@@ -483,6 +488,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SOURCES: {
 		char names[128];
 
+		s->sources_given = true;
 		err = lt_parse_sources(arg, &s->sources, &s->sources_auto);
 		if (err == -ENOMEM)
 			usage_error(state, "out of memory");
@@ -563,6 +569,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CHECK:
 		s->check = true;
 		break;
+	case OPT_PAGES:
+		s->pages = true;
+		break;
 	case OPT_CENSUS:
 		s->census = LT_CENSUS_ON;
 		break;
@@ -595,6 +604,33 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* --pages replaces the sources that probe allocations (libc, mmap, python's
+ * object allocators): a list that names one of them, or an option that
+ * only they use, makes no sense with it. gl and fd keep their probes. */
+static void check_pages(const struct lt_settings *s)
+{
+	const char *what = s->lib				? "--lib"
+			   : s->sample_every			? "--sample"
+			   : s->sample_bytes			? "--sample-bytes"
+			   : s->floor				? "--floor"
+			   : s->probe_at != LT_PROBE_AT_DEFAULT ? "--probe-at"
+								: NULL;
+
+	if (s->sources_given && (s->sources & (LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON))) {
+		fputs("leaktrace: --pages replaces the libc, mmap and python sources: give "
+		      "--sources auto, gl or fd with it, or drop --pages\n",
+		      stderr);
+		exit(2);
+	}
+	if (what) {
+		fprintf(stderr,
+			"leaktrace: %s sets how allocator calls are probed, and --pages probes "
+			"none: drop %s or --pages\n",
+			what, what);
+		exit(2);
+	}
 }
 
 void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
@@ -681,8 +717,15 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		exit(2);
 	}
 	check_dir("--debug-dir", s->debug_dir);
+	/* --sources pages is --pages */
+	s->pages |= !!(s->sources & LT_SRC_PAGES);
+	if (s->pages)
+		check_pages(s);
 	if (s->sources_auto)
 		s->sources |= src_all() & ~on_request();
+	/* --pages: Python frames in the pages' stacks, no probe */
+	if (s->pages)
+		s->sources = (s->sources & ~(LT_SRC_LIBC | LT_SRC_MMAP)) | LT_SRC_PAGES;
 }
 
 /* --- leaktrace report --- */

@@ -27,12 +27,14 @@ struct lt_settings {
 	pid_t pid;	/* -p; 0 if not given */
 	char **command; /* after --; NULL if not given */
 	bool system;
+	bool pages;	 /* --pages: the pages source instead of libc, mmap and python's probes */
 	double interval; /* seconds */
 	double duration; /* seconds; 0 = until the target exits or a signal */
 	unsigned int top;
 	unsigned int window;
 	unsigned int sources; /* enum lt_source bits */
 	bool sources_auto;    /* no --sources: decide from the target */
+	bool sources_given;   /* --sources was given */
 	bool json;
 	const char *output;
 	const char *folded; /* --folded FILE */

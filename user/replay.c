@@ -284,7 +284,7 @@ static int read_frame(struct replay *rp, struct json_object *o, struct lt_frame 
 static int read_stack(struct replay *rp, struct json_object *o)
 {
 	struct json_object *frames = get(o, "frames", json_type_array);
-	const char *arena = get_str(o, "arena");
+	const char *arena = get_str(o, "arena"), *region = get_str(o, "region");
 	struct rstack *s = calloc(1, sizeof(*s));
 	__s64 id, pid;
 	int kind = kind_of(get_str(o, "kind")), err = -EINVAL;
@@ -323,6 +323,9 @@ static int read_stack(struct replay *rp, struct json_object *o)
 	for (enum lt_arena a = LT_ARENA_NONE + 1; arena && a < LT_ARENA__NR; a++)
 		if (!strcmp(arena, lt_arena_name(a)))
 			s->aux = a;
+	for (unsigned int g = 0; region && kind == LT_KIND_PAGES && lt_region_name(g); g++)
+		if (!strcmp(region, lt_region_name(g)))
+			s->aux = g;
 	if (ARRAY_RESERVE(rp->v, rp->cap, rp->nr + 1))
 		goto nomem;
 	if (kind == LT_KIND_PYOBJ)

@@ -70,6 +70,15 @@ __u32 rp_arena_of(const struct series *s)
 	return s->key.kind == LT_KIND_MMAP && s->key.aux < LT_ARENA__NR ? (__u32)s->key.aux : 0;
 }
 
+const char *rp_region_of(const struct series *s, const char **what)
+{
+	if (s->key.kind != LT_KIND_PAGES || s->key.aux >= LT_REGION__NR)
+		return NULL;
+	if (what)
+		*what = lt_region_what(s->key.aux);
+	return lt_region_name(s->key.aux);
+}
+
 static unsigned int kind_source(__u32 kind)
 {
 	const struct src_desc *d;

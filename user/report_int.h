@@ -107,6 +107,10 @@ const char *rp_kind_name(__u32 kind);
 bool rp_in_bytes(const struct series *s);
 const char *rp_count_noun(__u32 kind);
 __u32 rp_arena_of(const struct series *s);
+/* The mapping the pages of a "pages" stack are in ("anon", "heap",
+ * "stack"), and in @what (may be NULL) that said for the table; NULL for
+ * other kinds. */
+const char *rp_region_of(const struct series *s, const char **what);
 bool rp_estimated(const struct report *r, __u32 kind);
 const char *rp_mark(char *buf, size_t len, const char *figure, bool estimate);
 bool rp_kind_shown(const struct report *r, __u32 kind);

@@ -149,6 +149,8 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	jw__kstr(w, "unit", rp_in_bytes(s) ? "bytes" : "count");
 	if (rp_arena_of(s))
 		jw__kstr(w, "arena", lt_arena_name(rp_arena_of(s)));
+	if (rp_region_of(s, NULL))
+		jw__kstr(w, "region", rp_region_of(s, NULL));
 	jw__kint(w, "growth", x->growth);
 	jw__kint(w, "growth_window", x->growth_window);
 	jw__kint(w, "growth_total", x->growth_total);

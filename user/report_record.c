@@ -42,6 +42,8 @@ static void record_stack(struct report *r, const struct series *s, __u64 id)
 		jw__kstr(&w, "object_type", rp_type_of(r, s));
 	if (rp_arena_of(s))
 		jw__kstr(&w, "arena", lt_arena_name(rp_arena_of(s)));
+	if (rp_region_of(s, NULL))
+		jw__kstr(&w, "region", rp_region_of(s, NULL));
 	jw__kuint(&w, "pid", s->key.tgid);
 	jw__kstr(&w, "comm", rp_comm_of(r, s->key.tgid));
 	jw__khex(&w, "stack_id", s->key.stack);

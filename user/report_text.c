@@ -238,7 +238,7 @@ void rp_emit_text(struct report *r, const struct report_status *st, const char *
 		bool bytes = rp_in_bytes(s), est = rp_estimated(r, s->key.kind);
 		char live[32], count[32], last[32], win[32], total[32], trend[16], m[5][40],
 			esc[512];
-		const char *last_module = NULL;
+		const char *last_module = NULL, *what;
 		struct lt_frame *frames = r->frames;
 		const __u64 *ips;
 		size_t nr;
@@ -283,6 +283,8 @@ void rp_emit_text(struct report *r, const struct report_status *st, const char *
 		if (rp_arena_of(s))
 			fprintf(out, "        %s: the allocator's mappings, not a line's\n",
 				lt_arena_what(rp_arena_of(s)));
+		if (rp_region_of(s, &what))
+			fprintf(out, "        %s\n", what);
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 		nr = rp_render_frames(r, s->key.tgid, ips, nr, frames, MAX_SHOWN);
 		if (!nr)

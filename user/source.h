@@ -2,7 +2,7 @@
 /* What each source does over a traced process's life, one ops table each,
  * beside its bpf/<source>.bpf.h: src_native.c (heap, mmap and the unwind
  * tables their stacks use), src_fd.c, src_python.c (probes, and the census),
- * src_gl.c. target.c and loop.c call them in the order of sources[] at each
+ * src_gl.c, src_pages.c. target.c and loop.c call them in the order of sources[] at each
  * moment of that life; what each is (srcdesc.h) hangs off its ops, so a new
  * source is its own file plus its line in sources[] and its name below. */
 #ifndef LT_SOURCE_H
@@ -45,7 +45,7 @@ struct source_ops {
 	void (*done)(struct app *a);
 };
 
-extern const struct source_ops src_native, src_fd, src_python, src_census, src_gl;
+extern const struct source_ops src_native, src_fd, src_python, src_census, src_gl, src_pages;
 
 /* The ops of the sources, in the order they act at each moment. */
 int sources_ready(struct app *a, pid_t pid, bool later);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The sources' ops, in the order they act: syscall sites and unwind tables
  * before the probes that walk stacks through them; the allocators before
- * Python, whose objects' frees come through them; GL once its library is
+ * Python, whose objects' frees come through them; pages once Python's
+ * frames can be walked; GL once its library is
  * known; the census, which probes nothing, last. */
 #include <pthread.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "srcdesc.h"
 
 static const struct source_ops *const sources[] = {
-	&src_fd, &src_native, &src_python, &src_gl, &src_census,
+	&src_fd, &src_native, &src_python, &src_pages, &src_gl, &src_census,
 };
 
 #define NR_SOURCES (sizeof(sources) / sizeof(sources[0]))

@@ -31,7 +31,8 @@
 #define BACKREFS_TRIES 3
 
 /* Traces the CPython that process @pid runs, if any, and if the python source
- * is on: its objects, and Python frames in its stacks. */
+ * is on: its objects, and Python frames in its stacks; under --pages only
+ * the frames, with no probe. */
 static int python_ready(struct app *a, pid_t pid, bool later)
 {
 	struct py_target py;
@@ -59,7 +60,8 @@ static int python_ready(struct app *a, pid_t pid, bool later)
 		return 0;
 	}
 	step = progress__begin("probing CPython's object allocators in %s", py.shown);
-	err = tracer__attach_python(a->tracer, pid, &py);
+	err = a->settings.pages ? tracer__python_frames(a->tracer, pid, &py)
+				: tracer__attach_python(a->tracer, pid, &py);
 	progress__end(step);
 	if (err)
 		return err;
@@ -262,7 +264,7 @@ static void python_before_sample(struct app *a)
 {
 	a->py_nr_held = 0;
 	/* one target's free lists (not under --system: see README, Limits) */
-	if (!(a->sources & LT_SRC_PYTHON) || a->procs)
+	if (!(a->sources & LT_SRC_PYTHON) || a->procs || a->settings.pages)
 		return;
 	a->py_nr_held = pyresolver__free_objects(a->pyresolver, a->pid, a->py_runtime, a->py_held,
 						 2 * LT_PY_FREE_MAX);
@@ -317,7 +319,8 @@ static void python_seen(struct app *a, pid_t pid)
 	}
 	if (err)
 		return;
-	err = tracer__attach_python(a->tracer, pid, &py);
+	err = a->settings.pages ? tracer__python_frames(a->tracer, pid, &py)
+				: tracer__attach_python(a->tracer, pid, &py);
 	if (!err)
 		err = pyresolver__add(a->pyresolver, pid, py.layout);
 	if (!err)

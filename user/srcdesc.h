@@ -21,6 +21,7 @@ enum lt_source {
 	LT_SRC_PYTHON = 1u << 2,
 	LT_SRC_GL = 1u << 3,
 	LT_SRC_FD = 1u << 4,
+	LT_SRC_PAGES = 1u << 5,
 };
 
 struct leaktrace_bpf;

@@ -33,11 +33,12 @@ TRACEFS = Path("/sys/kernel/tracing")
 CI = os.environ.get("CI") == "true"
 
 # kinds whose growth is in bytes; the others grow in objects
-BYTE_KINDS = {"heap", "mmap", "pyobj"}
+BYTE_KINDS = {"heap", "mmap", "pyobj", "pages"}
 KINDS = {"heap", "mmap", "pyobj", "gl.texture", "gl.buffer", "gl.framebuffer",
          "gl.renderbuffer", "gl.shader", "gl.program", "gl.vertex_array",
-         "egl.context", "egl.surface", "fd"}
+         "egl.context", "egl.surface", "fd", "pages"}
 REASONS = {"target-exited", "duration", "signal"}
+REGIONS = {"anon", "heap", "stack"}	# the mappings a pages stack's pages are in
 ARENAS = {"pymalloc", "glibc"}	# allocators whose own mappings are rows of their own
 SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 # The bound on anything a test waits for (a leak in the reports, a workload's
@@ -568,6 +569,9 @@ def validate_stack(st, where, window, system=False):
     # a suspect grew in most intervals of the window, and not once
     assert not st["suspect"] or st["intervals_grown"] >= 2, (
         "%s: a suspect that grew in %d interval" % (where, st["intervals_grown"]))
+    if "region" in st or st["kind"] == "pages":
+        _need(st, "region", lambda v: v in REGIONS, "one of %s" % sorted(REGIONS), where)
+        assert st["kind"] == "pages", "%s: a region on kind %s" % (where, st["kind"])
     if "arena" in st:
         _need(st, "arena", lambda v: v in ARENAS, "one of %s" % sorted(ARENAS), where)
         assert st["kind"] == "mmap", "%s: an arena of kind %s" % (where, st["kind"])

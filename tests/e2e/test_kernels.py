@@ -6,7 +6,8 @@ one bookworm ships), arm64 6.1 (under qemu-system-aarch64, as a board).
 In each: --check predicts a run that loads every source; the verifier's
 work per program stays under half its limit; the default run on a leaking
 C program puts the leak at rank 1 with its function and file:line; -p;
---sources fd; --system; exit statuses; and nothing is left attached after.
+--sources fd; --pages (one page an iteration, exactly); --system; exit
+statuses; and nothing is left attached after.
 
 The guests boot together when the first test asks for one, and run while
 the tests wait; a guest that does not finish is a failure with the tail of
@@ -29,6 +30,7 @@ import kguest  # noqa: E402
 CASE_TIMEOUT = 300
 GUEST_TIMEOUT = 1500
 FD_ITERS = 100
+PAGES_ITERS = 150
 LEAKY_ITERS = 150
 SYS_BYTES = 2000
 # The verifier refuses a program at 1M instructions processed: past half of
@@ -69,6 +71,14 @@ rc=$?
 cat /tmp/out.json
 exit $rc
 """ % FD_ITERS, CASE_TIMEOUT),
+    # --pages: its programs through the verifier (-v), and a leak of one page
+    # an iteration
+    ("pages", """
+/leaktrace --pages -v -i 1 -w 2 -o /tmp/out.json -- /wl/pages leak --iterations %d >/dev/null
+rc=$?
+cat /tmp/out.json
+exit $rc
+""" % PAGES_ITERS, CASE_TIMEOUT),
     ("system", """
 /wl/sysleak %d >/dev/null &
 leaker=$!
@@ -94,7 +104,7 @@ done
 /wl/bpfcount
 echo "uprobe_events $(wc -l </sys/kernel/tracing/uprobe_events)"
 echo "kprobe_events $(wc -l </sys/kernel/tracing/kprobe_events)"
-echo "processes $(ps -o comm | grep -c -e leaktrace -e leaky -e sysleak -e fdconn)"
+echo "processes $(ps -o comm | grep -c -e leaktrace -e leaky -e sysleak -e fdconn -e pages)"
 """, 120),
 ]
 
@@ -263,6 +273,32 @@ def _check_kernel(name):
         got = (f0.get("func"), os.path.basename(f0.get("file", "")), f0.get("line"), funcs(st)[1])
         expect(got == want, "--sources fd: rank 1 at %r, want %r" % (got, want))
         expect(st["count"] == FD_ITERS, "--sources fd: %s, want %d" % (describe(st), FD_ITERS))
+
+    # --pages
+    c, recs = _stream(r, "pages", window=2, top=10, interval=1)
+    ex = recs[-1]
+    expect(c.rc == 0, "--pages: status %d\n%s" % (c.rc, c.stderr[-1500:]))
+    pages_insns = {}
+    for line in c.err:
+        f = line.split()
+        if len(f) > 4 and f[1] == "verifier:" and f[3] == "processed":
+            pages_insns[f[2].rstrip(":")] = int(f[4])
+    expect("page_fault" in pages_insns, "--pages -v: no verifier account of page_fault:\n%s" %
+           c.stderr[-1500:])
+    near = {p: n for p, n in pages_insns.items() if n >= VERIFIER_MARGIN}
+    expect(not near, "--pages: programs past half the verifier's limit: %r" % near)
+    insns.update(pages_insns)
+    st = find_stacks(ex, "leak_page", kind="pages")
+    if len(st) != 1:
+        bad.append("--pages: %d stacks at leak_page:\n%s" % (len(st), describe_all(ex)))
+    else:
+        try:
+            assert_site(st[0]["frames"][0], "leak_page", "pages.c",
+                        marker_line("pages.c", "leak_page"), "/wl/pages")
+        except AssertionError as e:
+            bad.append("--pages: %s" % e)
+        expect(st[0]["count"] == PAGES_ITERS and st[0]["bytes"] == PAGES_ITERS * 4096,
+               "--pages: %s, want %d pages of 4 KiB" % (describe(st[0]), PAGES_ITERS))
 
     # --system
     # The quiet process's cache turns over once leaktrace attaches (its

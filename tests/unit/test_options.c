@@ -361,19 +361,28 @@ static const struct {
 	{ { "-p", "1", "-w", "0" },
 	  "invalid --window '0': expected a whole number from 1 to 100000" },
 	{ { "-p", "1", "--sources", "heap" },
-	  "invalid --sources 'heap': expected a comma list of auto, libc, mmap, python, gl, fd; "
-	  "or none, alone" },
+	  "invalid --sources 'heap': expected a comma list of auto, libc, mmap, python, gl, fd, "
+	  "pages; or none, alone" },
 	{ { "-p", "1", "--sources", "" },
-	  "invalid --sources '': expected a comma list of auto, libc, mmap, python, gl, fd; or "
-	  "none, alone" },
+	  "invalid --sources '': expected a comma list of auto, libc, mmap, python, gl, fd, pages; "
+	  "or none, alone" },
 	{ { "-p", "1", "--sources", "none,libc" },
 	  "invalid --sources 'none,libc': expected a comma list of auto, libc, mmap, python, gl, "
-	  "fd; or none, alone" },
+	  "fd, pages; or none, alone" },
 	{ { "-p", "1", "--sources", "none", "--no-census" },
 	  "--sources none with --no-census traces nothing: drop one of them" },
 	{ { "--system", "--sources", "none" },
 	  "--sources none leaves only the census, which reads one CPython process: use -p PID "
 	  "or -- COMMAND, or name a source" },
+	{ { "-p", "1", "--pages", "--sources", "libc" },
+	  "--pages replaces the libc, mmap and python sources: give --sources auto, gl or fd with "
+	  "it, or drop --pages" },
+	{ { "-p", "1", "--sources", "pages,mmap" },
+	  "--pages replaces the libc, mmap and python sources: give --sources auto, gl or fd with "
+	  "it, or drop --pages" },
+	{ { "-p", "1", "--pages", "--sample", "8" },
+	  "--sample sets how allocator calls are probed, and --pages probes none: drop --sample or "
+	  "--pages" },
 	{ { "-p", "1", "--lib", "/nonexistent/libx.so" },
 	  "invalid --lib '/nonexistent/libx.so': No such file or directory" },
 	{ { "-p", "1", "--stack-depth", "0" },
@@ -516,6 +525,18 @@ static void test_accepted(const char *dir)
 	if (accepted(&o, "--sources auto,fd"))
 		UT_CHECK(o.p.s.sources == ALL_SOURCES && o.p.s.sources_auto,
 			 "auto and fd: all of them, %#x", o.p.s.sources);
+	parse(&o, ARGS("-p", "1", "--pages"));
+	if (accepted(&o, "--pages"))
+		UT_CHECK(o.p.s.pages && o.p.s.sources == (LT_SRC_PAGES | LT_SRC_PYTHON | LT_SRC_GL),
+			 "--pages: pages, Python frames, gl as auto picks it: %#x", o.p.s.sources);
+	parse(&o, ARGS("-p", "1", "--pages", "--sources", "fd"));
+	if (accepted(&o, "--pages --sources fd"))
+		UT_CHECK(o.p.s.pages && o.p.s.sources == (LT_SRC_PAGES | LT_SRC_FD),
+			 "--pages --sources fd: pages and fd, %#x", o.p.s.sources);
+	parse(&o, ARGS("-p", "1", "--sources", "pages"));
+	if (accepted(&o, "--sources pages"))
+		UT_CHECK(o.p.s.pages && o.p.s.sources == LT_SRC_PAGES,
+			 "--sources pages is --pages: %#x", o.p.s.sources);
 	parse(&o, ARGS("--system", "--sources", "auto,fd"));
 	if (accepted(&o, "--system --sources auto,fd"))
 		UT_CHECK(o.p.s.system && o.p.s.sources == ALL_SOURCES,

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Source "pages": growth traced by the pages a process faults in and gives
+ * back, not by its allocator calls. The page-fault software event (one per
+ * CPU, every process) charges each anonymous private page of a traced
+ * process, once, to the stack that first touched it: an allocs entry of
+ * kind LT_KIND_PAGES keyed by the page's address, and its stack's totals.
+ * The syscalls that give pages back uncharge them: munmap, madvise
+ * (DONTNEED, FREE, REMOVE), mremap (a move re-keys them), brk shrinking,
+ * mmap MAP_FIXED over them; exec drops them all. A process that exits is
+ * dropped by user space as for every kind (collect_forget.c). In a steady
+ * state nothing faults, and nothing here runs. Included once, by
+ * leaktrace.bpf.c, after mmap.bpf.h. */
+
+/* Ranges up to this many pages are walked page by page; larger ones by one
+ * pass over the allocs map, which cannot hold more (set from user space:
+ * --max-allocs, at most BPF_MAX_LOOPS). */
+const volatile __u32 pages_walk_max = 1 << 20;
+/* Transparent huge pages (/sys/kernel/mm/transparent_hugepage/enabled, read
+ * by user space at the start): LT_THP_*. */
+const volatile __u32 thp_mode;
+
+#define LT_THP_NEVER 0
+#define LT_THP_MADVISE 1
+#define LT_THP_ALWAYS 2
+#define LT_VM_HUGEPAGE 0x20000000
+#define LT_VM_NOHUGEPAGE 0x40000000
+
+#define LT_EBUSY 16
+#define LT_VM_SHARED 0x8
+#define LT_VM_GROWSDOWN 0x100
+#define LT_MAP_FIXED 0x10
+#define LT_MADV_FREE 8
+#define LT_MADV_REMOVE 9
+#define LT_MADV_DONTNEED 4
+#define LT_MADV_DONTNEED_LOCKED 24
+
+/* What bpf_find_vma()'s callback learns of the faulting address's mapping. */
+struct pages_vma {
+	__u64 addr;   /* the faulting page */
+	__u32 region; /* enum lt_page_region; LT_REGION__NR: not charged */
+	__u32 thp;    /* the huge page around addr may be made at this fault */
+};
+
+/* Whether a fault at @v->addr in @vma may be served by a huge page: the
+ * kernel's setting allows it for the mapping, and the aligned block around
+ * the address lies inside it (mm/huge_memory.c, hugepage_vma_check() and
+ * transhuge_vma_suitable()). A process that turned huge pages off with
+ * prctl(PR_SET_THP_DISABLE) is not told apart: mm->flags changed type in
+ * Linux 6.18 (mm_flags_t), and the prctl is rare. */
+static __always_inline bool pages_thp(struct vm_area_struct *vma, __u64 flags, __u64 addr)
+{
+	__u32 huge_shift = page_shift + page_shift - 3; /* a PMD's worth of pages */
+	__u64 start = addr >> huge_shift << huge_shift;
+
+	if (thp_mode == LT_THP_NEVER || (flags & LT_VM_NOHUGEPAGE) ||
+	    (thp_mode == LT_THP_MADVISE && !(flags & LT_VM_HUGEPAGE)))
+		return false;
+	return start >= vma->vm_start && start + (1ULL << huge_shift) <= vma->vm_end;
+}
+
+static long pages_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+{
+	struct pages_vma *v = ctx;
+	struct mm_struct *mm = vma->vm_mm;
+	__u64 start = vma->vm_start, end = vma->vm_end, flags = vma->vm_flags;
+
+	/* file-backed (even a private copy of its data) or shared: not the
+	 * process's own anonymous memory */
+	if (vma->vm_file || (flags & LT_VM_SHARED)) {
+		v->region = LT_REGION__NR;
+		return 0;
+	}
+	if (start <= BPF_CORE_READ(mm, brk) && end > BPF_CORE_READ(mm, start_brk))
+		v->region = LT_REGION_HEAP;
+	else if ((flags & LT_VM_GROWSDOWN) ||
+		 (start <= BPF_CORE_READ(mm, start_stack) && end > BPF_CORE_READ(mm, start_stack)))
+		v->region = LT_REGION_STACK;
+	else
+		v->region = LT_REGION_ANON;
+	v->thp = pages_thp(vma, flags, v->addr);
+	return 0;
+}
+
+/* Takes the page @a of process @tgid off its stack's totals. */
+static __always_inline void pages_unstat(__u32 tgid, const struct lt_alloc *a)
+{
+	struct lt_stat_key sk = {
+		.stack = a->stack, .aux = a->aux, .tgid = tgid, .kind = LT_KIND_PAGES
+	};
+	struct lt_stat *s = bpf_map_lookup_elem(&stats, &sk);
+
+	if (s)
+		lt_stat_add(s, -(__s64)a->size, 0, 1);
+}
+
+/* Uncharges the page @a at @k, if the entry was still there for this
+ * caller to delete (two uncharges may race). */
+static __always_inline void pages_settle(struct lt_alloc_key *k, const struct lt_alloc *a)
+{
+	if (!bpf_map_delete_elem(&allocs, k))
+		pages_unstat(k->tgid, a);
+}
+
+SEC("perf_event")
+int page_fault(struct bpf_perf_event_data *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct lt_alloc_key k = { .tgid = tgid, .kind = LT_KIND_PAGES };
+	struct lt_stat_key sk = { .tgid = tgid, .kind = LT_KIND_PAGES };
+	struct pages_vma v = { .region = LT_REGION__NR };
+	struct lt_alloc val = {}, *a;
+	struct pt_regs *regs;
+	struct lt_stat *s;
+	long err;
+
+	if (!lt_is_target(tgid))
+		return 0;
+	k.addr = ctx->addr >> page_shift << page_shift;
+	a = bpf_map_lookup_elem(&allocs, &k);
+	if (a) {
+		sk.stack = a->stack;
+		sk.aux = a->aux;
+		/* Charged once: a write after a read, a refault after reclaim.
+		 * Unless its totals went (user space dropped the image that
+		 * exec replaced, or a process gone that had the pid): stale. */
+		if (bpf_map_lookup_elem(&stats, &sk))
+			return 0;
+		bpf_map_delete_elem(&allocs, &k);
+	}
+	v.addr = k.addr;
+	err = bpf_find_vma(bpf_get_current_task_btf(), k.addr, pages_vma_cb, &v, 0);
+	if (err == -LT_EBUSY)
+		lt_count(LT_CNT_PAGES_BUSY);
+	if (err || v.region >= LT_REGION__NR)
+		return 0;
+	/* A fault in the kernel (copy_to_user) has the user's registers there
+	 * too, where the task entered the kernel. */
+	regs = lt_user_regs();
+	sk.stack = lt_stack_id(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs), PT_REGS_SP_CORE(regs),
+			       tgid, lt_thread_get(true));
+	sk.aux = v.region;
+	s = lt_stat_get(&sk);
+	if (!s) {
+		lt_count(LT_CNT_STATS_FULL);
+		return 0;
+	}
+	val.size = 1ULL << page_shift;
+	val.stack = sk.stack;
+	val.aux = sk.aux;
+	/* the kernel may map a whole huge page here: charged as one page,
+	 * and said (pages_huge) */
+	if (v.thp)
+		lt_count(LT_CNT_PAGES_HUGE);
+	err = bpf_map_update_elem(&allocs, &k, &val, BPF_NOEXIST);
+	if (err == -LT_EEXIST)
+		return 0; /* another thread charged it first */
+	if (err) {
+		lt_count(LT_CNT_PAGES_FULL);
+		return 0;
+	}
+	lt_stat_add(s, val.size, 1, 0);
+	return 0;
+}
+
+/* A range of a process's pages being given back, or moved to @to. */
+struct pages_range {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start, end; /* page-aligned */
+	__u64 to;	  /* a move: where start goes; 0: uncharge */
+};
+
+static __always_inline void pages_move(struct lt_alloc_key *k, const struct lt_alloc *a, __u64 to)
+{
+	struct lt_alloc_key nk = { .addr = to, .tgid = k->tgid, .kind = LT_KIND_PAGES };
+	struct lt_alloc copy = *a;
+
+	struct lt_alloc *old, gone;
+
+	if (bpf_map_delete_elem(&allocs, k))
+		return;
+	/* its totals stay: the page lives on at its new address. A page
+	 * charged there before went when the move replaced it
+	 * (MREMAP_FIXED). */
+	if (!bpf_map_update_elem(&allocs, &nk, &copy, BPF_NOEXIST))
+		return;
+	old = bpf_map_lookup_elem(&allocs, &nk);
+	if (old) {
+		gone = *old;
+		pages_settle(&nk, &gone);
+	}
+	if (bpf_map_update_elem(&allocs, &nk, &copy, BPF_NOEXIST)) {
+		lt_count(LT_CNT_PAGES_FULL);
+		pages_unstat(k->tgid, &copy);
+	}
+}
+
+static long pages_step(__u32 i, void *ctx)
+{
+	struct pages_range *r = ctx;
+	struct lt_alloc_key k = { .addr = r->start + ((__u64)i << page_shift),
+				  .tgid = r->tgid,
+				  .kind = LT_KIND_PAGES };
+	struct lt_alloc *a, copy;
+
+	if (k.addr >= r->end)
+		return 1;
+	a = bpf_map_lookup_elem(&allocs, &k);
+	if (!a)
+		return 0;
+	copy = *a;
+	if (r->to)
+		pages_move(&k, &copy, r->to + ((__u64)i << page_shift));
+	else
+		pages_settle(&k, &copy);
+	return 0;
+}
+
+static long pages_scan_cb(struct bpf_map *map, struct lt_alloc_key *key, struct lt_alloc *val,
+			  struct pages_range *r)
+{
+	struct lt_alloc_key k;
+	struct lt_alloc copy;
+
+	if (key->kind != LT_KIND_PAGES || key->tgid != r->tgid || key->addr < r->start ||
+	    key->addr >= r->end)
+		return 0;
+	k = *key;
+	copy = *val;
+	pages_settle(&k, &copy);
+	return 0;
+}
+
+/* Uncharges the pages of process @tgid in [@start, @end), or moves them to
+ * @to: page by page, or for a range larger than the map can hold, in one
+ * pass over the map (a move that large is uncharged: re-keyed entries
+ * would come up again in the pass). */
+static __always_inline void pages_range(__u32 tgid, __u64 start, __u64 end, __u64 to)
+{
+	__u64 mask = (1ULL << page_shift) - 1;
+	struct pages_range r = { .tgid = tgid, .to = to };
+	__u64 n;
+
+	r.start = start & ~mask;
+	r.end = (end + mask) & ~mask;
+	if (r.end <= r.start)
+		return;
+	n = (r.end - r.start) >> page_shift;
+	if (n <= pages_walk_max) {
+		bpf_loop(n, pages_step, &r, 0);
+		return;
+	}
+	r.to = 0;
+	bpf_for_each_map_elem(&allocs, pages_scan_cb, &r, 0);
+}
+
+static __always_inline __u32 pages_target(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return lt_is_target(tgid) ? tgid : 0;
+}
+
+/* At the exits: a call that failed gave nothing back. The arguments are
+ * read from the registers saved at the syscall's entry. */
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int pages_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = lt_user_regs();
+	__u32 tgid = pages_target();
+	__u64 start;
+
+	if (!tgid || ctx->ret)
+		return 0;
+	start = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	pages_range(tgid, start, start + PT_REGS_PARM2_CORE_SYSCALL(regs), 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_madvise")
+int pages_madvise(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = lt_user_regs();
+	__u32 tgid = pages_target();
+	__u64 start, advice;
+
+	if (!tgid || ctx->ret)
+		return 0;
+	advice = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	/* MADV_FREE'd pages stay until reclaimed, and a write keeps them
+	 * without a fault: uncharged now, they may be counted short, never
+	 * as growth that is not there */
+	if (advice != LT_MADV_DONTNEED && advice != LT_MADV_FREE && advice != LT_MADV_REMOVE &&
+	    advice != LT_MADV_DONTNEED_LOCKED)
+		return 0;
+	start = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	pages_range(tgid, start, start + PT_REGS_PARM2_CORE_SYSCALL(regs), 0);
+	return 0;
+}
+
+/* mremap(old, old_len, new_len, flags, new): a shrink in place gives back
+ * the tail; a move takes the pages along, charged where they were first
+ * touched (a buffer grown by moving keeps its history). */
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int pages_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	long ret = ctx->ret;
+	struct pt_regs *regs = lt_user_regs();
+	__u32 tgid = pages_target();
+	__u64 old, old_len, new_len, to = ret;
+
+	if (!tgid || (ret < 0 && ret >= -LT_MAX_ERRNO))
+		return 0;
+	old = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	old_len = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	new_len = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	if (!old_len)
+		return 0; /* a second mapping of shared memory: nothing moves */
+	if (new_len < old_len)
+		pages_range(tgid, old + new_len, old + old_len, 0);
+	if (to == old)
+		return 0;
+	/* what MREMAP_FIXED replaced past the pages that move there */
+	if (new_len > old_len)
+		pages_range(tgid, to + old_len, to + new_len, 0);
+	pages_range(tgid, old, old + (new_len < old_len ? new_len : old_len), to);
+	return 0;
+}
+
+/* mmap(addr, len, prot, MAP_FIXED...) replaces what was mapped there. */
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int pages_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	long ret = ctx->ret;
+	struct pt_regs *regs = lt_user_regs();
+	__u32 tgid = pages_target();
+
+	if (!tgid || (ret < 0 && ret >= -LT_MAX_ERRNO) ||
+	    !(PT_REGS_PARM4_CORE_SYSCALL(regs) & LT_MAP_FIXED))
+		return 0;
+	pages_range(tgid, ret, ret + PT_REGS_PARM2_CORE_SYSCALL(regs), 0);
+	return 0;
+}
+
+/* brk(addr) below the current break gives back what is above: at the
+ * entry, where the old break is still the mm's (no thread touches the
+ * top of a heap being trimmed). */
+SEC("tracepoint/syscalls/sys_enter_brk")
+int pages_brk(struct trace_event_raw_sys_enter *ctx)
+{
+	struct mm_struct *mm = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm);
+	__u64 want = ctx->args[0], brk = BPF_CORE_READ(mm, brk);
+	__u32 tgid = pages_target();
+
+	if (!tgid || !want || want >= brk || want < BPF_CORE_READ(mm, start_brk))
+		return 0;
+	pages_range(tgid, want, brk, 0);
+	return 0;
+}
+
+/* A new image has none of the old one's pages: charged again as they are
+ * touched. One pass over the map per exec of a traced process. */
+static __always_inline void pages_exec(__u32 tgid)
+{
+	struct pages_range r = { .tgid = tgid, .end = ~0ULL };
+
+	if (pages_on)
+		bpf_for_each_map_elem(&allocs, pages_scan_cb, &r, 0);
+}

@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""--pages: growth seen as the pages a process faults in and gives back.
+Exact pages where the workload knows them (tests/workloads/pages.c leaks
+one 4 KiB page per iteration), nothing for a cache that filled, a churn
+that reuses its pages, memory given back with madvise, munmap and brk; a
+buffer grown by moving it with mremap keeps its pages; threads; Python
+frames; a process that exits leaves no charge; and no allocator probe is
+placed."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+
+from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_sanitizer_errors,
+                    assert_one_error_line, assert_site, require_binary,
+                    check_no_probes_left, describe, describe_all, find_py_stacks, find_stacks,
+                    funcs, intervals, load_stream, marker_line, py_marker_line, read_records,
+                    require_root, run_leaktrace, spawn, start_leaktrace_bg, tmp, trace_phases,
+                    wait_for_start, wait_records, workload)
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+_test_out = [None]	# the recording of the last _run()
+# The allocator functions leaktrace probes in exact mode (attach_probes.c)
+ALLOC_FUNCS = {"malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
+               "aligned_alloc", "memalign", "valloc", "pvalloc", "PyType_GenericAlloc",
+               "_PyObject_GC_New", "_PyObject_New", "_PyObject_GC_NewVar", "_PyObject_NewVar",
+               "PyObject_GC_Del", "PyObject_Free", "PyList_New", "PyDict_New",
+               "_PyDict_NewPresized"}
+
+
+def _require_4k():
+    require_root()
+    if PAGE != 4096:
+        raise AssertionError("the workloads count 4 KiB pages; this machine's are %d" % PAGE)
+
+
+def _run(mode, iterations, window=100, binary=LEAKTRACE):
+    """leaktrace --pages -- pages MODE: the records, and the workload's
+    "leaked=" and "moved=" figures (from the shared stderr)."""
+    _require_4k()
+    require_binary(binary)
+    out = tmp("pages-%s.json" % mode)
+    _test_out[0] = out
+    rc, _, err = run_leaktrace(["--pages", "-i", "0.5", "-w", window, "-n", "100", "-o", out,
+                                "--", workload("pages"), mode, "--iterations", iterations],
+                               binary=binary)
+    if binary == LEAKTRACE_SAN:
+        assert_no_sanitizer_errors(err)
+    assert rc == 0, "leaktrace --pages -- pages %s exited with status %d" % (mode, rc)
+    recs = load_stream(out, window=window, top=100, interval=0.5)
+    figures = {k: int(v) for k, v in re.findall(r"^(leaked|moved)=(\d+)$", err, re.M)}
+    return recs, figures
+
+
+def _no_allocator_probes(start):
+    probed = sorted({p["func"] for p in start.get("probes", []) if p["func"] in ALLOC_FUNCS})
+    assert not probed, "allocator functions probed under --pages: %s" % probed
+    assert not {"libc", "mmap"} & set(start["sources"]), "sources %r" % start["sources"]
+    assert "pages" in start["sources"], "sources %r" % start["sources"]
+
+
+def _c_leak(binary):
+    # 200 iterations of 20 ms; a 2 s window: the cache (64 pages, filled
+    # in the first 1.3 s) is out of it at the end, the churn never grows
+    recs, fig = _run("leak", 200, window=4, binary=binary)
+    _no_allocator_probes(recs[0])
+    ex = recs[-1]
+    assert ex["reason"] == "target-exited", "exit reason %r" % ex["reason"]
+    assert fig.get("leaked") == 200, "the workload said %r" % fig
+    leaks = find_stacks(ex, "leak_page", kind="pages")
+    assert len(leaks) == 1, "%d pages stacks at leak_page:\n%s" % (len(leaks), describe_all(ex))
+    top = leaks[0]
+    assert top["rank"] == 1 and top["suspect"], "leak_page: %s" % describe(top)
+    assert_site(top["frames"][0], "leak_page", "pages.c", marker_line("pages.c", "leak_page"),
+                "/pages")
+    # every page it touched, once: exactly one page an iteration
+    assert (top["count"], top["bytes"]) == (200, 200 * PAGE), describe(top)
+    assert top["unit"] == "bytes" and top["region"] == "anon", describe(top)
+    for func in ("cache_page", "churn_pages"):
+        assert not find_stacks(ex, func), "%s listed:\n%s" % (func, describe_all(ex))
+    assert not ex["dropped"], "dropped %d: %r" % (ex["dropped"], ex["counters"])
+    # leaktrace report: the same stack, in the same region, from the recording
+    r = subprocess.run([str(LEAKTRACE), "report", "--json", "-w", "4", str(_test_out[0])],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, "leaktrace report: %s" % r.stderr[-500:]
+    again = [json.loads(l) for l in r.stdout.splitlines()][-1]
+    st = find_stacks(again, "leak_page", kind="pages")
+    assert len(st) == 1 and (st[0]["count"], st[0]["region"]) == (200, "anon"), \
+        "leaktrace report:\n%s" % describe_all(again)
+
+
+def test_pages_c_leak():
+    _c_leak(LEAKTRACE)
+
+
+def test_pages_c_leak_sanitized():
+    _c_leak(LEAKTRACE_SAN)
+
+
+def test_pages_given_back():
+    # madvise, munmap and brk give every page back: nothing left charged
+    # to the functions that touched them, at any report
+    recs, _ = _run("free", 150)
+    bad = []
+    for rec in recs[1:]:
+        if "stacks" not in rec:
+            continue
+        for st in rec["stacks"]:
+            if {"advise_back", "unmap_back", "heap_back"} & set(funcs(st)[:3]) and \
+                    st["bytes"] > 16 * PAGE:
+                bad.append("t=%s: %s" % (rec["t"], describe(st)))
+    ex = recs[-1]
+    assert ex["reason"] == "target-exited", "exit reason %r" % ex["reason"]
+    assert not bad, "pages given back still charged:\n  " + "\n  ".join(bad[:10])
+    total = ex["totals"].get("pages", {"bytes": 0})["bytes"]
+    assert total <= 16 * PAGE, "%d bytes of pages charged at exit:\n%s" % (total,
+                                                                          describe_all(ex))
+
+
+def test_pages_mremap_moves():
+    # every growth moves the buffer: its pages go along, still charged
+    recs, fig = _run("mremap", 100)
+    ex = recs[-1]
+    assert fig.get("moved") == 100 and fig.get("leaked") == 101, "the workload said %r" % fig
+    grown = find_stacks(ex, "grow_buf", kind="pages")
+    assert len(grown) == 1, "%d stacks at grow_buf:\n%s" % (len(grown), describe_all(ex))
+    assert_site(grown[0]["frames"][0], "grow_buf", "pages.c", marker_line("pages.c", "grow_buf"))
+    assert grown[0]["count"] == 100, "grow_buf: %s, want 100 pages" % describe(grown[0])
+    assert ex["totals"]["pages"]["count"] >= 101, "totals %r" % ex["totals"]
+
+
+def test_pages_mremap_onto_charged_pages():
+    # a move onto charged pages replaces them: theirs go, the moved stay
+    recs, _ = _run("fixed", 100)
+    ex = recs[-1]
+    # (one stack per store: the compiler unrolls the loop)
+    src = find_stacks(ex, "touch_src", kind="pages")
+    assert sum(s["count"] for s in src) == 400, "touch_src: want 400 pages:\n%s" % (
+        describe_all(ex))
+    assert not find_stacks(ex, "touch_dst"), "pages replaced still charged:\n%s" % (
+        describe_all(ex))
+
+
+def test_pages_huge():
+    # a fault the kernel may serve with a huge page (MADV_HUGEPAGE here) is
+    # charged as one page, and said so in pages_huge
+    recs, _ = _run("huge", 20)
+    ex = recs[-1]
+    st = find_stacks(ex, "huge_page", kind="pages")
+    assert len(st) == 1, "%d stacks at huge_page:\n%s" % (len(st), describe_all(ex))
+    assert_site(st[0]["frames"][0], "huge_page", "pages.c", marker_line("pages.c", "huge_page"))
+    assert st[0]["count"] == 20, "huge_page: %s, want one page a fault" % describe(st[0])
+    huge = ex["counters"]["pages_huge"]
+    if open("/sys/kernel/mm/transparent_hugepage/enabled").read().find("[never]") < 0:
+        assert huge >= 20, "pages_huge %d, want the 20 faults at least" % huge
+
+
+def test_pages_threads():
+    recs, fig = _run("threads", 100)
+    ex = recs[-1]
+    leaked = fig.get("leaked")
+    assert leaked == 400, "the workload said %r" % fig
+    st = find_stacks(ex, "thread_leak", kind="pages")
+    assert st, "no pages stack at thread_leak:\n%s" % describe_all(ex)
+    n = sum(s["count"] for s in st)
+    # a page whose mappings another thread was changing (a thread being
+    # made) is not charged, and counted so
+    busy = ex["counters"]["pages_vma_busy"]
+    assert n <= leaked <= n + busy, "thread_leak: %d pages (%d busy), want %d:\n%s" % (
+        n, busy, leaked, describe_all(ex))
+
+
+def test_pages_python():
+    require_root()
+    script = "pages_leak.py"
+    out = tmp("pages-py.json")
+    cmd = ["/usr/bin/python3", "-B", PY_WORKLOAD_SRC / script, "--hold", 600]
+
+    def enough(rec):
+        return any(st["count"] >= 100 and st["suspect"]
+                   for st in find_py_stacks(rec, "leak_block", script, kind="pages"))
+
+    rc, _, _, held = trace_phases(["--pages", "-i", "0.5", "-w", "4", "-n", "30"], out, cmd,
+                                  after_ready=6, enough=enough,
+                                  what="a growing pages stack at leak_block")
+    assert rc in (0, 128 + signal.SIGTERM, 143), "leaktrace exited with status %d" % rc
+    start = read_records(out)[0]
+    _no_allocator_probes(start)
+    assert "python" in start["sources"], "no Python frames: sources %r" % start["sources"]
+    st = find_py_stacks(held, "leak_block", script, kind="pages")
+    assert st, "no pages stack at leak_block in the hold:\n%s" % describe_all(held)
+    line = py_marker_line(script, "leak_block")
+    for s in st:
+        f = [f for f in s["frames"] if f["lang"] == "python"][0]
+        assert f.get("line") == line, "leak_block at line %r, want %d: %s" % (
+            f.get("line"), line, describe(s))
+
+
+def test_pages_exit_leaves_nothing():
+    # --system: a process that exits while charged leaves no stack and no
+    # charge behind, and leaktrace leaves no probe
+    _require_4k()
+    out = tmp("pages-system.json")
+    lt = start_leaktrace_bg(["--system", "--pages", "-i", "0.5", "-n", "100000", "-o", out])
+    wait_for_start(out, lt)
+    wl = spawn([workload("pages"), "leak", "--iterations", "100"])
+    pid = wl.pid
+
+    def mine(rec):
+        return [s for s in rec["stacks"] if s.get("pid") == pid]
+
+    def leaking(recs):
+        ivs = intervals(recs)
+        return ivs and any(s["count"] >= 20 for s in find_stacks({"stacks": mine(ivs[-1])},
+                                                                 "leak_page"))
+
+    wait_records(out, leaking, "pages of leak_page", lt)
+    assert wl.proc.wait(60) == 0, "the workload failed"
+    n = len(intervals(read_records(out)))
+    recs = wait_records(out, lambda recs: len(intervals(recs)) >= n + 2 and not mine(
+        intervals(recs)[-1]), "a report without the exited process", lt)
+    lt.signal(signal.SIGINT)
+    rc, _, err = lt.wait()
+    assert rc == 0, "leaktrace --system --pages exited with %d: %s" % (rc, err[-500:])
+    last = intervals(recs)[-1]
+    assert not mine(last), "stacks of exited pid %d:\n%s" % (pid, describe_all(last))
+    check_no_probes_left()
+
+
+def test_pages_bad_combinations():
+    require_root()
+    for args, what in ((["--sources", "libc"], "replaces"), (["--sources", "auto,python"],
+                                                              "replaces"),
+                       (["--sample", "10"], "--sample"), (["--floor"], "--floor")):
+        rc, _, err = run_leaktrace(["--pages", *args, "-p", str(os.getpid())])
+        assert_one_error_line(rc, err, what)
+
+
+def test_pages_no_probes_left():
+    check_no_probes_left()
