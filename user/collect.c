@@ -38,8 +38,7 @@ static const char *const kernel_counter_names[LT_CNT__NR] = {
 	[LT_CNT_UNW_NO_TABLE] = "unwind_no_table", [LT_CNT_UNW_BAD_READ] = "unwind_bad_read",
 	[LT_CNT_UNW_WAITING] = "unwind_waiting",   [LT_CNT_SYS_VMA_BUSY] = "sys_frame_busy",
 	[LT_CNT_SELF_HITS] = "self_probe_hits",	   [LT_CNT_PROBE_CALLS] = "probe_calls",
-	[LT_CNT_PROBE_RETURNS] = "probe_returns",
-	[LT_CNT_SELF_HITS] = "self_probe_hits",	   [LT_CNT_PAGES_FULL] = "pages_full",
+	[LT_CNT_PROBE_RETURNS] = "probe_returns",  [LT_CNT_PAGES_FULL] = "pages_full",
 	[LT_CNT_PAGES_BUSY] = "pages_vma_busy",	   [LT_CNT_PAGES_HUGE] = "pages_huge",
 };
 

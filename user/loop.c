@@ -158,10 +158,13 @@ static void update_html(struct app *a)
 }
 
 /* Whether the probes' cost is reported: a source whose probes trap is
- * traced, and not with --floor's empty programs, which count nothing. */
+ * traced, and not with --floor's empty programs, which count nothing.
+ * Under --pages the python source walks Python frames and probes nothing. */
 static bool cost_shown(const struct app *a)
 {
-	return (a->settings.sources & src_trapping()) && !a->settings.floor;
+	unsigned int trapping = src_trapping() & ~(a->settings.pages ? LT_SRC_PYTHON : 0);
+
+	return (a->settings.sources & trapping) && !a->settings.floor;
 }
 
 /* The probes counted so far, and the traced processes' CPU time. */
@@ -325,7 +328,8 @@ static int loop_open(struct app *a, struct loop *l, int sig_fd)
 		l->dfd = timer_fd(s->duration, 0);
 		err = l->dfd < 0 ? l->dfd : add_fd(l->ep, l->dfd, WAKE_DURATION);
 	}
-	if (!err && !s->json && !a->procs && cost_shown(a)) {
+	/* under --pages, exact tracing is not what runs */
+	if (!err && !s->json && !a->procs && !s->pages && cost_shown(a)) {
 		l->cfd = timer_fd(/*first=*/1.0, 0);
 		err = l->cfd < 0 ? l->cfd : add_fd(l->ep, l->cfd, WAKE_COST);
 	}
