@@ -114,75 +114,75 @@ static const struct argp_option options[] = {
 	  "Exit with status 3 if any stack grew by more than SIZE since tracing began "
 	  "(e.g. 10M)",
 	  2 },
-	{ NULL, 0, NULL, 0, "Python objects (read from outside, no probe):", 2 },
+	{ NULL, 0, NULL, 0, "Python objects (read from outside, no probe):", 3 },
 	{ "census", OPT_CENSUS, NULL, 0,
 	  "Count a CPython target's live objects by type every interval, and rank the types "
 	  "that grow (default: on when the target runs CPython)",
-	  2 },
-	{ "no-census", OPT_NO_CENSUS, NULL, 0, "No census", 2 },
+	  3 },
+	{ "no-census", OPT_NO_CENSUS, NULL, 0, "No census", 3 },
 	{ "backrefs", OPT_BACKREFS, "TYPE", 0,
 	  "Print the shortest chain of references from a module to one of the newest objects "
 	  "of TYPE (default: the top growing type, once it is a suspect)",
-	  2 },
+	  3 },
 	{ "backrefs-dot", OPT_BACKREFS_DOT, "FILE", 0,
-	  "Also write that chain as a Graphviz DOT graph to FILE", 2 },
-	{ NULL, 0, NULL, 0, "Probes:", 3 },
+	  "Also write that chain as a Graphviz DOT graph to FILE", 3 },
+	{ NULL, 0, NULL, 0, "Probes:", 4 },
 	{ "sources", OPT_SOURCES, "LIST", 0,
 	  "Comma list of libc, mmap, python, gl, fd (default auto: libc and mmap, python "
 	  "if the target runs CPython, gl if it maps libGL, libEGL or libGLES; fd only if "
 	  "named: auto,fd); or none: no probe, a CPython target's census alone",
-	  3 },
+	  4 },
 	{ "lib", OPT_LIB, "PATH", 0,
 	  "Trace the allocator in PATH (a static binary, jemalloc, musl) instead of the "
 	  "ones the target maps",
-	  3 },
-	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Frames kept per stack, 1-127 (default 32)", 3 },
+	  4 },
+	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Frames kept per stack, 1-127 (default 32)", 4 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0,
 	  "Outstanding allocations tracked at most; more are counted as dropped (default "
 	  "1048576, less on machines with under 1 GiB of RAM: about 1/8 of it in BPF maps)",
-	  3 },
+	  4 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks stored at most; more are counted under [stack lost] (default "
 	  "131072)",
-	  3 },
+	  4 },
 	{ "sample", OPT_SAMPLE, "N", 0,
 	  "Record one heap allocation in N, drawn at random, and report estimates (N times "
 	  "what was recorded); for busy processes (default 1: every one)",
-	  3 },
+	  4 },
 	{ "sample-bytes", OPT_SAMPLE_BYTES, "SIZE", 0,
 	  "Record a heap allocation of s bytes with probability s/SIZE (about one per SIZE "
 	  "bytes allocated; larger ones always) and report estimates; SIZE at most 1G",
-	  3 },
+	  4 },
 	{ "unwind", OPT_UNWIND, "HOW", 0,
 	  "tables (default): walk native stacks with unwind tables from each module's "
 	  ".eh_frame/.debug_frame, frame pointers where a module has none; fp: frame "
 	  "pointers only",
-	  3 },
+	  4 },
 	{ "unwind-rows", OPT_UNWIND_ROWS, "N", 0,
 	  "Unwind table rows kept, 8 bytes each, for all modules; a module that does not fit "
 	  "is walked with frame pointers and counted (default 2097152, less on machines with "
 	  "under 1 GiB of RAM: a 64th of it)",
-	  3 },
+	  4 },
 	{ "btf", OPT_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of /sys/kernel/btf/vmlinux (for kernels built without "
 	  "it)",
-	  3 },
+	  4 },
 	{ "debug-dir", OPT_DEBUG_DIR, "DIR", 0,
-	  "Also look for separate debug files in DIR (DIR/.build-id/xx/... or by debuglink)", 3 },
-	{ NULL, 0, NULL, 0, "Diagnostics:", 4 },
+	  "Also look for separate debug files in DIR (DIR/.build-id/xx/... or by debuglink)", 4 },
+	{ NULL, 0, NULL, 0, "Diagnostics:", 5 },
 	{ "probe-at", OPT_PROBE_AT, "WHERE", 0,
 	  "auto (default): put each probe on the first instruction the kernel can emulate; "
 	  "entry: on the function's first instruction",
-	  4 },
+	  5 },
 	{ "floor", OPT_FLOOR, NULL, 0,
 	  "Attach the same probes with programs that do nothing, at the function entries "
 	  "unless --probe-at says otherwise: the cost of the probes alone, for benchmarks",
-	  4 },
+	  5 },
 	{ "no-uprobe-multi", OPT_NO_UPROBE_MULTI, NULL, 0,
 	  "Attach probe by probe, as on kernels before 6.6, even where one link can carry them "
 	  "all",
-	  4 },
-	{ "verbose", 'v', NULL, 0, "Say more (probe sites, libbpf); twice for debug output", 4 },
+	  5 },
+	{ "verbose", 'v', NULL, 0, "Say more (probe sites, libbpf); twice for debug output", 5 },
 	/* -h as well as argp's own -? and --help, listed beside them */
 	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{},
