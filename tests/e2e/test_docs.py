@@ -259,6 +259,8 @@ SCHEMA = {
                  "sampled": "sampled", "fail_on_growth": "fail_on_growth",
                  "processes[]": "process", "exited[]": "exited", "stacks[]": "STACK",
                  "census[]": "census", "census_stats": "census_stats"},
+    "census": {"sites[]": "site", "chain[]": "link"},
+    "site": {"frame": "frame"},
     "STACK": {"frames[]": "frame"},
     "stack": {"frames[]": "frame"},
     "backrefs": {"chain[]": "link"},
