@@ -894,6 +894,11 @@ def redis_rows():
             out.append("| %s | %d | %.0f | %.0f | %.2f | %.2f |" % (
                 label, REDIS_EXACT_N if label == "exact" else REDIS_N, m["SET"], m["GET"],
                 m["SET"] / u["SET"], m["GET"] / u["GET"]))
+        # the spread says how much of a ratio is the machine's noise
+        pair = {t: sorted(p[t] / u[t] for p, u in zip(runs["--pages"], runs["untraced"]))
+                for t in ("SET", "GET")}
+        out += ["", "Each `--pages` round against the untraced round just before it: SET %s, "
+                "GET %s." % tuple(" ".join("%.2f" % r for r in pair[t]) for t in ("SET", "GET"))]
 
         # (a) steady: SET/GET over 1000 keys from one redis-benchmark looping
         # all along; its first seconds still grow the server (RssAnon too:
@@ -935,14 +940,22 @@ def redis_rows():
         recs = redis_detach(lt, jl)
         last = recs[-1]
         sus = [s for s in last.get("stacks") or [] if s.get("suspect")]
-        top = sus[0] if sus else None
-        found = top and any(f.get("func") in ("dbAdd", "setKey") for f in top["frames"])
+        # a new key takes pages in two places: the key and its dict entry
+        # (setKey, dbAdd) and the value's object, made while the query is
+        # parsed; whichever touches a fresh page first is charged for it
+        at = [i for i, s in enumerate(sus)
+              if any(f.get("func") in ("dbAdd", "setKey") for f in s["frames"])]
         out += ["", "Growing keyspace (`-t set -r 100000000`, a fresh server), %d reports "
-                "of 1 s under `--pages -w 4`: %s." % (
-                    len(recs),
-                    "top suspect %+d bytes over the window, %s dbAdd/setKey in its stack: %s" % (
-                        top["growth_window"], "with" if found else "WITHOUT",
-                        redis_frames(top)) if top else "NO suspect")]
+                "of 1 s under `--pages -w 4`: %d suspects, %.1f MiB of pages charged. "
+                "Suspect 1: %+.1f MiB over the window, %s. %s" % (
+                    len(recs), len(sus),
+                    last["totals"].get("pages", {}).get("bytes", 0) / 2**20,
+                    sus[0]["growth_window"] / 2**20 if sus else 0,
+                    redis_frames(sus[0]) if sus else "none",
+                    "dbAdd/setKey: suspect %d, %+.1f MiB over the window, %s." % (
+                        at[0] + 1, sus[at[0]]["growth_window"] / 2**20,
+                        redis_frames(sus[at[0]])) if at else
+                    "No suspect has dbAdd or setKey in its stack.")]
     finally:
         redis_stop(srv)
     return out
