@@ -29,7 +29,11 @@ census beside untraced, tracemalloc and exact tracing
 (bench/results/census.md). `run.py --only pages` runs wordfreq and pywork.py
 untraced, under --pages and under exact tracing, taking turns, and what
 --pages costs per page faulted in and given back (bench/faults.c)
-(bench/results/pages.md). Needs root.
+(bench/results/pages.md). `run.py --only redis` runs redis-server (when
+installed; otherwise it says it skipped it) under redis-benchmark untraced,
+under `--pages -p` and exact `-p`, taking turns, then a steady server and a
+growing keyspace under --pages (bench/results/redis.md; BENCH_REDIS_N
+requests a round, BENCH_REDIS_EXACT_N under exact tracing). Needs root.
 """
 import json
 import os
@@ -746,6 +750,217 @@ def pages_rows():
     return out
 
 
+REDIS = shutil.which("redis-server")
+REDIS_BENCH = shutil.which("redis-benchmark")
+REDIS_N = int(os.environ.get("BENCH_REDIS_N", "2000000"))
+# exact tracing serves ~30x fewer requests a second: fewer of them, for a
+# round of a few seconds too (req/s do not depend on the count)
+REDIS_EXACT_N = int(os.environ.get("BENCH_REDIS_EXACT_N", "50000"))
+REDIS_INTERVALS = 8
+REDIS_WARMUP = 20
+
+
+def rss_anon(pid):
+    """KiB of anonymous resident memory of @pid."""
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(l.split()[1] for l in f if l.startswith("RssAnon:")))
+
+
+def redis_version():
+    if redis_skip():
+        return "not installed"
+    v = subprocess.run([REDIS, "--version"], stdout=subprocess.PIPE, text=True).stdout
+    m = re.search(r"v=(\S+).*malloc=(\S+)", v)
+    return "%s, %s" % (REDIS, "redis %s, %s" % m.groups() if m else v.strip())
+
+
+def redis_skip():
+    """Why the redis rows cannot run here, or None."""
+    if not REDIS or not REDIS_BENCH:
+        return "redis-server or redis-benchmark not installed (apt-get install redis-server)"
+    return None
+
+
+def redis_start():
+    """A redis-server of our own on a free port, no persistence; (proc, port)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--daemonize", "no"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                c.sendall(b"PING\r\n")
+                if c.recv(16).startswith(b"+PONG"):
+                    return p, port
+        except OSError:
+            pass
+        if p.poll() is not None:
+            break
+        time.sleep(0.1)
+    p.kill()
+    p.wait()
+    raise RuntimeError("bench: redis-server on port %d did not answer PING" % port)
+
+
+def redis_stop(p):
+    p.terminate()
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+def redis_bench(port, n, *extra):
+    """redis-benchmark -P 16 -q; {"SET": req/s, "GET": req/s, ...}."""
+    out = subprocess.run([REDIS_BENCH, "-p", str(port), "-P", "16", "-n", str(n), "-q",
+                          *extra], check=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    # -q redraws its progress with \r; the last part of each line is the result
+    return {m.group(1): float(m.group(2))
+            for m in re.finditer(r"([A-Z]+): ([0-9.]+) requests per second", out)}
+
+
+def redis_attach(pid, opts, out):
+    """leaktrace -p @pid with @opts, writing JSON lines to @out; returns once
+    its first interval record is there, so the probes are in place."""
+    if out.exists():
+        out.unlink()
+    lt = subprocess.Popen([str(LT), "-i", "1", "-w", "4", "-n", "20", "-o", str(out), *opts,
+                           "-p", str(pid)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if out.exists() and '"type":"interval"' in out.read_text():
+            return lt
+        if lt.poll() is not None:
+            raise RuntimeError("bench: leaktrace %s -p %d exited with %d" % (
+                " ".join(opts), pid, lt.returncode))
+        time.sleep(0.1)
+    lt.kill()
+    lt.wait()
+    raise RuntimeError("bench: leaktrace %s -p %d printed no interval" % (" ".join(opts), pid))
+
+
+def redis_detach(lt, out):
+    """SIGINT to leaktrace; its interval and exit records."""
+    lt.send_signal(signal.SIGINT)
+    try:
+        lt.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        lt.kill()
+        lt.wait()
+    return [r for r in (json.loads(l) for l in out.read_text().splitlines())
+            if r["type"] in ("interval", "exit")]
+
+
+def redis_frames(stack):
+    return ", ".join(f.get("func") or f.get("addr", "?") for f in stack["frames"][:8])
+
+
+def redis_rows():
+    """redis-server under redis-benchmark: req/s untraced, under --pages and
+    exact, in turns; then a steady server and a growing keyspace under --pages."""
+    why = redis_skip()
+    if why:
+        return ["redis: skipped: %s." % why]
+    out = ["| run | requests | SET req/s | GET req/s | SET vs untraced | GET vs untraced |",
+           "|---|---|---|---|---|---|"]
+    jl = TMP / "redis.jsonl"
+    srv, port = redis_start()
+    try:
+        redis_bench(port, REDIS_N // 10, "-t", "set,get")  # warm-up: jemalloc's arenas
+        runs = {"untraced": [], "--pages": [], "exact": []}
+        for _ in range(REPS):
+            for label in runs:
+                n = REDIS_EXACT_N if label == "exact" else REDIS_N
+                lt = None
+                if label != "untraced":
+                    lt = redis_attach(srv.pid, ["--pages"] if label == "--pages" else [], jl)
+                try:
+                    runs[label].append(redis_bench(port, n, "-t", "set,get"))
+                finally:
+                    if lt:
+                        redis_detach(lt, jl)
+        med = {label: {t: statistics.median(r[t] for r in rs) for t in ("SET", "GET")}
+               for label, rs in runs.items()}
+        for label, m in med.items():
+            u = med["untraced"]
+            out.append("| %s | %d | %.0f | %.0f | %.2f | %.2f |" % (
+                label, REDIS_EXACT_N if label == "exact" else REDIS_N, m["SET"], m["GET"],
+                m["SET"] / u["SET"], m["GET"] / u["GET"]))
+        # the spread says how much of a ratio is the machine's noise
+        pair = {t: sorted(p[t] / u[t] for p, u in zip(runs["--pages"], runs["untraced"]))
+                for t in ("SET", "GET")}
+        out += ["", "Each `--pages` round against the untraced round just before it: SET %s, "
+                "GET %s." % tuple(" ".join("%.2f" % r for r in pair[t]) for t in ("SET", "GET"))]
+
+        # (a) steady: SET/GET over 1000 keys from one redis-benchmark looping
+        # all along; its first seconds still grow the server (RssAnon too:
+        # client buffers, jemalloc's arenas), so a warm-up before attaching
+        loop = subprocess.Popen([REDIS_BENCH, "-p", str(port), "-P", "16", "-q", "-l",
+                                 "-n", str(REDIS_N // 10), "-t", "set,get", "-r", "1000"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(REDIS_WARMUP)
+            lt = redis_attach(srv.pid, ["--pages"], jl)
+            rss0 = rss_anon(srv.pid)
+            time.sleep(REDIS_INTERVALS)
+            rss1 = rss_anon(srv.pid)
+            recs = redis_detach(lt, jl)
+        finally:
+            loop.terminate()
+            loop.wait()
+        listed = recs[-1].get("stacks") or []
+        sus = [s for s in listed if s.get("suspect")]
+        out += ["", "Steady server (`-t set,get -r 1000`, one redis-benchmark looping, %d s of "
+                "warm-up), %d reports of 1 s under `--pages -w 4`: %d suspect%s, %d stack%s "
+                "of recent growth in the last, %d KiB of pages charged in all; the server's "
+                "RssAnon grew %d KiB meanwhile%s." % (
+                    REDIS_WARMUP, len(recs), len(sus), "" if len(sus) == 1 else "s",
+                    len(listed) - len(sus), "" if len(listed) - len(sus) == 1 else "s",
+                    recs[-1]["totals"].get("pages", {}).get("bytes", 0) // 1024, rss1 - rss0,
+                    "; top: %s (%+d bytes over the window)" % (
+                        redis_frames(sus[0]), sus[0]["growth_window"]) if sus else "")]
+    finally:
+        redis_stop(srv)
+
+    # (b) growing: a fresh server, SETs of keys from 100M (nearly all new)
+    srv, port = redis_start()
+    try:
+        lt = redis_attach(srv.pid, ["--pages"], jl)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < REDIS_INTERVALS:
+            redis_bench(port, REDIS_N // 5, "-t", "set", "-r", "100000000")
+        recs = redis_detach(lt, jl)
+        last = recs[-1]
+        sus = [s for s in last.get("stacks") or [] if s.get("suspect")]
+        # a new key takes pages in two places: the key and its dict entry
+        # (setKey, dbAdd) and the value's object, made while the query is
+        # parsed; whichever touches a fresh page first is charged for it
+        at = [i for i, s in enumerate(sus)
+              if any(f.get("func") in ("dbAdd", "setKey") for f in s["frames"])]
+        out += ["", "Growing keyspace (`-t set -r 100000000`, a fresh server), %d reports "
+                "of 1 s under `--pages -w 4`: %d suspects, %.1f MiB of pages charged. "
+                "Suspect 1: %+.1f MiB over the window, %s. %s" % (
+                    len(recs), len(sus),
+                    last["totals"].get("pages", {}).get("bytes", 0) / 2**20,
+                    sus[0]["growth_window"] / 2**20 if sus else 0,
+                    redis_frames(sus[0]) if sus else "none",
+                    "dbAdd/setKey: suspect %d, %+.1f MiB over the window, %s." % (
+                        at[0] + 1, sus[at[0]]["growth_window"] / 2**20,
+                        redis_frames(sus[at[0]])) if at else
+                    "No suspect has dbAdd or setKey in its stack.")]
+    finally:
+        redis_stop(srv)
+    return out
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF)")
@@ -788,6 +1003,20 @@ def main():
         (ROOT / "bench" / "results" / "pages.md").write_text(text)
         shutil.rmtree(TMP, ignore_errors=True)
         return
+    if sys.argv[1:] == ["--only", "redis"]:
+        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                    if l.startswith("model name")), "?")
+        text = "\n".join(["# redis-server untraced, under --pages and exact, %s" %
+                          time.strftime("%Y-%m-%d"), "",
+                          "%s, %d CPUs, kernel %s, load average %.1f at the start, %s, median "
+                          "of %d rounds taken in turns." % (
+                              cpu, os.cpu_count(), os.uname().release, os.getloadavg()[0],
+                              redis_version(), REPS), ""] + redis_rows()) + "\n"
+        print(text)
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "redis.md").write_text(text)
+        shutil.rmtree(TMP, ignore_errors=True)
+        return
     if sys.argv[1:] == ["--only", "pressure"]:
         text = "\n".join(["# leaktrace --system under pressure, %s, %s" % (
             LT, time.strftime("%Y-%m-%d")), ""] + pressure_rows()) + "\n"
@@ -819,6 +1048,9 @@ def main():
     out += ["", "GL: bench/glbench.c (%s frames, EGL surfaceless on Mesa's llvmpipe, a texture "
             "made and deleted per frame, LP_NUM_THREADS=0), frames per second, median of %d rounds:" % (
                 GL_FRAMES, GL_REPS), ""] + gl_rows()
+    out += ["", "redis-server (%s) under `redis-benchmark -P 16 -t set,get -q`, untraced, "
+            "`leaktrace --pages -p` and `leaktrace -p`, in turns, median of %d "
+            "(`run.py --only redis` alone):" % (redis_version(), REPS), ""] + redis_rows()
     out += ["", "Whole system: two wordfreqs, a mallocbench and 200 short processes at once, "
             "untraced and under `leaktrace --system` (this tree's and, with BENCH_LT_PREV, the "
             "previous release's), alternating, median of %d:" % SYS_REPS,
