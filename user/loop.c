@@ -455,11 +455,13 @@ int app_run(struct app *a, int sig_fd)
 		for (int i = 0; i < n && !reason && !err; i++)
 			err = on_wake(a, &l, evs[i].data.u32, &reason);
 	}
-	if (!err) {
-		if (a->launch && strcmp(reason, "target-exited"))
-			launch__terminate(a->launch, SIGTERM, 3000);
+	/* The final report first, then the command ends: what it frees as it
+	 * exits (an interpreter frees all it holds) is not the state that
+	 * -d or Ctrl-C asked about. */
+	if (!err)
 		err = report_now(a, reason);
-	}
+	if (a->launch && reason && strcmp(reason, "target-exited"))
+		launch__terminate(a->launch, SIGTERM, 3000);
 	loop_close(&l);
 	pace__free(a->pace);
 	a->pace = NULL;

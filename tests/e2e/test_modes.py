@@ -6,9 +6,11 @@ import re
 import signal
 import time
 
-from common import (WAIT, check_no_probes_left, churn_settled, find_stacks, intervals,
-                    load_stream, marker_line, require_root, spawn_workload, start_leaktrace_bg,
-                    tmp, trace_until, wait_for_start, wait_intervals, wait_until)
+from common import (PY_WORKLOAD_SRC, WAIT, check_no_probes_left, churn_settled, describe,
+                    describe_all, find_py_stacks, find_stacks, intervals, load_stream,
+                    marker_line, read_records, require_root, run_leaktrace, spawn_workload,
+                    start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
+                    wait_until)
 
 
 def _fail_on_growth(workload, limit, want_rc, until, what):
@@ -107,3 +109,26 @@ def test_sigterm():
 
 def test_modes_no_probes_left():
     check_no_probes_left()
+
+
+def test_duration_reports_before_the_command_ends():
+    """-d ends a command that would run on: the final report is the state
+    when the duration ran out, taken before leaktrace ends the command. A
+    Python program given SIGTERM exits cleanly and frees what its modules
+    hold; a report taken after that showed the leak shrinking."""
+    require_root()
+    script = "pages_leak.py"
+    cmd = ["/usr/bin/python3", "-B", PY_WORKLOAD_SRC / script, "--seconds", 600]
+    for mode, kind in ((["--pages"], "pages"), ([], None)):
+        out = tmp("duration%s.json" % "-".join(mode))
+        rc, _, err = run_leaktrace(mode + ["-i", "1", "-d", "4", "-o", out, "--"] + cmd)
+        assert rc == 0, "leaktrace %s -d 4 exited with status %d: %s" % (mode, rc, err)
+        ex = read_records(out)[-1]
+        assert ex["type"] == "exit" and ex["reason"] == "duration", "last record: %s" % ex
+        assert "command" not in ex, "the command ended before the final report: %s" % (
+            ex["command"])
+        st = find_py_stacks(ex, "leak_block", script, kind=kind)
+        assert st, "%s: leak_block is not in the final report:\n%s" % (mode, describe_all(ex))
+        for s in st:
+            assert s["growth"] >= 0 and s["growth_total"] > 0, (
+                "%s: leak_block shrank at the final report: %s" % (mode, describe(s)))
