@@ -261,9 +261,12 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 				 rp_kind_name(s->key.kind), s->key.tgid, size,
 				 (unsigned long long)r->opts.fail_on_growth);
 		}
-		/* Forget series that held nothing for a whole window. */
-		for (unsigned long i = 0; i < ring_len(r) && quiet; i++)
+		/* Forget series that held nothing for a whole window (bytes and
+		 * count, two entries an interval), once a recording has said
+		 * so: its last row must not be left standing for something. */
+		for (unsigned long i = 0; i < 2 * ring_len(r) && quiet; i++)
 			quiet = !s->ring[i];
+		quiet = quiet && !s->rec_last[0] && !s->rec_last[1];
 		if (quiet && !s->count && r->k >= ring_len(r)) {
 			hashmap__remove(r->series, &s->key);
 			series_free(r, s);

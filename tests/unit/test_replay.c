@@ -22,7 +22,8 @@ enum {
 	FLAT = 0x1002,
 	PY = 0x1003,
 	ARENA = 0x1004,
-	GONE = 0x1005
+	GONE = 0x1005,
+	CHURN = 0x1006
 };
 
 static const __u64 ips[] = { 0x1000, 0x2000, 0x3000 };
@@ -165,6 +166,16 @@ static void record(const char *path, struct live *lv)
 			  .kind = LT_KIND_MMAP,
 			  .bytes = 262144 * k,
 			  .count = k },
+			/* one block in flight at the third sample only: the live
+			 * report drops the series at the fourth, and the recording
+			 * must still say that it went back to nothing */
+			{ .stack = CHURN,
+			  .tgid = 7,
+			  .kind = LT_KIND_HEAP,
+			  .bytes = k == 3 ? 2003 : 0,
+			  .count = k == 3,
+			  .allocs = 10 * k,
+			  .frees = 10 * k - (k == 3) },
 			{ .stack = GONE,
 			  .tgid = 8,
 			  .kind = LT_KIND_HEAP,
@@ -179,7 +190,7 @@ static void record(const char *path, struct live *lv)
 
 		if (k == 5)
 			report__forget(r, 8, "worker", true);
-		report__sample(r, k, s, k >= 5 ? 4 : 5, k == 6);
+		report__sample(r, k, s, k >= 5 ? 5 : 6, k == 6);
 		report__emit(r, &st, k == 6 ? "duration" : NULL);
 		fflush(text);
 		fflush(json);
