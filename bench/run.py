@@ -470,7 +470,7 @@ def pid_room():
     return room
 
 
-def system_memory(lt):
+def system_memory(lt, *opts):
     """@lt --system with SYS_PROCS processes started after it, each holding
     1,000,000 / SYS_PROCS blocks: (outstanding allocations, leaktrace's
     VmHWM while tracing, its peak with the final report, its BPF maps'
@@ -478,7 +478,7 @@ def system_memory(lt):
     returns, whatever happens."""
     each = 1000000 // SYS_PROCS
     # room for every allocation and every process's 64 stacks
-    p, out = start_system(lt, "--max-allocs", "2097152", "--max-stacks", "131072")
+    p, out = start_system(lt, "--max-allocs", "2097152", "--max-stacks", "131072", *opts)
     holds, rec, ivs = [], None, []
     try:
         for _ in range(SYS_PROCS):
@@ -511,15 +511,19 @@ def system_rows():
     SYS_REPS rounds (the two binaries swap places each round), medians;
     then each one's own memory with SYS_PROCS processes holding 1M
     allocations."""
-    tracers = [("this tree", LT)] + ([("previous release", LT_PREV)] if LT_PREV else [])
-    times = {label: [] for label in ["untraced"] + [label for label, _ in tracers]}
+    # the previous release knows no --exact: its --system is exact
+    tracers = [("`--system`, this tree (pages; growers exactly)", LT, []),
+               ("`--system --exact-top 0`, this tree (pages only)", LT, ["--exact-top", "0"]),
+               ("`--system --exact`, this tree", LT, ["--exact"])] + (
+        [("`--system`, previous release (exact)", LT_PREV, [])] if LT_PREV else [])
+    times = {label: [] for label in ["untraced"] + [label for label, _, _ in tracers]}
     overlapped = 0
     for i in range(SYS_REPS):
         t, other = system_timed()
         times["untraced"].append(t)
         overlapped += other
-        for label, lt in tracers if i % 2 == 0 else tracers[::-1]:
-            p, _ = start_system(lt)
+        for label, lt, opts in tracers if i % 2 == 0 else tracers[::-1]:
+            p, _ = start_system(lt, *opts)
             try:
                 t, other = system_timed(ours={p.pid})
             finally:
@@ -530,12 +534,12 @@ def system_rows():
     rows = ["this tree: %s; previous release: %s" % (LT, LT_PREV or PREV_UNSET), "",
             "| run | time | vs untraced |", "|---|---|---|",
             "| untraced | %.2f s | 1.00x |" % b]
-    for label, _ in tracers:
+    for label, _, _ in tracers:
         t = statistics.median(times[label])
-        rows.append("| under `leaktrace --system`, %s | %.2f s | %.2fx |" % (label, t, t / b))
+        rows.append("| under %s | %.2f s | %.2fx |" % (label, t, t / b))
     if LT_PREV:
-        cur, prev = (statistics.median(times[label]) for label, _ in tracers)
-        rows.append("| this tree's time / the previous release's | | %.2fx |" % (cur / prev))
+        cur, prev = (statistics.median(times[label]) for label, _, _ in tracers[2:4])
+        rows.append("| `--exact`'s time / the previous release's | | %.2fx |" % (cur / prev))
     else:
         rows.append("| under `leaktrace --system`, previous release | %s | |" % PREV_UNSET)
     rows.append("| runs with another `leaktrace --system` on the machine | %d of %d | |" % (
@@ -544,7 +548,7 @@ def system_rows():
     if room < SYS_PROCS + 1000:
         return rows + ["", "`--system` memory: not measured: room for %d more processes here, "
                        "%d wanted and 1000 to spare" % (room, SYS_PROCS)]
-    mem = [system_memory(lt) for _, lt in tracers]
+    mem = [system_memory(LT, "--exact")] + ([system_memory(LT_PREV)] if LT_PREV else [])
     if not LT_PREV:
         mem.append(None)
     each = 1000000 // SYS_PROCS
@@ -555,13 +559,71 @@ def system_rows():
     def mib(v):
         return "%.1f MiB" % (v / 2**20)
 
-    rows += ["", "| `--system`, %d processes x %d blocks | this tree | previous release |" % (
+    rows += ["", "| `--system --exact`, %d processes x %d blocks | this tree | previous release |" % (
                  SYS_PROCS, each), "|---|---|---|",
              row("outstanding allocations (all processes)", "{:,}".format, 0),
              row("leaktrace resident memory, peak while tracing (VmHWM)", mib, 1),
              row("leaktrace resident memory, peak with the final report", mib, 2),
              row("BPF maps (kernel memory, fdinfo memlock)", mib, 3),
              row("dropped", str, 4)]
+    return rows
+
+
+SYS_FOUND_LINES = int(os.environ.get("BENCH_SYS_FOUND_LINES", str(WF_LINES * 5)))
+
+
+def system_found_rows():
+    """`leaktrace --system -i 1 -n 3` (its defaults otherwise: pages, two
+    growers at most traced exactly for a window of 6 s once they grew 1 MiB)
+    while the load runs longer: two wordfreqs of SYS_FOUND_LINES lines, a
+    mallocbench and 200 short processes. When each wordfreq was chosen, and
+    the sites where its heap grew most while traced exactly."""
+    p, out = start_system(LT)
+    try:
+        t_start = json.loads(out.read_text().splitlines()[0])["time"]
+        began = time.time() - t_start
+        wfs = [subprocess.Popen([str(BIN / "wordfreq"), str(SYS_FOUND_LINES)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(2)]
+        rest = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for cmd in ([str(BIN / "mallocbench"), str(MB_ITERS // 4), "1000"],
+                            [str(ROOT / ".output" / "workloads" / "spawner"), "200"])]
+        for w in wfs + rest:
+            w.wait()
+        ran = time.time() - t_start - began
+        time.sleep(3)  # the exits reported
+    finally:
+        stop_system(p)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    exact = [r for r in recs if r["type"] == "exact"]
+    rows = ["`leaktrace --system -i 1 -n 3` while two wordfreqs of %d lines, a mallocbench and "
+            "200 short processes run (%.1f s); its `exact` records for each wordfreq:" % (
+                SYS_FOUND_LINES, ran), "",
+            "| wordfreq | chosen | traced exactly | its heap grew most at |", "|---|---|---|---|"]
+    found = 0
+    for w in wfs:
+        starts = [r for r in exact if r["pid"] == w.pid and r["state"] == "start"]
+        ends = [r for r in exact if r["pid"] == w.pid and r["state"] == "end"]
+        if not starts:
+            rows.append("| pid %d | never | | |" % w.pid)
+            continue
+        sites = "; ".join("%s %+.1f MiB" % (st.get("frame", {}).get("func", "?"),
+                                             st["growth_window"] / 2**20)
+                          for st in (ends[0]["sites"] if ends else []))
+        found += bool(ends) and any(st.get("frame", {}).get("func") == "normalize_token"
+                                    for st in ends[0]["sites"])
+        rows.append("| pid %d | %.1f s after it started (pages %+.1f MiB in the window, %d of "
+                    "%d intervals) | %s | %s |" % (
+                        w.pid, starts[0]["t"] - began, starts[0]["growth_window"] / 2**20,
+                        starts[0]["intervals_grown"], starts[0]["intervals"],
+                        "%.1f s (%s), %d phase%s" % (ends[0]["lasted"], ends[0]["reason"],
+                                                      len(starts), "s" * (len(starts) > 1))
+                        if ends else "until the end", sites or "-"))
+    others = sorted({(r["comm"], r["pid"]) for r in exact if r["pid"] not in
+                     {w.pid for w in wfs}})
+    rows += ["", "The seeded leak (`normalize_token`) among the sites of %d of 2 wordfreqs. "
+             "Other processes traced exactly: %s." % (
+                 found, ", ".join("%s %d" % o for o in others) or "none")]
     return rows
 
 
@@ -574,7 +636,7 @@ def pressure_rows():
     processes exiting a second (a spawner, a child every 25 ms, every other
     one a fork that leaks): when each report came (its t, and when it was
     read), whether it says it is late, and leaktrace's CPU time."""
-    lt = subprocess.Popen([str(LT), "--system", "-i", "1", "-n", "5", "--json"],
+    lt = subprocess.Popen([str(LT), "--system", "--exact", "-i", "1", "-n", "5", "--json"],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     recs, t0, load = [], [None], []
 
@@ -971,7 +1033,7 @@ def main():
         text = "\n".join(["# leaktrace --system, %s" % time.strftime("%Y-%m-%d"), "",
                           "%s, %d CPUs, kernel %s, median of %d rounds." % (
                               cpu, os.cpu_count(), os.uname().release, SYS_REPS), ""] +
-                         system_rows()) + "\n"
+                         system_rows() + [""] + system_found_rows()) + "\n"
         print(text)
         (ROOT / "bench" / "results").mkdir(exist_ok=True)
         (ROOT / "bench" / "results" / "system.md").write_text(text)
@@ -1054,7 +1116,7 @@ def main():
     out += ["", "Whole system: two wordfreqs, a mallocbench and 200 short processes at once, "
             "untraced and under `leaktrace --system` (this tree's and, with BENCH_LT_PREV, the "
             "previous release's), alternating, median of %d:" % SYS_REPS,
-            ""] + system_rows()
+            ""] + system_rows() + [""] + system_found_rows()
     out += ["", "Native stacks: the share of stacks recorded that reach main or a thread start "
             "(`leaktrace -v`'s summary, --stack-depth 64), walked with frame pointers "
             "(`--unwind fp`) and with unwind tables (the default); then what each walk adds per "

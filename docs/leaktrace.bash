@@ -22,7 +22,8 @@ _leaktrace()
 		return
 	fi
 
-	local opts="-p --pid --system --pages --check -i --interval -d --duration -n --top
+	local opts="-p --pid --system --pages --exact --exact-top --exact-for --exact-min --check
+		-i --interval -d --duration -n --top
 		-w --window --json -o --output --folded --pprof --html --fail-on-growth --sources --lib
 		--census --no-census --backrefs --backrefs-dot
 		--stack-depth --max-allocs --max-stacks --sample --sample-bytes
@@ -67,7 +68,8 @@ _leaktrace()
 		;;
 	-i | --interval | -d | --duration | -n | --top | -w | --window | \
 		--fail-on-growth | --stack-depth | --max-allocs | --max-stacks | \
-		--sample | --sample-bytes | --unwind-rows | --backrefs)
+		--sample | --sample-bytes | --unwind-rows | --backrefs | \
+		--exact-top | --exact-for | --exact-min)
 		return
 		;;
 	esac

@@ -118,21 +118,25 @@ static bool have_uprobe_multi(void)
 
 int keep_link_fd(struct tracer *t, int fd)
 {
-	if (ARRAY_RESERVE(t->link_fds, t->cap_link_fds, t->nr_link_fds + 1)) {
+	struct linkset *set = t->into;
+
+	if (ARRAY_RESERVE(set->link_fds, set->cap_link_fds, set->nr_link_fds + 1)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	t->link_fds[t->nr_link_fds++] = fd;
+	set->link_fds[set->nr_link_fds++] = fd;
 	return 0;
 }
 
 int keep_link(struct tracer *t, struct bpf_link *link)
 {
-	if (ARRAY_RESERVE(t->links, t->cap_links, t->nr_links + 1)) {
+	struct linkset *set = t->into;
+
+	if (ARRAY_RESERVE(set->links, set->cap_links, set->nr_links + 1)) {
 		bpf_link__destroy(link);
 		return -ENOMEM;
 	}
-	t->links[t->nr_links++] = link;
+	set->links[set->nr_links++] = link;
 	return 0;
 }
 
@@ -523,6 +527,7 @@ struct tracer *tracer__open(const struct lt_settings *s, struct files *files)
 	if (!t)
 		return NULL;
 	t->entry_stop_fd = -1;
+	t->into = &t->links;
 	t->settings = s;
 	t->files = files;
 	t->sources = s->sources;
@@ -620,16 +625,17 @@ static void *detach_one(void *arg)
 
 /* Detaching a uprobe waits for an RCU grace period: detach every link at
  * once, so that the waits can overlap, rather than one after another. */
-static void destroy_links(struct tracer *t)
+void linkset_destroy(struct linkset *set)
 {
-	size_t nr = t->nr_links + t->nr_link_fds;
+	size_t nr = set->nr_links + set->nr_link_fds;
 	struct detach *d = calloc(nr, sizeof(*d));
 	pthread_t *threads = calloc(nr, sizeof(*threads));
 	bool *started = calloc(nr, sizeof(*started));
 
 	for (size_t i = 0; i < nr; i++) {
-		struct detach one = { .link = i < t->nr_links ? t->links[i] : NULL,
-				      .fd = i < t->nr_links ? -1 : t->link_fds[i - t->nr_links] };
+		struct detach one = { .link = i < set->nr_links ? set->links[i] : NULL,
+				      .fd = i < set->nr_links ? -1
+							      : set->link_fds[i - set->nr_links] };
 
 		if (!d || !threads || !started) {
 			detach_one(&one);
@@ -646,6 +652,9 @@ static void destroy_links(struct tracer *t)
 	free(d);
 	free(threads);
 	free(started);
+	free(set->links);
+	free(set->link_fds);
+	*set = (struct linkset){ 0 };
 }
 
 static void gl_sites__free(void *v)
@@ -659,9 +668,10 @@ void tracer__destroy(struct tracer *t)
 		return;
 	tracer__calibrated(t);
 	tracer__detach_entry_stop(t);
-	destroy_links(t);
-	free(t->links);
-	free(t->link_fds);
+	for (size_t i = 0; i < t->nr_groups; i++)
+		linkset_destroy(&t->groups[i].set);
+	free(t->groups);
+	linkset_destroy(&t->links);
 	leaktrace_bpf__destroy(t->skel);
 	for (size_t i = 0; i < t->nr_strings; i++)
 		free(t->strings[i]);

@@ -31,13 +31,27 @@ struct progs {
 	struct bpf_program *entry, *ret;
 };
 
-struct tracer {
-	const struct lt_settings *settings;
-	struct leaktrace_bpf *skel;
+/* Links attached together, detached together. */
+struct linkset {
 	struct bpf_link **links;
 	size_t nr_links, cap_links;
 	int *link_fds; /* uprobe_multi links, which libbpf 1.1 cannot hold */
 	size_t nr_link_fds, cap_link_fds;
+};
+
+/* --system: the allocator probes of one process traced exactly for a while. */
+struct exact_group {
+	pid_t tgid;
+	struct linkset set;
+};
+
+struct tracer {
+	const struct lt_settings *settings;
+	struct leaktrace_bpf *skel;
+	struct linkset links; /* kept until the end */
+	struct linkset *into; /* where keep_link() puts a link: links, or a group's */
+	struct exact_group *groups;
+	size_t nr_groups, cap_groups;
 	bool multi; /* the kernel has uprobe_multi links (Linux 6.6) */
 	struct bpf_link *entry_stop;
 	int entry_stop_fd; /* or its uprobe_multi link; -1: none */
@@ -75,6 +89,8 @@ int link_uprobe_multi(int prog_fd, const char *path, const __u64 *offsets, const
 		      __u32 cnt, bool ret, pid_t pid);
 int keep_link_fd(struct tracer *t, int fd);
 int keep_link(struct tracer *t, struct bpf_link *link);
+/* Detaches every link of @set, at once, and empties it. */
+void linkset_destroy(struct linkset *set);
 int add_probe(struct tracer *t, const struct report_probe *p);
 void choose_site(struct tracer *t, struct elf_file *elf, const struct probe_func *pf, __u64 offset,
 		 __u64 size, struct probe_site *site);

@@ -302,6 +302,12 @@ static int attach_multi(struct tracer *t, const struct heap_site *hs, size_t nr,
 
 static int note_probe(struct tracer *t, const struct heap_site *hs, const char *shown)
 {
+	/* a grower's probes, for a while: not in the start record's list */
+	if (t->into != &t->links) {
+		lt_debug("probe %s in %s at file offset 0x%llx, for a while", hs->hf->name, shown,
+			 (unsigned long long)hs->off);
+		return 0;
+	}
 	lt_info("probe %s in %s at +0x%x, file offset 0x%llx (%s%s)", hs->hf->name, shown,
 		hs->site.offset, (unsigned long long)hs->off,
 		hs->site.insn[0] ? hs->site.insn : "?",
@@ -406,13 +412,24 @@ struct mapped_file *tracer_file(struct tracer *t, const char *path, const char *
 	return files__of_stat(t->files, &st, shown);
 }
 
-/* Probes @path (as the tracer can open it; @shown in messages) if not done yet. */
+/* Whose allocator calls a pass over a process's files probes. */
+enum scope {
+	SCOPE_PID,    /* -p, --: that process's, for the whole run */
+	SCOPE_SYSTEM, /* --system --exact: every process's, each file once */
+	SCOPE_EXACT,  /* --system: one grower's, for a while (tracer__attach_exact) */
+};
+
+/* Probes @path (as the tracer can open it; @shown in messages) if not done
+ * yet; for a grower, again for that process alone. */
 static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char *shown,
-		      struct elf_file *elf)
+		      struct elf_file *elf, enum scope scope)
 {
 	struct mapped_file *f = tracer_file(t, path, shown);
 	int err;
 
+	if (scope == SCOPE_EXACT)
+		return attach_allocator(t, tgid, path, shown, elf, heap_funcs, NR_HEAP_FUNCS,
+					heap_progs(t));
 	if (!f)
 		return -errno;
 	if (mapped_file__has(f, FILE_HEAP_PROBED))
@@ -445,7 +462,7 @@ static int attach_lib(struct tracer *t, pid_t tgid)
 		elf_file__free(elf);
 		return -ENOENT;
 	}
-	err = probe_file(t, tgid, lib, lib, elf);
+	err = probe_file(t, tgid, lib, lib, elf, SCOPE_PID);
 	elf_file__free(elf);
 	return err;
 }
@@ -454,18 +471,20 @@ static int attach_lib(struct tracer *t, pid_t tgid)
  * what the dynamic linker binds the program's calls to (libc, or a preloaded
  * jemalloc or tcmalloc; probing an unused one costs nothing). Failing that,
  * the executable itself when it defines malloc (static binaries). */
-static int attach_mapped(struct tracer *t, pid_t tgid)
+static int attach_mapped(struct tracer *t, pid_t tgid, enum scope scope)
 {
 	struct procmaps *maps = procmaps__read(tgid);
 	char path[PATH_MAX], exe[PATH_MAX];
 	struct stat exe_st = { 0 };
-	bool system = t->settings->system;
+	bool system = scope == SCOPE_SYSTEM;
 	int found = 0, err = 0;
 
 	if (!maps) {
 		err = -errno;
 		if (system) /* gone already, or a kernel thread */
 			return 0;
+		if (scope == SCOPE_EXACT)
+			return -ESRCH;
 		lt_error("cannot read the mappings of pid %d: %s", tgid, strerror(-err));
 		return err == -ENOENT ? -ESRCH : err;
 	}
@@ -502,7 +521,7 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 		if (!elf)
 			continue;
 		if (elf_file__exports(elf, "malloc") && elf_file__exports(elf, "free")) {
-			err = probe_file(t, tgid, path, m->path, elf);
+			err = probe_file(t, tgid, path, m->path, elf, scope);
 			found++;
 		}
 		elf_file__free(elf);
@@ -517,15 +536,15 @@ static int attach_mapped(struct tracer *t, pid_t tgid)
 			ssize_t n = readlink(exe, shown, sizeof(shown) - 1);
 
 			shown[n > 0 ? n : 0] = 0;
-			err = probe_file(t, tgid, exe, n > 0 ? shown : exe, elf);
+			err = probe_file(t, tgid, exe, n > 0 ? shown : exe, elf, scope);
 			found++;
 		}
 		elf_file__free(elf);
 	}
 	procmaps__free(maps);
-	if (!err && !found && system) {
+	if (!err && !found && scope != SCOPE_PID) {
 		lt_debug("pid %d: no allocator found", tgid);
-		return 0;
+		return system ? 0 : -ENOENT;
 	}
 	if (!err && !found) {
 		lt_error("cannot find an allocator in pid %d: no mapped object defines malloc "
@@ -617,12 +636,19 @@ int tracer__attach(struct tracer *t, pid_t tgid)
 	int err = 0;
 
 	if (t->sources & LT_SRC_LIBC)
-		err = t->settings->lib ? attach_lib(t, tgid) : attach_mapped(t, tgid);
+		err = t->settings->lib ? attach_lib(t, tgid) : attach_mapped(t, tgid, SCOPE_PID);
 	if (!err)
 		err = attach_tracepoints(t);
 	if (!err)
 		err = attach_fd_tracepoints(t);
 	return err;
+}
+
+/* --system: the allocator of every process is probed (--exact), not only
+ * those of its growers for a while. */
+static bool probes_everyone(const struct tracer *t)
+{
+	return (t->sources & LT_SRC_LIBC) && !t->settings->pages;
 }
 
 /* The process of /proc entry @name, if it is one with user space other than
@@ -669,7 +695,7 @@ int tracer__attach_system(struct tracer *t)
 		if (!pid)
 			continue;
 		nr++;
-		err = t->sources & LT_SRC_LIBC ? attach_mapped(t, pid) : 0;
+		err = probes_everyone(t) ? attach_mapped(t, pid, SCOPE_SYSTEM) : 0;
 	}
 	closedir(d);
 	lt_info("looked at %d processes: %zu allocator files probed", nr, t->nr_heap_files);
@@ -678,9 +704,45 @@ int tracer__attach_system(struct tracer *t)
 
 int tracer__attach_new(struct tracer *t, pid_t tgid)
 {
-	if (!(t->sources & LT_SRC_LIBC) || t->settings->lib)
+	if (!probes_everyone(t) || t->settings->lib)
 		return 0;
-	return attach_mapped(t, tgid);
+	return attach_mapped(t, tgid, SCOPE_SYSTEM);
+}
+
+int tracer__attach_exact(struct tracer *t, pid_t tgid)
+{
+	struct exact_group *g;
+	int err;
+
+	if (!(t->sources & LT_SRC_LIBC) || !t->settings->pages)
+		return -EOPNOTSUPP;
+	if (ARRAY_RESERVE(t->groups, t->cap_groups, t->nr_groups + 1))
+		return -ENOMEM;
+	g = &t->groups[t->nr_groups];
+	*g = (struct exact_group){ .tgid = tgid };
+	t->into = &g->set;
+	err = attach_mapped(t, tgid, SCOPE_EXACT);
+	t->into = &t->links;
+	if (!err && !g->set.nr_links && !g->set.nr_link_fds)
+		err = -ENOENT;
+	if (err) {
+		linkset_destroy(&g->set);
+		return err;
+	}
+	t->nr_groups++;
+	return 0;
+}
+
+bool tracer__detach_exact(struct tracer *t, pid_t tgid)
+{
+	for (size_t i = 0; i < t->nr_groups; i++) {
+		if (t->groups[i].tgid != tgid)
+			continue;
+		linkset_destroy(&t->groups[i].set);
+		t->groups[i] = t->groups[--t->nr_groups];
+		return true;
+	}
+	return false;
 }
 
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py)

@@ -252,11 +252,12 @@ static void forget_free(struct forget *f)
  * of it if it @exited). Costs no pass over anything: the mappings kept here
  * go now (the new image's replace them), the rest in the next sample and
  * the sweep. */
-void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited)
+void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited, __u32 kinds)
 {
 	struct forget *f = hashmap__get(c->forget, &tgid);
 
-	ranges__free(hashmap__remove(c->regions, &tgid));
+	if (kinds & (1u << LT_KIND_MMAP))
+		ranges__free(hashmap__remove(c->regions, &tgid));
 	if (!f) {
 		f = calloc(1, sizeof(*f));
 		if (!f || hashmap__put(c->forget, &tgid, f)) {
@@ -268,6 +269,7 @@ void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited)
 	if (before_ns > f->before_ns)
 		f->before_ns = before_ns;
 	f->exited |= exited;
+	f->kinds |= exited ? FORGET_ALL : kinds;
 	f->seq = ++c->seq;
 	f->read = f->user_done = false;
 	c->forget_new = true;
@@ -320,12 +322,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 		break;
 	case LT_EV_EXEC:
 		/* a kernel before the event had its time: now is as good */
-		forget_note(c, e->tgid, e->addr ? e->addr : lt_now_ns(), false);
+		forget_note(c, e->tgid, e->addr ? e->addr : lt_now_ns(), false, FORGET_ALL);
 		if (c->hooks.exec)
 			c->hooks.exec(c->hooks.ctx, e->tgid, comm_of(e, comm));
 		break;
 	case LT_EV_EXIT:
-		forget_note(c, e->tgid, e->addr ? e->addr : lt_now_ns(), true);
+		forget_note(c, e->tgid, e->addr ? e->addr : lt_now_ns(), true, FORGET_ALL);
 		if (c->hooks.exit)
 			c->hooks.exit(c->hooks.ctx, e->tgid, comm_of(e, comm));
 		break;
@@ -529,7 +531,7 @@ static int take_stat(struct collector *c, int fd, const struct lt_stat_key *k,
 {
 	struct forget *f = hashmap__count(c->forget) ? hashmap__get(c->forget, &k->tgid) : NULL;
 
-	if (!f || v->born_ns >= f->before_ns) {
+	if (!f || v->born_ns >= f->before_ns || !(f->kinds & (1u << k->kind))) {
 		/* made again since, by a new process with the pid, or by the
 		 * new image (the same frames): its entries are not to go */
 		if (f && f->stats)
@@ -732,7 +734,7 @@ static void forget_user(struct collector *c)
 		struct utotal *t = v;
 		struct forget *f = hashmap__get(c->forget, &key->tgid);
 
-		if (f && !f->user_done && t->seq < f->seq) {
+		if (f && !f->user_done && t->seq < f->seq && (f->kinds & (1u << key->pad))) {
 			hashmap__remove(c->utotals, key);
 			free(t);
 		}

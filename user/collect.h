@@ -84,6 +84,11 @@ __u64 collector__counter(struct collector *c, __u32 which);
  * BPF maps and here, from the next collector__sample() on. */
 void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n);
 
+/* Forgets what @tgid recorded of @kind until now, as for a process that
+ * exited (its other kinds stay): a grower's heap once it is no longer
+ * traced exactly, whose frees would go unseen. */
+void collector__forget_kind(struct collector *c, pid_t tgid, __u32 kind);
+
 /* Deletes the outstanding entries of the processes forgotten from the allocs
  * map, which is too big to walk at once: a batch at a time from where the
  * last call stopped, until @budget_s seconds have passed (one batch at

@@ -181,6 +181,11 @@ void collector__forget_many(struct collector *c, const pid_t *tgids, size_t n)
 
 		/* the time of its exit event is the better one */
 		if (!f || !f->exited)
-			forget_note(c, t, now, true);
+			forget_note(c, t, now, true, FORGET_ALL);
 	}
+}
+
+void collector__forget_kind(struct collector *c, pid_t tgid, __u32 kind)
+{
+	forget_note(c, tgid, lt_now_ns(), false, 1u << kind);
 }

@@ -47,9 +47,10 @@ struct forget {
 	__u64 before_ns; /* kernel time (CLOCK_MONOTONIC) */
 	__u64 seq;	 /* user-space totals made before this event go */
 	bool exited;
-	bool read;	       /* the stats map was read since it was noted */
-	bool user_done;	       /* the state kept here was forgotten */
-	unsigned long until;   /* 0: nothing to sweep */
+	__u32 kinds;	     /* 1 << LT_KIND_*: the kinds to forget (all but for a grower's heap) */
+	bool read;	     /* the stats map was read since it was noted */
+	bool user_done;	     /* the state kept here was forgotten */
+	unsigned long until; /* 0: nothing to sweep */
 	struct hashmap *stats; /* struct lt_stat_key -> 1: the totals dropped */
 };
 
@@ -112,7 +113,8 @@ struct held {
  * of it if it @exited). Costs no pass over anything: the mappings kept here
  * go now (the new image's replace them), the rest in the next sample and
  * the sweep. */
-void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited);
+void forget_note(struct collector *c, __u32 tgid, __u64 before_ns, bool exited, __u32 kinds);
+#define FORGET_ALL (~0u)
 /* Deletes the @n keys (of @key_size) at @keys from @fd, in batches where the
  * kernel has them; a key already gone is passed over. */
 void delete_keys(struct collector *c, int fd, const void *keys, size_t n, size_t key_size);

@@ -272,6 +272,8 @@ static int report_now(struct app *a, const char *reason)
 	err = report__emit(a->report, &st, reason);
 	if (!err && !reason)
 		err = src_census_backrefs(a);
+	if (!err && !reason)
+		app_exact_step(a, t_sample);
 	if (!err && !reason && a->html_file)
 		update_html(a);
 	t1 = app_elapsed(a);

@@ -135,7 +135,9 @@ static int say_start(struct app *a)
 	unsigned int failures;
 	const struct report_probe *probes = tracer__probes(a->tracer, &nr, &failures);
 	unsigned long long bpf = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
-	char mem[32], trap[96];
+	char mem[32], trap[96], min[32];
+	double exact_for = a->settings.exact_for > 0 ? a->settings.exact_for
+						     : a->settings.window * a->settings.interval;
 
 	int err = report__start(a->report,
 				&(struct report_start){
@@ -150,15 +152,26 @@ static int say_start(struct app *a)
 					.probe_failures = failures,
 					.bpf_memory = bpf,
 					.trap = &a->trap,
+					.exact_top = a->exact ? a->settings.exact_top : 0,
+					.exact_for = exact_for,
+					.exact_min = a->settings.exact_min,
 				});
 	lt_format_size(mem, sizeof(mem), bpf, false);
+	lt_format_size(min, sizeof(min), a->settings.exact_min, false);
 	if (a->trap.entry_ns > 0)
 		snprintf(trap, sizeof(trap),
 			 "a traced call traps for %.2g us here (%.2g us with a return probe)",
 			 a->trap.entry_ns / 1000, (a->trap.entry_ns + a->trap.return_ns) / 1000);
 	else
 		snprintf(trap, sizeof(trap), "trap cost unknown");
-	if (!a->settings.json && a->procs)
+	if (!a->settings.json && a->exact)
+		fprintf(stderr,
+			"leaktrace: watching every process by the pages it faults in; up to %u "
+			"whose pages keep growing (by %s over the window) get their allocations "
+			"traced exactly for %gs at a time; %s of kernel memory in BPF maps; %s; a "
+			"report every %gs, Ctrl-C to stop\n",
+			a->settings.exact_top, min, exact_for, mem, trap, a->settings.interval);
+	else if (!a->settings.json && a->procs)
 		fprintf(stderr,
 			"leaktrace: tracing every process: %zu probes%s, %s of kernel memory in "
 			"BPF maps; %s; a report every %gs, Ctrl-C to stop\n",
@@ -340,7 +353,9 @@ static int start_tracing(struct app *a)
 
 	if (a->settings.system) {
 		a->procs = procs__new();
-		return a->procs ? app_attach_system(a) : -ENOMEM;
+		if (!a->procs || app_exact_init(a))
+			return -ENOMEM;
+		return app_attach_system(a);
 	}
 	err = tracer__add_target(a->tracer, a->pid);
 	if (err)
@@ -380,6 +395,7 @@ static void teardown(struct app *a)
 	progress__stop();
 	launch__free(a->launch);
 	procs__free(a->procs);
+	app_exact_free(a);
 	report__free(a->report);
 	collector__free(a->collector);
 	pyresolver__free(a->pyresolver);

@@ -74,16 +74,40 @@ enum {
 	OPT_BACKREFS,
 	OPT_BACKREFS_DOT,
 	OPT_PAGES,
+	OPT_EXACT,
+	OPT_EXACT_TOP,
+	OPT_EXACT_FOR,
+	OPT_EXACT_MIN,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "What to trace:", 1 },
 	{ "pid", 'p', "PID", 0, "Trace this process, all its threads", 1 },
 	{ "system", OPT_SYSTEM, NULL, 0,
-	  "Trace every process, including ones started later (every source, per process)", 1 },
+	  "Watch every process, including ones started later, by the pages it faults in, and "
+	  "trace the allocations of the top growers exactly for a while (--exact: every "
+	  "process exactly)",
+	  1 },
 	{ "pages", OPT_PAGES, NULL, 0,
 	  "Trace growth by the pages a process faults in and gives back, instead of every "
-	  "allocation (near-zero cost in a steady state; no probe on malloc)",
+	  "allocation (near-zero cost in a steady state; no probe on malloc; the default of "
+	  "--system)",
+	  1 },
+	{ "exact", OPT_EXACT, NULL, 0,
+	  "With --system: trace every process's allocations exactly, all the time (each "
+	  "malloc traps)",
+	  1 },
+	{ "exact-top", OPT_EXACT_TOP, "N", 0,
+	  "With --system: trace at most N of the processes whose pages keep growing exactly "
+	  "at once (default 2; 0: pages only)",
+	  1 },
+	{ "exact-for", OPT_EXACT_FOR, "SEC", 0,
+	  "With --system: how long a grower is traced exactly before leaktrace steps back "
+	  "(default: the window, --window times --interval)",
+	  1 },
+	{ "exact-min", OPT_EXACT_MIN, "SIZE", 0,
+	  "With --system: the page growth over the window that makes a process a grower "
+	  "(default 1M)",
 	  1 },
 	{ "check", OPT_CHECK, NULL, 0,
 	  "Trace nothing: say what this machine offers for leaktrace and what to do about what "
@@ -572,6 +596,27 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PAGES:
 		s->pages = true;
 		break;
+	case OPT_EXACT:
+		s->exact = true;
+		break;
+	case OPT_EXACT_TOP:
+		s->exact_top = parse_count(state, "--exact-top", arg, 0, LT_EXACT_TOP_MAX);
+		s->exact_given = true;
+		break;
+	case OPT_EXACT_FOR:
+		if (lt_parse_seconds(arg, &s->exact_for))
+			usage_error(state,
+				    "invalid --exact-for '%s': expected a positive number of "
+				    "seconds",
+				    arg);
+		s->exact_given = true;
+		break;
+	case OPT_EXACT_MIN:
+		if (lt_parse_size(arg, &s->exact_min))
+			usage_error(state, "invalid --exact-min '%s': expected a size, such as 1M",
+				    arg);
+		s->exact_given = true;
+		break;
 	case OPT_CENSUS:
 		s->census = LT_CENSUS_ON;
 		break;
@@ -611,7 +656,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
  * only they use, makes no sense with it. gl and fd keep their probes. */
 static void check_pages(const struct lt_settings *s)
 {
-	const char *what = s->lib				? "--lib"
+	const char *what = s->system				? NULL
+			   : s->lib				? "--lib"
 			   : s->sample_every			? "--sample"
 			   : s->sample_bytes			? "--sample-bytes"
 			   : s->floor				? "--floor"
@@ -633,6 +679,36 @@ static void check_pages(const struct lt_settings *s)
 	}
 }
 
+/* --system watches pages and traces its top growers exactly for a while,
+ * unless --exact asks for every process exactly: as does a --sources list
+ * that names an allocator source, or --floor (the probes' cost alone). */
+static void check_exact(struct lt_settings *s)
+{
+	if (s->exact && !s->system) {
+		fputs("leaktrace: --exact is for --system: -p and -- trace every allocation "
+		      "already (--pages traces pages instead)\n",
+		      stderr);
+		exit(2);
+	}
+	if (s->exact && s->pages) {
+		fputs("leaktrace: --exact and --pages exclude each other: give one\n", stderr);
+		exit(2);
+	}
+	if (s->system && !s->pages &&
+	    (s->floor ||
+	     (s->sources_given && (s->sources & (LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON)))))
+		s->exact = true;
+	if (s->exact_given && (!s->system || s->exact)) {
+		fputs("leaktrace: --exact-top, --exact-for and --exact-min shape the exact tracing "
+		      "of --system's top growers: give them with --system, without --exact (or a "
+		      "--sources list naming libc, mmap or python)\n",
+		      stderr);
+		exit(2);
+	}
+	if (s->system && !s->exact)
+		s->pages = true;
+}
+
 void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
@@ -648,6 +724,8 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 		.max_allocs = lt_default_max_allocs(lt_ram_bytes()),
 		.max_stacks = 1u << 17,
 		.unwind_rows = lt_default_unwind_rows(lt_ram_bytes()),
+		.exact_top = 2,
+		.exact_min = 1u << 20,
 	};
 
 	/* Everything after the first "--" is the command, untouched by argp. */
@@ -719,6 +797,7 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	check_dir("--debug-dir", s->debug_dir);
 	/* --sources pages is --pages */
 	s->pages |= !!(s->sources & LT_SRC_PAGES);
+	check_exact(s);
 	if (s->pages)
 		check_pages(s);
 	if (s->sources_auto)
@@ -726,6 +805,9 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	/* --pages: Python frames in the pages' stacks, no probe */
 	if (s->pages)
 		s->sources = (s->sources & ~(LT_SRC_LIBC | LT_SRC_MMAP)) | LT_SRC_PAGES;
+	/* --system's exact phases probe the allocator of one process at a time */
+	if (s->system && s->pages && s->exact_top)
+		s->sources |= LT_SRC_LIBC;
 }
 
 /* --- leaktrace report --- */

@@ -27,7 +27,15 @@ struct lt_settings {
 	pid_t pid;	/* -p; 0 if not given */
 	char **command; /* after --; NULL if not given */
 	bool system;
-	bool pages;	 /* --pages: the pages source instead of libc, mmap and python's probes */
+	bool pages; /* --pages: the pages source instead of libc, mmap and python's probes */
+	/* --system: every process exactly (--exact); else pages, and up to
+	 * exact_top growers (0: none) traced exactly for exact_for seconds (0:
+	 * the window) once their pages grew by exact_min over the window */
+	bool exact;
+	bool exact_given; /* one of --exact-top, --exact-for, --exact-min */
+	unsigned int exact_top;
+	double exact_for;
+	__u64 exact_min;
 	double interval; /* seconds */
 	double duration; /* seconds; 0 = until the target exits or a signal */
 	unsigned int top;
@@ -79,6 +87,8 @@ struct lt_report_settings {
  * random number by them, in 64 bits. */
 #define LT_SAMPLE_EVERY_MAX (1u << 24)
 #define LT_SAMPLE_BYTES_MAX (1ULL << 30)
+/* --exact-top at most */
+#define LT_EXACT_TOP_MAX 64
 
 /* Parses the command line into @s. Exits with status 2 and one line on stderr
  * on bad usage, with 0 after --help or --version. */

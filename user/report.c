@@ -588,6 +588,14 @@ static int proc_cmp(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
+/* Whether the memory of @kind is in the pages the report also has (a
+ * --system grower traced exactly): counted once, as pages. */
+static bool paged_over(const struct report *r, __u32 kind)
+{
+	return (r->sources & LT_SRC_PAGES) &&
+	       (kind == LT_KIND_HEAP || kind == LT_KIND_MMAP || kind == LT_KIND_PYOBJ);
+}
+
 /* --system: the processes, most growing first (by their memory kinds, then
  * live bytes); returns how many, at most top, in *out (to free). */
 static size_t rank_procs(const struct report *r, struct proc_row **out)
@@ -606,7 +614,7 @@ static size_t rank_procs(const struct report *r, struct proc_row **out)
 		void *at = hashmap__get(by_tgid, &s->key.tgid);
 		struct proc_row *row;
 
-		if (!kind_has_bytes(s->key.kind))
+		if (!kind_has_bytes(s->key.kind) || paged_over(r, s->key.kind))
 			continue;
 		if (!at) {
 			if (ARRAY_RESERVE(rows, cap, n + 1) ||
@@ -626,6 +634,76 @@ static size_t rank_procs(const struct report *r, struct proc_row **out)
 		qsort(rows, n, sizeof(*rows), proc_cmp);
 	*out = rows;
 	return n < r->opts.top ? n : r->opts.top;
+}
+
+static int grower_cmp(const void *a, const void *b)
+{
+	const struct report_grower *x = a, *y = b;
+
+	if (x->growth_window != y->growth_window)
+		return x->growth_window > y->growth_window ? -1 : 1;
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+size_t report__growers(const struct report *r, __u32 kind, __s64 min, struct report_grower *out,
+		       size_t max)
+{
+	unsigned long k = r->k, from = k > r->opts.window ? k - r->opts.window : 0;
+	size_t w = k - from, n = 0, cap = 0, kept = 0, pos = 0;
+	struct hashmap *by_tgid;
+	struct report_grower *rows = NULL;
+	__s64 *sums = NULL; /* w + 1 totals a process, oldest first */
+	void *v;
+
+	if (w < 2 || !(by_tgid = hashmap__new(sizeof(__u32))))
+		return 0;
+	/* the processes, then their totals at each interval of the window */
+	while (hashmap__next(r->series, &pos, NULL, &v)) {
+		const struct series *s = v;
+
+		if (s->key.kind != kind || hashmap__get(by_tgid, &s->key.tgid))
+			continue;
+		if (ARRAY_RESERVE(rows, cap, n + 1) ||
+		    hashmap__put(by_tgid, &s->key.tgid, (void *)(uintptr_t)(n + 1)))
+			goto out;
+		rows[n++] = (struct report_grower){ .tgid = s->key.tgid, .intervals = w };
+	}
+	sums = n ? calloc(n * (w + 1), sizeof(*sums)) : NULL;
+	if (!sums)
+		goto out;
+	pos = 0;
+	while (hashmap__next(r->series, &pos, NULL, &v)) {
+		const struct series *s = v;
+		void *at = s->key.kind == kind ? hashmap__get(by_tgid, &s->key.tgid) : NULL;
+		size_t i = (uintptr_t)at - 1;
+
+		if (!at)
+			continue;
+		rows[i].bytes += s->bytes;
+		for (size_t j = 0; j <= w; j++)
+			sums[i * (w + 1) + j] += ring_at(r, s, from + j);
+	}
+	/* kept growing, as a suspect stack does, by at least @min */
+	for (size_t i = 0; i < n; i++) {
+		const __s64 *t = sums + i * (w + 1);
+
+		rows[i].growth_window = t[w] - t[0];
+		for (size_t j = 1; j <= w; j++)
+			rows[i].grown += t[j] > t[j - 1];
+		if (rows[i].growth_window > 0 && rows[i].growth_window >= min &&
+		    rows[i].grown >= 2 && 2 * rows[i].grown > w)
+			rows[kept++] = rows[i];
+	}
+	if (kept)
+		qsort(rows, kept, sizeof(*rows), grower_cmp);
+	kept = kept < max ? kept : max;
+	if (kept)
+		memcpy(out, rows, kept * sizeof(*out));
+out:
+	hashmap__free(by_tgid);
+	free(rows);
+	free(sums);
+	return kept;
 }
 
 int report__emit(struct report *r, const struct report_status *status, const char *reason)

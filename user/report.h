@@ -72,6 +72,11 @@ struct report_start {
 	unsigned int probe_failures;
 	unsigned long long bpf_memory; /* kernel memory the BPF maps hold, bytes */
 	const struct trap_cost *trap;  /* what a probe costs here; NULL: not measured */
+	/* --system: growers traced exactly, at most this many at once (0:
+	 * none), for exact_for seconds, once they grew by exact_min */
+	unsigned int exact_top;
+	double exact_for;
+	__u64 exact_min;
 };
 
 /* The last chain found to an object of the type at @type_addr, and when:
@@ -183,6 +188,35 @@ typedef int (*report_live_fn)(void *ctx, const struct report_live *live);
  * most live bytes first (then most live count). Returns 0, -ENOMEM, or the
  * first non-zero value @fn returned, which stops the walk. */
 int report__each_live(struct report *r, report_live_fn fn, void *ctx);
+
+/* --system: a process whose total of one kind kept growing over the window
+ * (in most of its intervals, as a suspect stack does). */
+struct report_grower {
+	__u32 tgid;
+	__s64 bytes;	     /* outstanding now */
+	__s64 growth_window; /* over the window */
+	unsigned int grown, intervals;
+};
+
+/* The processes whose total of @kind kept growing over the window, by at
+ * least @min (bytes, or count for a kind without bytes), most first: up to
+ * @max in @out; returns how many. None before two intervals. */
+size_t report__growers(const struct report *r, __u32 kind, __s64 min, struct report_grower *out,
+		       size_t max);
+
+/* --system: process @tgid's allocations are traced exactly from now on
+ * (@start, for one of report__growers()), or no longer; a line in the
+ * table, an "exact" JSON record. */
+struct report_exact {
+	bool start;
+	__u32 tgid;
+	const struct report_grower *grower; /* start: why */
+	double until;			    /* start: when it ends, seconds since start */
+	double lasted;			    /* end: how long it was traced exactly */
+	const char *why;		    /* end: "time", "exited", "run-ended" */
+	const char *error;		    /* start: it could not be traced, and why; or NULL */
+};
+int report__exact(struct report *r, const struct report_exact *e);
 
 /* One point of a history: the figures at @t seconds since start. */
 struct report_point {

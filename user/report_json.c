@@ -81,6 +81,15 @@ int report__start(struct report *r, const struct report_start *info)
 		jw__end_object(&w);
 	}
 	jw__end_array(&w);
+	if (info->exact_top) {
+		jw__key(&w, "exact");
+		jw__begin_object(&w);
+		jw__kuint(&w, "top", info->exact_top);
+		jw__key(&w, "for");
+		jw__double(&w, info->exact_for, 3);
+		jw__kuint(&w, "min", info->exact_min);
+		jw__end_object(&w);
+	}
 	jw__kuint(&w, "probe_failures", info->probe_failures);
 	jw__kuint(&w, "bpf_memory", info->bpf_memory);
 	if (info->trap && info->trap->entry_ns > 0) {

@@ -197,6 +197,7 @@ size_t app_release_exited(struct app *a)
 		for (size_t i = 0; i < n; i++) {
 			tgids[i] = pids[i];
 			comms[i] = procs__comm(a->procs, pids[i]);
+			app_exact_exited(a, pids[i], app_elapsed(a));
 			symbolizer__forget(a->symbolizer, pids[i]);
 			unwinder__forget(a->unwinder, pids[i]);
 			sources_exited(a, pids[i]);

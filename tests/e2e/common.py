@@ -781,6 +781,34 @@ def validate_recording(recs):
                   "a list of ints", where)
 
 
+def validate_exact(rec):
+    """An "exact" record: --system traces a grower's allocations exactly
+    (start), could not (failed), or no longer does (end, with the sites its
+    heap grew most at)."""
+    where = "exact record t=%s" % rec.get("t")
+    _need(rec, "t", _is_num, "a number", where)
+    _need(rec, "state", lambda v: v in ("start", "failed", "end"), "start, failed or end", where)
+    _need(rec, "pid", lambda v: _is_int(v) and v > 0, "a pid", where)
+    _need(rec, "comm", lambda v: isinstance(v, str), "a string", where)
+    if rec["state"] == "end":
+        _need(rec, "reason", lambda v: v in ("time", "exited"), "time or exited", where)
+        _need(rec, "lasted", lambda v: _is_num(v) and v >= 0, "seconds", where)
+        _need(rec, "sites", lambda v: isinstance(v, list) and len(v) <= 3, "a list of <= 3", where)
+        for site in rec["sites"]:
+            for key in ("bytes", "count", "growth_window"):
+                _need(site, key, _is_int, "an int", where)
+            assert site["growth_window"] > 0, "%s: a site that did not grow: %r" % (where, site)
+            if "frame" in site:
+                validate_frame(site["frame"], where)
+    else:
+        for key in ("growth_window", "intervals_grown", "intervals"):
+            _need(rec, key, lambda v: _is_int(v) and v > 0, "an int > 0", where)
+        if rec["state"] == "start":
+            _need(rec, "until", lambda v: _is_num(v) and v > rec["t"], "a time after t", where)
+        else:
+            _need(rec, "error", lambda v: isinstance(v, str) and v, "a reason", where)
+
+
 def validate_stream(recs, window=6, top=10, interval=None, system=False):
     """Checks a whole JSON lines output: start first, exit last, intervals in
     between with t never going back, and every record by validate_record();
@@ -791,11 +819,14 @@ def validate_stream(recs, window=6, top=10, interval=None, system=False):
     assert recs[0].get("type") == "start", "first record is %r, not start" % recs[0].get("type")
     assert recs[-1].get("type") == "exit", "last record is %r, not exit" % recs[-1].get("type")
     for r in recs[1:-1]:
-        assert r.get("type") in ("interval", "backrefs"), (
+        assert r.get("type") in ("interval", "backrefs", "exact"), (
             "record between start and exit is %r" % r.get("type"))
     for r in recs:
         if r.get("type") == "backrefs":
             validate_backrefs(r)
+        elif r.get("type") == "exact":
+            assert system, "an exact record outside --system: %r" % r
+            validate_exact(r)
         else:
             validate_record(r, window=window, top=top, system=system)
     if interval is not None:

@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 from common import (LEAKTRACE, PY_WORKLOAD_SRC, ROOT, intervals, read_jsonl, require_binary,
+                    spawn_workload, wait_for_start,
                     require_debian_package, require_root, run_leaktrace, start_leaktrace_bg,
                     tmp, trace_until, wait_records, workload)
 
@@ -254,7 +255,9 @@ def documented_fields():
 # value of an object keyed by names, such as totals by kind), maps to the
 # anchor of its table. A record's own fields are under its type.
 SCHEMA = {
-    "start": {"probes[]": "probe", "sampled": "sampled"},
+    "start": {"probes[]": "probe", "sampled": "sampled", "exact": "exact_config"},
+    "exact": {"sites[]": "exact_site"},
+    "exact_site": {"frame": "frame"},
     "interval": {"totals.*": "totals", "counters": "counters", "self": "self",
                  "sampled": "sampled", "fail_on_growth": "fail_on_growth",
                  "processes[]": "process", "exited[]": "exited", "stacks[]": "STACK",
@@ -320,7 +323,7 @@ def test_json_fields_documented():
     require_root()
     doc = documented_fields()
     assert {"start", "interval", "exit", "STACK", "frame", "counters", "backrefs", "stack",
-            "samples", "forget", "check", "compare"} <= set(doc), sorted(doc)
+            "samples", "forget", "check", "compare", "exact"} <= set(doc), sorted(doc)
     runs = {}
 
     c_out = tmp("c.jsonl")
@@ -338,9 +341,15 @@ def test_json_fields_documented():
     assert rc == 0, "leaktrace -- python3: exit %d: %s" % (rc, err[-1500:])
     runs["-- python3 census_leak.py"] = _recorded(py_out)
 
+    # a grower traced exactly for a second, then no longer: "exact" records
     sys_out = tmp("system.jsonl")
-    lt = start_leaktrace_bg(["--system", "-i", "0.5", "--json", "-o", sys_out])
-    wait_records(sys_out, lambda recs: len(intervals(recs)) >= 2, "two --system reports", lt)
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-w", "3", "--exact-min", "64K",
+                             "--exact-for", "1", "--json", "-o", sys_out])
+    wait_for_start(sys_out, lt)
+    leaker = spawn_workload("sysleak", 8000)
+    wait_records(sys_out, lambda recs: any(r["type"] == "exact" and r["state"] == "end" and
+                                           r["pid"] == leaker.pid for r in recs),
+                 "an exact record that ends the leaker's exact tracing", lt)
     lt.signal(signal.SIGINT)
     rc, text, err = lt.wait()
     assert rc == 0, "leaktrace --system: exit %d: %s" % (rc, err[-1500:])

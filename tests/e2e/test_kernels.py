@@ -85,7 +85,24 @@ leaker=$!
 /wl/sysleak 0 >/dev/null &
 quiet=$!
 sleep 1
-/leaktrace --system -i 1 -w 4 -d 16 -n 50 -o /tmp/out.json >/dev/null
+/leaktrace --system --exact -i 1 -w 4 -d 16 -n 50 -o /tmp/out.json >/dev/null
+rc=$?
+echo "leaker $leaker quiet $quiet" >&2
+kill $leaker $quiet
+wait
+cat /tmp/out.json
+exit $rc
+""" % SYS_BYTES, CASE_TIMEOUT),
+    # --system's own way: pages, then the leaker's allocator probed for that
+    # process alone for 3 s (perf-event uprobes before Linux 6.6)
+    ("grow", """
+/wl/sysleak %d >/dev/null &
+leaker=$!
+/wl/sysleak 0 >/dev/null &
+quiet=$!
+sleep 1
+/leaktrace --system -i 1 -w 3 --exact-min 64K --exact-for 3 --exact-top 8 -d 12 -n 50 \
+    -o /tmp/out.json >/dev/null
 rc=$?
 echo "leaker $leaker quiet $quiet" >&2
 kill $leaker $quiet
@@ -333,6 +350,25 @@ def _check_kernel(name):
             not s["suspect"])]
         expect(not listed, "--system: the quiet pid %d is listed:\n%s" % (
             quiet, "\n".join(describe(s) for s in listed)))
+
+    # --system: pages, then the leaker traced exactly for a while
+    c, recs = _stream(r, "grow", window=3, top=50, interval=1, system=True)
+    expect(c.rc == 0, "--system (grow): status %d\n%s" % (c.rc, c.stderr[-1500:]))
+    pids = [l.split() for l in c.err if l.startswith("leaker ")]
+    if not pids:
+        bad.append("--system (grow): no pids:\n%s" % c.stderr[-1500:])
+    else:
+        leaker, quiet = int(pids[0][1]), int(pids[0][3])
+        exact = [x for x in recs if x.get("type") == "exact"]
+        ends = [x for x in exact if x["pid"] == leaker and x["state"] == "end"]
+        if not ends:
+            bad.append("--system (grow): the leaker %d was not traced exactly, then no "
+                       "longer: %r" % (leaker, exact))
+        elif not [st for st in ends[0]["sites"]
+                  if st.get("frame", {}).get("func") == "sys_leak_site"]:
+            bad.append("--system (grow): no sys_leak_site among %r" % ends[0]["sites"])
+        expect(not [x for x in exact if x["pid"] == quiet],
+               "--system (grow): the quiet pid %d was traced exactly" % quiet)
 
     # nothing left behind
     base = _case(r, "base").stdout.strip()

@@ -173,10 +173,13 @@ def test_sandbox_command_perf_uprobes():
 
 def test_sandbox_system_later():
     """--system: dropped privileges, and a process started after that still
-    gets its allocator probed and its leak found."""
+    gets its allocator probed, for it alone, once its pages keep growing,
+    and its leak found."""
     require_root()
     out = tmp("system.json")
-    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", "50", "-o", out])
+    # a phase longer than the test: the last report still traces it exactly
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-w", "3", "--exact-min", "64K",
+                             "--exact-for", "120", "--exact-top", "8", "-n", "50", "-o", out])
     wait_for_start(out, lt)
     _wait_for_interval(out, lt)
     assert_sandboxed(lt.pid, launched=False)
@@ -188,7 +191,9 @@ def test_sandbox_system_later():
     lt.signal(signal.SIGINT)
     rc, _, err = lt.wait(timeout=30)
     assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
-    recs = load_stream(out, window=6, top=50, interval=0.5, system=True)
+    recs = load_stream(out, window=3, top=50, interval=0.5, system=True)
+    assert [r for r in recs if r["type"] == "exact" and r["pid"] == later.pid and
+            r["state"] == "start"], "pid %d was not traced exactly" % later.pid
     last = [r for r in recs if r["type"] in ("interval", "exit")][-1]
     st = [s for s in last["stacks"] if s["pid"] == later.pid
           and s["frames"][0].get("func") == "sys_leak_site"]

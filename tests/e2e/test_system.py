@@ -6,6 +6,7 @@ processes whose stacks need them; descriptor and mapping stacks that start at
 the libc wrapper's caller."""
 
 import json
+import os
 import re
 import signal
 
@@ -86,7 +87,7 @@ def test_system_five_processes():
         return all(any(s["growth_window"] >= rate * 25 for s in _leak_stacks(ivs[-1], wl.pid))
                    for wl, rate in ((fast, FAST), (slow, SLOW)))
 
-    rc, _, err = trace_until(["--system", "-i", "0.5", "-n", TOP], out, settled,
+    rc, _, err = trace_until(["--system", "--exact", "-i", "0.5", "-n", TOP], out, settled,
                              "report six after each sysleak's cache was refilled, with both "
                              "leakers' window growth past 25 leaks")
     assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
@@ -211,7 +212,7 @@ def test_system_busy_at_attach():
     hot = [spawn_workload("hotloop") for _ in range(3)]
     for _ in range(2):
         out = tmp("busy.json")
-        lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP, "-o", out])
+        lt = start_leaktrace_bg(["--system", "--exact", "-i", "0.5", "-n", TOP, "-o", out])
         wait_for_start(out, lt)
         at_start = {wl.pid: _hot_leaks(wl) for wl in hot}
         wait_until(lambda: all(_hot_leaks(wl) >= at_start[wl.pid] + 2 for wl in hot),
@@ -250,7 +251,7 @@ def test_system_sanitized():
     Text on stdout and JSON lines to a file, a final report at SIGINT."""
     require_root()
     out = tmp("san.json")
-    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP, "-o", out],
+    lt = start_leaktrace_bg(["--system", "--exact", "-i", "0.5", "-n", TOP, "-o", out],
                             binary=LEAKTRACE_SAN)
     wait_for_start(out, lt, timeout=WAIT)
     wait_intervals(out, 1, lt)
@@ -288,7 +289,7 @@ def _pressure(binary):
     require_root()
     interval, bound = 0.5, 1.0
     out = tmp("pressure.json")
-    lt = start_leaktrace_bg(["--system", "-i", interval, "--max-allocs", 1024, "-n", 5,
+    lt = start_leaktrace_bg(["--system", "--exact", "-i", interval, "--max-allocs", 1024, "-n", 5,
                              "-o", out], binary=binary)
     wait_for_start(out, lt)
     leakers = [spawn_workload("sysleak", FAST) for _ in range(2)]
@@ -449,7 +450,7 @@ def test_system_python():
     script = [SYSTEM_PYTHON, "-B", PY_WORKLOAD_SRC / "container_leak.py"]
     before = spawn(script)
     out = tmp("system-python.json")
-    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP, "-o", out])
+    lt = start_leaktrace_bg(["--system", "--exact", "-i", "0.5", "-n", TOP, "-o", out])
     wait_for_start(out, lt)
     after = spawn(script)
     leaker = spawn_workload("sysleak", FAST)
@@ -605,3 +606,100 @@ def test_system_fd_mmap_callers():
     for wl in wls:
         assert wl.alive(), "pid %d died under --system" % wl.pid
         wl.stop()
+
+
+def _uprobe_multi_links(pid):
+    """uprobe_multi links process @pid holds (its fdinfo says the type)."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                n += "link_type:\tuprobe_multi" in f.read()
+        except OSError:
+            pass
+    return n
+
+
+def _exact(recs, pid, state):
+    return [r for r in recs if r["type"] == "exact" and r["pid"] == pid and r["state"] == state]
+
+
+def _heap_stacks(rec, pid):
+    return [s for s in rec["stacks"] if s["pid"] == pid and s["kind"] == "heap"]
+
+
+def test_system_pages_then_exact(binary=LEAKTRACE):
+    """--system watches every process by its pages, and traces the two whose
+    pages keep growing exactly, each on its own and for --exact-for seconds:
+    while it is, its heap stacks show sys_leak_site (every block counted);
+    then leaktrace steps back: its probes go, its heap stacks leave the
+    report, and the end record keeps the site. A quiet process is never
+    traced exactly, and no malloc is probed for every process."""
+    require_root()
+    fast = spawn_workload("sysleak", 8000)
+    slow = spawn_workload("sysleak", 4000)
+    quiet = spawn_workload("sysleak", 0)
+    leakers = {fast.pid: 8000, slow.pid: 4000}
+    out = tmp("pages-exact.json")
+    # --exact-top 8: the machine's own growers (compilers) may take slots
+    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-w", "4", "--exact-min", "128K",
+                             "--exact-for", "2", "--exact-top", "8", "-n", TOP, "-o", out],
+                            binary=binary)
+    wait_for_start(out, lt)
+    links = {}
+
+    def ended(recs):
+        # the probes a grower has while traced exactly, and after
+        for pid in leakers:
+            state = "end" if _exact(recs, pid, "end") else "start" if _exact(
+                recs, pid, "start") else None
+            if state and state not in links:
+                links[state] = _uprobe_multi_links(lt.pid)
+        ivs = intervals(recs)
+        return all(_exact(recs, pid, "end") and ivs[-1]["t"] > _exact(recs, pid, "end")[0]["t"]
+                   for pid in leakers)
+
+    wait_records(out, ended, "an exact record that ends each leaker's exact tracing, and a "
+                 "report after it", lt)
+    lt.signal(signal.SIGINT)
+    rc, _, err = lt.wait()
+    assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
+    recs = load_stream(out, window=4, top=TOP, interval=0.5, system=True)
+    assert recs[0]["exact"] == {"top": 8, "for": 2.0, "min": 128 << 10}, recs[0].get("exact")
+    assert "pages" in recs[0]["sources"], recs[0]["sources"]
+    assert not [p for p in recs[0]["probes"] if p["func"] == "malloc"], (
+        "malloc probed for every process: %r" % recs[0]["probes"])
+    line = marker_line("sysleak.c", "sys_leak_site")
+    for pid, rate in leakers.items():
+        start, end = _exact(recs, pid, "start")[0], _exact(recs, pid, "end")[0]
+        assert start["growth_window"] >= 128 << 10 and start["comm"] == "sysleak", start
+        assert end["reason"] == "time" and 1.5 <= end["lasted"] <= 3, end
+        assert end["sites"], "pid %d: no site in %r" % (pid, end)
+        assert_site(end["sites"][0]["frame"], "sys_leak_site", "sysleak.c", line)
+        during = [r for r in intervals(recs) if start["t"] < r["t"] <= end["t"]]
+        found = [s for r in during for s in _heap_stacks(r, pid)
+                 if s["frames"] and s["frames"][0].get("func") == "sys_leak_site"]
+        assert found, "pid %d: no sys_leak_site heap stack while traced exactly:\n%s" % (
+            pid, describe_all(during[-1]))
+        assert all(s["bytes"] == rate * s["count"] > 0 for s in found), found
+        before = [r for r in intervals(recs) if r["t"] <= start["t"]]
+        assert not any(_heap_stacks(r, pid) for r in before), (
+            "pid %d has heap stacks before it is traced exactly" % pid)
+        # the first report after the end: its heap stacks are gone
+        nxt = [r for r in intervals(recs) if r["t"] > end["t"]][0]
+        assert not _heap_stacks(nxt, pid), (
+            "pid %d: heap stacks after its exact tracing ended:\n%s" % (pid, describe_all(nxt)))
+    assert not [r for r in recs if r["type"] == "exact" and r["pid"] == quiet.pid], (
+        "the quiet process was traced exactly")
+    assert not any(_heap_stacks(r, quiet.pid) for r in intervals(recs))
+    if tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2]) >= (6, 6):
+        assert links.get("start", 0) >= 2, "no uprobe_multi link while traced exactly: %r" % links
+    for wl in (fast, slow, quiet):
+        assert wl.alive(), "pid %d died under --system" % wl.pid
+    check_no_probes_left()
+
+
+def test_system_pages_then_exact_sanitized():
+    """The same under the ASan+UBSan build: probes attached and detached for
+    a while, heap records forgotten while the rest stays."""
+    test_system_pages_then_exact(binary=LEAKTRACE_SAN)

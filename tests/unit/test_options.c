@@ -430,6 +430,23 @@ static const struct {
 	{ { "-p", "1", "--" },
 	  "nothing after --: give the command to start, as in: leaktrace -- ./server" },
 	{ { "-p", "1", "--system" }, "-p, -- COMMAND and --system exclude each other: give one" },
+	{ { "-p", "1", "--exact" },
+	  "--exact is for --system: -p and -- trace every allocation already (--pages traces pages "
+	  "instead)" },
+	{ { "--system", "--exact", "--pages" },
+	  "--exact and --pages exclude each other: give one" },
+	{ { "--system", "--exact", "--exact-top", "3" },
+	  "--exact-top, --exact-for and --exact-min shape the exact tracing of --system's top "
+	  "growers: give them with --system, without --exact (or a --sources list naming libc, "
+	  "mmap or python)" },
+	{ { "-p", "1", "--exact-min", "1M" },
+	  "--exact-top, --exact-for and --exact-min shape the exact tracing of --system's top "
+	  "growers: give them with --system, without --exact (or a --sources list naming libc, "
+	  "mmap or python)" },
+	{ { "--system", "--exact-top", "65" },
+	  "invalid --exact-top '65': expected a whole number from 0 to 64" },
+	{ { "--system", "--exact-for", "0" },
+	  "invalid --exact-for '0': expected a positive number of seconds" },
 	{ { "-i", "1" }, "nothing to trace: give -p PID, -- COMMAND or --system (see --help)" },
 #ifndef LT_HAVE_PPROF
 	{ { "-p", "1", "--pprof", "p.pb.gz" },
@@ -537,10 +554,37 @@ static void test_accepted(const char *dir)
 	if (accepted(&o, "--sources pages"))
 		UT_CHECK(o.p.s.pages && o.p.s.sources == LT_SRC_PAGES,
 			 "--sources pages is --pages: %#x", o.p.s.sources);
+	parse(&o, ARGS("--system", "--exact", "--sources", "auto,fd"));
+	if (accepted(&o, "--system --exact --sources auto,fd"))
+		UT_CHECK(o.p.s.system && !o.p.s.pages && o.p.s.sources == ALL_SOURCES,
+			 "--system --exact keeps every source, gl included: %#x", o.p.s.sources);
 	parse(&o, ARGS("--system", "--sources", "auto,fd"));
 	if (accepted(&o, "--system --sources auto,fd"))
-		UT_CHECK(o.p.s.system && o.p.s.sources == ALL_SOURCES,
-			 "--system keeps every source, gl included: %#x", o.p.s.sources);
+		UT_CHECK(o.p.s.system && o.p.s.pages && !o.p.s.exact &&
+				 o.p.s.sources == (LT_SRC_PAGES | LT_SRC_LIBC | LT_SRC_PYTHON |
+						   LT_SRC_GL | LT_SRC_FD),
+			 "--system: pages, libc for its growers, the rest as auto: %#x",
+			 o.p.s.sources);
+	parse(&o, ARGS("--system"));
+	if (accepted(&o, "--system"))
+		UT_CHECK(o.p.s.pages && o.p.s.exact_top == 2 && o.p.s.exact_for == 0 &&
+				 o.p.s.exact_min == 1u << 20,
+			 "--system: pages, 2 growers exactly for the window once they grow 1M: "
+			 "top %u for %g min %llu",
+			 o.p.s.exact_top, o.p.s.exact_for, (unsigned long long)o.p.s.exact_min);
+	parse(&o, ARGS("--system", "--exact-top", "0", "--exact-for", "30", "--exact-min", "8M"));
+	if (accepted(&o, "--system --exact-top 0"))
+		UT_CHECK(o.p.s.pages && !(o.p.s.sources & LT_SRC_LIBC) && o.p.s.exact_for == 30 &&
+				 o.p.s.exact_min == 8u << 20,
+			 "--exact-top 0: pages alone, no allocator loaded: %#x", o.p.s.sources);
+	parse(&o, ARGS("--system", "--sources", "libc"));
+	if (accepted(&o, "--system --sources libc"))
+		UT_CHECK(o.p.s.exact && !o.p.s.pages && o.p.s.sources == LT_SRC_LIBC,
+			 "--system naming libc traces it everywhere: %#x", o.p.s.sources);
+	parse(&o, ARGS("--system", "--sample", "10"));
+	if (accepted(&o, "--system --sample 10"))
+		UT_CHECK(o.p.s.pages && o.p.s.sample_every == 10,
+			 "--system --sample: the growers' exact tracing is sampled");
 
 	snprintf(path, sizeof(path), "%s/libfake.so.1", dir);
 	snprintf(link, sizeof(link), "%s/libfake.so", dir);
