@@ -203,7 +203,8 @@ def test_pages_exit_leaves_nothing():
     # charge behind, and leaktrace leaves no probe
     _require_4k()
     out = tmp("pages-system.json")
-    lt = start_leaktrace_bg(["--system", "--pages", "-i", "0.5", "-n", "100000", "-o", out])
+    lt = start_leaktrace_bg(["--system", "--pages", "--exact-top", "0", "-i", "0.5", "-n", "100000",
+                             "-o", out])
     wait_for_start(out, lt)
     wl = spawn([workload("pages"), "leak", "--iterations", "100"])
     pid = wl.pid

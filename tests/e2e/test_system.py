@@ -502,7 +502,7 @@ def test_system_c_python_gl():
     # before the attach: its cache fills up at its start
     quiet = spawn_workload("sysleak", 0)
     out = tmp("system-c-python-gl.json")
-    lt = start_leaktrace_bg(["--system", "-i", "0.5", "-n", TOP_GL, "-o", out])
+    lt = start_leaktrace_bg(["--system", "--exact", "-i", "0.5", "-n", TOP_GL, "-o", out])
     wait_for_start(out, lt)
     gl_after = spawn_workload("gl_leak")
     leaker = spawn_workload("sysleak", FAST)
