@@ -388,13 +388,16 @@ def system_timed(ours=()):
 
 
 def start_system(lt, *opts):
-    """Starts @lt --system; returns it once its start record is written."""
+    """Starts @lt --system; returns it once its first report is written:
+    what it does once at the start (every process's maps, unwind tables,
+    probes) is done by then, and what is timed after is the watching."""
     out = TMP / "system.jsonl"
     out.unlink(missing_ok=True)
     p = subprocess.Popen([str(lt), "--system", "-i", "1", "-n", "3", "-o", str(out), *opts],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 1):
+    while time.monotonic() < deadline and not (
+            out.exists() and '"type":"interval"' in out.read_text()):
         time.sleep(0.1)
     return p, out
 
