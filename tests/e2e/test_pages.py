@@ -160,11 +160,12 @@ def test_pages_huge():
     want = (20 * (2 << 20), 20 * (2 << 20) // PAGE)
     assert (st[0]["bytes"], st[0]["count"]) == want, "huge_page: %s, want a block a fault" % (
         describe(st[0]))
-    assert huge == 20, "pages_huge %d, want the 20 blocks" % huge
+    assert huge >= 20, "pages_huge %d, want the 20 blocks at least" % huge
 
 
 THP_AREA = 8 << 20	# tests/workloads/pages.c, mode thp
 THP_FIRST = 3 << 20
+THP_TOP = 1 << 20
 
 
 def _thp_setting():
@@ -184,7 +185,9 @@ def _thp(how=None):
     back to small ones; munmap of the first 3 MiB (a block and half of the
     next) takes exactly that off; munmap of the rest leaves nothing. With
     @how "--move", the region moved whole to an aligned address keeps its
-    charge, which goes when it is unmapped there."""
+    charge, which goes when it is unmapped there. With "--retouch", its top
+    1 MiB given back with MADV_DONTNEED is taken off, and charged again to
+    thp_retouch() when touched again."""
     _require_4k()
     setting = _thp_setting()
     if setting == "never":
@@ -207,9 +210,9 @@ def _thp(how=None):
         return intervals(wait_records(out, lambda recs: len(intervals(recs)) >= n + 2,
                                       "2 interval records after %s" % what, lt))[n + 1]
 
-    def charged(rec):
-        return sum(s["bytes"] for s in find_stacks(rec, "thp_touch", kind="pages")), sum(
-            s["count"] for s in find_stacks(rec, "thp_touch", kind="pages"))
+    def charged(rec, func="thp_touch"):
+        return sum(s["bytes"] for s in find_stacks(rec, func, kind="pages")), sum(
+            s["count"] for s in find_stacks(rec, func, kind="pages"))
 
     rec = after(r"^touched \d+$", "the region touched")
     huge = _anon_huge_kib(pid)
@@ -221,7 +224,9 @@ def _thp(how=None):
     assert not find_stacks(rec, "thp_pretouch"), \
         "pages of thp_pretouch charged besides their blocks; %s:\n%s" % (
             kernel, describe_all(rec))
-    assert rec["counters"].get("pages_huge") == THP_AREA >> 21, \
+    # (at least: with THP "always" another mapping of the process may hold
+    # a whole block)
+    assert rec["counters"].get("pages_huge", 0) >= THP_AREA >> 21, \
         "pages_huge %r, want a block each; %s" % (rec["counters"].get("pages_huge"), kernel)
     os.kill(pid, signal.SIGUSR1)
     if how == "--move":
@@ -230,6 +235,19 @@ def _thp(how=None):
             "%s, moved whole to an aligned address: %d bytes / %d pages at thp_touch, " \
             "want %d / %d; %s:\n%s" % (region, *charged(rec), THP_AREA, THP_AREA // PAGE,
                                        kernel, describe_all(rec))
+    elif how == "--retouch":
+        rec = after(r"^advised %d$" % THP_TOP, "the top 1 MiB given back")
+        left = THP_AREA - THP_TOP
+        assert charged(rec) == (left, left // PAGE), \
+            "%s, top 1 MiB given back: %d bytes / %d pages at thp_touch, want %d / %d; " \
+            "%s:\n%s" % (region, *charged(rec), left, left // PAGE, kernel, describe_all(rec))
+        os.kill(pid, signal.SIGUSR1)
+        rec = after(r"^retouched %d$" % THP_TOP, "the top 1 MiB touched again")
+        got = charged(rec), charged(rec, "thp_retouch")
+        assert got == ((left, left // PAGE), (THP_TOP, THP_TOP // PAGE)), \
+            "%s, top 1 MiB given back and touched again: %r at thp_touch and thp_retouch, " \
+            "want %r; %s:\n%s" % (region, got, ((left, left // PAGE), (THP_TOP, THP_TOP // PAGE)),
+                                  kernel, describe_all(rec))
     else:
         rec = after(r"^unmapped %d$" % THP_FIRST, "the first 3 MiB unmapped")
         left = THP_AREA - THP_FIRST
@@ -238,8 +256,8 @@ def _thp(how=None):
             "%s:\n%s" % (region, *charged(rec), left, left // PAGE, kernel, describe_all(rec))
     os.kill(pid, signal.SIGUSR1)
     rec = after(r"^unmapped %d$" % THP_AREA, "the rest unmapped")
-    assert charged(rec) == (0, 0), "%s, all unmapped: still charged at thp_touch; %s:\n%s" % (
-        region, kernel, describe_all(rec))
+    assert charged(rec) == (0, 0) == charged(rec, "thp_retouch"), \
+        "%s, all unmapped: still charged; %s:\n%s" % (region, kernel, describe_all(rec))
     total = rec["totals"]["pages"]
     assert total["bytes"] == sum(s["bytes"] for s in rec["stacks"] if s["kind"] == "pages"), \
         "totals %r and the stacks listed differ:\n%s" % (total, describe_all(rec))
@@ -262,6 +280,12 @@ def test_pages_thp_fallback():
 def test_pages_thp_move():
     # mremap to an aligned address: the blocks are re-keyed, not uncharged
     _thp("--move")
+
+
+def test_pages_thp_retouch():
+    # the top of a block given back and touched again (a heap trimmed and
+    # grown again): charged again, page by page
+    _thp("--retouch")
 
 
 def test_pages_threads():

@@ -32,6 +32,10 @@
  *           "thp --move": at the first SIGUSR1 moves the region whole with
  *           mremap to another 2 MiB-aligned address, "moved 8388608", and
  *           at the second unmaps it there, "unmapped 8388608".
+ *           "thp --retouch": at the first SIGUSR1 gives back its top 1 MiB
+ *           (half of the last block) with MADV_DONTNEED, "advised 1048576";
+ *           at the second touches it again in thp_retouch(), "retouched
+ *           1048576"; at the third unmaps it all, "unmapped 8388608".
  *
  *   pages MODE [--iterations N | --seconds S]    default: until SIGTERM
  *
@@ -77,6 +81,7 @@ __attribute__((noinline)) static void huge_page(long i)
 
 #define THP_AREA (8L << 20)
 #define THP_FIRST (3L << 20)
+#define THP_TOP (1L << 20)
 
 __attribute__((noinline)) static void thp_pretouch(char *p)
 {
@@ -88,6 +93,12 @@ __attribute__((noinline)) static void thp_touch(char *p)
 {
 	for (long off = 0; off < THP_AREA; off += PAGE)
 		p[off] = 1; /* LEAK:thp_touch */
+}
+
+__attribute__((noinline)) static void thp_retouch(char *p)
+{
+	for (long off = 0; off < THP_TOP; off += PAGE)
+		p[off] = 1; /* LEAK:thp_retouch */
 }
 
 static void thp_say(const char *what, long n)
@@ -128,6 +139,7 @@ static int thp(const char *how)
 {
 	bool pretouch = !strcmp(how, "--pretouch"), move = !strcmp(how, "--move");
 	char *area = thp_map(PROT_READ | PROT_WRITE), *to;
+	char *top = area + THP_AREA - THP_TOP;
 
 	wl_ready();
 	if (pretouch)
@@ -140,6 +152,21 @@ static int thp(const char *how)
 	thp_say("touched", THP_AREA);
 	if (!thp_next())
 		return 0;
+	if (!strcmp(how, "--retouch")) {
+		madvise(top, THP_TOP, MADV_DONTNEED);
+		thp_say("advised", THP_TOP);
+		if (!thp_next())
+			return 0;
+		thp_retouch(top);
+		thp_say("retouched", THP_TOP);
+		if (!thp_next())
+			return 0;
+		munmap(area, THP_AREA);
+		thp_say("unmapped", THP_AREA);
+		while (!wl_stop)
+			wl_sleep_ms(PERIOD_MS);
+		return 0;
+	}
 	if (move) {
 		to = mremap(area, THP_AREA, THP_AREA, MREMAP_MAYMOVE | MREMAP_FIXED,
 			    thp_map(PROT_NONE));
@@ -358,7 +385,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "free") && strcmp(mode, "fixed")) {
 		fprintf(stderr,
 			"usage: %s leak|free|mremap|fixed|huge|threads [--iterations N]\n"
-			"       %s thp [--pretouch | --move]\n",
+			"       %s thp [--pretouch | --move | --retouch]\n",
 			argv[0], argv[0]);
 		return 2;
 	}
