@@ -29,8 +29,11 @@ enum lt_kind {
 	LT_KIND_GL_VERTEX_ARRAY,
 	LT_KIND_EGL_CONTEXT,
 	LT_KIND_EGL_SURFACE,
-	LT_KIND_FD,    /* file descriptors: addr is the fd number, size 0 */
-	LT_KIND_PAGES, /* resident pages faulted in: addr is the page; aux: enum lt_page_region */
+	LT_KIND_FD, /* file descriptors: addr is the fd number, size 0 */
+	/* resident pages faulted in: addr is the page, or a transparent huge
+	 * page's block with its low bit set (bpf/pages.bpf.h); aux: enum
+	 * lt_page_region; counted in small pages */
+	LT_KIND_PAGES,
 	LT_KIND__NR,
 };
 
@@ -141,8 +144,8 @@ enum lt_counter {
 	LT_CNT_PAGES_FULL,    /* allocs map had no room for a page: page not charged */
 	LT_CNT_PAGES_BUSY,    /* a page's mapping could not be looked up (its process's
 			       * mappings were being changed): page not charged */
-	LT_CNT_PAGES_HUGE,    /* a page charged where the kernel may have mapped a huge
-			       * page (transparent huge pages): charged as one page */
+	LT_CNT_PAGES_HUGE,    /* a block charged whole where the kernel may have mapped a
+			       * transparent huge page: one per block */
 	LT_CNT__NR,
 };
 

@@ -4,6 +4,8 @@
  * CPU, every process) charges each anonymous private page of a traced
  * process, once, to the stack that first touched it: an allocs entry of
  * kind LT_KIND_PAGES keyed by the page's address, and its stack's totals.
+ * Where the kernel may map a transparent huge page, the whole block is
+ * charged at once, as one entry (see page_fault()).
  * The syscalls that give pages back uncharge them: munmap, madvise
  * (DONTNEED, FREE, REMOVE), mremap (a move re-keys them), brk shrinking,
  * mmap MAP_FIXED over them; exec drops them all. A process that exits is
@@ -34,6 +36,25 @@ const volatile __u32 thp_mode;
 #define LT_MADV_DONTNEED 4
 #define LT_MADV_DONTNEED_LOCKED 24
 
+/* A huge block's entry: keyed by the block's address with this bit set
+ * (page addresses are page-aligned: no page's key is a block's). Its size
+ * packs the bytes still charged (low 32 bits: a block is at most 512 MiB,
+ * with 64 KiB pages) and the part of the block they lie in, [lo, hi) in
+ * pages from its start (16 bits each above), so that a block trimmed at an
+ * end is told from the pages around it. User space reads neither. */
+#define LT_PAGES_BLOCK 1ULL
+#define LT_BLOCK_BYTES(size) ((size)&0xffffffffULL)
+#define LT_BLOCK_LO(size) ((size) >> 32 & 0xffff)
+#define LT_BLOCK_HI(size) ((size) >> 48 & 0xffff)
+#define LT_BLOCK_SIZE(bytes, lo, hi) ((bytes) | (__u64)(lo) << 32 | (__u64)(hi) << 48)
+
+/* log2 of a huge page's block: a PMD's worth of pages (2 MiB with 4 KiB
+ * pages, 32 MiB with 16 KiB, 512 MiB with 64 KiB) */
+static __always_inline __u32 pages_huge_shift(void)
+{
+	return page_shift + page_shift - 3;
+}
+
 /* What bpf_find_vma()'s callback learns of the faulting address's mapping. */
 struct pages_vma {
 	__u64 addr;   /* the faulting page */
@@ -49,7 +70,7 @@ struct pages_vma {
  * Linux 6.18 (mm_flags_t), and the prctl is rare. */
 static __always_inline bool pages_thp(struct vm_area_struct *vma, __u64 flags, __u64 addr)
 {
-	__u32 huge_shift = page_shift + page_shift - 3; /* a PMD's worth of pages */
+	__u32 huge_shift = pages_huge_shift();
 	__u64 start = addr >> huge_shift << huge_shift;
 
 	if (thp_mode == LT_THP_NEVER || (flags & LT_VM_NOHUGEPAGE) ||
@@ -81,8 +102,9 @@ static long pages_vma_cb(struct task_struct *task, struct vm_area_struct *vma, v
 	return 0;
 }
 
-/* Takes the page @a of process @tgid off its stack's totals. */
-static __always_inline void pages_unstat(__u32 tgid, const struct lt_alloc *a)
+/* Takes @bytes of the entry @a of process @tgid off its stack's totals:
+ * that many bytes, and as many pages. */
+static __always_inline void pages_unstat(__u32 tgid, const struct lt_alloc *a, __u64 bytes)
 {
 	struct lt_stat_key sk = {
 		.stack = a->stack, .aux = a->aux, .tgid = tgid, .kind = LT_KIND_PAGES
@@ -90,25 +112,96 @@ static __always_inline void pages_unstat(__u32 tgid, const struct lt_alloc *a)
 	struct lt_stat *s = bpf_map_lookup_elem(&stats, &sk);
 
 	if (s)
-		lt_stat_add(s, -(__s64)a->size, 0, 1);
+		lt_stat_add(s, -(__s64)bytes, 0, bytes >> page_shift);
 }
 
-/* Uncharges the page @a at @k, if the entry was still there for this
- * caller to delete (two uncharges may race). */
+/* The bytes the entry @a at @k still charges: a page, or what is left of a
+ * block. */
+static __always_inline __u64 pages_bytes(const struct lt_alloc_key *k, const struct lt_alloc *a)
+{
+	return k->addr & LT_PAGES_BLOCK ? LT_BLOCK_BYTES(a->size) : a->size;
+}
+
+/* Uncharges the entry @a at @k (a page or a block), if it was still there
+ * for this caller to delete (two uncharges may race). */
 static __always_inline void pages_settle(struct lt_alloc_key *k, const struct lt_alloc *a)
 {
 	if (!bpf_map_delete_elem(&allocs, k))
-		pages_unstat(k->tgid, a);
+		pages_unstat(k->tgid, a, pages_bytes(k, a));
+}
+
+/* A range of a process's pages being given back, or moved to @to. */
+struct pages_range {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start, end; /* page-aligned */
+	__u64 to;	  /* a move: where start goes; 0: uncharge */
+};
+
+/* Whether the page at @k is charged already, to a stack still counted:
+ * on its own, or (@bk) within a charged huge block. An entry whose totals
+ * went (user space dropped the image that exec replaced, or a process gone
+ * that had the pid) is stale: deleted here. */
+static __always_inline bool pages_charged(struct lt_alloc_key *k, struct lt_alloc_key *bk,
+					  bool *in_block)
+{
+	struct lt_stat_key sk = { .tgid = k->tgid, .kind = LT_KIND_PAGES };
+	__u64 off = (k->addr - bk->addr) >> page_shift;
+	struct lt_alloc *a;
+
+	a = bpf_map_lookup_elem(&allocs, k);
+	if (a) {
+		sk.stack = a->stack;
+		sk.aux = a->aux;
+		/* a write after a read, a refault after reclaim */
+		if (bpf_map_lookup_elem(&stats, &sk))
+			return true;
+		bpf_map_delete_elem(&allocs, k);
+	}
+	bk->addr |= LT_PAGES_BLOCK;
+	a = bpf_map_lookup_elem(&allocs, bk);
+	if (!a)
+		return false;
+	sk.stack = a->stack;
+	sk.aux = a->aux;
+	if (!bpf_map_lookup_elem(&stats, &sk)) {
+		bpf_map_delete_elem(&allocs, bk);
+		return false;
+	}
+	/* outside the part of the block still charged: a page given back
+	 * and touched again, charged on its own */
+	*in_block = true;
+	return off >= LT_BLOCK_LO(a->size) && off < LT_BLOCK_HI(a->size);
+}
+
+/* Settles the page @i of a block (@ctx: struct pages_range) charged on its
+ * own. */
+static long pages_fold_step(__u32 i, void *ctx)
+{
+	struct pages_range *r = ctx;
+	struct lt_alloc_key k = { .addr = r->start + ((__u64)i << page_shift),
+				  .tgid = r->tgid,
+				  .kind = LT_KIND_PAGES };
+	struct lt_alloc *a = bpf_map_lookup_elem(&allocs, &k), copy;
+
+	if (a) {
+		copy = *a;
+		pages_settle(&k, &copy);
+	}
+	return 0;
 }
 
 SEC("perf_event")
 int page_fault(struct bpf_perf_event_data *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct lt_alloc_key k = { .tgid = tgid, .kind = LT_KIND_PAGES };
+	struct lt_alloc_key k = { .tgid = tgid, .kind = LT_KIND_PAGES }, bk;
 	struct lt_stat_key sk = { .tgid = tgid, .kind = LT_KIND_PAGES };
 	struct pages_vma v = { .region = LT_REGION__NR };
-	struct lt_alloc val = {}, *a;
+	__u32 huge_shift = pages_huge_shift();
+	struct lt_alloc val = {};
+	bool in_block = false;
+	__u64 bytes, pages;
 	struct pt_regs *regs;
 	struct lt_stat *s;
 	long err;
@@ -116,23 +209,43 @@ int page_fault(struct bpf_perf_event_data *ctx)
 	if (!lt_is_target(tgid))
 		return 0;
 	k.addr = ctx->addr >> page_shift << page_shift;
-	a = bpf_map_lookup_elem(&allocs, &k);
-	if (a) {
-		sk.stack = a->stack;
-		sk.aux = a->aux;
-		/* Charged once: a write after a read, a refault after reclaim.
-		 * Unless its totals went (user space dropped the image that
-		 * exec replaced, or a process gone that had the pid): stale. */
-		if (bpf_map_lookup_elem(&stats, &sk))
-			return 0;
-		bpf_map_delete_elem(&allocs, &k);
-	}
+	bk = k;
+	bk.addr = k.addr >> huge_shift << huge_shift;
+	/* charged once: on its own, or with its block */
+	if (pages_charged(&k, &bk, &in_block))
+		return 0;
 	v.addr = k.addr;
 	err = bpf_find_vma(bpf_get_current_task_btf(), k.addr, pages_vma_cb, &v, 0);
 	if (err == -LT_EBUSY)
 		lt_count(LT_CNT_PAGES_BUSY);
 	if (err || v.region >= LT_REGION__NR)
 		return 0;
+	val.size = bytes = 1ULL << page_shift;
+	pages = 1;
+	/* The kernel may map a whole huge page here: the block is charged,
+	 * unless part of it is charged as a block already, as one entry of
+	 * its bytes and pages. The software page-fault event fires before the
+	 * kernel decides: where it falls back to small pages (no huge page
+	 * free, or the block's page table made already) the block is charged
+	 * whole all the same, an over-count bounded by the block and gone once
+	 * the block is all touched (a growing heap touches all of it). Pages
+	 * of the block charged on their own before (touched before the mapping
+	 * covered the block) are folded into it: uncharged, so that none
+	 * counts twice. All before the stack is walked, and alike on both
+	 * paths (the key's address alone is set: a copy of the whole key
+	 * types its stack slots otherwise), so that the verifier walks the
+	 * unwinder once for both, not twice. */
+	if (v.thp && !in_block) {
+		struct pages_range r = { .tgid = tgid };
+
+		r.start = bk.addr & ~LT_PAGES_BLOCK;
+		pages = 1ULL << (huge_shift - page_shift);
+		bpf_loop(pages, pages_fold_step, &r, 0);
+		bytes = 1ULL << huge_shift;
+		val.size = LT_BLOCK_SIZE(bytes, 0, pages);
+		k.addr = bk.addr;
+		lt_count(LT_CNT_PAGES_HUGE);
+	}
 	/* A fault in the kernel (copy_to_user) has the user's registers there
 	 * too, where the task entered the kernel. */
 	regs = lt_user_regs();
@@ -144,31 +257,18 @@ int page_fault(struct bpf_perf_event_data *ctx)
 		lt_count(LT_CNT_STATS_FULL);
 		return 0;
 	}
-	val.size = 1ULL << page_shift;
 	val.stack = sk.stack;
 	val.aux = sk.aux;
-	/* the kernel may map a whole huge page here: charged as one page,
-	 * and said (pages_huge) */
-	if (v.thp)
-		lt_count(LT_CNT_PAGES_HUGE);
 	err = bpf_map_update_elem(&allocs, &k, &val, BPF_NOEXIST);
 	if (err == -LT_EEXIST)
-		return 0; /* another thread charged it first */
+		return 0; /* another thread charged it (or its block) first */
 	if (err) {
 		lt_count(LT_CNT_PAGES_FULL);
 		return 0;
 	}
-	lt_stat_add(s, val.size, 1, 0);
+	lt_stat_add(s, bytes, pages, 0);
 	return 0;
 }
-
-/* A range of a process's pages being given back, or moved to @to. */
-struct pages_range {
-	__u32 tgid;
-	__u32 pad;
-	__u64 start, end; /* page-aligned */
-	__u64 to;	  /* a move: where start goes; 0: uncharge */
-};
 
 static __always_inline void pages_move(struct lt_alloc_key *k, const struct lt_alloc *a, __u64 to)
 {
@@ -191,7 +291,7 @@ static __always_inline void pages_move(struct lt_alloc_key *k, const struct lt_a
 	}
 	if (bpf_map_update_elem(&allocs, &nk, &copy, BPF_NOEXIST)) {
 		lt_count(LT_CNT_PAGES_FULL);
-		pages_unstat(k->tgid, &copy);
+		pages_unstat(k->tgid, &copy, pages_bytes(k, &copy));
 	}
 }
 
@@ -216,29 +316,102 @@ static long pages_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* Takes what lies in [@r->start, @r->end) out of the huge block @a at @k:
+ * its bytes and pages, and its charged part where the range covers an end
+ * of it; at zero the entry goes. A range in the middle of the charged part
+ * leaves it whole: the same range given back twice (a second munmap of a
+ * hole, which succeeds) is taken twice, and a page of the hole touched
+ * again is not charged; both bounded by the block. A move (@r->to) takes
+ * the block along, re-keyed, where all its charged part moves and lands
+ * on an aligned block, which is where the kernel can keep a huge page huge
+ * (move_huge_pmd()); a block moved in part or to an unaligned address was
+ * split into small pages, which cannot be charged one by one here (a
+ * burst of new entries would find the map's allocation cache dry):
+ * uncharged, and its pages, resident, are not charged again. */
+static __always_inline void pages_block_cut(struct lt_alloc_key *k, struct lt_alloc *a,
+					    const struct pages_range *r)
+{
+	__u64 base = k->addr & ~LT_PAGES_BLOCK, size = a->size;
+	__u64 lo = base + (LT_BLOCK_LO(size) << page_shift);
+	__u64 hi = base + (LT_BLOCK_HI(size) << page_shift);
+	__u64 s = r->start > lo ? r->start : lo, e = r->end < hi ? r->end : hi;
+	__u64 bytes = LT_BLOCK_BYTES(size), cut, dst;
+	struct lt_alloc copy = *a;
+
+	if (s >= e)
+		return;
+	if (s == lo && e == hi) {
+		dst = r->to + (base - r->start);
+		if (r->to && !(dst & ((1ULL << pages_huge_shift()) - 1)))
+			pages_move(k, &copy, dst | LT_PAGES_BLOCK);
+		else
+			pages_settle(k, &copy);
+		return;
+	}
+	cut = e - s < bytes ? e - s : bytes;
+	if (cut == bytes) {
+		pages_settle(k, &copy);
+		return;
+	}
+	if (s == lo)
+		lo = e;
+	else if (e == hi)
+		hi = s;
+	/* in place: two threads giving back parts of one block at once may
+	 * lose one's write (its pages stay charged to the block) */
+	a->size = LT_BLOCK_SIZE(bytes - cut, (lo - base) >> page_shift, (hi - base) >> page_shift);
+	pages_unstat(k->tgid, &copy, cut);
+}
+
+/* The huge block @i of a range: pages_range() walks the blocks that meet
+ * it beside its pages. */
+static long pages_block_step(__u32 i, void *ctx)
+{
+	struct pages_range *r = ctx;
+	__u32 huge_shift = pages_huge_shift();
+	struct lt_alloc_key k = { .addr = ((r->start >> huge_shift) + i) << huge_shift,
+				  .tgid = r->tgid,
+				  .kind = LT_KIND_PAGES };
+	struct lt_alloc *a;
+
+	if (k.addr >= r->end)
+		return 1;
+	k.addr |= LT_PAGES_BLOCK;
+	a = bpf_map_lookup_elem(&allocs, &k);
+	if (a)
+		pages_block_cut(&k, a, r);
+	return 0;
+}
+
 static long pages_scan_cb(struct bpf_map *map, struct lt_alloc_key *key, struct lt_alloc *val,
 			  struct pages_range *r)
 {
 	struct lt_alloc_key k;
 	struct lt_alloc copy;
 
-	if (key->kind != LT_KIND_PAGES || key->tgid != r->tgid || key->addr < r->start ||
-	    key->addr >= r->end)
+	if (key->kind != LT_KIND_PAGES || key->tgid != r->tgid)
 		return 0;
 	k = *key;
+	if (k.addr & LT_PAGES_BLOCK) {
+		pages_block_cut(&k, val, r);
+		return 0;
+	}
+	if (k.addr < r->start || k.addr >= r->end)
+		return 0;
 	copy = *val;
 	pages_settle(&k, &copy);
 	return 0;
 }
 
 /* Uncharges the pages of process @tgid in [@start, @end), or moves them to
- * @to: page by page, or for a range larger than the map can hold, in one
- * pass over the map (a move that large is uncharged: re-keyed entries
- * would come up again in the pass). */
+ * @to: page by page and block by block, or for a range larger than the map
+ * can hold, in one pass over the map (a move that large is uncharged:
+ * re-keyed entries would come up again in the pass). */
 static __always_inline void pages_range(__u32 tgid, __u64 start, __u64 end, __u64 to)
 {
 	__u64 mask = (1ULL << page_shift) - 1;
 	struct pages_range r = { .tgid = tgid, .to = to };
+	__u32 huge_shift;
 	__u64 n;
 
 	r.start = start & ~mask;
@@ -248,6 +421,9 @@ static __always_inline void pages_range(__u32 tgid, __u64 start, __u64 end, __u6
 	n = (r.end - r.start) >> page_shift;
 	if (n <= pages_walk_max) {
 		bpf_loop(n, pages_step, &r, 0);
+		huge_shift = pages_huge_shift();
+		n = ((r.end - 1) >> huge_shift) - (r.start >> huge_shift) + 1;
+		bpf_loop(n, pages_block_step, &r, 0);
 		return;
 	}
 	r.to = 0;
@@ -320,9 +496,8 @@ int pages_mremap(struct trace_event_raw_sys_exit *ctx)
 		pages_range(tgid, old + new_len, old + old_len, 0);
 	if (to == old)
 		return 0;
-	/* what MREMAP_FIXED replaced past the pages that move there */
-	if (new_len > old_len)
-		pages_range(tgid, to + old_len, to + new_len, 0);
+	/* what MREMAP_FIXED replaced there (a huge block too) */
+	pages_range(tgid, to, to + new_len, 0);
 	pages_range(tgid, old, old + (new_len < old_len ? new_len : old_len), to);
 	return 0;
 }

@@ -13,12 +13,13 @@ import re
 import signal
 import subprocess
 
-from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_sanitizer_errors,
-                    assert_one_error_line, assert_site, require_binary,
-                    check_no_probes_left, describe, describe_all, find_py_stacks, find_stacks,
-                    funcs, intervals, load_stream, marker_line, py_marker_line, read_records,
-                    require_root, run_leaktrace, spawn, start_leaktrace_bg, tmp, trace_phases,
-                    wait_for_start, wait_records, workload)
+from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, SkipAlways,
+                    assert_no_sanitizer_errors, assert_one_error_line, assert_site,
+                    require_binary, check_no_probes_left, describe, describe_all,
+                    find_py_stacks, find_stacks, funcs, intervals, load_stream, marker_line,
+                    py_marker_line, read_records, require_root, run_leaktrace, spawn,
+                    start_leaktrace_bg, stdout_line, tmp, trace_phases, wait_for_start,
+                    wait_records, workload)
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 _test_out = [None]	# the recording of the last _run()
@@ -145,16 +146,146 @@ def test_pages_mremap_onto_charged_pages():
 
 def test_pages_huge():
     # a fault the kernel may serve with a huge page (MADV_HUGEPAGE here) is
-    # charged as one page, and said so in pages_huge
+    # charged as its whole block (2 MiB, 512 pages), and counted in pages_huge
     recs, _ = _run("huge", 20)
     ex = recs[-1]
     st = find_stacks(ex, "huge_page", kind="pages")
     assert len(st) == 1, "%d stacks at huge_page:\n%s" % (len(st), describe_all(ex))
     assert_site(st[0]["frames"][0], "huge_page", "pages.c", marker_line("pages.c", "huge_page"))
-    assert st[0]["count"] == 20, "huge_page: %s, want one page a fault" % describe(st[0])
     huge = ex["counters"]["pages_huge"]
-    if open("/sys/kernel/mm/transparent_hugepage/enabled").read().find("[never]") < 0:
-        assert huge >= 20, "pages_huge %d, want the 20 faults at least" % huge
+    if _thp_setting() == "never":
+        assert st[0]["count"] == 20, "huge_page: %s, want one page a fault" % describe(st[0])
+        assert not huge, "pages_huge %d with huge pages off" % huge
+        return
+    want = (20 * (2 << 20), 20 * (2 << 20) // PAGE)
+    assert (st[0]["bytes"], st[0]["count"]) == want, "huge_page: %s, want a block a fault" % (
+        describe(st[0]))
+    assert huge >= 20, "pages_huge %d, want the 20 blocks at least" % huge
+
+
+THP_AREA = 8 << 20	# tests/workloads/pages.c, mode thp
+THP_FIRST = 3 << 20
+THP_TOP = 1 << 20
+
+
+def _thp_setting():
+    with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+        return re.search(r"\[(\w+)\]", f.read()).group(1)
+
+
+def _anon_huge_kib(pid):
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        m = re.search(r"^AnonHugePages:\s+(\d+) kB", f.read(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def _thp(how=None):
+    """An 8 MiB region marked MADV_HUGEPAGE, every page touched: charged 8
+    MiB exactly to thp_touch(), whether the kernel mapped huge pages or fell
+    back to small ones; munmap of the first 3 MiB (a block and half of the
+    next) takes exactly that off; munmap of the rest leaves nothing. With
+    @how "--move", the region moved whole to an aligned address keeps its
+    charge, which goes when it is unmapped there. With "--retouch", its top
+    1 MiB given back with MADV_DONTNEED is taken off, and charged again to
+    thp_retouch() when touched again."""
+    _require_4k()
+    setting = _thp_setting()
+    if setting == "never":
+        raise SkipAlways("transparent huge pages are off on this host "
+                         "(/sys/kernel/mm/transparent_hugepage/enabled: never)")
+    out = tmp("pages-thp.json")
+    # a window longer than the run: every stack with pages is listed
+    lt = start_leaktrace_bg(["--pages", "-i", "0.5", "-w", "10000", "-n", "1000", "-o", out,
+                             "--", workload("pages"), "thp"] + ([how] if how else []))
+    wait_for_start(out, lt)
+    pid = int(stdout_line(lt, r"^ready (\d+)$", "ready line from pages thp").group(1))
+    region = "an 8 MiB region marked MADV_HUGEPAGE%s" % (
+        ", one page a block touched before" if how == "--pretouch" else "")
+
+    def after(pattern, what):
+        # the second interval record made after the workload's line: its
+        # maps were read after the line was written
+        stdout_line(lt, pattern, what)
+        n = len(intervals(read_records(out)))
+        return intervals(wait_records(out, lambda recs: len(intervals(recs)) >= n + 2,
+                                      "2 interval records after %s" % what, lt))[n + 1]
+
+    def charged(rec, func="thp_touch"):
+        return sum(s["bytes"] for s in find_stacks(rec, func, kind="pages")), sum(
+            s["count"] for s in find_stacks(rec, func, kind="pages"))
+
+    rec = after(r"^touched \d+$", "the region touched")
+    huge = _anon_huge_kib(pid)
+    kernel = ("the kernel mapped %d KiB of huge pages (THP %s)" % (huge, setting) if huge else
+              "the kernel mapped no huge page (THP %s): small pages" % setting)
+    assert charged(rec) == (THP_AREA, THP_AREA // PAGE), \
+        "%s, touched: %d bytes / %d pages at thp_touch, want %d / %d; %s:\n%s" % (
+            region, *charged(rec), THP_AREA, THP_AREA // PAGE, kernel, describe_all(rec))
+    assert not find_stacks(rec, "thp_pretouch"), \
+        "pages of thp_pretouch charged besides their blocks; %s:\n%s" % (
+            kernel, describe_all(rec))
+    # (at least: with THP "always" another mapping of the process may hold
+    # a whole block)
+    assert rec["counters"].get("pages_huge", 0) >= THP_AREA >> 21, \
+        "pages_huge %r, want a block each; %s" % (rec["counters"].get("pages_huge"), kernel)
+    os.kill(pid, signal.SIGUSR1)
+    if how == "--move":
+        rec = after(r"^moved %d$" % THP_AREA, "the region moved")
+        assert charged(rec) == (THP_AREA, THP_AREA // PAGE), \
+            "%s, moved whole to an aligned address: %d bytes / %d pages at thp_touch, " \
+            "want %d / %d; %s:\n%s" % (region, *charged(rec), THP_AREA, THP_AREA // PAGE,
+                                       kernel, describe_all(rec))
+    elif how == "--retouch":
+        rec = after(r"^advised %d$" % THP_TOP, "the top 1 MiB given back")
+        left = THP_AREA - THP_TOP
+        assert charged(rec) == (left, left // PAGE), \
+            "%s, top 1 MiB given back: %d bytes / %d pages at thp_touch, want %d / %d; " \
+            "%s:\n%s" % (region, *charged(rec), left, left // PAGE, kernel, describe_all(rec))
+        os.kill(pid, signal.SIGUSR1)
+        rec = after(r"^retouched %d$" % THP_TOP, "the top 1 MiB touched again")
+        got = charged(rec), charged(rec, "thp_retouch")
+        assert got == ((left, left // PAGE), (THP_TOP, THP_TOP // PAGE)), \
+            "%s, top 1 MiB given back and touched again: %r at thp_touch and thp_retouch, " \
+            "want %r; %s:\n%s" % (region, got, ((left, left // PAGE), (THP_TOP, THP_TOP // PAGE)),
+                                  kernel, describe_all(rec))
+    else:
+        rec = after(r"^unmapped %d$" % THP_FIRST, "the first 3 MiB unmapped")
+        left = THP_AREA - THP_FIRST
+        assert charged(rec) == (left, left // PAGE), \
+            "%s, first 3 MiB unmapped: %d bytes / %d pages at thp_touch, want %d / %d; " \
+            "%s:\n%s" % (region, *charged(rec), left, left // PAGE, kernel, describe_all(rec))
+    os.kill(pid, signal.SIGUSR1)
+    rec = after(r"^unmapped %d$" % THP_AREA, "the rest unmapped")
+    assert charged(rec) == (0, 0) == charged(rec, "thp_retouch"), \
+        "%s, all unmapped: still charged; %s:\n%s" % (region, kernel, describe_all(rec))
+    total = rec["totals"]["pages"]
+    assert total["bytes"] == sum(s["bytes"] for s in rec["stacks"] if s["kind"] == "pages"), \
+        "totals %r and the stacks listed differ:\n%s" % (total, describe_all(rec))
+    os.kill(pid, signal.SIGTERM)
+    rc, _, err = lt.wait()
+    assert rc == 0, "leaktrace --pages -- pages thp exited with %d: %s" % (rc, err[-500:])
+
+
+def test_pages_thp():
+    _thp()
+
+
+def test_pages_thp_fallback():
+    # the blocks' page tables made before the madvise: no huge page can be
+    # mapped there, the kernel falls back to small pages; the pages touched
+    # before are folded into their blocks
+    _thp("--pretouch")
+
+
+def test_pages_thp_move():
+    # mremap to an aligned address: the blocks are re-keyed, not uncharged
+    _thp("--move")
+
+
+def test_pages_thp_retouch():
+    # the top of a block given back and touched again (a heap trimmed and
+    # grown again): charged again, page by page
+    _thp("--retouch")
 
 
 def test_pages_threads():

@@ -21,12 +21,28 @@
  *           reservation marked MADV_HUGEPAGE: one fault an iteration, which
  *           the kernel may serve with a huge page.
  *   threads 4 threads, each leaking one page per iteration in thread_leak().
+ *   thp     maps an 8 MiB region aligned to 2 MiB, marks it MADV_HUGEPAGE
+ *           and touches every page of it in thp_touch(), then says
+ *           "touched"; at each SIGUSR1 gives part of it back with munmap:
+ *           the first 3 MiB (one block and half of the next), "unmapped
+ *           3145728", then the rest, "unmapped 8388608". No loop: it waits
+ *           for SIGTERM. "thp --pretouch" first touches one page of each
+ *           block in thp_pretouch(), before the madvise, so that the kernel
+ *           cannot map a huge page there and falls back to small pages.
+ *           "thp --move": at the first SIGUSR1 moves the region whole with
+ *           mremap to another 2 MiB-aligned address, "moved 8388608", and
+ *           at the second unmaps it there, "unmapped 8388608".
+ *           "thp --retouch": at the first SIGUSR1 gives back its top 1 MiB
+ *           (half of the last block) with MADV_DONTNEED, "advised 1048576";
+ *           at the second touches it again in thp_retouch(), "retouched
+ *           1048576"; at the third unmaps it all, "unmapped 8388608".
  *
  *   pages MODE [--iterations N | --seconds S]    default: until SIGTERM
  *
  * Prints "ready <pid>" once the loop starts; "leaked=N" (pages) at the end
  * of leak, mremap and threads. Exits 0. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include "wl.h"
@@ -61,6 +77,121 @@ static char *huge_area;
 __attribute__((noinline)) static void huge_page(long i)
 {
 	huge_area[i * HUGE] = 1; /* LEAK:huge_page */
+}
+
+#define THP_AREA (8L << 20)
+#define THP_FIRST (3L << 20)
+#define THP_TOP (1L << 20)
+
+__attribute__((noinline)) static void thp_pretouch(char *p)
+{
+	for (long off = 0; off < THP_AREA; off += HUGE)
+		p[off] = 1;
+}
+
+__attribute__((noinline)) static void thp_touch(char *p)
+{
+	for (long off = 0; off < THP_AREA; off += PAGE)
+		p[off] = 1; /* LEAK:thp_touch */
+}
+
+__attribute__((noinline)) static void thp_retouch(char *p)
+{
+	for (long off = 0; off < THP_TOP; off += PAGE)
+		p[off] = 1; /* LEAK:thp_retouch */
+}
+
+static void thp_say(const char *what, long n)
+{
+	char line[64];
+	int len = snprintf(line, sizeof(line), "%s %ld\n", what, n);
+
+	wl_write(STDOUT_FILENO, line, (size_t)len);
+}
+
+/* Waits for SIGUSR1; false on SIGTERM. */
+static bool thp_next(void)
+{
+	while (!wl_kick && !wl_stop)
+		wl_sleep_ms(PERIOD_MS);
+	wl_kick = 0;
+	return !wl_stop;
+}
+
+/* THP_AREA of address space aligned to a huge page, a mapping of its own */
+static char *thp_map(int prot)
+{
+	char *p = mmap(NULL, THP_AREA + HUGE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *area;
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	area = (char *)(((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+	if (area > p)
+		munmap(p, (size_t)(area - p));
+	munmap(area + THP_AREA, (size_t)(p + HUGE - area));
+	return area;
+}
+
+static int thp(const char *how)
+{
+	bool pretouch = !strcmp(how, "--pretouch"), move = !strcmp(how, "--move");
+	char *area = thp_map(PROT_READ | PROT_WRITE), *to;
+	char *top = area + THP_AREA - THP_TOP;
+
+	wl_ready();
+	if (pretouch)
+		thp_pretouch(area);
+	if (madvise(area, THP_AREA, MADV_HUGEPAGE)) {
+		perror("madvise");
+		return 1;
+	}
+	thp_touch(area);
+	thp_say("touched", THP_AREA);
+	if (!thp_next())
+		return 0;
+	if (!strcmp(how, "--retouch")) {
+		madvise(top, THP_TOP, MADV_DONTNEED);
+		thp_say("advised", THP_TOP);
+		if (!thp_next())
+			return 0;
+		thp_retouch(top);
+		thp_say("retouched", THP_TOP);
+		if (!thp_next())
+			return 0;
+		munmap(area, THP_AREA);
+		thp_say("unmapped", THP_AREA);
+		while (!wl_stop)
+			wl_sleep_ms(PERIOD_MS);
+		return 0;
+	}
+	if (move) {
+		to = mremap(area, THP_AREA, THP_AREA, MREMAP_MAYMOVE | MREMAP_FIXED,
+			    thp_map(PROT_NONE));
+		if (to == MAP_FAILED) {
+			perror("mremap");
+			return 1;
+		}
+		thp_say("moved", THP_AREA);
+		if (!thp_next())
+			return 0;
+		munmap(to, THP_AREA);
+		thp_say("unmapped", THP_AREA);
+		while (!wl_stop)
+			wl_sleep_ms(PERIOD_MS);
+		return 0;
+	}
+	munmap(area, THP_FIRST);
+	thp_say("unmapped", THP_FIRST);
+	if (!thp_next())
+		return 0;
+	munmap(area + THP_FIRST, THP_AREA - THP_FIRST);
+	thp_say("unmapped", THP_AREA);
+	while (!wl_stop)
+		wl_sleep_ms(PERIOD_MS);
+	return 0;
 }
 
 static char *leak_area, *cache_area, *churn_area;
@@ -212,8 +343,10 @@ int main(int argc, char **argv)
 	struct wl_loop loop;
 	long done = 0;
 
-	wl_loop_args(argc - 1, argv + 1, &loop);
 	wl_signals();
+	if (!strcmp(mode, "thp"))
+		return thp(argc > 2 ? argv[2] : "");
+	wl_loop_args(argc - 1, argv + 1, &loop);
 	if (!strcmp(mode, "threads")) {
 		pthread_t th[NR_THREADS];
 		struct thread_arg args[NR_THREADS];
@@ -250,8 +383,10 @@ int main(int argc, char **argv)
 		huge_area = (char *)(((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
 		madvise(huge_area, RESERVE, MADV_HUGEPAGE);
 	} else if (strcmp(mode, "free") && strcmp(mode, "fixed")) {
-		fprintf(stderr, "usage: %s leak|free|mremap|fixed|huge|threads [--iterations N]\n",
-			argv[0]);
+		fprintf(stderr,
+			"usage: %s leak|free|mremap|fixed|huge|threads [--iterations N]\n"
+			"       %s thp [--pretouch | --move | --retouch]\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 	wl_ready();
