@@ -124,6 +124,73 @@ static void system_mode(void)
 	free(buf);
 }
 
+/* --system's growers: processes whose pages kept growing over the window,
+ * by at least the minimum, most first; a one-off jump, a grower too small
+ * and another kind are not. */
+static void growers(void)
+{
+	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
+	struct report_opts opts = { .top = 10, .window = 4, .system = true };
+	struct report_grower g[8];
+	struct report *r = report__new(&opts, &src);
+	size_t n;
+
+	UT_CHECK(r != NULL, "report made");
+	if (!r)
+		return;
+	for (int k = 0; k < 6; k++) {
+		struct lt_sample s[] = {
+			/* pid 7: two stacks, 8 KiB an interval together */
+			{ .stack = LEAK,
+			  .tgid = 7,
+			  .kind = LT_KIND_PAGES,
+			  .bytes = 4096 * (k + 1) },
+			{ .stack = CACHE,
+			  .tgid = 7,
+			  .kind = LT_KIND_PAGES,
+			  .bytes = 4096 * (k + 1) },
+			/* pid 8: 64 KiB an interval */
+			{ .stack = LEAK,
+			  .tgid = 8,
+			  .kind = LT_KIND_PAGES,
+			  .bytes = 65536 * (k + 1) },
+			/* pid 9: one jump of 1 MiB, then flat */
+			{ .stack = LEAK,
+			  .tgid = 9,
+			  .kind = LT_KIND_PAGES,
+			  .bytes = k < 4 ? 0 : 1 << 20 },
+			/* pid 10: 2 KiB an interval, under the minimum */
+			{ .stack = LEAK,
+			  .tgid = 10,
+			  .kind = LT_KIND_PAGES,
+			  .bytes = 2048 * (k + 1) },
+			/* pid 11: heap, not pages */
+			{ .stack = LEAK,
+			  .tgid = 11,
+			  .kind = LT_KIND_HEAP,
+			  .bytes = (1 << 20) * (k + 1) },
+		};
+
+		report__sample(r, k + 1, s, 6, false);
+		n = report__growers(r, LT_KIND_PAGES, 16384, g, 8);
+		if (k == 0)
+			UT_EQ_INT(n, 0, "none after one interval");
+	}
+	UT_EQ_INT(n, 2, "two growers");
+	if (n == 2) {
+		UT_CHECK(g[0].tgid == 8 && g[0].growth_window == 4 * 65536 && g[0].grown == 4 &&
+				 g[0].intervals == 4,
+			 "the fastest first, its window's growth: pid %u +%lld in %u of %u",
+			 g[0].tgid, (long long)g[0].growth_window, g[0].grown, g[0].intervals);
+		UT_CHECK(g[1].tgid == 7 && g[1].growth_window == 4 * 8192 && g[1].bytes == 6 * 8192,
+			 "its stacks summed: pid %u +%lld of %lld", g[1].tgid,
+			 (long long)g[1].growth_window, (long long)g[1].bytes);
+	}
+	UT_EQ_INT(report__growers(r, LT_KIND_PAGES, 16384, g, 1), 1, "at most @max");
+	UT_EQ_INT(report__growers(r, LT_KIND_PAGES, 1 << 30, g, 8), 0, "none past the minimum");
+	report__free(r);
+}
+
 /* A stack of two addresses: at the first, make_record inlined into main (a
  * C++ name, raw and readable); the second in a library without symbols. */
 static const __u64 frame_ips[] = { 0x1000, 0x2000 };
@@ -387,6 +454,7 @@ int main(void)
 	fclose(f);
 	free(buf);
 	system_mode();
+	growers();
 	frames_shown();
 	verdicts();
 	return ut_done();
