@@ -33,6 +33,21 @@ FD_ITERS = 100
 PAGES_ITERS = 150
 LEAKY_ITERS = 150
 SYS_BYTES = 2000
+# a leaker and a quiet process, under --system with the options given
+SYSTEM_CASE = """
+/wl/sysleak %d >/dev/null &
+leaker=$!
+/wl/sysleak 0 >/dev/null &
+quiet=$!
+sleep 1
+/leaktrace --system %s -o /tmp/out.json >/dev/null
+rc=$?
+echo "leaker $leaker quiet $quiet" >&2
+kill $leaker $quiet
+wait
+cat /tmp/out.json
+exit $rc
+"""
 # The verifier refuses a program at 1M instructions processed: past half of
 # it, a change is close enough to be seen here before a user sees it.
 VERIFIER_MARGIN = 500000
@@ -79,37 +94,11 @@ rc=$?
 cat /tmp/out.json
 exit $rc
 """ % PAGES_ITERS, CASE_TIMEOUT),
-    ("system", """
-/wl/sysleak %d >/dev/null &
-leaker=$!
-/wl/sysleak 0 >/dev/null &
-quiet=$!
-sleep 1
-/leaktrace --system --exact -i 1 -w 4 -d 16 -n 50 -o /tmp/out.json >/dev/null
-rc=$?
-echo "leaker $leaker quiet $quiet" >&2
-kill $leaker $quiet
-wait
-cat /tmp/out.json
-exit $rc
-""" % SYS_BYTES, CASE_TIMEOUT),
+    ("system", SYSTEM_CASE % (SYS_BYTES, "--exact -i 1 -w 4 -d 16 -n 50"), CASE_TIMEOUT),
     # --system's own way: pages, then the leaker's allocator probed for that
     # process alone for 3 s (perf-event uprobes before Linux 6.6)
-    ("grow", """
-/wl/sysleak %d >/dev/null &
-leaker=$!
-/wl/sysleak 0 >/dev/null &
-quiet=$!
-sleep 1
-/leaktrace --system -i 1 -w 3 --exact-min 64K --exact-for 3 --exact-top 8 -d 12 -n 50 \
-    -o /tmp/out.json >/dev/null
-rc=$?
-echo "leaker $leaker quiet $quiet" >&2
-kill $leaker $quiet
-wait
-cat /tmp/out.json
-exit $rc
-""" % SYS_BYTES, CASE_TIMEOUT),
+    ("grow", SYSTEM_CASE % (SYS_BYTES, "-i 1 -w 3 --exact-min 64K --exact-for 3 --exact-top 8 "
+                                       "-d 12 -n 50"), CASE_TIMEOUT),
     # after every run: what the kernel still holds
     ("left", """
 # the kernel frees a map on a workqueue after its last fd closes: seconds
