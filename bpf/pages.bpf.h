@@ -534,11 +534,17 @@ int pages_brk(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* A new image has none of the old one's pages: charged again as they are
- * touched. One pass over the map per exec of a traced process. */
+ * touched. One pass over the map per exec of a traced process; not under
+ * --system, where every exec of the machine would walk every process's
+ * pages (200 execs a second made a load 1.2x slower): there the old image's
+ * totals go at the next read of the maps (user space forgets them), and
+ * its entries are found stale then. A page of the new image at the very
+ * address of one of the old image's (address randomization makes it rare),
+ * touched before that read, is not charged. */
 static __always_inline void pages_exec(__u32 tgid)
 {
 	struct pages_range r = { .tgid = tgid, .end = ~0ULL };
 
-	if (pages_on)
+	if (pages_on && !trace_all)
 		bpf_for_each_map_elem(&allocs, pages_scan_cb, &r, 0);
 }
