@@ -170,13 +170,13 @@ def test_cost_said():
     wl = spawn_workload("paced", 50)
     lt = start_leaktrace_bg(["-p", wl.pid, "-i", "0.5"])
     pat = re.compile(r"^leaktrace: pid %d \(paced\): exact tracing costs it ~[0-9.<]+ CPU, "
-                     r"[0-9.<]+%% of its CPU time: [0-9.]+K? calls/s at [0-9.]+ us a call; "
+                     r"~?[0-9.<]+%% of its CPU time: [0-9.]+K? calls/s at [0-9.]+ us a call; "
                      r"--pages traces growth by the pages it faults in instead, at near-zero "
                      r"cost$" % wl.pid, re.M)
     wait_until(lambda: pat.search(lt.stderr()), "the line on what exact tracing costs", lt=lt,
                detail=lambda: lt.stderr()[-1500:])
     head = re.compile(r"^leaktrace \S+  \+[0-9.]+s  pid %d \(paced\)  probes [0-9.]+K? calls/s "
-                      r"~[0-9.<]+ CPU \((?:[0-9.<]+%% of its CPU time; )?[0-9.]+ us a call\)$"
+                      r"~[0-9.<]+ CPU \((?:~?[0-9.<]+%% of its CPU time; )?[0-9.]+ us a call\)$"
                       % wl.pid, re.M)
     wait_until(lambda: head.search(lt.stdout_path.read_text()), "a header with the cost",
                lt=lt, detail=lambda: lt.stdout_path.read_text()[-1500:])
