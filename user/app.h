@@ -41,7 +41,7 @@ struct app {
 	struct report *report;
 	struct launch *launch;
 	struct procs *procs;	   /* --system: names, and processes to look at */
-	struct exact *exact;	   /* --system: the growers traced exactly (exact.c) */
+	struct exact *exact;	   /* growers traced exactly (exact.c) */
 	struct syssites *syssites; /* source fd: the syscall instructions found */
 	struct pace *pace;	   /* when reports are due, what holds them back */
 	FILE *json_file;
@@ -98,7 +98,8 @@ void app_gl_thread(void *ctx, pid_t pid, pid_t tid, __u64 tp);
 size_t app_look_at_new(struct app *a);
 void app_sweep_gone(struct app *a, const struct lt_sample *samples, size_t n);
 size_t app_release_exited(struct app *a);
-/* exact.c: --system's growers traced exactly for a while. app_exact_step()
+/* exact.c: --system's growers (under --pages, the process of -p or --, if
+ * asked) traced exactly for a while. app_exact_step()
  * after each interval report (at @t seconds): ends the phases due, starts
  * those of the processes whose pages keep growing most; app_exact_exited()
  * when one exited. Both do nothing where this is off (--exact, or

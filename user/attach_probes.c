@@ -416,7 +416,7 @@ struct mapped_file *tracer_file(struct tracer *t, const char *path, const char *
 enum scope {
 	SCOPE_PID,    /* -p, --: that process's, for the whole run */
 	SCOPE_SYSTEM, /* --system --exact: every process's, each file once */
-	SCOPE_EXACT,  /* --system: one grower's, for a while (tracer__attach_exact) */
+	SCOPE_EXACT,  /* pages: one grower's, for a while (tracer__attach_exact) */
 };
 
 /* Probes @path (as the tracer can open it; @shown in messages) if not done
@@ -635,7 +635,8 @@ int tracer__attach(struct tracer *t, pid_t tgid)
 {
 	int err = 0;
 
-	if (t->sources & LT_SRC_LIBC)
+	/* --pages: the allocator only in exact phases (tracer__attach_exact) */
+	if ((t->sources & LT_SRC_LIBC) && !t->settings->pages)
 		err = t->settings->lib ? attach_lib(t, tgid) : attach_mapped(t, tgid, SCOPE_PID);
 	if (!err)
 		err = attach_tracepoints(t);

@@ -5,7 +5,9 @@
  * long enough for the report to rank their allocation sites, short enough
  * that no process pays the traps for long. Then leaktrace steps back: the
  * probes go, the heap records of the phase are forgotten (frees would go
- * unseen), and the process rests as long before it may be chosen again. */
+ * unseen), and the process rests as long before it may be chosen again.
+ * -p and -- under --pages work the same way for their one process when an
+ * --exact-* option asks for it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@ struct exact {
 
 static bool exact_on(const struct app *a)
 {
-	return a->settings.system && a->settings.pages && a->settings.exact_top &&
+	return a->settings.pages && a->settings.exact_top &&
 	       (tracer__sources(a->tracer) & LT_SRC_LIBC);
 }
 

@@ -128,6 +128,16 @@ static int cb_code_at(void *ctx, pid_t pid, __u64 addr)
 
 /* --- start and end --- */
 
+/* -p and -- under --pages, with exact phases: when they come */
+static const char *exact_phases(char *buf, size_t len, const char *min, double exact_for)
+{
+	snprintf(buf, len,
+		 "; when its pages keep growing (by %s over the window), its allocations are "
+		 "traced exactly for %gs at a time",
+		 min, exact_for);
+	return buf;
+}
+
 static int say_start(struct app *a)
 {
 	char comm[256];
@@ -135,7 +145,7 @@ static int say_start(struct app *a)
 	unsigned int failures;
 	const struct report_probe *probes = tracer__probes(a->tracer, &nr, &failures);
 	unsigned long long bpf = tracer__bpf_memory(a->tracer) + unwinder__bpf_memory(a->unwinder);
-	char mem[32], trap[96], min[32];
+	char mem[32], trap[96], min[32], phases[160];
 	double exact_for = a->settings.exact_for > 0 ? a->settings.exact_for
 						     : a->settings.window * a->settings.interval;
 
@@ -164,7 +174,7 @@ static int say_start(struct app *a)
 			 a->trap.entry_ns / 1000, (a->trap.entry_ns + a->trap.return_ns) / 1000);
 	else
 		snprintf(trap, sizeof(trap), "trap cost unknown");
-	if (!a->settings.json && a->exact)
+	if (!a->settings.json && a->exact && a->procs)
 		fprintf(stderr,
 			"leaktrace: watching every process by the pages it faults in; up to %u "
 			"whose pages keep growing (by %s over the window) get their allocations "
@@ -185,9 +195,10 @@ static int say_start(struct app *a)
 	else if (!a->settings.json)
 		fprintf(stderr,
 			"leaktrace: tracing pid %d (%s): %zu probes%s, %s of kernel memory in BPF "
-			"maps; %s; a report every %gs, Ctrl-C to stop\n",
+			"maps; %s%s; a report every %gs, Ctrl-C to stop\n",
 			a->pid, lt_escape_term(comm, sizeof(comm), a->comm), nr,
 			failures ? " (some failed, see above)" : "", mem, trap,
+			a->exact ? exact_phases(phases, sizeof(phases), min, exact_for) : "",
 			a->settings.interval);
 	return err;
 }
@@ -357,7 +368,7 @@ static int start_tracing(struct app *a)
 			return -ENOMEM;
 		return app_attach_system(a);
 	}
-	err = tracer__add_target(a->tracer, a->pid);
+	err = tracer__add_target(a->tracer, a->pid) ?: app_exact_init(a);
 	if (err)
 		return err;
 	return a->launch ? app_start_command(a) : app_attach(a);

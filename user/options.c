@@ -99,15 +99,17 @@ static const struct argp_option options[] = {
 	  1 },
 	{ "exact-top", OPT_EXACT_TOP, "N", 0,
 	  "With --system: trace at most N of the processes whose pages keep growing exactly "
-	  "at once (default 2; 0: pages only)",
+	  "at once (default 2; 0: pages only). With --pages for -p or --: 1 traces that "
+	  "process exactly for a while when its pages keep growing (the default when "
+	  "--exact-for or --exact-min is given), 0 never (the default)",
 	  1 },
 	{ "exact-for", OPT_EXACT_FOR, "SEC", 0,
-	  "With --system: how long a grower is traced exactly before leaktrace steps back "
-	  "(default: the window, --window times --interval)",
+	  "With --system, or --pages: how long a grower is traced exactly before leaktrace "
+	  "steps back (default: the window, --window times --interval)",
 	  1 },
 	{ "exact-min", OPT_EXACT_MIN, "SIZE", 0,
-	  "With --system: the page growth over the window that makes a process a grower "
-	  "(default 1M)",
+	  "With --system, or --pages: the page growth over the window that makes a process "
+	  "a grower (default 1M)",
 	  1 },
 	{ "check", OPT_CHECK, NULL, 0,
 	  "Trace nothing: say what this machine offers for leaktrace and what to do about what "
@@ -601,7 +603,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_EXACT_TOP:
 		s->exact_top = parse_count(state, "--exact-top", arg, 0, LT_EXACT_TOP_MAX);
-		s->exact_given = true;
+		s->exact_given = s->exact_top_given = true;
 		break;
 	case OPT_EXACT_FOR:
 		if (lt_parse_seconds(arg, &s->exact_for))
@@ -653,11 +655,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 /* --pages replaces the sources that probe allocations (libc, mmap, python's
  * object allocators): a list that names one of them, or an option that
- * only they use, makes no sense with it. gl and fd keep their probes. */
+ * only they use, makes no sense with it, unless exact phases use it
+ * (--sample, --sample-bytes, --probe-at). gl and fd keep their probes. */
 static void check_pages(const struct lt_settings *s)
 {
-	const char *what = s->system				? NULL
-			   : s->lib				? "--lib"
+	const char *what = s->lib				? "--lib"
+			   : s->system || s->exact_top		? NULL
 			   : s->sample_every			? "--sample"
 			   : s->sample_bytes			? "--sample-bytes"
 			   : s->floor				? "--floor"
@@ -681,7 +684,9 @@ static void check_pages(const struct lt_settings *s)
 
 /* --system watches pages and traces its top growers exactly for a while,
  * unless --exact asks for every process exactly: as does a --sources list
- * that names an allocator source, or --floor (the probes' cost alone). */
+ * that names an allocator source, or --floor (the probes' cost alone).
+ * -p and -- under --pages step into exact tracing of the one process the
+ * same way when an --exact-* option asks for it. */
 static void check_exact(struct lt_settings *s)
 {
 	if (s->exact && !s->system) {
@@ -698,15 +703,21 @@ static void check_exact(struct lt_settings *s)
 	    (s->floor ||
 	     (s->sources_given && (s->sources & (LT_SRC_LIBC | LT_SRC_MMAP | LT_SRC_PYTHON)))))
 		s->exact = true;
-	if (s->exact_given && (!s->system || s->exact)) {
-		fputs("leaktrace: --exact-top, --exact-for and --exact-min shape the exact tracing "
-		      "of --system's top growers: give them with --system, without --exact (or a "
-		      "--sources list naming libc, mmap or python)\n",
+	if (s->exact_given && (s->system ? s->exact : !s->pages)) {
+		fputs(s->system ? "leaktrace: --exact-top, --exact-for and --exact-min shape the "
+				  "exact tracing of --system's top growers: give them without "
+				  "--exact (or a --sources list naming libc, mmap or python)\n"
+				: "leaktrace: --exact-top, --exact-for and --exact-min shape the "
+				  "exact tracing of a process whose pages keep growing: give them "
+				  "with --pages (without it every allocation is traced)\n",
 		      stderr);
 		exit(2);
 	}
 	if (s->system && !s->exact)
 		s->pages = true;
+	/* -p, --: pages alone unless asked; one process, so 0 or 1 */
+	if (!s->system)
+		s->exact_top = !s->exact_given ? 0 : s->exact_top_given ? !!s->exact_top : 1;
 }
 
 void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
@@ -805,8 +816,8 @@ void lt_settings_parse(struct lt_settings *s, int argc, char **argv)
 	/* --pages: Python frames in the pages' stacks, no probe */
 	if (s->pages)
 		s->sources = (s->sources & ~(LT_SRC_LIBC | LT_SRC_MMAP)) | LT_SRC_PAGES;
-	/* --system's exact phases probe the allocator of one process at a time */
-	if (s->system && s->pages && s->exact_top)
+	/* exact phases probe the allocator of one process at a time */
+	if (s->pages && s->exact_top)
 		s->sources |= LT_SRC_LIBC;
 }
 

@@ -30,9 +30,12 @@ struct lt_settings {
 	bool pages; /* --pages: the pages source instead of libc, mmap and python's probes */
 	/* --system: every process exactly (--exact); else pages, and up to
 	 * exact_top growers (0: none) traced exactly for exact_for seconds (0:
-	 * the window) once their pages grew by exact_min over the window */
+	 * the window) once their pages grew by exact_min over the window.
+	 * -p and -- under --pages: the same for the one process, if one of
+	 * the --exact-* options asks for it (exact_top 0 or 1). */
 	bool exact;
-	bool exact_given; /* one of --exact-top, --exact-for, --exact-min */
+	bool exact_given;     /* one of --exact-top, --exact-for, --exact-min */
+	bool exact_top_given; /* --exact-top */
 	unsigned int exact_top;
 	double exact_for;
 	__u64 exact_min;

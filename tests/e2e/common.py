@@ -782,7 +782,7 @@ def validate_recording(recs):
 
 
 def validate_exact(rec):
-    """An "exact" record: --system traces a grower's allocations exactly
+    """An "exact" record: leaktrace traces a grower's allocations exactly
     (start), could not (failed), or no longer does (end, with the sites its
     heap grew most at)."""
     where = "exact record t=%s" % rec.get("t")
@@ -825,7 +825,8 @@ def validate_stream(recs, window=6, top=10, interval=None, system=False):
         if r.get("type") == "backrefs":
             validate_backrefs(r)
         elif r.get("type") == "exact":
-            assert system, "an exact record outside --system: %r" % r
+            # --system, or -p and -- under --pages that asked for exact phases
+            assert system or "exact" in recs[0], "an exact record not asked for: %r" % r
             validate_exact(r)
         else:
             validate_record(r, window=window, top=top, system=system)
@@ -1140,3 +1141,27 @@ def check_no_probes_left(timeout=WAIT):
         time.sleep(0.2)
         lasting &= set(_leftovers(names))
     assert not lasting, "left behind:\n  " + "\n  ".join(sorted(lasting))
+
+
+# ---------------------------------------------------------------- exact phases
+
+def uprobe_multi_links(pid):
+    """uprobe_multi links process @pid holds (its fdinfo says the type)."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                n += "link_type:\tuprobe_multi" in f.read()
+        except OSError:
+            pass
+    return n
+
+
+def exact_records(recs, pid, state):
+    """The `exact` records of @pid in state @state (start, failed, end)."""
+    return [r for r in recs if r["type"] == "exact" and r["pid"] == pid and r["state"] == state]
+
+
+def heap_stacks_of(rec, pid):
+    """The heap stacks of @pid in interval record @rec."""
+    return [s for s in rec["stacks"] if s["pid"] == pid and s["kind"] == "heap"]

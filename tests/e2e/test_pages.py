@@ -13,7 +13,8 @@ import re
 import signal
 import subprocess
 
-from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, SkipAlways,
+from common import (LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, SkipAlways, exact_records,
+                    heap_stacks_of, spawn_workload,
                     assert_no_sanitizer_errors, assert_one_error_line, assert_site,
                     require_binary, check_no_probes_left, describe, describe_all,
                     find_py_stacks, find_stacks, funcs, intervals, load_stream, marker_line,
@@ -358,6 +359,58 @@ def test_pages_exit_leaves_nothing():
     assert rc == 0, "leaktrace --system --pages exited with %d: %s" % (rc, err[-500:])
     last = intervals(recs)[-1]
     assert not mine(last), "stacks of exited pid %d:\n%s" % (pid, describe_all(last))
+    check_no_probes_left()
+
+
+def test_pages_then_exact():
+    """-p with --pages and --exact-for: pages alone until the process's pages
+    keep growing, then its allocator probed for --exact-for seconds (its
+    heap stacks show sys_leak_site, every block counted), then pages alone
+    again: the probes go, its heap stacks leave, the end record keeps the
+    site."""
+    require_root()
+    rate = 8000
+    wl = spawn_workload("sysleak", rate)
+    out = tmp("pages-exact-pid.json")
+    lt = start_leaktrace_bg(["-p", wl.pid, "--pages", "-i", "0.5", "-w", "4", "--exact-min",
+                             "128K", "--exact-for", "2", "-n", "100", "-o", out])
+    wait_for_start(out, lt)
+    wait_records(out, lambda recs: exact_records(recs, wl.pid, "end") and intervals(recs)[-1]["t"]
+                 > exact_records(recs, wl.pid, "end")[0]["t"],
+                 "an exact record that ends the exact tracing of pid %d, and a report after it"
+                 % wl.pid, lt)
+    lt.signal(signal.SIGINT)
+    rc, _, err = lt.wait()
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-2000:])
+    assert re.search(r"; when its pages keep growing \(by 128\.0 KiB over the window\), its "
+                     r"allocations are traced exactly for 2s at a time;", err), err[:1000]
+    recs = load_stream(out, window=4, top=100, interval=0.5)
+    assert recs[0]["exact"] == {"top": 1, "for": 2.0, "min": 128 << 10}, recs[0].get("exact")
+    assert not ALLOC_FUNCS & {p["func"] for p in recs[0]["probes"]}, (
+        "an allocator probed from the start: %r" % recs[0]["probes"])
+    start, end = exact_records(recs, wl.pid, "start")[0], exact_records(recs, wl.pid, "end")[0]
+    assert start["growth_window"] >= 128 << 10 and start["comm"] == "sysleak", start
+    assert end["reason"] == "time" and 1.5 <= end["lasted"] <= 3, end
+    assert end["sites"], "no site in %r" % end
+    assert_site(end["sites"][0]["frame"], "sys_leak_site", "sysleak.c",
+                marker_line("sysleak.c", "sys_leak_site"))
+    during = [r for r in intervals(recs) if start["t"] < r["t"] <= end["t"]]
+    found = [s for r in during for s in heap_stacks_of(r, wl.pid)
+             if s["frames"] and s["frames"][0].get("func") == "sys_leak_site"]
+    assert found, "no sys_leak_site heap stack while traced exactly:\n%s" % (
+        describe_all(during[-1]))
+    assert all(s["bytes"] == rate * s["count"] > 0 for s in found), found
+    assert all(r["probe_calls_per_s"] > 0 for r in during[1:]), (
+        "traced exactly, yet no probe calls: %r" % [r["probe_calls_per_s"] for r in during])
+    before = [r for r in intervals(recs) if r["t"] <= start["t"]]
+    assert not any(heap_stacks_of(r, wl.pid) for r in before), "heap stacks before the phase"
+    assert all(any(s["kind"] == "pages" for s in r["stacks"]) for r in during), (
+        "the pages stacks left while traced exactly")
+    nxt = [r for r in intervals(recs) if r["t"] > end["t"]][0]
+    assert not heap_stacks_of(nxt, wl.pid), (
+        "heap stacks after the exact tracing ended:\n%s" % describe_all(nxt))
+    assert wl.alive(), "pid %d died" % wl.pid
+    wl.stop()
     check_no_probes_left()
 
 

@@ -15,7 +15,8 @@ from common import (WAIT, LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_s
                     describe, describe_all, funcs, intervals, load_stream, marker_line,
                     read_records, require_root, run_leaktrace, spawn_workload,
                     start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
-                    wait_until, workload, assert_site, wait_records)
+                    wait_until, workload, assert_site, wait_records, exact_records,
+                    heap_stacks_of, uprobe_multi_links)
 
 FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
 CACHE_ENTRIES = 64  # tests/workloads/churn.h
@@ -616,26 +617,6 @@ def test_system_fd_mmap_callers():
         wl.stop()
 
 
-def _uprobe_multi_links(pid):
-    """uprobe_multi links process @pid holds (its fdinfo says the type)."""
-    n = 0
-    for fd in os.listdir("/proc/%d/fdinfo" % pid):
-        try:
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                n += "link_type:\tuprobe_multi" in f.read()
-        except OSError:
-            pass
-    return n
-
-
-def _exact(recs, pid, state):
-    return [r for r in recs if r["type"] == "exact" and r["pid"] == pid and r["state"] == state]
-
-
-def _heap_stacks(rec, pid):
-    return [s for s in rec["stacks"] if s["pid"] == pid and s["kind"] == "heap"]
-
-
 def test_system_pages_then_exact(binary=LEAKTRACE):
     """--system watches every process by its pages, and traces the two whose
     pages keep growing exactly, each on its own and for --exact-for seconds:
@@ -657,14 +638,14 @@ def test_system_pages_then_exact(binary=LEAKTRACE):
     links = {}
 
     def ended(recs):
-        # the probes a grower has while traced exactly, and after
-        for pid in leakers:
-            state = "end" if _exact(recs, pid, "end") else "start" if _exact(
-                recs, pid, "start") else None
-            if state and state not in links:
-                links[state] = _uprobe_multi_links(lt.pid)
+        # the probes held while a grower is traced exactly: the most any
+        # look saw, as a phase may end between reading the records and
+        # reading leaktrace's links
+        if any(exact_records(recs, pid, "start") and not exact_records(recs, pid, "end")
+               for pid in leakers):
+            links["start"] = max(links.get("start", 0), uprobe_multi_links(lt.pid))
         ivs = intervals(recs)
-        return all(_exact(recs, pid, "end") and ivs[-1]["t"] > _exact(recs, pid, "end")[0]["t"]
+        return all(exact_records(recs, pid, "end") and ivs[-1]["t"] > exact_records(recs, pid, "end")[0]["t"]
                    for pid in leakers)
 
     wait_records(out, ended, "an exact record that ends each leaker's exact tracing, and a "
@@ -679,27 +660,27 @@ def test_system_pages_then_exact(binary=LEAKTRACE):
         "malloc probed for every process: %r" % recs[0]["probes"])
     line = marker_line("sysleak.c", "sys_leak_site")
     for pid, rate in leakers.items():
-        start, end = _exact(recs, pid, "start")[0], _exact(recs, pid, "end")[0]
+        start, end = exact_records(recs, pid, "start")[0], exact_records(recs, pid, "end")[0]
         assert start["growth_window"] >= 128 << 10 and start["comm"] == "sysleak", start
         assert end["reason"] == "time" and 1.5 <= end["lasted"] <= 3, end
         assert end["sites"], "pid %d: no site in %r" % (pid, end)
         assert_site(end["sites"][0]["frame"], "sys_leak_site", "sysleak.c", line)
         during = [r for r in intervals(recs) if start["t"] < r["t"] <= end["t"]]
-        found = [s for r in during for s in _heap_stacks(r, pid)
+        found = [s for r in during for s in heap_stacks_of(r, pid)
                  if s["frames"] and s["frames"][0].get("func") == "sys_leak_site"]
         assert found, "pid %d: no sys_leak_site heap stack while traced exactly:\n%s" % (
             pid, describe_all(during[-1]))
         assert all(s["bytes"] == rate * s["count"] > 0 for s in found), found
         before = [r for r in intervals(recs) if r["t"] <= start["t"]]
-        assert not any(_heap_stacks(r, pid) for r in before), (
+        assert not any(heap_stacks_of(r, pid) for r in before), (
             "pid %d has heap stacks before it is traced exactly" % pid)
         # the first report after the end: its heap stacks are gone
         nxt = [r for r in intervals(recs) if r["t"] > end["t"]][0]
-        assert not _heap_stacks(nxt, pid), (
+        assert not heap_stacks_of(nxt, pid), (
             "pid %d: heap stacks after its exact tracing ended:\n%s" % (pid, describe_all(nxt)))
     assert not [r for r in recs if r["type"] == "exact" and r["pid"] == quiet.pid], (
         "the quiet process was traced exactly")
-    assert not any(_heap_stacks(r, quiet.pid) for r in intervals(recs))
+    assert not any(heap_stacks_of(r, quiet.pid) for r in intervals(recs))
     if tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2]) >= (6, 6):
         assert links.get("start", 0) >= 2, "no uprobe_multi link while traced exactly: %r" % links
     for wl in (fast, slow, quiet):

@@ -437,12 +437,13 @@ static const struct {
 	  "--exact and --pages exclude each other: give one" },
 	{ { "--system", "--exact", "--exact-top", "3" },
 	  "--exact-top, --exact-for and --exact-min shape the exact tracing of --system's top "
-	  "growers: give them with --system, without --exact (or a --sources list naming libc, "
-	  "mmap or python)" },
+	  "growers: give them without --exact (or a --sources list naming libc, mmap or python)" },
 	{ { "-p", "1", "--exact-min", "1M" },
-	  "--exact-top, --exact-for and --exact-min shape the exact tracing of --system's top "
-	  "growers: give them with --system, without --exact (or a --sources list naming libc, "
-	  "mmap or python)" },
+	  "--exact-top, --exact-for and --exact-min shape the exact tracing of a process whose "
+	  "pages keep growing: give them with --pages (without it every allocation is traced)" },
+	{ { "-p", "1", "--pages", "--floor", "--exact-for", "5" },
+	  "--floor sets how allocator calls are probed, and --pages probes none: drop --floor or "
+	  "--pages" },
 	{ { "--system", "--exact-top", "65" },
 	  "invalid --exact-top '65': expected a whole number from 0 to 64" },
 	{ { "--system", "--exact-for", "0" },
@@ -544,12 +545,29 @@ static void test_accepted(const char *dir)
 			 "auto and fd: all of them, %#x", o.p.s.sources);
 	parse(&o, ARGS("-p", "1", "--pages"));
 	if (accepted(&o, "--pages"))
-		UT_CHECK(o.p.s.pages && o.p.s.sources == (LT_SRC_PAGES | LT_SRC_PYTHON | LT_SRC_GL),
-			 "--pages: pages, Python frames, gl as auto picks it: %#x", o.p.s.sources);
+		UT_CHECK(o.p.s.pages &&
+				 o.p.s.sources == (LT_SRC_PAGES | LT_SRC_PYTHON | LT_SRC_GL) &&
+				 o.p.s.exact_top == 0,
+			 "--pages: pages, Python frames, gl as auto picks it, no exact phase: %#x",
+			 o.p.s.sources);
 	parse(&o, ARGS("-p", "1", "--pages", "--sources", "fd"));
 	if (accepted(&o, "--pages --sources fd"))
 		UT_CHECK(o.p.s.pages && o.p.s.sources == (LT_SRC_PAGES | LT_SRC_FD),
 			 "--pages --sources fd: pages and fd, %#x", o.p.s.sources);
+	parse(&o, ARGS("-p", "1", "--pages", "--exact-for", "5", "--sample", "4"));
+	if (accepted(&o, "--pages --exact-for 5 --sample 4"))
+		UT_CHECK(o.p.s.exact_top == 1 && o.p.s.exact_for == 5 && o.p.s.sample_every == 4 &&
+				 (o.p.s.sources & LT_SRC_LIBC),
+			 "-p --pages --exact-for: the process exactly for 5 s at a time, sampled, "
+			 "its allocator loaded: top %u, %#x",
+			 o.p.s.exact_top, o.p.s.sources);
+	parse(&o, ARGS("-p", "1", "--pages", "--exact-top", "3"));
+	if (accepted(&o, "--pages --exact-top 3"))
+		UT_CHECK(o.p.s.exact_top == 1, "-p: one process, exact_top %u", o.p.s.exact_top);
+	parse(&o, ARGS("-p", "1", "--pages", "--exact-top", "0", "--exact-min", "4M"));
+	if (accepted(&o, "--pages --exact-top 0"))
+		UT_CHECK(o.p.s.exact_top == 0 && !(o.p.s.sources & LT_SRC_LIBC),
+			 "--exact-top 0: pages alone: top %u, %#x", o.p.s.exact_top, o.p.s.sources);
 	parse(&o, ARGS("-p", "1", "--sources", "pages"));
 	if (accepted(&o, "--sources pages"))
 		UT_CHECK(o.p.s.pages && o.p.s.sources == LT_SRC_PAGES,
