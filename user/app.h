@@ -102,12 +102,14 @@ size_t app_release_exited(struct app *a);
  * asked) traced exactly for a while. app_exact_step()
  * after each interval report (at @t seconds): ends the phases due, starts
  * those of the processes whose pages keep growing most; app_exact_exited()
- * when one exited. Both do nothing where this is off (--exact, or
+ * when one exited; app_exact_finish() before the final report (@reason is
+ * its own). All do nothing where this is off (--exact, or
  * --exact-top 0). */
 int app_exact_init(struct app *a);
 void app_exact_free(struct app *a);
 void app_exact_step(struct app *a, double t);
 void app_exact_exited(struct app *a, pid_t pid, double t);
+void app_exact_finish(struct app *a, double t, const char *reason);
 
 /* Whether the target is gone (never, under --system). */
 bool app_target_gone(struct app *a);

@@ -153,3 +153,22 @@ void app_exact_exited(struct app *a, pid_t pid, double t)
 		phase_end(a, p, t, "exited");
 	*p = a->exact->v[--a->exact->nr];
 }
+
+/* The final report: the phases still on end with it, said before its
+ * records (the sites are those of the last interval's report); the probes
+ * go with the rest. */
+void app_exact_finish(struct app *a, double t, const char *reason)
+{
+	struct exact *x = a->exact;
+
+	for (size_t i = 0; x && i < x->nr; i++) {
+		struct phase *p = &x->v[i];
+		struct report_exact e = { .tgid = p->pid, .lasted = t - p->since };
+
+		if (!p->on)
+			continue;
+		e.why = !strcmp(reason, "target-exited") ? "exited" : "stopped";
+		report__exact(a->report, &e);
+		p->on = false;
+	}
+}

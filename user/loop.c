@@ -225,6 +225,9 @@ static int report_now(struct app *a, const char *reason)
 	sources_after_sample(a, samples, n);
 	app_sweep_gone(a, samples, n);
 	t_sample = app_elapsed(a);
+	/* said before the final report's records, as of the last interval's */
+	if (reason)
+		app_exact_finish(a, t_sample, reason);
 	err = report__sample(a->report, t_sample, samples, n, reason != NULL);
 	if (err)
 		return err;

@@ -660,10 +660,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static void check_pages(const struct lt_settings *s)
 {
 	const char *what = s->lib				? "--lib"
+			   : s->floor				? "--floor"
 			   : s->system || s->exact_top		? NULL
 			   : s->sample_every			? "--sample"
 			   : s->sample_bytes			? "--sample-bytes"
-			   : s->floor				? "--floor"
 			   : s->probe_at != LT_PROBE_AT_DEFAULT ? "--probe-at"
 								: NULL;
 

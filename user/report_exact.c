@@ -86,8 +86,11 @@ static void exact_text(struct report *r, const struct report_exact *e, const str
 			"allocations are traced exactly until +%.1fs\n",
 			size, e->grower->grown, e->grower->intervals, e->until);
 	} else {
-		fprintf(out, "back to pages after %.1f s of exact tracing%s", e->lasted,
-			!strcmp(e->why, "exited") ? " (it exited)" : "");
+		if (!strcmp(e->why, "stopped"))
+			fprintf(out, "traced exactly for %.1f s when leaktrace stopped", e->lasted);
+		else
+			fprintf(out, "back to pages after %.1f s of exact tracing%s", e->lasted,
+				!strcmp(e->why, "exited") ? " (it exited)" : "");
 		for (size_t i = 0; i < n; i++) {
 			lt_format_size(size, sizeof(size), top[i].growth_window, true);
 			fputs(i ? "; " : "; its heap grew most at ", out);

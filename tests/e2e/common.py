@@ -791,7 +791,8 @@ def validate_exact(rec):
     _need(rec, "pid", lambda v: _is_int(v) and v > 0, "a pid", where)
     _need(rec, "comm", lambda v: isinstance(v, str), "a string", where)
     if rec["state"] == "end":
-        _need(rec, "reason", lambda v: v in ("time", "exited"), "time or exited", where)
+        _need(rec, "reason", lambda v: v in ("time", "exited", "stopped"),
+              "time, exited or stopped", where)
         _need(rec, "lasted", lambda v: _is_num(v) and v >= 0, "seconds", where)
         _need(rec, "sites", lambda v: isinstance(v, list) and len(v) <= 3, "a list of <= 3", where)
         for site in rec["sites"]:

@@ -411,6 +411,23 @@ def test_pages_then_exact():
         "heap stacks after the exact tracing ended:\n%s" % describe_all(nxt))
     assert wl.alive(), "pid %d died" % wl.pid
     wl.stop()
+    # a command that exits while traced exactly: its phase ends with it,
+    # said before the final report, which keeps its heap stacks
+    out = tmp("pages-exact-cmd.json")
+    rc, _, err = run_leaktrace(["--pages", "-i", "0.5", "-w", "4", "--exact-min", "128K",
+                                "--exact-for", "600", "-o", out, "--", workload("sysleak"), rate,
+                                "--seconds", "3"])
+    assert rc == 0, "leaktrace exited with status %d: %s" % (rc, err[-2000:])
+    recs = load_stream(out, window=4, interval=0.5)
+    ends = [r for r in recs if r["type"] == "exact" and r["state"] == "end"]
+    assert len(ends) == 1 and ends[0]["reason"] == "exited" and ends[0]["sites"], ends
+    assert_site(ends[0]["sites"][0]["frame"], "sys_leak_site", "sysleak.c",
+                marker_line("sysleak.c", "sys_leak_site"))
+    final = recs[-1]
+    assert final["reason"] == "target-exited", final
+    assert [s for s in final["stacks"] if s["kind"] == "heap" and s["frames"]
+            and s["frames"][0].get("func") == "sys_leak_site"], (
+        "the final report lost the heap stacks of the phase:\n%s" % describe_all(final))
     check_no_probes_left()
 
 

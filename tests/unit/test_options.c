@@ -340,7 +340,7 @@ static void refused(const struct outcome *o, const char *msg, const char *what)
 #define ARGS(...) __VA_ARGS__, (char *)NULL
 
 static const struct {
-	const char *args[6];
+	const char *args[8];
 	const char *msg;
 } refusals[] = {
 	{ { "-p", "0" }, "invalid pid '0': expected a whole number from 1 to 2147483647" },
