@@ -401,19 +401,6 @@ void rp_check_sink(struct report *r, FILE *f, const char *name)
 	}
 }
 
-/* Writes a record (already rendered into @buf) to every JSON sink. */
-void rp_json_flush(struct report *r, const char *buf, size_t len)
-{
-	for (int i = 0; i < 2; i++) {
-		if (!r->opts.json[i])
-			continue;
-		errno = 0;
-		fwrite(buf, 1, len, r->opts.json[i]);
-		fputc('\n', r->opts.json[i]);
-		rp_check_sink(r, r->opts.json[i], r->opts.json_names[i]);
-	}
-}
-
 bool rp_json_wanted(const struct report *r)
 {
 	return r->opts.json[0] || r->opts.json[1];

@@ -117,7 +117,6 @@ bool rp_kind_shown(const struct report *r, __u32 kind);
 const char *rp_base_name(const char *path);
 const char *rp_comm_of(const struct report *r, __u32 tgid);
 void rp_check_sink(struct report *r, FILE *f, const char *name);
-void rp_json_flush(struct report *r, const char *buf, size_t len);
 bool rp_json_wanted(const struct report *r);
 __u64 rp_dropped(const struct report_status *st);
 bool rp_is_unnamed_frame(const struct lt_frame *f);
@@ -156,6 +155,24 @@ void rp_text_census_views(struct report *r, const struct report_census *c,
 			  const struct suspect *top, size_t n);
 void rp_json_census_view(struct report *r, struct jw *w, const struct report_census *c,
 			 const struct census_row *row, const struct suspect *top, size_t n);
+
+/* report_json.c: one JSON record, rendered in memory and then written whole
+ * to every JSON output, so that no output holds half of one. */
+struct rp_rec {
+	struct jw *w;
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+/* Begins a record in @w, {"type":@type, and with rp_rec_begin_at() "t":@t
+ * (seconds since tracing began) after it: the caller writes the rest of its
+ * fields into @w. Returns 0, or -ENOMEM with nothing to end. */
+int rp_rec_begin(struct rp_rec *rec, struct jw *w, const char *type);
+int rp_rec_begin_at(struct rp_rec *rec, struct jw *w, const char *type, double t);
+/* Ends @rec's object, writes the record to every JSON output (a failed write
+ * shows in r->write_err) and frees it. */
+void rp_rec_end(struct report *r, struct rp_rec *rec);
 
 /* report_json.c and report_text.c: one report, to each output */
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,
