@@ -69,7 +69,8 @@ struct report {
 	double t;
 	__s64 kind_bytes[LT_KIND__NR], kind_count[LT_KIND__NR];
 	__s64 kind_prev_bytes[LT_KIND__NR];
-	unsigned int sources; /* what was traced at the start */
+	bool kind_seen[LT_KIND__NR]; /* had something live at a sample of the run */
+	unsigned int sources;	     /* what was traced at the start */
 	bool tripped;
 	int write_err;		  /* the first failed write's -errno */
 	const char *write_failed; /* and the output it failed on */
@@ -114,6 +115,7 @@ const char *rp_region_of(const struct series *s, const char **what);
 bool rp_estimated(const struct report *r, __u32 kind);
 const char *rp_mark(char *buf, size_t len, const char *figure, bool estimate);
 bool rp_kind_shown(const struct report *r, __u32 kind);
+bool rp_kind_in_header(const struct report *r, __u32 kind);
 const char *rp_base_name(const char *path);
 const char *rp_comm_of(const struct report *r, __u32 tgid);
 void rp_check_sink(struct report *r, FILE *f, const char *name);
