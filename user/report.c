@@ -109,6 +109,35 @@ bool rp_kind_shown(const struct report *r, __u32 kind)
 	       r->kind_prev_bytes[kind];
 }
 
+/* The kind the run is about: pages where they are traced (--pages, and
+ * --system's default), else the first kind of the first source traced. */
+static __u32 main_kind(const struct report *r)
+{
+	if (r->sources & LT_SRC_PAGES)
+		return LT_KIND_PAGES;
+	for (unsigned int bit = 1; bit & src_all(); bit <<= 1) {
+		const struct src_desc *d = src_by_bit(bit);
+
+		if ((r->sources & bit) && d && d->nr_kinds)
+			return d->kinds[0].kind;
+	}
+	return LT_KIND_HEAP;
+}
+
+/* The table header's live totals leave out, under --system, a kind that
+ * has had nothing live in the run, but the run's main one: a source is
+ * traced there in every process that may use it, and on most machines
+ * none uses GL, whose nine kinds said "0 B in 0" in every header. With -p
+ * and --, a kind of a traced source stays at 0 B: GL and Python are traced
+ * only in a target that uses them, and nothing live there is news. The
+ * JSON totals keep every kind shown, for readers that expect its keys. */
+bool rp_kind_in_header(const struct report *r, __u32 kind)
+{
+	if (!rp_kind_shown(r, kind))
+		return false;
+	return !r->opts.system || r->kind_seen[kind] || kind == main_kind(r);
+}
+
 void lt_format_size(char *buf, size_t len, __s64 bytes, bool sign)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
@@ -248,6 +277,7 @@ int report__sample(struct report *r, double t, const struct lt_sample *samples, 
 		}
 		r->kind_bytes[s->key.kind] += s->bytes;
 		r->kind_count[s->key.kind] += s->count;
+		r->kind_seen[s->key.kind] |= s->bytes > 0 || s->count > 0;
 		/* the limit is a size: GL objects trip it by their estimated bytes */
 		if (r->opts.fail_on_growth && !r->tripped &&
 		    s->bytes > (__s64)r->opts.fail_on_growth) {
@@ -398,19 +428,6 @@ void rp_check_sink(struct report *r, FILE *f, const char *name)
 	if (!r->write_err) {
 		r->write_err = errno ? -errno : -EIO;
 		r->write_failed = name ? name : "stdout";
-	}
-}
-
-/* Writes a record (already rendered into @buf) to every JSON sink. */
-void rp_json_flush(struct report *r, const char *buf, size_t len)
-{
-	for (int i = 0; i < 2; i++) {
-		if (!r->opts.json[i])
-			continue;
-		errno = 0;
-		fwrite(buf, 1, len, r->opts.json[i]);
-		fputc('\n', r->opts.json[i]);
-		rp_check_sink(r, r->opts.json[i], r->opts.json_names[i]);
 	}
 }
 

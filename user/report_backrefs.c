@@ -125,18 +125,11 @@ int report__backrefs(struct report *r, pid_t pid, const char *type, const struct
 		rp_check_sink(r, out, NULL);
 	}
 	if (rp_json_wanted(r)) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
+		struct rp_rec rec;
 		struct jw w;
 
-		if (!f)
+		if (rp_rec_begin_at(&rec, &w, "backrefs", r->t))
 			return r->write_err;
-		jw__init(&w, f);
-		jw__begin_object(&w);
-		jw__kstr(&w, "type", "backrefs");
-		jw__key(&w, "t");
-		jw__double(&w, r->t, 3);
 		jw__kint(&w, "pid", pid);
 		jw__kstr(&w, "object_type", type);
 		if (err)
@@ -152,10 +145,7 @@ int report__backrefs(struct report *r, pid_t pid, const char *type, const struct
 		} else {
 			rp_json_chain(&w, ch);
 		}
-		jw__end_object(&w);
-		fclose(f);
-		rp_json_flush(r, buf, len);
-		free(buf);
+		rp_rec_end(r, &rec);
 	}
 	return r->write_err;
 }

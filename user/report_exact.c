@@ -105,18 +105,11 @@ static void exact_text(struct report *r, const struct report_exact *e, const str
 static void exact_json(struct report *r, const struct report_exact *e, const struct suspect *top,
 		       size_t n)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct rp_rec rec;
 	struct jw w;
 
-	if (!f)
+	if (rp_rec_begin_at(&rec, &w, "exact", r->t))
 		return;
-	jw__init(&w, f);
-	jw__begin_object(&w);
-	jw__kstr(&w, "type", "exact");
-	jw__key(&w, "t");
-	jw__double(&w, r->t, 3);
 	jw__kstr(&w, "state", e->start && !e->error ? "start" : e->start ? "failed" : "end");
 	jw__kint(&w, "pid", e->tgid);
 	jw__kstr(&w, "comm", rp_comm_of(r, e->tgid));
@@ -152,10 +145,7 @@ static void exact_json(struct report *r, const struct report_exact *e, const str
 		}
 		jw__end_array(&w);
 	}
-	jw__end_object(&w);
-	fclose(f);
-	rp_json_flush(r, buf, len);
-	free(buf);
+	rp_rec_end(r, &rec);
 }
 
 int report__exact(struct report *r, const struct report_exact *e)

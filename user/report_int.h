@@ -69,7 +69,8 @@ struct report {
 	double t;
 	__s64 kind_bytes[LT_KIND__NR], kind_count[LT_KIND__NR];
 	__s64 kind_prev_bytes[LT_KIND__NR];
-	unsigned int sources; /* what was traced at the start */
+	bool kind_seen[LT_KIND__NR]; /* had something live at a sample of the run */
+	unsigned int sources;	     /* what was traced at the start */
 	bool tripped;
 	int write_err;		  /* the first failed write's -errno */
 	const char *write_failed; /* and the output it failed on */
@@ -114,10 +115,10 @@ const char *rp_region_of(const struct series *s, const char **what);
 bool rp_estimated(const struct report *r, __u32 kind);
 const char *rp_mark(char *buf, size_t len, const char *figure, bool estimate);
 bool rp_kind_shown(const struct report *r, __u32 kind);
+bool rp_kind_in_header(const struct report *r, __u32 kind);
 const char *rp_base_name(const char *path);
 const char *rp_comm_of(const struct report *r, __u32 tgid);
 void rp_check_sink(struct report *r, FILE *f, const char *name);
-void rp_json_flush(struct report *r, const char *buf, size_t len);
 bool rp_json_wanted(const struct report *r);
 __u64 rp_dropped(const struct report_status *st);
 bool rp_is_unnamed_frame(const struct lt_frame *f);
@@ -156,6 +157,24 @@ void rp_text_census_views(struct report *r, const struct report_census *c,
 			  const struct suspect *top, size_t n);
 void rp_json_census_view(struct report *r, struct jw *w, const struct report_census *c,
 			 const struct census_row *row, const struct suspect *top, size_t n);
+
+/* report_json.c: one JSON record, rendered in memory and then written whole
+ * to every JSON output, so that no output holds half of one. */
+struct rp_rec {
+	struct jw *w;
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+/* Begins a record in @w, {"type":@type, and with rp_rec_begin_at() "t":@t
+ * (seconds since tracing began) after it: the caller writes the rest of its
+ * fields into @w. Returns 0, or -ENOMEM with nothing to end. */
+int rp_rec_begin(struct rp_rec *rec, struct jw *w, const char *type);
+int rp_rec_begin_at(struct rp_rec *rec, struct jw *w, const char *type, double t);
+/* Ends @rec's object, writes the record to every JSON output (a failed write
+ * shows in r->write_err) and frees it. */
+void rp_rec_end(struct report *r, struct rp_rec *rec);
 
 /* report_json.c and report_text.c: one report, to each output */
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,

@@ -12,6 +12,46 @@
 #include "report_int.h"
 #include "srcdesc.h"
 
+int rp_rec_begin(struct rp_rec *rec, struct jw *w, const char *type)
+{
+	rec->w = w;
+	rec->buf = NULL;
+	rec->len = 0;
+	rec->f = open_memstream(&rec->buf, &rec->len);
+	if (!rec->f)
+		return -ENOMEM;
+	jw__init(w, rec->f);
+	jw__begin_object(w);
+	jw__kstr(w, "type", type);
+	return 0;
+}
+
+int rp_rec_begin_at(struct rp_rec *rec, struct jw *w, const char *type, double t)
+{
+	int err = rp_rec_begin(rec, w, type);
+
+	if (err)
+		return err;
+	jw__key(w, "t");
+	jw__double(w, t, 3);
+	return 0;
+}
+
+void rp_rec_end(struct report *r, struct rp_rec *rec)
+{
+	jw__end_object(rec->w);
+	fclose(rec->f);
+	for (int i = 0; i < 2; i++) {
+		if (!r->opts.json[i])
+			continue;
+		errno = 0;
+		fwrite(rec->buf, 1, rec->len, r->opts.json[i]);
+		fputc('\n', r->opts.json[i]);
+		rp_check_sink(r, r->opts.json[i], r->opts.json_names[i]);
+	}
+	free(rec->buf);
+}
+
 /* "sampled":{"every":N} or {"bytes":SIZE}, when sampling. */
 static void json_sampled(const struct report *r, struct jw *w)
 {
@@ -28,9 +68,7 @@ static void json_sampled(const struct report *r, struct jw *w)
 
 int report__start(struct report *r, const struct report_start *info)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	struct rp_rec rec;
 	struct jw w;
 
 	r->sources = info->sources;
@@ -40,12 +78,8 @@ int report__start(struct report *r, const struct report_start *info)
 	r->time = info->time;
 	if (!rp_json_wanted(r))
 		return 0;
-	f = open_memstream(&buf, &len);
-	if (!f)
+	if (rp_rec_begin(&rec, &w, "start"))
 		return -ENOMEM;
-	jw__init(&w, f);
-	jw__begin_object(&w);
-	jw__kstr(&w, "type", "start");
 	jw__kstr(&w, "version", LT_VERSION);
 	if (!r->opts.system) {
 		jw__kint(&w, "pid", info->pid);
@@ -98,10 +132,7 @@ int report__start(struct report *r, const struct report_start *info)
 		jw__key(&w, "trap_return_ns");
 		jw__double(&w, info->trap->return_ns, 1);
 	}
-	jw__end_object(&w);
-	fclose(f);
-	rp_json_flush(r, buf, len);
-	free(buf);
+	rp_rec_end(r, &rec);
 	return r->write_err;
 }
 
@@ -290,18 +321,11 @@ static void json_cost(struct jw *w, const struct probe_cost *c)
 void rp_emit_json(struct report *r, const struct report_status *st, const char *reason,
 		  const struct suspect *top, size_t n)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct rp_rec rec;
 	struct jw w;
 
-	if (!f)
+	if (rp_rec_begin_at(&rec, &w, reason ? "exit" : "interval", r->t))
 		return;
-	jw__init(&w, f);
-	jw__begin_object(&w);
-	jw__kstr(&w, "type", reason ? "exit" : "interval");
-	jw__key(&w, "t");
-	jw__double(&w, r->t, 3);
 	if (reason) {
 		jw__kstr(&w, "reason", reason);
 	}
@@ -383,8 +407,5 @@ void rp_emit_json(struct report *r, const struct report_status *st, const char *
 	jw__end_array(&w);
 	if (st->census)
 		json_census(r, &w, st->census, top, n);
-	jw__end_object(&w);
-	fclose(f);
-	rp_json_flush(r, buf, len);
-	free(buf);
+	rp_rec_end(r, &rec);
 }

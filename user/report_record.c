@@ -22,20 +22,15 @@ static void record_stack(struct report *r, const struct series *s, __u64 id)
 {
 	const __u64 *ips = NULL;
 	size_t nr = 0;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct rp_rec rec;
 	struct jw w;
 
-	if (!f)
+	if (rp_rec_begin(&rec, &w, "stack"))
 		return;
 	if (s->key.stack != LT_STACK_LOST) {
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 		nr = nr ? rp_render_frames(r, s->key.tgid, ips, nr, r->frames, MAX_SHOWN) : 0;
 	}
-	jw__init(&w, f);
-	jw__begin_object(&w);
-	jw__kstr(&w, "type", "stack");
 	jw__kuint(&w, "id", id);
 	jw__kstr(&w, "kind", rp_kind_name(s->key.kind));
 	if (s->key.kind == LT_KIND_PYOBJ)
@@ -54,10 +49,7 @@ static void record_stack(struct report *r, const struct series *s, __u64 id)
 	for (size_t i = 0; i < nr; i++)
 		rp_json_frame(&w, &r->frames[i], true);
 	jw__end_array(&w);
-	jw__end_object(&w);
-	fclose(f);
-	rp_json_flush(r, buf, len);
-	free(buf);
+	rp_rec_end(r, &rec);
 }
 
 /* The id of @s's stack record, written now if it has none yet; 0 when
@@ -78,21 +70,14 @@ static __u64 record_id(struct report *r, const struct series *s)
 
 int rp_record_samples(struct report *r, double t, bool final)
 {
-	char *buf = NULL;
-	size_t len = 0, pos = 0;
-	FILE *f;
+	size_t pos = 0;
+	struct rp_rec rec;
 	struct jw w;
 	void *v;
 
 	/* the stack records go out first, between this record's rows */
-	f = open_memstream(&buf, &len);
-	if (!f)
+	if (rp_rec_begin_at(&rec, &w, "samples", t))
 		return -ENOMEM;
-	jw__init(&w, f);
-	jw__begin_object(&w);
-	jw__kstr(&w, "type", "samples");
-	jw__key(&w, "t");
-	jw__double(&w, t, 3);
 	if (final)
 		jw__kbool(&w, "final", true);
 	jw__key(&w, "rows");
@@ -115,10 +100,7 @@ int rp_record_samples(struct report *r, double t, bool final)
 		jw__end_array(&w);
 	}
 	jw__end_array(&w);
-	jw__end_object(&w);
-	fclose(f);
-	rp_json_flush(r, buf, len);
-	free(buf);
+	rp_rec_end(r, &rec);
 	return 0;
 }
 
@@ -126,10 +108,9 @@ void rp_record_forget(struct report *r, const __u32 *tgids, const char *const *c
 {
 	struct hashmap *which = hashmap__new(sizeof(__u32));
 	bool *had = calloc(n ? n : 1, sizeof(*had));
-	char *buf = NULL;
-	size_t len = 0, pos = 0, nr_had = 0;
+	size_t pos = 0, nr_had = 0;
 	const void *key;
-	FILE *f = NULL;
+	struct rp_rec rec;
 	struct jw w;
 
 	if (!which || !had)
@@ -149,12 +130,8 @@ void rp_record_forget(struct report *r, const __u32 *tgids, const char *const *c
 		nr_had += had[i];
 	if (!nr_had)
 		goto cleanup;
-	f = open_memstream(&buf, &len);
-	if (!f)
+	if (rp_rec_begin(&rec, &w, "forget"))
 		goto cleanup;
-	jw__init(&w, f);
-	jw__begin_object(&w);
-	jw__kstr(&w, "type", "forget");
 	jw__key(&w, "pids");
 	jw__begin_array(&w);
 	for (size_t i = 0; i < n; i++)
@@ -171,11 +148,8 @@ void rp_record_forget(struct report *r, const __u32 *tgids, const char *const *c
 				jw__string(&w, comms[i] ? comms[i] : "?");
 		jw__end_array(&w);
 	}
-	jw__end_object(&w);
-	fclose(f);
-	rp_json_flush(r, buf, len);
+	rp_rec_end(r, &rec);
 cleanup:
-	free(buf);
 	free(had);
 	hashmap__free(which);
 }

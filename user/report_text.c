@@ -81,7 +81,7 @@ static void text_header(struct report *r, const struct report_status *st, const 
 			st->late_reason ? st->late_reason : "?");
 	fputs("  live:", out);
 	for (__u32 kind = 0, shown = 0; kind < LT_KIND__NR; kind++) {
-		if (!rp_kind_shown(r, kind))
+		if (!rp_kind_in_header(r, kind))
 			continue;
 		lt_format_size(live, sizeof(live), r->kind_bytes[kind], false);
 		lt_format_size(growth, sizeof(growth),

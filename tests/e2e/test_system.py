@@ -651,9 +651,21 @@ def test_system_pages_then_exact(binary=LEAKTRACE):
     wait_records(out, ended, "an exact record that ends each leaker's exact tracing, and a "
                  "report after it", lt)
     lt.signal(signal.SIGINT)
-    rc, _, err = lt.wait()
+    rc, text, err = lt.wait()
     assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
     recs = load_stream(out, window=4, top=TOP, interval=0.5, system=True)
+    # The header's live totals name the pages, and a GL kind only once some
+    # process had one live: GL is traced in every process, and with no GL
+    # program among them it said "0 B in 0" for each of its nine kinds.
+    seen = {k for r in recs for k, t in r.get("totals", {}).items() if t["count"] or t["bytes"]}
+    headers = re.findall(r"^  live: (.*); dropped", text, re.M)
+    assert headers, "no live totals in the table: %r" % text[-2000:]
+    for h in headers:
+        listed = set(re.findall(r"(?:^|, )(\S+) ~?\S+ \S+ in", h))
+        assert "pages" in listed, "no pages in the header: %s" % h
+        gl = {k for k in listed if k.startswith(("gl.", "egl."))}
+        assert gl <= seen, "the header lists GL kinds no process had live (had: %s): %s" % (
+            sorted(seen), h)
     assert recs[0]["exact"] == {"top": 8, "for": 2.0, "min": 128 << 10}, recs[0].get("exact")
     assert "pages" in recs[0]["sources"], recs[0]["sources"]
     assert not [p for p in recs[0]["probes"] if p["func"] == "malloc"], (

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "report.h"
 #include "leaktrace.h"
+#include "srcdesc.h"
 #include "ut.h"
 
 enum {
@@ -226,6 +227,48 @@ static size_t inline_resolve(void *ctx, __u32 tgid, __u64 addr, struct lt_frame 
 	return 2;
 }
 
+/* A report that writes its table and its JSON lines to memory. */
+struct mem_report {
+	struct report *r;
+	FILE *text_f, *json_f;
+	char *text, *json;
+	size_t tlen, jlen;
+};
+
+static void mem_report_free(struct mem_report *m)
+{
+	report__free(m->r);
+	if (m->text_f)
+		fclose(m->text_f);
+	if (m->json_f)
+		fclose(m->json_f);
+	free(m->text);
+	free(m->json);
+}
+
+/* Makes @m's report with @opts, its outputs set here; false, with nothing
+ * left to free, if it could not. */
+static bool mem_report_new(struct mem_report *m, struct report_opts opts,
+			   const struct report_source *src)
+{
+	*m = (struct mem_report){ 0 };
+	opts.text = m->text_f = open_memstream(&m->text, &m->tlen);
+	opts.json[0] = m->json_f = open_memstream(&m->json, &m->jlen);
+	if (opts.text && opts.json[0])
+		m->r = report__new(&opts, src);
+	UT_CHECK(m->r != NULL, "report made");
+	if (!m->r)
+		mem_report_free(m);
+	return m->r != NULL;
+}
+
+/* Brings @m's text and json up to date. */
+static void mem_report_flush(struct mem_report *m)
+{
+	fflush(m->text_f);
+	fflush(m->json_f);
+}
+
 /* How frames read: inlined ones marked, readable names with the raw symbol
  * beside them in JSON, a frame without a symbol as module+offset. */
 static void frames_shown(void)
@@ -233,24 +276,20 @@ static void frames_shown(void)
 	struct report_source src = { .stack_frames = two_frames, .resolve = inline_resolve };
 	struct report_opts opts = { .top = 10, .window = 4 };
 	struct report_status st = { .pid = 42 };
-	char *text = NULL, *json = NULL;
-	size_t tlen = 0, jlen = 0;
-	struct report *r;
+	struct mem_report m;
+	const char *text, *json;
 
-	opts.text = open_memstream(&text, &tlen);
-	opts.json[0] = open_memstream(&json, &jlen);
-	r = report__new(&opts, &src);
-	UT_CHECK(opts.text && opts.json[0] && r, "report made");
-	if (!opts.text || !opts.json[0] || !r)
+	if (!mem_report_new(&m, opts, &src))
 		return;
 	for (int k = 0; k < 2; k++) {
 		struct lt_sample s = heap(LEAK, k + 1);
 
-		report__sample(r, k + 1, &s, 1, false);
+		report__sample(m.r, k + 1, &s, 1, false);
 	}
-	report__emit(r, &st, NULL);
-	fflush(opts.text);
-	fflush(opts.json[0]);
+	report__emit(m.r, &st, NULL);
+	mem_report_flush(&m);
+	text = m.text;
+	json = m.json;
 	UT_CHECK(strstr(text, "        app::make_record(int) (app.cc:7) [inlined]  in app\n"
 			      "        main (app.cc:20)\n"
 			      "        libq.so+0x1234\n") != NULL,
@@ -264,11 +303,7 @@ static void frames_shown(void)
 	UT_CHECK(strstr(json, "{\"module\":\"/lib/libq.so\",\"lang\":\"c\",\"addr\":\"0x2000\","
 			      "\"offset\":\"0x1234\"}") != NULL,
 		 "JSON: the frame without a symbol");
-	report__free(r);
-	fclose(opts.text);
-	fclose(opts.json[0]);
-	free(text);
-	free(json);
+	mem_report_free(&m);
 }
 
 /* The last line of @buf. */
@@ -410,6 +445,84 @@ static void verdicts(void)
 	free(text);
 }
 
+/* The last "  live:" line of the table in @text, up to its end, in @out. */
+static const char *last_live(const char *text, char *out, size_t len)
+{
+	const char *at = NULL, *end;
+
+	for (const char *p = text; (p = strstr(p, "\n  live:")); p++)
+		at = p + 1;
+	if (!at)
+		return "";
+	end = strchr(at, '\n');
+	snprintf(out, len, "%.*s", end ? (int)(end - at) : (int)strlen(at), at);
+	return out;
+}
+
+/* The header's live totals: under --system, a kind traced in every process
+ * but seen in none (GL's nine, the heap before any exact phase) is left
+ * out, while the run's main kind (pages) is always there and a kind once
+ * live stays; -p keeps every traced kind, and so does the JSON. */
+static void header_kinds(void)
+{
+	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
+	struct report_status st = { .pid = 42 };
+	struct report_start info = {
+		.pid = 42,
+		.sources = LT_SRC_LIBC | LT_SRC_PYTHON | LT_SRC_GL | LT_SRC_PAGES,
+		.interval = 1,
+	};
+	char line[1024];
+
+	for (int system = 1; system >= 0; system--) {
+		struct report_opts opts = { .top = 10, .window = 4, .system = system };
+		struct mem_report m;
+
+		if (!mem_report_new(&m, opts, &src))
+			return;
+		report__start(m.r, &info);
+		for (int k = 0; k < 4; k++) {
+			struct lt_sample s[] = {
+				{ .stack = LEAK,
+				  .tgid = 7,
+				  .kind = LT_KIND_PAGES,
+				  .bytes = 4096 * (k + 1),
+				  .count = k + 1 },
+				{ .stack = CACHE,
+				  .tgid = 8,
+				  .kind = LT_KIND_GL_TEXTURE,
+				  .count = 1 },
+			};
+
+			/* the texture lives in the third interval only */
+			report__sample(m.r, k + 1, s, k == 2 ? 2 : 1, false);
+			report__emit(m.r, &st, NULL);
+			mem_report_flush(&m);
+			last_live(m.text, line, sizeof(line));
+			UT_CHECK(strstr(line, " pages 4.0 KiB") || strstr(line, " pages 8.0 KiB") ||
+					 strstr(line, " pages 12.0 KiB") ||
+					 strstr(line, " pages 16.0 KiB"),
+				 "system %d, interval %d: the pages are listed: %s", system, k,
+				 line);
+			UT_CHECK(!!strstr(line, "gl.buffer 0 B in 0") == !system,
+				 "system %d, interval %d: gl.buffer, never live, is listed only "
+				 "with -p: %s",
+				 system, k, line);
+			UT_CHECK(!!strstr(line, "heap 0 B in 0") == !system,
+				 "system %d, interval %d: the heap, never live, is listed only "
+				 "with -p: %s",
+				 system, k, line);
+			UT_CHECK(!!strstr(line, "gl.texture") == (!system || k >= 2),
+				 "system %d, interval %d: gl.texture is listed once it had "
+				 "something live: %s",
+				 system, k, line);
+		}
+		UT_CHECK(strstr(m.json, "\"gl.buffer\":{\"bytes\":0,\"count\":0,") != NULL,
+			 "system %d: the JSON totals keep every traced kind", system);
+		mem_report_free(&m);
+	}
+}
+
 int main(void)
 {
 	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
@@ -457,5 +570,6 @@ int main(void)
 	growers();
 	frames_shown();
 	verdicts();
+	header_kinds();
 	return ut_done();
 }
