@@ -28,8 +28,10 @@ binary, to compare). `run.py --only census` runs pywork.py under the Python
 census beside untraced, tracemalloc and exact tracing
 (bench/results/census.md). `run.py --only pages` runs wordfreq and pywork.py
 untraced, under --pages and under exact tracing, taking turns, and what
---pages costs per page faulted in and given back (bench/faults.c)
-(bench/results/pages.md). `run.py --only redis` runs redis-server (when
+--pages costs per page faulted in and given back (bench/faults.c), then
+wordfreq (BENCH_PAGES_EXACT_LINES) under --pages with exact phases
+(bench/results/pages.md; that last part alone: `run.py --only pages-exact`,
+bench/results/pages-exact.md). `run.py --only redis` runs redis-server (when
 installed; otherwise it says it skipped it) under redis-benchmark untraced,
 under `--pages -p` and exact `-p`, taking turns, then a steady server and a
 growing keyspace under --pages (bench/results/redis.md; BENCH_REDIS_N
@@ -812,6 +814,49 @@ def pages_rows():
             "(%.2f µs a page), --pages %.3f s: %.2f µs more a page (charged at its fault, "
             "uncharged at munmap)." % (FAULT_PAGES, FAULT_ROUNDS, u, u / n * 1e6, p,
                                         (p - u) / n * 1e6)]
+    return out + pages_exact_rows()
+
+
+PAGES_EXACT_LINES = int(os.environ.get("BENCH_PAGES_EXACT_LINES", "2000000"))
+PAGES_EXACT_OPTS = ["--pages", "-i", "1", "-w", "3", "--exact-for", "3"]
+
+
+def pages_exact_run(wf):
+    """wordfreq under --pages with exact phases: its time, and each phase as
+    (start t, end t, the end record's sites as (func, growth))."""
+    out = TMP / "pages-exact.jsonl"
+    subprocess.run([str(LT), *PAGES_EXACT_OPTS, "-n", "3", "-o", str(out), "--", *wf],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    starts = [r for r in recs if r.get("type") == "exact" and r["state"] == "start"]
+    ends = [r for r in recs if r.get("type") == "exact" and r["state"] == "end"]
+    phases = [(s["t"], e["t"], [(x.get("frame", {}).get("func"), x["growth_window"])
+                                for x in e["sites"]]) for s, e in zip(starts, ends)]
+    assert recs[-1]["type"] == "exit", recs[-1]
+    return recs[-1]["t"], phases
+
+
+def pages_exact_rows():
+    """wordfreq untraced and under --pages with exact phases, taking turns:
+    the cost, and the sites each phase found."""
+    wf = [str(BIN / "wordfreq"), str(PAGES_EXACT_LINES)]
+    untraced, traced = [], []
+    for _ in range(REPS):
+        untraced.append(run_untraced(wf))
+        traced.append(pages_exact_run(wf))
+    base = statistics.median(untraced)
+    traced.sort(key=lambda r: r[0])
+    t, phases = traced[len(traced) // 2]
+    out = ["", "| workload | run | time | vs untraced |", "|---|---|---|---|",
+           "| wordfreq %d lines | untraced | %.3f s | 1.00x |" % (PAGES_EXACT_LINES, base),
+           "| wordfreq %d lines | `%s` | %.3f s | %.2fx |" % (
+               PAGES_EXACT_LINES, " ".join(PAGES_EXACT_OPTS), t, t / base), "",
+           "| run | phase | traced exactly | sites, most growth first |", "|---|---|---|---|"]
+    for i, (_, ph) in enumerate(traced):
+        for j, (t0, t1, sites) in enumerate(ph):
+            out.append("| %d | %d | +%.1f s to +%.1f s | %s |" % (
+                i + 1, j + 1, t0, t1, "; ".join("%s +%.1f KiB" % (f, g / 1024)
+                                                for f, g in sites)))
     return out
 
 
@@ -1066,6 +1111,17 @@ def main():
         print(text)
         (ROOT / "bench" / "results").mkdir(exist_ok=True)
         (ROOT / "bench" / "results" / "pages.md").write_text(text)
+        shutil.rmtree(TMP, ignore_errors=True)
+        return
+    if sys.argv[1:] == ["--only", "pages-exact"]:
+        text = "\n".join(["# --pages with exact phases beside untraced, %s" %
+                          time.strftime("%Y-%m-%d"), "", "%d CPUs, kernel %s, load average "
+                          "%.1f at the start, median of %d runs taken in turns." % (
+                              os.cpu_count(), os.uname().release, os.getloadavg()[0], REPS)] +
+                         pages_exact_rows()) + "\n"
+        print(text)
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "pages-exact.md").write_text(text)
         shutil.rmtree(TMP, ignore_errors=True)
         return
     if sys.argv[1:] == ["--only", "redis"]:
