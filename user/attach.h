@@ -65,12 +65,13 @@ int tracer__attach_system(struct tracer *t);
  * yet (it exec'd or loaded a library). Quiet when it maps none. */
 int tracer__attach_new(struct tracer *t, pid_t tgid);
 
-/* --system (pages): probes the allocator calls of @tgid alone, one of its
- * top growers, until tracer__detach_exact(), which says whether it had
- * any. Returns 0, or a negative errno, not said: -ESRCH (gone), -ENOENT (no
- * allocator found), -EOPNOTSUPP (not --system's pages). */
+/* Pages (--system, or --pages with exact phases): probes the allocator
+ * calls of @tgid alone, a process whose pages keep growing, until
+ * tracer__detach_exact(). Returns 0, or a negative errno, not said: -ESRCH
+ * (gone), -ENOENT (no allocator found), -EOPNOTSUPP (not pages, or no
+ * allocator source loaded). */
 int tracer__attach_exact(struct tracer *t, pid_t tgid);
-bool tracer__detach_exact(struct tracer *t, pid_t tgid);
+void tracer__detach_exact(struct tracer *t, pid_t tgid);
 
 /* Sources fd and mmap: tells the BPF side where the syscall wrapper whose
  * syscall instruction ends at @site (a file and offset) keeps its return

@@ -424,12 +424,13 @@ enum scope {
 static int probe_file(struct tracer *t, pid_t tgid, const char *path, const char *shown,
 		      struct elf_file *elf, enum scope scope)
 {
-	struct mapped_file *f = tracer_file(t, path, shown);
+	struct mapped_file *f;
 	int err;
 
 	if (scope == SCOPE_EXACT)
 		return attach_allocator(t, tgid, path, shown, elf, heap_funcs, NR_HEAP_FUNCS,
 					heap_progs(t));
+	f = tracer_file(t, path, shown);
 	if (!f)
 		return -errno;
 	if (mapped_file__has(f, FILE_HEAP_PROBED))
@@ -734,16 +735,15 @@ int tracer__attach_exact(struct tracer *t, pid_t tgid)
 	return 0;
 }
 
-bool tracer__detach_exact(struct tracer *t, pid_t tgid)
+void tracer__detach_exact(struct tracer *t, pid_t tgid)
 {
 	for (size_t i = 0; i < t->nr_groups; i++) {
 		if (t->groups[i].tgid != tgid)
 			continue;
 		linkset_destroy(&t->groups[i].set);
 		t->groups[i] = t->groups[--t->nr_groups];
-		return true;
+		return;
 	}
-	return false;
 }
 
 int tracer__attach_python(struct tracer *t, pid_t tgid, const struct py_target *py)
