@@ -1071,79 +1071,56 @@ def redis_rows():
     return out
 
 
+def cpu_model():
+    return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                 if l.startswith("model name")), "?")
+
+
+def machine(runs, what="rounds", load=True, turns=""):
+    """The intro line of a result: CPU, kernel, the load average now, runs."""
+    return "%s, %d CPUs, kernel %s, %smedian of %d %s%s." % (
+        cpu_model(), os.cpu_count(), os.uname().release,
+        "load average %.1f at the start, " % os.getloadavg()[0] if load else "", runs, what,
+        turns)
+
+
+# run.py --only NAME: (title, intro line or None, rows, remove TMP after),
+# written to bench/results/NAME.md
+ONLY = {
+    "system": (lambda: "leaktrace --system", lambda: machine(SYS_REPS, load=False),
+               lambda: system_rows() + [""] + system_found_rows(), True),
+    "census": (lambda: "pywork under the census",
+               lambda: machine(CENSUS_REPS, turns=" taken in turns"), lambda: census_rows(), True),
+    "pages": (lambda: "--pages beside untraced and exact", lambda: machine(REPS, "runs"),
+              lambda: pages_rows(), True),
+    "pages-exact": (lambda: "--pages with exact phases beside untraced",
+                    lambda: machine(REPS, "runs", turns=" taken in turns"),
+                    lambda: pages_exact_rows(), True),
+    "redis": (lambda: "redis-server untraced, under --pages and exact",
+              lambda: machine(REPS, turns=" taken in turns").replace(
+                  ", median", ", %s, median" % redis_version()), lambda: redis_rows(), True),
+    "pressure": (lambda: "leaktrace --system under pressure, %s" % LT, None,
+                 lambda: pressure_rows(), False),
+}
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF)")
-    if sys.argv[1:] == ["--only", "system"]:
-        # the --system figures alone, to bench/results/system.md
-        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                    if l.startswith("model name")), "?")
-        text = "\n".join(["# leaktrace --system, %s" % time.strftime("%Y-%m-%d"), "",
-                          "%s, %d CPUs, kernel %s, median of %d rounds." % (
-                              cpu, os.cpu_count(), os.uname().release, SYS_REPS), ""] +
-                         system_rows() + [""] + system_found_rows()) + "\n"
+    only = sys.argv[2] if len(sys.argv) == 3 and sys.argv[1] == "--only" else None
+    if only and only not in ONLY:
+        sys.exit("bench: no part named %r: --only takes one of %s" % (only, ", ".join(ONLY)))
+    if only:
+        title, intro, rows, clean = ONLY[only]
+        # the intro first: the load average before the rows' runs
+        head = ["# %s, %s" % (title(), time.strftime("%Y-%m-%d")), ""] + (
+            [intro(), ""] if intro else [])
+        text = "\n".join(head + rows()) + "\n"
         print(text)
         (ROOT / "bench" / "results").mkdir(exist_ok=True)
-        (ROOT / "bench" / "results" / "system.md").write_text(text)
-        shutil.rmtree(TMP, ignore_errors=True)
-        return
-    if sys.argv[1:] == ["--only", "census"]:
-        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                    if l.startswith("model name")), "?")
-        text = "\n".join(["# pywork under the census, %s" % time.strftime("%Y-%m-%d"), "",
-                          "%s, %d CPUs, kernel %s, load average %.1f at the start, median of %d "
-                          "rounds taken in turns." % (cpu, os.cpu_count(), os.uname().release,
-                                                      os.getloadavg()[0], CENSUS_REPS), ""] +
-                         census_rows()) + "\n"
-        print(text)
-        (ROOT / "bench" / "results").mkdir(exist_ok=True)
-        (ROOT / "bench" / "results" / "census.md").write_text(text)
-        shutil.rmtree(TMP, ignore_errors=True)
-        return
-    if sys.argv[1:] == ["--only", "pages"]:
-        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                    if l.startswith("model name")), "?")
-        text = "\n".join(["# --pages beside untraced and exact, %s" % time.strftime("%Y-%m-%d"),
-                          "", "%s, %d CPUs, kernel %s, load average %.1f at the start, median "
-                          "of %d runs." % (cpu, os.cpu_count(), os.uname().release,
-                                           os.getloadavg()[0], REPS), ""] +
-                         pages_rows()) + "\n"
-        print(text)
-        (ROOT / "bench" / "results").mkdir(exist_ok=True)
-        (ROOT / "bench" / "results" / "pages.md").write_text(text)
-        shutil.rmtree(TMP, ignore_errors=True)
-        return
-    if sys.argv[1:] == ["--only", "pages-exact"]:
-        text = "\n".join(["# --pages with exact phases beside untraced, %s" %
-                          time.strftime("%Y-%m-%d"), "", "%d CPUs, kernel %s, load average "
-                          "%.1f at the start, median of %d runs taken in turns." % (
-                              os.cpu_count(), os.uname().release, os.getloadavg()[0], REPS)] +
-                         pages_exact_rows()) + "\n"
-        print(text)
-        (ROOT / "bench" / "results").mkdir(exist_ok=True)
-        (ROOT / "bench" / "results" / "pages-exact.md").write_text(text)
-        shutil.rmtree(TMP, ignore_errors=True)
-        return
-    if sys.argv[1:] == ["--only", "redis"]:
-        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                    if l.startswith("model name")), "?")
-        text = "\n".join(["# redis-server untraced, under --pages and exact, %s" %
-                          time.strftime("%Y-%m-%d"), "",
-                          "%s, %d CPUs, kernel %s, load average %.1f at the start, %s, median "
-                          "of %d rounds taken in turns." % (
-                              cpu, os.cpu_count(), os.uname().release, os.getloadavg()[0],
-                              redis_version(), REPS), ""] + redis_rows()) + "\n"
-        print(text)
-        (ROOT / "bench" / "results").mkdir(exist_ok=True)
-        (ROOT / "bench" / "results" / "redis.md").write_text(text)
-        shutil.rmtree(TMP, ignore_errors=True)
-        return
-    if sys.argv[1:] == ["--only", "pressure"]:
-        text = "\n".join(["# leaktrace --system under pressure, %s, %s" % (
-            LT, time.strftime("%Y-%m-%d")), ""] + pressure_rows()) + "\n"
-        print(text)
-        (ROOT / "bench" / "results").mkdir(exist_ok=True)
-        (ROOT / "bench" / "results" / "pressure.md").write_text(text)
+        (ROOT / "bench" / "results" / ("%s.md" % only)).write_text(text)
+        if clean:
+            shutil.rmtree(TMP, ignore_errors=True)
         return
     kernel = os.uname().release
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
