@@ -204,6 +204,11 @@ struct report_grower {
 size_t report__growers(const struct report *r, __u32 kind, __s64 min, struct report_grower *out,
 		       size_t max);
 
+/* The processes whose total of @kind grew by at least @min (and by more
+ * than nothing) in the last interval: up to @max tgids in @out, in no
+ * order; returns how many. */
+size_t report__grew_last(const struct report *r, __u32 kind, __s64 min, __u32 *out, size_t max);
+
 /* --system: process @tgid's allocations are traced exactly from now on
  * (@start, for one of report__growers()), or no longer; a line in the
  * table, an "exact" JSON record. */
