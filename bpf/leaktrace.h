@@ -11,8 +11,14 @@
 
 /* The stack id given to allocations whose stack could not be stored: they are
  * still counted, under one "[stack lost]" entry, and LT_CNT_STACKS_FULL says so.
- * Real stack ids are hashes that are never 0. */
+ * Real stack ids are hashes that are never 0 nor 1 (lt_stack_final()). */
 #define LT_STACK_LOST 0ULL
+/* --system under pages: the stack id of the pages of a process not in focus
+ * (bpf/pages.bpf.h), whose stacks are not walked: one per process and region,
+ * with no frames. */
+#define LT_STACK_UNWALKED 1ULL
+/* --system under pages: processes in focus at most (the focus map) */
+#define LT_FOCUS_MAX 4096
 
 /* What kind of resource an entry is. The order is the order of reports. */
 enum lt_kind {
@@ -372,9 +378,10 @@ static inline __u64 lt_stack_seed(__u32 tgid)
 	return lt_mix(0x6c7472616365ULL, tgid);
 }
 
+/* A stack's hash as its id: never LT_STACK_LOST nor LT_STACK_UNWALKED. */
 static inline __u64 lt_stack_final(__u64 h)
 {
-	return h ? h : 1;
+	return h > LT_STACK_UNWALKED ? h : 2;
 }
 
 #ifndef __cplusplus

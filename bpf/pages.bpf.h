@@ -17,6 +17,21 @@
  * pass over the allocs map, which cannot hold more (set from user space:
  * --max-allocs, at most BPF_MAX_LOOPS). */
 const volatile __u32 pages_walk_max = 1 << 20;
+/* --system under pages: only the processes in the focus map have the stacks
+ * of their pages walked; the others' pages are charged to LT_STACK_UNWALKED,
+ * their process's, without the walk that is most of a page's cost. User
+ * space puts in focus those that grow (user/focus.c). */
+const volatile __u32 pages_focus;
+
+/* The processes in focus (tgid -> 1). Sized from user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LT_FOCUS_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} focus SEC(".maps");
+
 /* Transparent huge pages (/sys/kernel/mm/transparent_hugepage/enabled, read
  * by user space at the start): LT_THP_*. */
 const volatile __u32 thp_mode;
@@ -248,9 +263,13 @@ int page_fault(struct bpf_perf_event_data *ctx)
 	}
 	/* A fault in the kernel (copy_to_user) has the user's registers there
 	 * too, where the task entered the kernel. */
-	regs = lt_user_regs();
-	sk.stack = lt_stack_id(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs), PT_REGS_SP_CORE(regs),
-			       tgid, lt_thread_get(true));
+	if (pages_focus && !bpf_map_lookup_elem(&focus, &tgid)) {
+		sk.stack = LT_STACK_UNWALKED;
+	} else {
+		regs = lt_user_regs();
+		sk.stack = lt_stack_id(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs),
+				       PT_REGS_SP_CORE(regs), tgid, lt_thread_get(true));
+	}
 	sk.aux = v.region;
 	s = lt_stat_get(&sk);
 	if (!s) {

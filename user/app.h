@@ -42,6 +42,7 @@ struct app {
 	struct launch *launch;
 	struct procs *procs;	   /* --system: names, and processes to look at */
 	struct exact *exact;	   /* growers traced exactly (exact.c) */
+	struct focus *focus;	   /* --system under pages: whose stacks are walked (focus.c) */
 	struct syssites *syssites; /* source fd: the syscall instructions found */
 	struct pace *pace;	   /* when reports are due, what holds them back */
 	FILE *json_file;
@@ -110,6 +111,22 @@ void app_exact_free(struct app *a);
 void app_exact_step(struct app *a, double t);
 void app_exact_exited(struct app *a, pid_t pid, double t);
 void app_exact_finish(struct app *a, double t, const char *reason);
+
+/* focus.c: --system under pages, the processes whose pages' stacks are
+ * walked: those that grew by enough in one interval (app_focus_step(),
+ * after each interval report), and those traced exactly (app_focus()).
+ * app_focus_forget() when one exits or exec's. app_focus_defers() says
+ * whether what only stack walks need is to wait for @pid's focus. All do
+ * nothing where this is off. app_focus() returns 0 or a negative errno
+ * (-E2BIG: no room, counted). */
+struct report_counter;
+int app_focus_init(struct app *a);
+void app_focus_free(struct app *a);
+bool app_focus_defers(const struct app *a, pid_t pid);
+int app_focus(struct app *a, pid_t pid);
+void app_focus_forget(struct app *a, pid_t pid);
+void app_focus_step(struct app *a);
+size_t app_focus_counters(const struct app *a, struct report_counter *out, size_t max);
 
 /* Whether the target is gone (never, under --system). */
 bool app_target_gone(struct app *a);

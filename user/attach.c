@@ -405,6 +405,9 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 	t->skel->rodata->sample_bytes = s->sample_bytes;
 	t->skel->rodata->pages_on = !!(t->sources & LT_SRC_PAGES);
 	t->skel->rodata->thp_mode = t->sources & LT_SRC_PAGES ? thp_mode() : 0;
+	/* --system under pages: stacks walked only for the processes in focus */
+	t->skel->rodata->pages_focus = s->system && (t->sources & LT_SRC_PAGES);
+	bpf_map__set_max_entries(t->skel->maps.focus, LT_FOCUS_MAX);
 	t->skel->rodata->pages_walk_max = s->max_allocs < LT_BPF_MAX_LOOPS ? s->max_allocs
 									   : LT_BPF_MAX_LOOPS;
 	t->skel->rodata->py_depth = t->sources & LT_SRC_PYTHON ? s->stack_depth : 0;

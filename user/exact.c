@@ -81,6 +81,8 @@ static void phase_start(struct app *a, const struct report_grower *g, double t)
 
 	if (ARRAY_RESERVE(x->v, x->cap, x->nr + 1))
 		return;
+	/* its heap stacks are walked, with its Python frames */
+	app_focus(a, g->tgid);
 	err = tracer__attach_exact(a->tracer, g->tgid);
 	if (err == -ESRCH)
 		return; /* gone: its exit is on its way */

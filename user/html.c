@@ -260,6 +260,8 @@ static void table_row(struct page *pg, const struct report_row *x)
 	}
 	if (x->stack_lost)
 		fputs("[stack lost]", f);
+	else if (x->stack_unwalked)
+		fputs("[stack not walked]", f);
 	else if (site)
 		put(f, frame_label(label, sizeof(label), site));
 	else
@@ -341,6 +343,11 @@ static void stack_section(struct page *pg, const struct report_row *x)
 	chart(f, x->history, x->nr_history, x->in_bytes, pg->t_end, label);
 	if (x->stack_lost)
 		fputs("<p>[stack lost: the stack map was full; see --max-stacks]</p>\n", f);
+	else if (x->stack_unwalked)
+		fprintf(f,
+			"<p>[stack not walked: faulted in before pid %u grew enough in one "
+			"interval for its stacks to be walked]</p>\n",
+			x->tgid);
 	else if (!x->nr_frames)
 		fputs("<p>[stack not available]</p>\n", f);
 	else

@@ -198,7 +198,7 @@ static int report_now(struct app *a, const char *reason)
 {
 	struct report_status st = { .pid = a->pid };
 	struct report_census census_view = { 0 };
-	struct report_counter counters[32];
+	struct report_counter counters[40];
 	struct cost_point now;
 	struct probe_cost cost;
 	const struct lt_sample *samples;
@@ -232,13 +232,14 @@ static int report_now(struct app *a, const char *reason)
 	if (err)
 		return err;
 	st.counters = counters;
-	st.nr_counters = collector__counters(a->collector, counters, 32);
+	st.nr_counters = collector__counters(a->collector, counters, 40);
 	if (a->unwinder)
 		st.nr_counters += unwinder__counters(a->unwinder, counters + st.nr_counters,
-						     32 - st.nr_counters);
+						     40 - st.nr_counters);
 	if (a->settings.sources & (LT_SRC_FD | LT_SRC_MMAP) && !a->settings.floor)
 		st.nr_counters += syssites__counters(a->syssites, counters + st.nr_counters,
-						     32 - st.nr_counters);
+						     40 - st.nr_counters);
+	st.nr_counters += app_focus_counters(a, counters + st.nr_counters, 40 - st.nr_counters);
 	if (cost_shown(a)) {
 		cost_point(a, &now);
 		cost__between(&a->trap, &a->cost_last, &now, &cost);
@@ -275,6 +276,8 @@ static int report_now(struct app *a, const char *reason)
 	err = report__emit(a->report, &st, reason);
 	if (!err && !reason)
 		err = src_census_backrefs(a);
+	if (!err && !reason)
+		app_focus_step(a);
 	if (!err && !reason)
 		app_exact_step(a, t_sample);
 	if (!err && !reason && a->html_file)

@@ -364,7 +364,7 @@ static int start_tracing(struct app *a)
 
 	if (a->settings.system) {
 		a->procs = procs__new();
-		if (!a->procs || app_exact_init(a))
+		if (!a->procs || app_exact_init(a) || app_focus_init(a))
 			return -ENOMEM;
 		return app_attach_system(a);
 	}
@@ -407,6 +407,7 @@ static void teardown(struct app *a)
 	launch__free(a->launch);
 	procs__free(a->procs);
 	app_exact_free(a);
+	app_focus_free(a);
 	report__free(a->report);
 	collector__free(a->collector);
 	pyresolver__free(a->pyresolver);

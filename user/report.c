@@ -662,6 +662,46 @@ static int grower_cmp(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
+size_t report__grew_last(const struct report *r, __u32 kind, __s64 min, __u32 *out, size_t max)
+{
+	struct hashmap *by_tgid;
+	__s64 *sums = NULL;
+	size_t n = 0, cap = 0, kept = 0, pos = 0;
+	const void *key;
+	void *v;
+
+	if (!r->k || !max || !(by_tgid = hashmap__new(sizeof(__u32))))
+		return 0;
+	/* each process's growth, summed over its stacks of @kind */
+	while (hashmap__next(r->series, &pos, NULL, &v)) {
+		const struct series *s = v;
+		void *at;
+
+		if (s->key.kind != kind)
+			continue;
+		at = hashmap__get(by_tgid, &s->key.tgid);
+		if (!at) {
+			if (ARRAY_RESERVE(sums, cap, n + 1) ||
+			    hashmap__put(by_tgid, &s->key.tgid, (void *)(uintptr_t)(n + 1)))
+				goto out;
+			sums[n] = 0;
+			at = (void *)(uintptr_t)++n;
+		}
+		sums[(uintptr_t)at - 1] += ring_at(r, s, r->k) - ring_at(r, s, r->k - 1);
+	}
+	pos = 0;
+	while (kept < max && hashmap__next(by_tgid, &pos, &key, &v)) {
+		size_t i = (uintptr_t)v - 1;
+
+		if (sums[i] > 0 && sums[i] >= min)
+			memcpy(&out[kept++], key, sizeof(*out));
+	}
+out:
+	hashmap__free(by_tgid);
+	free(sums);
+	return kept;
+}
+
 size_t report__growers(const struct report *r, __u32 kind, __s64 min, struct report_grower *out,
 		       size_t max)
 {
@@ -775,8 +815,9 @@ int report__each_live(struct report *r, report_live_fn fn, void *ctx)
 		const struct series *x = v[i].s;
 		struct lt_frame none = {
 			.module = "[leaktrace]",
-			.func = x->key.stack == LT_STACK_LOST ? "[stack lost]"
-							      : "[stack unavailable]",
+			.func = x->key.stack == LT_STACK_LOST	    ? "[stack lost]"
+				: x->key.stack == LT_STACK_UNWALKED ? "[stack not walked]"
+								    : "[stack unavailable]",
 		};
 		struct report_live live = {
 			.tgid = x->key.tgid,
@@ -790,7 +831,7 @@ int report__each_live(struct report *r, report_live_fn fn, void *ctx)
 			.frames = r->frames,
 		};
 		const __u64 *ips;
-		size_t nr = x->key.stack == LT_STACK_LOST
+		size_t nr = x->key.stack == LT_STACK_LOST || x->key.stack == LT_STACK_UNWALKED
 				    ? 0
 				    : r->src.stack_frames(r->src.ctx, x->key.tgid, x->key.stack,
 							  &ips);

@@ -204,6 +204,11 @@ struct report_grower {
 size_t report__growers(const struct report *r, __u32 kind, __s64 min, struct report_grower *out,
 		       size_t max);
 
+/* The processes whose total of @kind grew by at least @min (and by more
+ * than nothing) in the last interval: up to @max tgids in @out, in no
+ * order; returns how many. */
+size_t report__grew_last(const struct report *r, __u32 kind, __s64 min, __u32 *out, size_t max);
+
 /* --system: process @tgid's allocations are traced exactly from now on
  * (@start, for one of report__growers()), or no longer; a line in the
  * table, an "exact" JSON record. */
@@ -231,13 +236,14 @@ struct report_row {
 	__u32 tgid;
 	const char *comm;
 	const char *kind;
-	const char *type;   /* a pyobj stack's Python type, else NULL */
-	const char *arena;  /* the allocator whose mappings it holds, else NULL */
-	bool in_bytes;	    /* growth in bytes, else in count */
-	bool estimated;	    /* figures estimated from sampled calls */
-	bool suspect;	    /* kept growing, else recent growth */
-	bool stack_lost;    /* no frames: the stack map was full */
-	__s64 bytes, count; /* outstanding */
+	const char *type;    /* a pyobj stack's Python type, else NULL */
+	const char *arena;   /* the allocator whose mappings it holds, else NULL */
+	bool in_bytes;	     /* growth in bytes, else in count */
+	bool estimated;	     /* figures estimated from sampled calls */
+	bool suspect;	     /* kept growing, else recent growth */
+	bool stack_lost;     /* no frames: the stack map was full */
+	bool stack_unwalked; /* no frames: --system, the process was not in focus */
+	__s64 bytes, count;  /* outstanding */
 	__s64 growth, growth_window, growth_total;
 	unsigned int grown, intervals;
 	const struct lt_frame *frames; /* innermost first; 0 when unknown */

@@ -186,6 +186,7 @@ int report__each_row(struct report *r, report_row_fn fn, void *ctx)
 			.estimated = rp_estimated(r, s->key.kind),
 			.suspect = x->suspect,
 			.stack_lost = s->key.stack == LT_STACK_LOST,
+			.stack_unwalked = s->key.stack == LT_STACK_UNWALKED,
 			.bytes = s->bytes,
 			.count = s->count,
 			.growth = x->growth,
@@ -199,7 +200,7 @@ int report__each_row(struct report *r, report_row_fn fn, void *ctx)
 		};
 		const __u64 *ips;
 
-		if (!row.stack_lost) {
+		if (!row.stack_lost && !row.stack_unwalked) {
 			size_t nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack,
 							&ips);
 

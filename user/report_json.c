@@ -204,6 +204,8 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 	jw__khex(w, "stack_id", s->key.stack);
 	if (s->key.stack == LT_STACK_LOST)
 		jw__kbool(w, "stack_lost", true);
+	if (s->key.stack == LT_STACK_UNWALKED)
+		jw__kbool(w, "stack_not_walked", true);
 	jw__key(w, "frames");
 	jw__begin_array(w);
 	for (size_t i = 0; i < nr; i++)
@@ -212,8 +214,9 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 		/* docs/json.md promises frames; say plainly that there are none. */
 		struct lt_frame f = {
 			.module = "[leaktrace]",
-			.func = s->key.stack == LT_STACK_LOST ? "[stack lost]"
-							      : "[stack unavailable]",
+			.func = s->key.stack == LT_STACK_LOST	    ? "[stack lost]"
+				: s->key.stack == LT_STACK_UNWALKED ? "[stack not walked]"
+								    : "[stack unavailable]",
 		};
 
 		rp_json_frame(w, &f, false);

@@ -27,7 +27,7 @@ static void record_stack(struct report *r, const struct series *s, __u64 id)
 
 	if (rp_rec_begin(&rec, &w, "stack"))
 		return;
-	if (s->key.stack != LT_STACK_LOST) {
+	if (s->key.stack != LT_STACK_LOST && s->key.stack != LT_STACK_UNWALKED) {
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 		nr = nr ? rp_render_frames(r, s->key.tgid, ips, nr, r->frames, MAX_SHOWN) : 0;
 	}
@@ -44,6 +44,8 @@ static void record_stack(struct report *r, const struct series *s, __u64 id)
 	jw__khex(&w, "stack_id", s->key.stack);
 	if (s->key.stack == LT_STACK_LOST)
 		jw__kbool(&w, "stack_lost", true);
+	if (s->key.stack == LT_STACK_UNWALKED)
+		jw__kbool(&w, "stack_not_walked", true);
 	jw__key(&w, "frames");
 	jw__begin_array(&w);
 	for (size_t i = 0; i < nr; i++)

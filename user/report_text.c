@@ -285,6 +285,13 @@ void rp_emit_text(struct report *r, const struct report_status *st, const char *
 				lt_arena_what(rp_arena_of(s)));
 		if (rp_region_of(s, &what))
 			fprintf(out, "        %s\n", what);
+		if (s->key.stack == LT_STACK_UNWALKED) {
+			fprintf(out,
+				"        [stack not walked: faulted in before pid %u grew "
+				"enough in one interval for its stacks to be walked]\n",
+				s->key.tgid);
+			continue;
+		}
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 		nr = rp_render_frames(r, s->key.tgid, ips, nr, frames, MAX_SHOWN);
 		if (!nr)

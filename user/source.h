@@ -37,6 +37,9 @@ struct source_ops {
 	void (*system_start)(struct app *a);
 	void (*seen)(struct app *a, pid_t pid);
 	void (*exited)(struct app *a, pid_t pid);
+	/* --system under pages: @pid's stacks are walked from now on (focus.c):
+	 * what only walks need, deferred by seen until then. */
+	void (*focused)(struct app *a, pid_t pid);
 	/* Each report, before the BPF maps are read, and after with what was
 	 * read (@samples, @n). */
 	void (*before_sample)(struct app *a);
@@ -54,6 +57,7 @@ void sources_exec(struct app *a, pid_t pid);
 void sources_system_start(struct app *a);
 void sources_seen(struct app *a, pid_t pid);
 void sources_exited(struct app *a, pid_t pid);
+void sources_focused(struct app *a, pid_t pid);
 void sources_before_sample(struct app *a);
 void sources_after_sample(struct app *a, const struct lt_sample *samples, size_t n);
 void sources_done(struct app *a);

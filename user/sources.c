@@ -153,6 +153,16 @@ void sources_exited(struct app *a, pid_t pid)
 			sources[i]->exited(a, pid);
 }
 
+void sources_focused(struct app *a, pid_t pid)
+{
+	struct procmaps *prev = procmaps__hold(pid);
+
+	for (size_t i = 0; i < NR_SOURCES; i++)
+		if (sources[i]->focused)
+			sources[i]->focused(a, pid);
+	procmaps__unhold(prev);
+}
+
 void sources_before_sample(struct app *a)
 {
 	for (size_t i = 0; i < NR_SOURCES; i++)

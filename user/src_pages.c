@@ -28,7 +28,8 @@ static void pages_owns(const struct leaktrace_bpf *p, struct src_owned *o)
 {
 	*o = (struct src_owned){ .progs = { p->progs.page_fault, p->progs.pages_munmap,
 					    p->progs.pages_madvise, p->progs.pages_mremap,
-					    p->progs.pages_mmap, p->progs.pages_brk } };
+					    p->progs.pages_mmap, p->progs.pages_brk },
+				 .maps = { p->maps.focus } };
 }
 
 static const struct src_kind pages_kinds[] = {

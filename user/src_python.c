@@ -296,8 +296,9 @@ static void python_exec(struct app *a, pid_t pid)
 }
 
 /* --system: traces the CPython that process @pid runs, if any, and if not
- * done yet; quietly, as every process is looked at. */
-static void python_seen(struct app *a, pid_t pid)
+ * done yet; quietly, as every process is looked at. Under pages its frames
+ * serve only stack walks: not before @pid is in focus. */
+static void python_setup(struct app *a, pid_t pid)
 {
 	__u32 key = pid;
 	struct py_target py;
@@ -334,6 +335,12 @@ static void python_seen(struct app *a, pid_t pid)
 		 py.shown);
 }
 
+static void python_seen(struct app *a, pid_t pid)
+{
+	if (!app_focus_defers(a, pid))
+		python_setup(a, pid);
+}
+
 static void python_done(struct app *a)
 {
 	hashmap__free(a->py_procs);
@@ -361,6 +368,7 @@ const struct source_ops src_python = {
 	.exec = python_exec,
 	.seen = python_seen,
 	.exited = python_exec,
+	.focused = python_setup,
 	.before_sample = python_before_sample,
 	.after_sample = python_after_sample,
 	.done = python_done,

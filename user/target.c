@@ -114,6 +114,8 @@ void app_exec(void *ctx, pid_t pid, const char *comm)
 
 	symbolizer__forget(a->symbolizer, pid);
 	sources_exec(a, pid);
+	/* its Python frames were the old image's: focused again if it grows */
+	app_focus_forget(a, pid);
 	if (a->procs) {
 		/* the old image's stacks leave the report at the next one, as
 		 * they leave the collector */
@@ -198,6 +200,7 @@ size_t app_release_exited(struct app *a)
 			tgids[i] = pids[i];
 			comms[i] = procs__comm(a->procs, pids[i]);
 			app_exact_exited(a, pids[i], app_elapsed(a));
+			app_focus_forget(a, pids[i]);
 			symbolizer__forget(a->symbolizer, pids[i]);
 			unwinder__forget(a->unwinder, pids[i]);
 			sources_exited(a, pids[i]);

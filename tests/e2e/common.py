@@ -584,6 +584,12 @@ def validate_stack(st, where, window, system=False):
     _need(st, "frames", lambda v: isinstance(v, list) and v, "a non-empty list", where)
     for j, fr in enumerate(st["frames"]):
         validate_frame(fr, "%s frame %d" % (where, j))
+    if "stack_not_walked" in st:
+        # --system: a process's pages from before it was in focus
+        assert st["stack_not_walked"] is True and st["kind"] == "pages" and system, (
+            "%s: stack_not_walked %r on a %s stack" % (where, st["stack_not_walked"], st["kind"]))
+        assert [f.get("func") for f in st["frames"]] == ["[stack not walked]"], (
+            "%s: frames of a stack not walked: %r" % (where, st["frames"]))
 
 
 def validate_record(rec, window=6, top=None, system=False):

@@ -332,11 +332,14 @@ def test_pages_python():
 
 def test_pages_exit_leaves_nothing():
     # --system: a process that exits while charged leaves no stack and no
-    # charge behind, and leaktrace leaves no probe
+    # charge behind, and leaktrace leaves no probe. Its page stacks are
+    # walked once it grew by --exact-min over the window (6) in one
+    # interval: 64K puts it in focus at its first report (it faults in
+    # 100 KiB a half second).
     _require_4k()
     out = tmp("pages-system.json")
-    lt = start_leaktrace_bg(["--system", "--pages", "--exact-top", "0", "-i", "0.5", "-n", "100000",
-                             "-o", out])
+    lt = start_leaktrace_bg(["--system", "--pages", "--exact-top", "0", "--exact-min", "64K",
+                             "-i", "0.5", "-n", "100000", "-o", out])
     wait_for_start(out, lt)
     wl = spawn([workload("pages"), "leak", "--iterations", "100"])
     pid = wl.pid

@@ -7,6 +7,7 @@ the libc wrapper's caller."""
 
 import json
 import os
+from pathlib import Path
 import re
 import signal
 
@@ -16,7 +17,7 @@ from common import (WAIT, LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_s
                     read_records, require_root, run_leaktrace, spawn_workload,
                     start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
                     wait_until, workload, assert_site, wait_records, exact_records,
-                    heap_stacks_of, uprobe_multi_links)
+                    heap_stacks_of, uprobe_multi_links, _bpftool_json)
 
 FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
 CACHE_ENTRIES = 64  # tests/workloads/churn.h
@@ -704,3 +705,96 @@ def test_system_pages_then_exact_sanitized():
     """The same under the ASan+UBSan build: probes attached and detached for
     a while, heap records forgotten while the rest stays."""
     test_system_pages_then_exact(binary=LEAKTRACE_SAN)
+
+
+def _focus_map_pids(lt_pid):
+    """The tgids in the focus map of leaktrace @lt_pid (bpf/pages.bpf.h), read
+    with bpftool through the map ids its descriptors hold."""
+    ids = set()
+    for fd in os.listdir("/proc/%d/fdinfo" % lt_pid):
+        try:
+            text = Path("/proc/%d/fdinfo/%s" % (lt_pid, fd)).read_text()
+        except OSError:
+            continue
+        ids.update(int(m) for m in re.findall(r"^map_id:\s*(\d+)$", text, re.M))
+    maps = [i for i in ids if _bpftool_json("map", "show", "id", str(i)).get("name") == "focus"]
+    assert len(maps) == 1, "leaktrace %d holds %d maps named focus" % (lt_pid, len(maps))
+    pids = set()
+    for e in _bpftool_json("map", "dump", "id", str(maps[0])):
+        if "formatted" in e:
+            pids.add(int(e["formatted"]["key"]))
+        else:
+            pids.add(int.from_bytes(bytes(int(b, 16) for b in e["key"]), "little"))
+    return pids
+
+
+def _pages_of(rec, pid):
+    return [s for s in rec["stacks"] if s["pid"] == pid and s["kind"] == "pages"]
+
+
+def test_system_focus():
+    """--system walks the stacks of a process's pages only once it grew, in
+    one interval, by --exact-min over the window: a quiet process, which
+    faults a few pages as it starts and then reuses them, has them charged
+    to one stack not walked (no frame of its own) and is never in focus; a
+    leaker has its first pages there too, and once it grew, the stacks of
+    its new pages are walked (sys_leak_site). When it exits it leaves the
+    focus map."""
+    require_root()
+    out = tmp("system-focus.json")
+    # 200 KiB an interval puts a process in focus: sysleak 8000 faults in
+    # about 380 KiB a second; the quiet one has under 150 KiB of anonymous
+    # memory in all (RssAnon), files' private copies included, which are
+    # not charged. No exact phase: focus comes from growth alone.
+    lt = start_leaktrace_bg(["--system", "-i", "1", "-w", "4", "--exact-min", "800K",
+                             "--exact-top", "0", "-n", TOP, "-o", out])
+    wait_for_start(out, lt)
+    wait_intervals(out, 1, lt)
+    quiet = spawn_workload("sysleak", 0)
+    leaker = spawn_workload("sysleak", 8000)
+
+    def walked(recs):
+        return [s for r in intervals(recs) for s in _pages_of(r, leaker.pid)
+                if "sys_leak_site" in funcs(s)]
+
+    def quiet_seen(recs):
+        return any(_pages_of(r, quiet.pid) for r in intervals(recs))
+
+    recs = wait_records(out, lambda recs: walked(recs) and quiet_seen(recs),
+                        "a pages stack of the leaker at sys_leak_site, and the quiet "
+                        "process's pages", lt)
+    focused = _focus_map_pids(lt.pid)
+    assert leaker.pid in focused, "leaker %d not in the focus map: %s" % (leaker.pid, focused)
+    assert quiet.pid not in focused, "quiet %d in the focus map" % quiet.pid
+    assert intervals(recs)[-1]["counters"]["focused"] >= 1, intervals(recs)[-1]["counters"]
+    # a few more reports: the quiet one stays out of focus
+    n = len(intervals(recs))
+    wait_intervals(out, n + 3, lt)
+    assert quiet.pid not in _focus_map_pids(lt.pid), "quiet %d put in focus" % quiet.pid
+    assert leaker.stop() == 0
+    wait_until(lambda: leaker.pid not in _focus_map_pids(lt.pid),
+               "the exited leaker %d out of the focus map" % leaker.pid, lt=lt)
+    lt.signal(signal.SIGINT)
+    rc, text, err = lt.wait()
+    assert rc == 0, "leaktrace --system exited with status %d: %s" % (rc, err[-2000:])
+    recs = load_stream(out, window=4, top=TOP, interval=1, system=True)
+    ivs = intervals(recs)
+    quiet_pages = [s for r in ivs for s in _pages_of(r, quiet.pid)]
+    assert quiet_pages, "no pages of the quiet process %d in any report" % quiet.pid
+    assert all(s.get("stack_not_walked") for s in quiet_pages), (
+        "a stack of the quiet process was walked: %s" % [describe(s) for s in quiet_pages
+                                                          if not s.get("stack_not_walked")])
+    # the leaker: pages from before it grew, without a stack, then walked
+    leaker_pages = [(i, s) for i, r in enumerate(ivs) for s in _pages_of(r, leaker.pid)]
+    first_unwalked = min((i for i, s in leaker_pages if s.get("stack_not_walked")), default=None)
+    first_walked = min((i for i, s in leaker_pages if "sys_leak_site" in funcs(s)), default=None)
+    assert first_unwalked is not None, "no pages of the leaker %d without a stack: %s" % (
+        leaker.pid, [describe(s) for _, s in leaker_pages][:10])
+    assert first_walked is not None and first_walked > first_unwalked, (
+        "the leaker's stacks walked at report %s, its pages without a stack first at %s" % (
+            first_walked, first_unwalked))
+    assert re.search(r"\[stack not walked: faulted in before pid %d grew" % quiet.pid, text), (
+        "no [stack not walked] line for pid %d in the table" % quiet.pid)
+    assert quiet.alive(), "the quiet process died under --system"
+    quiet.stop()
+    check_no_probes_left()

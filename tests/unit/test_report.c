@@ -192,6 +192,56 @@ static void growers(void)
 	report__free(r);
 }
 
+/* report__grew_last(): the processes whose pages grew by the minimum in the
+ * last interval alone, their stacks summed (a stack not walked among them),
+ * whatever they did before; another kind, a shrink and a smaller step are
+ * not. */
+static void grew_last(void)
+{
+	struct report_source src = { .stack_frames = no_frames, .resolve = no_resolve };
+	struct report_opts opts = { .top = 10, .window = 4, .system = true };
+	struct report *r = report__new(&opts, &src);
+	__u32 out[8];
+	size_t n;
+
+	UT_CHECK(r != NULL, "report made");
+	if (!r)
+		return;
+	UT_EQ_INT(report__grew_last(r, LT_KIND_PAGES, 4096, out, 8), 0, "none before a sample");
+	for (int k = 0; k < 3; k++) {
+		struct lt_sample s[] = {
+			/* pid 7: 8 KiB in the last interval, half not walked */
+			{ .stack = LEAK, .tgid = 7, .kind = LT_KIND_PAGES, .bytes = 4096 * k },
+			{ .stack = LT_STACK_UNWALKED,
+			  .tgid = 7,
+			  .kind = LT_KIND_PAGES,
+			  .bytes = 4096 * k },
+			/* pid 8: 1 MiB at once, then flat */
+			{ .stack = LEAK, .tgid = 8, .kind = LT_KIND_PAGES, .bytes = 1 << 20 },
+			/* pid 9: 4 KiB an interval, under the minimum */
+			{ .stack = LEAK, .tgid = 9, .kind = LT_KIND_PAGES, .bytes = 4096 * k },
+			/* pid 10: shrinks */
+			{ .stack = LEAK, .tgid = 10, .kind = LT_KIND_PAGES, .bytes = 65536 >> k },
+			/* pid 11: heap, not pages */
+			{ .stack = LEAK, .tgid = 11, .kind = LT_KIND_HEAP, .bytes = 65536 * k },
+		};
+
+		report__sample(r, k + 1, s, 6, false);
+		n = report__grew_last(r, LT_KIND_PAGES, 8192, out, 8);
+		if (k == 0) {
+			/* from nothing, at the start: pid 8's 1 MiB and pid 10's 64 KiB */
+			UT_EQ_INT(n, 2, "the first interval grows from nothing");
+			UT_CHECK(n == 2 && out[0] + out[1] == 18, "pids 8 and 10: %u %u", out[0],
+				 n > 1 ? out[1] : 0);
+		}
+	}
+	UT_EQ_INT(n, 1, "one grew by the minimum in the last interval");
+	UT_CHECK(n == 1 && out[0] == 7, "pid 7, its stacks summed: %u", n ? out[0] : 0);
+	UT_EQ_INT(report__grew_last(r, LT_KIND_PAGES, 1, out, 8), 2, "a page's growth: pids 7, 9");
+	UT_EQ_INT(report__grew_last(r, LT_KIND_PAGES, 1, out, 1), 1, "at most @max");
+	report__free(r);
+}
+
 /* A stack of two addresses: at the first, make_record inlined into main (a
  * C++ name, raw and readable); the second in a library without symbols. */
 static const __u64 frame_ips[] = { 0x1000, 0x2000 };
@@ -568,6 +618,7 @@ int main(void)
 	free(buf);
 	system_mode();
 	growers();
+	grew_last();
 	frames_shown();
 	verdicts();
 	header_kinds();
