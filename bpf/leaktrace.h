@@ -378,10 +378,17 @@ static inline __u64 lt_stack_seed(__u32 tgid)
 	return lt_mix(0x6c7472616365ULL, tgid);
 }
 
+/* Whether stack id @id names frames in the stacks map: neither
+ * LT_STACK_LOST nor LT_STACK_UNWALKED, which have none. */
+static inline int lt_stack_walked(__u64 id)
+{
+	return id > LT_STACK_UNWALKED;
+}
+
 /* A stack's hash as its id: never LT_STACK_LOST nor LT_STACK_UNWALKED. */
 static inline __u64 lt_stack_final(__u64 h)
 {
-	return h > LT_STACK_UNWALKED ? h : 2;
+	return lt_stack_walked(h) ? h : 2;
 }
 
 #ifndef __cplusplus

@@ -561,7 +561,7 @@ static void delete_drops(struct collector *c)
 	for (size_t i = 0; i < c->nr_drops; i++) {
 		__u64 id = c->drops[i].stack;
 
-		if (id != LT_STACK_LOST && id != LT_STACK_UNWALKED)
+		if (lt_stack_walked(id))
 			memcpy((__u64 *)c->drops + n++, &id, sizeof(id));
 	}
 	delete_keys(c, fd, c->drops, n, sizeof(__u64));
@@ -694,7 +694,7 @@ static int canonicalize(struct collector *c)
 		struct sample_key key;
 		void *v;
 
-		if (x->stack != LT_STACK_LOST && x->stack != LT_STACK_UNWALKED)
+		if (lt_stack_walked(x->stack))
 			x->stack = canonical(c, x->tgid, x->stack);
 		key = (struct sample_key){
 			.stack = x->stack, .aux = x->aux, .tgid = x->tgid, .kind = x->kind
@@ -796,7 +796,7 @@ size_t collector__frames(struct collector *c, __u32 tgid, __u64 stack, const __u
 		*frames = f->ips;
 		return f->nr;
 	}
-	if (stack == LT_STACK_LOST || stack == LT_STACK_UNWALKED)
+	if (!lt_stack_walked(stack))
 		return 0;
 	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stacks), &stack, c->stack_buf)) {
 		c->ucounters[UCNT_STACKS_UNREADABLE]++;

@@ -58,10 +58,9 @@ void collector__discount(struct collector *c, __u32 tgid, __u32 kind, const __u6
 		 * the totals read count it under that record's stack. */
 		if (!alloc_lookup(c, tgid, kind, addrs[i], &a) || !held_before(c, addrs[i], &a))
 			continue;
-		key = (struct sample_key){ .stack = a.stack == LT_STACK_LOST ||
-								    a.stack == LT_STACK_UNWALKED
-							    ? a.stack
-							    : canonical(c, tgid, a.stack),
+		key = (struct sample_key){ .stack = lt_stack_walked(a.stack)
+							    ? canonical(c, tgid, a.stack)
+							    : a.stack,
 					   .aux = a.aux,
 					   .tgid = tgid,
 					   .kind = kind };

@@ -431,6 +431,13 @@ void rp_check_sink(struct report *r, FILE *f, const char *name)
 	}
 }
 
+const char *rp_no_frames(__u64 stack)
+{
+	return stack == LT_STACK_LOST	    ? "[stack lost]"
+	       : stack == LT_STACK_UNWALKED ? "[stack not walked]"
+					    : "[stack unavailable]";
+}
+
 bool rp_json_wanted(const struct report *r)
 {
 	return r->opts.json[0] || r->opts.json[1];
@@ -815,9 +822,7 @@ int report__each_live(struct report *r, report_live_fn fn, void *ctx)
 		const struct series *x = v[i].s;
 		struct lt_frame none = {
 			.module = "[leaktrace]",
-			.func = x->key.stack == LT_STACK_LOST	    ? "[stack lost]"
-				: x->key.stack == LT_STACK_UNWALKED ? "[stack not walked]"
-								    : "[stack unavailable]",
+			.func = rp_no_frames(x->key.stack),
 		};
 		struct report_live live = {
 			.tgid = x->key.tgid,
@@ -831,7 +836,7 @@ int report__each_live(struct report *r, report_live_fn fn, void *ctx)
 			.frames = r->frames,
 		};
 		const __u64 *ips;
-		size_t nr = x->key.stack == LT_STACK_LOST || x->key.stack == LT_STACK_UNWALKED
+		size_t nr = !lt_stack_walked(x->key.stack)
 				    ? 0
 				    : r->src.stack_frames(r->src.ctx, x->key.tgid, x->key.stack,
 							  &ips);

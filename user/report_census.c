@@ -30,7 +30,7 @@ static const struct lt_frame *site_frame(struct report *r, const struct series *
 	const __u64 *ips;
 	size_t nr;
 
-	if (s->key.stack == LT_STACK_LOST || s->key.stack == LT_STACK_UNWALKED)
+	if (!lt_stack_walked(s->key.stack))
 		return NULL;
 	nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 	nr = rp_render_frames(r, s->key.tgid, ips, nr, r->frames, MAX_SHOWN);

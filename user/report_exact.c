@@ -45,7 +45,7 @@ static size_t top_heap(struct report *r, __u32 tgid, struct suspect *out)
 static const struct lt_frame *site_of(struct report *r, const struct series *s)
 {
 	const __u64 *ips;
-	size_t nr = s->key.stack == LT_STACK_LOST || s->key.stack == LT_STACK_UNWALKED
+	size_t nr = !lt_stack_walked(s->key.stack)
 			    ? 0
 			    : r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 

@@ -119,6 +119,9 @@ bool rp_kind_in_header(const struct report *r, __u32 kind);
 const char *rp_base_name(const char *path);
 const char *rp_comm_of(const struct report *r, __u32 tgid);
 void rp_check_sink(struct report *r, FILE *f, const char *name);
+/* The one frame said of a stack with none: "[stack lost]", "[stack not
+ * walked]" or "[stack unavailable]". */
+const char *rp_no_frames(__u64 stack);
 bool rp_json_wanted(const struct report *r);
 __u64 rp_dropped(const struct report_status *st);
 bool rp_is_unnamed_frame(const struct lt_frame *f);

@@ -214,9 +214,7 @@ static void json_stack(struct report *r, struct jw *w, const struct suspect *x, 
 		/* docs/json.md promises frames; say plainly that there are none. */
 		struct lt_frame f = {
 			.module = "[leaktrace]",
-			.func = s->key.stack == LT_STACK_LOST	    ? "[stack lost]"
-				: s->key.stack == LT_STACK_UNWALKED ? "[stack not walked]"
-								    : "[stack unavailable]",
+			.func = rp_no_frames(s->key.stack),
 		};
 
 		rp_json_frame(w, &f, false);

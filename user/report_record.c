@@ -27,7 +27,7 @@ static void record_stack(struct report *r, const struct series *s, __u64 id)
 
 	if (rp_rec_begin(&rec, &w, "stack"))
 		return;
-	if (s->key.stack != LT_STACK_LOST && s->key.stack != LT_STACK_UNWALKED) {
+	if (lt_stack_walked(s->key.stack)) {
 		nr = r->src.stack_frames(r->src.ctx, s->key.tgid, s->key.stack, &ips);
 		nr = nr ? rp_render_frames(r, s->key.tgid, ips, nr, r->frames, MAX_SHOWN) : 0;
 	}
