@@ -152,6 +152,8 @@ enum lt_counter {
 			       * mappings were being changed): page not charged */
 	LT_CNT_PAGES_HUGE,    /* a block charged whole where the kernel may have mapped a
 			       * transparent huge page: one per block */
+	LT_CNT_PAGES_VMAS,    /* a page's mapping looked up, not known from the thread's
+			       * last fault (pages_vma_find()) */
 	LT_CNT__NR,
 };
 

@@ -72,10 +72,39 @@ static __always_inline __u32 pages_huge_shift(void)
 
 /* What bpf_find_vma()'s callback learns of the faulting address's mapping. */
 struct pages_vma {
-	__u64 addr;   /* the faulting page */
-	__u32 region; /* enum lt_page_region; LT_REGION__NR: not charged */
-	__u32 thp;    /* the huge page around addr may be made at this fault */
+	__u64 addr;		 /* the faulting page */
+	__u32 region;		 /* enum lt_page_region; LT_REGION__NR: not charged */
+	__u32 thp;		 /* the huge page around addr may be made at this fault */
+	__u64 start, end, flags; /* the mapping's */
 };
+
+/* mm_struct's count of changes to its mappings (Linux 6.4+, with per-VMA
+ * locks): an int bumped as each change ends before 6.13, a seqcount since,
+ * odd while a change is under way. */
+struct mm_struct___seqint {
+	int mm_lock_seq;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___seqcount {
+	struct seqcount mm_lock_seq;
+} __attribute__((preserve_access_index));
+
+/* The count of changes to @mm's mappings, or -1: none to go by (before 6.4,
+ * or a change under way). */
+static __always_inline __s64 pages_mm_seq(struct mm_struct *mm)
+{
+	struct mm_struct___seqcount *sc = (void *)mm;
+	struct mm_struct___seqint *si = (void *)mm;
+	__u32 seq;
+
+	if (bpf_core_field_exists(sc->mm_lock_seq)) {
+		seq = BPF_CORE_READ(sc, mm_lock_seq.sequence);
+		return seq & 1 ? -1 : seq;
+	}
+	if (bpf_core_field_exists(si->mm_lock_seq))
+		return (__u32)BPF_CORE_READ(si, mm_lock_seq);
+	return -1;
+}
 
 /* Whether a fault at @v->addr in @vma may be served by a huge page: the
  * kernel's setting allows it for the mapping, and the aligned block around
@@ -83,7 +112,7 @@ struct pages_vma {
  * transhuge_vma_suitable()). A process that turned huge pages off with
  * prctl(PR_SET_THP_DISABLE) is not told apart: mm->flags changed type in
  * Linux 6.18 (mm_flags_t), and the prctl is rare. */
-static __always_inline bool pages_thp(struct vm_area_struct *vma, __u64 flags, __u64 addr)
+static __always_inline bool pages_thp(__u64 vm_start, __u64 vm_end, __u64 flags, __u64 addr)
 {
 	__u32 huge_shift = pages_huge_shift();
 	__u64 start = addr >> huge_shift << huge_shift;
@@ -91,7 +120,7 @@ static __always_inline bool pages_thp(struct vm_area_struct *vma, __u64 flags, _
 	if (thp_mode == LT_THP_NEVER || (flags & LT_VM_NOHUGEPAGE) ||
 	    (thp_mode == LT_THP_MADVISE && !(flags & LT_VM_HUGEPAGE)))
 		return false;
-	return start >= vma->vm_start && start + (1ULL << huge_shift) <= vma->vm_end;
+	return start >= vm_start && start + (1ULL << huge_shift) <= vm_end;
 }
 
 static long pages_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
@@ -113,7 +142,45 @@ static long pages_vma_cb(struct task_struct *task, struct vm_area_struct *vma, v
 		v->region = LT_REGION_STACK;
 	else
 		v->region = LT_REGION_ANON;
-	v->thp = pages_thp(vma, flags, v->addr);
+	v->start = start;
+	v->end = end;
+	v->flags = flags;
+	return 0;
+}
+
+/* Fills @v with the mapping of the page @v->addr of the current process.
+ * bpf_find_vma() takes the process's mmap lock, and run where interrupts
+ * are off (the page-fault event) leaves its unlock to an irq_work: an
+ * interrupt the CPU sends itself, 9 us a page in a VM, most of what a page
+ * cost. The mapping found is kept on the thread, with the kernel's count of
+ * changes to the process's mappings: the next fault in it, while the count
+ * stays, is classified from there. A growing heap or arena faults page
+ * after page in one mapping. Returns bpf_find_vma()'s error, or 0. */
+static __always_inline long pages_vma_find(struct pages_vma *v, struct lt_thread *t)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
+	__s64 seq = pages_mm_seq(mm);
+	long err;
+
+	if (t && seq >= 0 && t->vma_mm == (__u64)mm && t->vma_seq == seq &&
+	    v->addr >= t->vma_start && v->addr < t->vma_end) {
+		v->region = t->vma_region;
+		v->start = t->vma_start;
+		v->end = t->vma_end;
+		v->flags = t->vma_flags;
+		return 0;
+	}
+	lt_count(LT_CNT_PAGES_VMAS);
+	err = bpf_find_vma(task, v->addr, pages_vma_cb, v, 0);
+	if (err || !t || seq < 0)
+		return err;
+	t->vma_mm = (__u64)mm;
+	t->vma_seq = seq;
+	t->vma_start = v->start;
+	t->vma_end = v->end;
+	t->vma_flags = v->flags;
+	t->vma_region = v->region;
 	return 0;
 }
 
@@ -214,6 +281,7 @@ int page_fault(struct bpf_perf_event_data *ctx)
 	struct lt_stat_key sk = { .tgid = tgid, .kind = LT_KIND_PAGES };
 	struct pages_vma v = { .region = LT_REGION__NR };
 	__u32 huge_shift = pages_huge_shift();
+	struct lt_thread *thread;
 	struct lt_alloc val = {};
 	bool in_block = false;
 	__u64 bytes, pages;
@@ -230,11 +298,13 @@ int page_fault(struct bpf_perf_event_data *ctx)
 	if (pages_charged(&k, &bk, &in_block))
 		return 0;
 	v.addr = k.addr;
-	err = bpf_find_vma(bpf_get_current_task_btf(), k.addr, pages_vma_cb, &v, 0);
+	thread = lt_thread_get(true);
+	err = pages_vma_find(&v, thread);
 	if (err == -LT_EBUSY)
 		lt_count(LT_CNT_PAGES_BUSY);
 	if (err || v.region >= LT_REGION__NR)
 		return 0;
+	v.thp = pages_thp(v.start, v.end, v.flags, v.addr);
 	val.size = bytes = 1ULL << page_shift;
 	pages = 1;
 	/* The kernel may map a whole huge page here: the block is charged,
@@ -268,7 +338,7 @@ int page_fault(struct bpf_perf_event_data *ctx)
 	} else {
 		regs = lt_user_regs();
 		sk.stack = lt_stack_id(PT_REGS_IP_CORE(regs), PT_REGS_FP_CORE(regs),
-				       PT_REGS_SP_CORE(regs), tgid, lt_thread_get(true));
+				       PT_REGS_SP_CORE(regs), tgid, thread);
 	}
 	sk.aux = v.region;
 	s = lt_stat_get(&sk);

@@ -40,6 +40,7 @@ static const char *const kernel_counter_names[LT_CNT__NR] = {
 	[LT_CNT_SELF_HITS] = "self_probe_hits",	   [LT_CNT_PROBE_CALLS] = "probe_calls",
 	[LT_CNT_PROBE_RETURNS] = "probe_returns",  [LT_CNT_PAGES_FULL] = "pages_full",
 	[LT_CNT_PAGES_BUSY] = "pages_vma_busy",	   [LT_CNT_PAGES_HUGE] = "pages_huge",
+	[LT_CNT_PAGES_VMAS] = "pages_vma_lookups",
 };
 
 static const char *const user_counter_names[UCNT__NR] = {

@@ -155,6 +155,12 @@ def _popen(argv, **kw):
 
 # ---------------------------------------------------------------- requirements
 
+def kernel_at_least(release, major, minor):
+    """Whether the kernel of @release (uname -r: "6.12.48+deb13-amd64") is
+    @major.@minor or newer."""
+    return tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", release).groups()) >= (major, minor)
+
+
 def require_root():
     if os.geteuid() != 0:
         raise Skip("needs root (BPF)")

@@ -20,6 +20,7 @@ import os
 import sys
 
 from common import (ROOT, Skip, assert_site, describe, describe_all, find_stacks, funcs,
+                    kernel_at_least,
                     marker_line, report_records, validate_stream)
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -305,6 +306,14 @@ def _check_kernel(name):
             bad.append("--pages: %s" % e)
         expect(st[0]["count"] == PAGES_ITERS and st[0]["bytes"] == PAGES_ITERS * 4096,
                "--pages: %s, want %d pages of 4 KiB" % (describe(st[0]), PAGES_ITERS))
+    # a page's mapping known from the thread's last fault where the kernel
+    # counts changes to the mappings (6.4+): few lookups; before, each
+    # fault looks its mapping up (counted)
+    lookups, pages = ex["counters"]["pages_vma_lookups"], ex["totals"]["pages"]["count"]
+    if kernel_at_least(r.release, 6, 4):
+        expect(lookups * 4 <= pages, "--pages: %d mapping lookups for %d pages" % (lookups, pages))
+    else:
+        expect(lookups > 0, "--pages: no mapping lookups counted")
 
     # --system
     # The quiet process's cache turns over once leaktrace attaches (its

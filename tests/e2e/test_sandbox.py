@@ -7,14 +7,13 @@ after a --system sweep began (probes attached after the drop)."""
 
 import json
 import os
-import re
 import signal
 import time
 from pathlib import Path
 
 from common import (assert_site, describe_all, find_stacks, load_stream, marker_line,
                     require_root, spawn, spawn_workload, start_leaktrace_bg, tmp,
-                    wait_for_start, workload)
+                    wait_for_start, workload, kernel_at_least)
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
@@ -22,8 +21,8 @@ CAP_DAC_READ_SEARCH, CAP_KILL, CAP_SYS_PTRACE, CAP_SYS_ADMIN = 2, 5, 19, 21
 CAP_BPF, CAP_CHECKPOINT_RESTORE = 39, 40
 
 
-def _kernel():
-    return tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+def _kernel_at_least(major, minor):
+    return kernel_at_least(os.uname().release, major, minor)
 
 
 def _kept(launched, perf_uprobes=False):
@@ -33,10 +32,10 @@ def _kept(launched, perf_uprobes=False):
     may = set()
     if launched:
         must.add(CAP_KILL)
-    if perf_uprobes or _kernel() < (6, 6):
+    if perf_uprobes or not _kernel_at_least(6, 6):
         # perf-event uprobes: CAP_SYS_ADMIN since CVE-2025-38466's fix
         (must if perf_uprobes else may).add(CAP_SYS_ADMIN)
-    if _kernel() < (6, 5):
+    if not _kernel_at_least(6, 5):
         may.add(CAP_BPF)  # bpf() on map descriptors wants it there
     if Path("/proc/sys/kernel/unprivileged_bpf_disabled").read_text().strip() != "0":
         may.add(CAP_BPF)  # making the unwind tables' maps as they grow wants it

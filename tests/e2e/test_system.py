@@ -17,7 +17,7 @@ from common import (WAIT, LEAKTRACE, LEAKTRACE_SAN, PY_WORKLOAD_SRC, assert_no_s
                     read_records, require_root, run_leaktrace, spawn_workload,
                     start_leaktrace_bg, tmp, trace_until, wait_for_start, wait_intervals,
                     wait_until, workload, assert_site, wait_records, exact_records,
-                    heap_stacks_of, uprobe_multi_links, _bpftool_json)
+                    heap_stacks_of, uprobe_multi_links, _bpftool_json, kernel_at_least)
 
 FAST, SLOW = 2000, 400  # bytes leaked every 20 ms: 100 KB/s and 20 KB/s
 CACHE_ENTRIES = 64  # tests/workloads/churn.h
@@ -694,7 +694,7 @@ def test_system_pages_then_exact(binary=LEAKTRACE):
     assert not [r for r in recs if r["type"] == "exact" and r["pid"] == quiet.pid], (
         "the quiet process was traced exactly")
     assert not any(heap_stacks_of(r, quiet.pid) for r in intervals(recs))
-    if tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2]) >= (6, 6):
+    if kernel_at_least(os.uname().release, 6, 6):
         assert links.get("start", 0) >= 2, "no uprobe_multi link while traced exactly: %r" % links
     for wl in (fast, slow, quiet):
         assert wl.alive(), "pid %d died under --system" % wl.pid
