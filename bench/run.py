@@ -836,21 +836,50 @@ def pages_exact_run(wf):
     return recs[-1]["t"], phases
 
 
+def pages_alone_run(wf):
+    """wordfreq under the same --pages without exact phases: its time, the
+    top pages stack of its last report, and the time of the first report
+    from which that stack stayed on top."""
+    out = TMP / "pages-alone.jsonl"
+    opts = PAGES_EXACT_OPTS[:PAGES_EXACT_OPTS.index("--exact-for")]
+    subprocess.run([str(LT), *opts, "-n", "3", "-o", str(out), "--", *wf],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    assert recs[-1]["type"] == "exit", recs[-1]
+    tops = [(r["t"], pages_top(r, "pages")) for r in recs if r.get("stacks")]
+    last = tops[-1][1]
+    since = tops[-1][0]
+    for t, top in reversed(tops):
+        if top != last:
+            break
+        since = t
+    return recs[-1]["t"], last, since, len(tops)
+
+
 def pages_exact_rows():
-    """wordfreq untraced and under --pages with exact phases, taking turns:
-    the cost, and the sites each phase found."""
+    """wordfreq untraced, under --pages alone and with exact phases, taking
+    turns: the cost, the top stack under pages alone, and the sites each
+    phase found."""
     wf = [str(BIN / "wordfreq"), str(PAGES_EXACT_LINES)]
-    untraced, traced = [], []
+    untraced, alone, traced = [], [], []
     for _ in range(REPS):
         untraced.append(run_untraced(wf))
+        alone.append(pages_alone_run(wf))
         traced.append(pages_exact_run(wf))
     base = statistics.median(untraced)
     traced.sort(key=lambda r: r[0])
     t, phases = traced[len(traced) // 2]
+    ta = statistics.median(a[0] for a in alone)
+    opts = PAGES_EXACT_OPTS[:PAGES_EXACT_OPTS.index("--exact-for")]
     out = ["", "| workload | run | time | vs untraced |", "|---|---|---|---|",
            "| wordfreq %d lines | untraced | %.3f s | 1.00x |" % (PAGES_EXACT_LINES, base),
            "| wordfreq %d lines | `%s` | %.3f s | %.2fx |" % (
+               PAGES_EXACT_LINES, " ".join(opts), ta, ta / base),
+           "| wordfreq %d lines | `%s` | %.3f s | %.2fx |" % (
                PAGES_EXACT_LINES, " ".join(PAGES_EXACT_OPTS), t, t / base), "",
+           "`%s` alone, top pages stack of the last report: %s." % (
+               " ".join(opts), "; ".join("run %d %s, on top from +%.0f s (of %d reports)" % (
+                   i + 1, top, since, n) for i, (_, top, since, n) in enumerate(alone))), "",
            "| run | phase | traced exactly | sites, most growth first |", "|---|---|---|---|"]
     for i, (_, ph) in enumerate(traced):
         for j, (t0, t1, sites) in enumerate(ph):
