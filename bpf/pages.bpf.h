@@ -106,12 +106,13 @@ static __always_inline __s64 pages_mm_seq(struct mm_struct *mm)
 	return -1;
 }
 
-/* Whether a fault at @v->addr in @vma may be served by a huge page: the
- * kernel's setting allows it for the mapping, and the aligned block around
- * the address lies inside it (mm/huge_memory.c, hugepage_vma_check() and
- * transhuge_vma_suitable()). A process that turned huge pages off with
- * prctl(PR_SET_THP_DISABLE) is not told apart: mm->flags changed type in
- * Linux 6.18 (mm_flags_t), and the prctl is rare. */
+/* Whether a fault at @addr, in the mapping [@vm_start, @vm_end) with
+ * @flags, may be served by a huge page: the kernel's setting allows it for
+ * the mapping, and the aligned block around the address lies inside it
+ * (mm/huge_memory.c, hugepage_vma_check() and transhuge_vma_suitable()).
+ * A process that turned huge pages off with prctl(PR_SET_THP_DISABLE) is
+ * not told apart: mm->flags changed type in Linux 6.18 (mm_flags_t), and
+ * the prctl is rare. */
 static __always_inline bool pages_thp(__u64 vm_start, __u64 vm_end, __u64 flags, __u64 addr)
 {
 	__u32 huge_shift = pages_huge_shift();
