@@ -118,8 +118,13 @@ def test_system_five_processes():
             "pid %d: %d bytes in %d blocks of %d" % (wl.pid, st[0]["bytes"], st[0]["count"], rate))
         assert st[0]["growth_window"] > 0
     for q in quiet:
-        listed = [s for s in last["stacks"] if s["pid"] == q.pid]
-        assert not listed, "quiet pid %d has suspects:\n%s" % (q.pid, describe_all(last))
+        # churn() frees each block right after making it; a report read
+        # between the two (the process preempted there, on a loaded host)
+        # shows that one block, in flight, as growth of one block: listed,
+        # never a suspect. Anything else of a quiet process is not noise.
+        listed = [s for s in last["stacks"] if s["pid"] == q.pid and not (
+            s["count"] == 1 and not s["suspect"] and funcs(s)[:1] == ["churn"])]
+        assert not listed, "quiet pid %d has stacks listed:\n%s" % (q.pid, describe_all(last))
         assert rows.get(q.pid, {"growth_window": 0})["growth_window"] < SLOW * 25 // 2, (
             "quiet pid %d grew like a leaker: %r" % (q.pid, rows.get(q.pid)))
     for wl in [fast, slow] + quiet:
