@@ -818,21 +818,28 @@ def pages_rows():
 
 
 PAGES_EXACT_LINES = int(os.environ.get("BENCH_PAGES_EXACT_LINES", "2000000"))
-PAGES_EXACT_OPTS = ["--pages", "-i", "1", "-w", "3", "--exact-for", "3"]
+PAGES_ALONE_OPTS = ["--pages", "-i", "1", "-w", "3"]
+PAGES_EXACT_OPTS = PAGES_ALONE_OPTS + ["--exact-for", "3"]
+
+
+def pages_records(opts, wf):
+    """The records of leaktrace @opts -- @wf, which ran to the end."""
+    out = TMP / "pages-wf.jsonl"
+    subprocess.run([str(LT), *opts, "-n", "3", "-o", str(out), "--", *wf],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    assert recs[-1]["type"] == "exit", recs[-1]
+    return recs
 
 
 def pages_exact_run(wf):
     """wordfreq under --pages with exact phases: its time, and each phase as
     (start t, end t, the end record's sites as (func, growth))."""
-    out = TMP / "pages-exact.jsonl"
-    subprocess.run([str(LT), *PAGES_EXACT_OPTS, "-n", "3", "-o", str(out), "--", *wf],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    recs = pages_records(PAGES_EXACT_OPTS, wf)
     starts = [r for r in recs if r.get("type") == "exact" and r["state"] == "start"]
     ends = [r for r in recs if r.get("type") == "exact" and r["state"] == "end"]
     phases = [(s["t"], e["t"], [(x.get("frame", {}).get("func"), x["growth_window"])
                                 for x in e["sites"]]) for s, e in zip(starts, ends)]
-    assert recs[-1]["type"] == "exit", recs[-1]
     return recs[-1]["t"], phases
 
 
@@ -840,12 +847,7 @@ def pages_alone_run(wf):
     """wordfreq under the same --pages without exact phases: its time, the
     top pages stack of its last report, and the time of the first report
     from which that stack stayed on top."""
-    out = TMP / "pages-alone.jsonl"
-    opts = PAGES_EXACT_OPTS[:PAGES_EXACT_OPTS.index("--exact-for")]
-    subprocess.run([str(LT), *opts, "-n", "3", "-o", str(out), "--", *wf],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    recs = [json.loads(l) for l in out.read_text().splitlines()]
-    assert recs[-1]["type"] == "exit", recs[-1]
+    recs = pages_records(PAGES_ALONE_OPTS, wf)
     tops = [(r["t"], pages_top(r, "pages")) for r in recs if r.get("stacks")]
     last = tops[-1][1]
     since = tops[-1][0]
@@ -870,15 +872,14 @@ def pages_exact_rows():
     traced.sort(key=lambda r: r[0])
     t, phases = traced[len(traced) // 2]
     ta = statistics.median(a[0] for a in alone)
-    opts = PAGES_EXACT_OPTS[:PAGES_EXACT_OPTS.index("--exact-for")]
     out = ["", "| workload | run | time | vs untraced |", "|---|---|---|---|",
            "| wordfreq %d lines | untraced | %.3f s | 1.00x |" % (PAGES_EXACT_LINES, base),
            "| wordfreq %d lines | `%s` | %.3f s | %.2fx |" % (
-               PAGES_EXACT_LINES, " ".join(opts), ta, ta / base),
+               PAGES_EXACT_LINES, " ".join(PAGES_ALONE_OPTS), ta, ta / base),
            "| wordfreq %d lines | `%s` | %.3f s | %.2fx |" % (
                PAGES_EXACT_LINES, " ".join(PAGES_EXACT_OPTS), t, t / base), "",
            "`%s` alone, top pages stack of the last report: %s." % (
-               " ".join(opts), "; ".join("run %d %s, on top from +%.0f s (of %d reports)" % (
+               " ".join(PAGES_ALONE_OPTS), "; ".join("run %d %s, on top from +%.0f s (of %d reports)" % (
                    i + 1, top, since, n) for i, (_, top, since, n) in enumerate(alone))), "",
            "| run | phase | traced exactly | sites, most growth first |", "|---|---|---|---|"]
     for i, (_, ph) in enumerate(traced):
