@@ -207,12 +207,24 @@ def run_leaktrace(args, timeout=WAIT, binary=LEAKTRACE, env=None, prefix=()):
     return p.returncode, out.decode(errors="replace"), entry[1]
 
 
+def _forget_output(argv):
+    """Removes the JSON lines file that @argv's -o names, when a run before
+    left one: leaktrace truncates it only once started, and until then a wait
+    for its start record or reports would read the earlier run's."""
+    for i, a in enumerate(argv[:-1]):
+        if a in ("-o", "--output"):
+            path = Path(argv[i + 1])
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+
+
 class Background:
     """A leaktrace running in the background; stdout and stderr go to files."""
 
     def __init__(self, args, binary, env):
         require_binary(binary)
         self.argv = [str(binary)] + [str(a) for a in args]
+        _forget_output(self.argv)
         self.stdout_path = Path(tmp("leaktrace-%d.stdout" % len(_test["lt"])))
         self.stderr_path = Path(tmp("leaktrace-%d.stderr" % len(_test["lt"])))
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
