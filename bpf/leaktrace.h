@@ -19,6 +19,9 @@
 #define LT_STACK_UNWALKED 1ULL
 /* --system under pages: processes in focus at most (the focus map) */
 #define LT_FOCUS_MAX 4096
+/* --pages before Linux 6.4: the processes whose changes to their mappings
+ * are counted at once (the map_seqs LRU); one evicted is counted afresh */
+#define LT_MAP_SEQS_MAX 4096
 
 /* What kind of resource an entry is. The order is the order of reports. */
 enum lt_kind {

@@ -89,14 +89,52 @@ struct mm_struct___seqcount {
 	struct seqcount mm_lock_seq;
 } __attribute__((preserve_access_index));
 
-/* The count of changes to @mm's mappings, or -1: none to go by (before 6.4,
- * or a change under way). */
+/* Before 6.4 the kernel keeps no such count: leaktrace keeps its own, set
+ * from user space, from the syscalls that change a process's mappings
+ * (pages_map_enter/exit, attached to each of them). */
+const volatile __u32 pages_own_seq;
+
+/* A process's own count, and the changes under way. Each change, as it
+ * starts and as it ends, sets the count to the time (a fresh value on
+ * every CPU: an entry the LRU evicted and made again repeats no value a
+ * thread kept). */
+struct pages_seq {
+	__s64 busy; /* changes under way: nothing to go by while > 0 */
+	__u64 seq;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1); /* sized from user space */
+	__type(key, __u64);	/* the mm */
+	__type(value, struct pages_seq);
+} map_seqs SEC(".maps");
+
+/* Leaktrace's count of changes to @mm's mappings, or -1: a change under
+ * way, or none counted yet (the entry is made for the next fault). */
+static __always_inline __s64 pages_own_mm_seq(struct mm_struct *mm)
+{
+	__u64 key = (__u64)mm;
+	struct pages_seq *s = bpf_map_lookup_elem(&map_seqs, &key), fresh = { 0 };
+
+	if (!s) {
+		fresh.seq = bpf_ktime_get_ns();
+		bpf_map_update_elem(&map_seqs, &key, &fresh, BPF_NOEXIST);
+		return -1;
+	}
+	return s->busy > 0 ? -1 : s->seq;
+}
+
+/* The count of changes to @mm's mappings, or -1: none to go by (a change
+ * under way). */
 static __always_inline __s64 pages_mm_seq(struct mm_struct *mm)
 {
 	struct mm_struct___seqcount *sc = (void *)mm;
 	struct mm_struct___seqint *si = (void *)mm;
 	__u32 seq;
 
+	if (pages_own_seq)
+		return pages_own_mm_seq(mm);
 	if (bpf_core_field_exists(sc->mm_lock_seq)) {
 		seq = BPF_CORE_READ(sc, mm_lock_seq.sequence);
 		return seq & 1 ? -1 : seq;
@@ -153,9 +191,9 @@ static long pages_vma_cb(struct task_struct *task, struct vm_area_struct *vma, v
  * bpf_find_vma() takes the process's mmap lock, and run where interrupts
  * are off (the page-fault event) leaves its unlock to an irq_work: an
  * interrupt the CPU sends itself, 9 us a page in a VM, most of what a page
- * cost. The mapping found is kept on the thread, with the kernel's count of
- * changes to the process's mappings: the next fault in it, while the count
- * stays, is classified from there. A growing heap or arena faults page
+ * cost. The mapping found is kept on the thread, with the count of changes
+ * to the process's mappings (pages_mm_seq()): the next fault in it, while
+ * the count stays, is classified from there. A growing heap or arena faults page
  * after page in one mapping. Returns bpf_find_vma()'s error, or 0. */
 static __always_inline long pages_vma_find(struct pages_vma *v, struct lt_thread *t)
 {
@@ -164,7 +202,7 @@ static __always_inline long pages_vma_find(struct pages_vma *v, struct lt_thread
 	__s64 seq = pages_mm_seq(mm);
 	long err;
 
-	if (t && seq >= 0 && t->vma_mm == (__u64)mm && t->vma_seq == seq &&
+	if (t && seq >= 0 && t->vma_mm == (__u64)mm && t->vma_seq == (__u64)seq &&
 	    v->addr >= t->vma_start && v->addr < t->vma_end) {
 		v->region = t->vma_region;
 		v->start = t->vma_start;
@@ -620,6 +658,85 @@ int pages_brk(struct trace_event_raw_sys_enter *ctx)
 	if (!tgid || !want || want >= brk || want < BPF_CORE_READ(mm, start_brk))
 		return 0;
 	pages_range(tgid, want, brk, 0);
+	return 0;
+}
+
+/* The count of @mm's changes as a syscall that may change its mappings
+ * starts (@start: one more under way) or ends. Only where the kernel keeps
+ * no count (pages_own_seq); the traced processes' alone. A call under way
+ * when the programs went in ends unseen started: not counted below 0. */
+static __always_inline void pages_map_change(bool start)
+{
+	struct mm_struct *mm = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm);
+	__u64 key = (__u64)mm;
+	struct pages_seq *s, fresh = { 0 };
+
+	if (!pages_own_seq || !mm || !pages_target())
+		return;
+	s = bpf_map_lookup_elem(&map_seqs, &key);
+	if (!s) {
+		fresh.busy = start;
+		fresh.seq = bpf_ktime_get_ns();
+		if (!bpf_map_update_elem(&map_seqs, &key, &fresh, BPF_NOEXIST))
+			return;
+		s = bpf_map_lookup_elem(&map_seqs, &key);
+		if (!s)
+			return;
+	}
+	if (start) {
+		__sync_fetch_and_add(&s->busy, 1);
+		s->seq = bpf_ktime_get_ns();
+		return;
+	}
+	/* the new count before the end: a fault between the two still sees
+	 * the change under way */
+	s->seq = bpf_ktime_get_ns();
+	if (s->busy > 0)
+		__sync_fetch_and_add(&s->busy, -1);
+}
+
+/* Attached to the entry and the exit of each syscall that may change the
+ * mappings (user/attach_probes.c): mmap, munmap, mremap, brk, mprotect,
+ * mlock...; to the exit of exec alone, where the new image's mm is current
+ * (an mm at the address of one gone has its count set afresh). */
+SEC("tracepoint")
+int pages_map_enter(void *ctx)
+{
+	pages_map_change(true);
+	return 0;
+}
+
+SEC("tracepoint")
+int pages_map_exit(void *ctx)
+{
+	pages_map_change(false);
+	return 0;
+}
+
+/* Whether madvise's @advice leaves the mappings as they are: what gives
+ * pages back or brings them in, as allocators call all the time. The
+ * others set flags on a range (MADV_HUGEPAGE, MADV_DONTFORK...), which may
+ * split a mapping. */
+static __always_inline bool pages_advice_keeps(__u64 advice)
+{
+	return advice == 3 /* WILLNEED */ || advice == LT_MADV_DONTNEED || advice == LT_MADV_FREE ||
+	       advice == LT_MADV_REMOVE || (advice >= 20 && advice <= 25);
+	/* COLD, PAGEOUT, POPULATE_READ/WRITE, DONTNEED_LOCKED, COLLAPSE */
+}
+
+SEC("tracepoint/syscalls/sys_enter_madvise")
+int pages_madv_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!pages_advice_keeps(ctx->args[2]))
+		pages_map_change(true);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_madvise")
+int pages_madv_exit(void *ctx)
+{
+	if (!pages_advice_keeps(PT_REGS_PARM3_CORE_SYSCALL(lt_user_regs())))
+		pages_map_change(false);
 	return 0;
 }
 

@@ -22,11 +22,10 @@ struct lt_thread {
 	__u64 gl_cookie;   /* the GL/EGL call whose return is awaited, 0 if none */
 	__u64 gl_args[2];  /* what its return probe needs */
 	__u32 gl_reported; /* this thread was shown to user space (its fs base) */
-	__u32 vma_seq;	   /* pages: the mapping last faulted in (pages_vma) ... */
-	__u64 vma_mm;	   /* ... of this mm, its layout at this count of changes */
+	__u32 vma_region;  /* pages: the mapping last faulted in (pages_vma) ... */
 	__u64 vma_start, vma_end, vma_flags;
-	__u32 vma_region; /* enum lt_page_region */
-	__u32 pad2;
+	__u64 vma_mm;  /* ... of this mm, its layout at this count of changes */
+	__u64 vma_seq; /* (pages_mm_seq()) */
 };
 
 /* The thread pointer of @task, which TLS offsets are relative to (on x86-64

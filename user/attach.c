@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
@@ -375,6 +376,54 @@ static unsigned int thp_mode(void)
 	return strstr(buf, "[always]") ? 2 : strstr(buf, "[madvise]") ? 1 : 0;
 }
 
+/* Whether the struct or union @id of @btf, or an unnamed one within it,
+ * has a member named @name. */
+static bool btf_has_member(const struct btf *btf, __u32 id, const char *name, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	if (!t || depth > 4 || !(btf_is_struct(t) || btf_is_union(t)))
+		return false;
+	m = btf_members(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const char *n = btf__name_by_offset(btf, m[i].name_off);
+
+		if (n && !strcmp(n, name))
+			return true;
+		if ((!n || !*n) && btf_has_member(btf, m[i].type, name, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* Whether --pages keeps its own count of changes to each traced process's
+ * mappings (bpf/pages.bpf.h, pages_own_seq): where the kernel's mm_struct
+ * has none (mm_lock_seq, Linux 6.4), or its BTF cannot be read (the own
+ * count is right on every kernel, at the cost of a program run at each
+ * mapping syscall). LEAKTRACE_PAGES_OWN_SEQ=1 asks for it anyway: for the
+ * tests, which run on newer kernels; not an option for users. */
+static bool pages_own_seq(const char *btf_path)
+{
+	const char *env = getenv("LEAKTRACE_PAGES_OWN_SEQ");
+	struct btf *btf;
+	bool has;
+	int id;
+
+	if (env && !strcmp(env, "1"))
+		return true;
+	btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	if (!btf)
+		return true;
+	id = btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT);
+	has = id > 0 && btf_has_member(btf, id, "mm_lock_seq", 0);
+	btf__free(btf);
+	if (!has)
+		lt_debug("this kernel counts no changes to a process's mappings (Linux 6.4+): "
+			 "--pages counts them itself, at the syscalls that make them");
+	return !has;
+}
+
 /* Opens the skeleton and loads the programs of t->sources. Returns 0 or a
  * negative errno; libbpf's error in @msg. */
 static int open_load(struct tracer *t, char *msg, size_t len)
@@ -405,6 +454,9 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 	t->skel->rodata->sample_bytes = s->sample_bytes;
 	t->skel->rodata->pages_on = !!(t->sources & LT_SRC_PAGES);
 	t->skel->rodata->thp_mode = t->sources & LT_SRC_PAGES ? thp_mode() : 0;
+	t->pages_own_seq = (t->sources & LT_SRC_PAGES) && pages_own_seq(s->btf);
+	t->skel->rodata->pages_own_seq = t->pages_own_seq;
+	bpf_map__set_max_entries(t->skel->maps.map_seqs, t->pages_own_seq ? LT_MAP_SEQS_MAX : 1);
 	/* --system under pages: stacks walked only for the processes in focus */
 	t->skel->rodata->pages_focus = s->system && (t->sources & LT_SRC_PAGES);
 	bpf_map__set_max_entries(t->skel->maps.focus, LT_FOCUS_MAX);

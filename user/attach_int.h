@@ -69,6 +69,7 @@ struct tracer {
 	bool tracepoints, exec_tp, exit_tp;
 	bool fd_tracepoints;
 	bool pages_attached;  /* the page-fault events and the pages source's tracepoints */
+	bool pages_own_seq;   /* ... and its count of changes to the mappings (pre-6.4) */
 	unsigned int sources; /* what is loaded: the settings' less what the kernel refused */
 	char off_why[512];    /* the sources off, and why */
 	char *vlogs;	      /* the verifier's log of each program, VLOG_SIZE each */

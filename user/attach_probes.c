@@ -86,6 +86,31 @@ static void ensure_tracefs(void)
 		lt_debug("cannot mount tracefs at /sys/kernel/tracing: %s", strerror(errno));
 }
 
+/* Whether tracefs lists the tracepoint @category:@name (after
+ * ensure_tracefs()). */
+static bool tracepoint_exists(const char *category, const char *name)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/%s", roots[i], category, name);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+/* attach_tp() to the syscall tracepoint @name, if this kernel has it. */
+static int attach_tp_if(struct tracer *t, struct bpf_program *prog, const char *name)
+{
+	if (!tracepoint_exists("syscalls", name)) {
+		lt_debug("no tracepoint syscalls:%s here", name);
+		return 0;
+	}
+	return attach_tp(t, prog, "syscalls", name);
+}
+
 int tracer__add_target(struct tracer *t, pid_t tgid)
 {
 	__u32 key = tgid, one = 1;
@@ -573,6 +598,41 @@ static int open_page_faults(int cpu)
 		       PERF_FLAG_FD_CLOEXEC);
 }
 
+/* Before Linux 6.4 (t->pages_own_seq): the entry and the exit of each
+ * syscall that may change a process's mappings (their bounds, flags or
+ * file), where the BPF side counts the changes (pages_map_change()); exec's
+ * exit. One this kernel lacks (no such syscall on this architecture)
+ * changes nothing. */
+static int attach_map_changes(struct tracer *t)
+{
+	struct leaktrace_bpf *p = t->skel;
+	static const char *const calls[] = {
+		"mmap",	 "munmap",	     "mremap",	"brk",	    "mprotect",	  "pkey_mprotect",
+		"mlock", "mlock2",	     "munlock", "mlockall", "munlockall", "shmat",
+		"shmdt", "remap_file_pages",
+	};
+	static const char *const execs[] = { "execve", "execveat" };
+	char name[64];
+	int err;
+
+	if (!t->pages_own_seq)
+		return 0;
+	/* madvise's own pair: most advice changes no mapping */
+	err = attach_tp(t, p->progs.pages_madv_enter, "syscalls", "sys_enter_madvise")
+		      ?: attach_tp(t, p->progs.pages_madv_exit, "syscalls", "sys_exit_madvise");
+	for (size_t i = 0; !err && i < sizeof(calls) / sizeof(calls[0]); i++) {
+		snprintf(name, sizeof(name), "sys_enter_%s", calls[i]);
+		err = attach_tp_if(t, p->progs.pages_map_enter, name);
+		snprintf(name, sizeof(name), "sys_exit_%s", calls[i]);
+		err = err ?: attach_tp_if(t, p->progs.pages_map_exit, name);
+	}
+	for (size_t i = 0; !err && i < sizeof(execs) / sizeof(execs[0]); i++) {
+		snprintf(name, sizeof(name), "sys_exit_%s", execs[i]);
+		err = attach_tp_if(t, p->progs.pages_map_exit, name);
+	}
+	return err;
+}
+
 int tracer__attach_pages(struct tracer *t)
 {
 	struct leaktrace_bpf *p = t->skel;
@@ -598,6 +658,9 @@ int tracer__attach_pages(struct tracer *t)
 		if (err)
 			return err;
 	}
+	err = attach_map_changes(t);
+	if (err)
+		return err;
 	if (ncpus < 0) {
 		lt_error("cannot count the CPUs: %s", strerror(-ncpus));
 		return ncpus;

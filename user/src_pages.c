@@ -28,8 +28,10 @@ static void pages_owns(const struct leaktrace_bpf *p, struct src_owned *o)
 {
 	*o = (struct src_owned){ .progs = { p->progs.page_fault, p->progs.pages_munmap,
 					    p->progs.pages_madvise, p->progs.pages_mremap,
-					    p->progs.pages_mmap, p->progs.pages_brk },
-				 .maps = { p->maps.focus } };
+					    p->progs.pages_mmap, p->progs.pages_brk,
+					    p->progs.pages_map_enter, p->progs.pages_map_exit,
+					    p->progs.pages_madv_enter, p->progs.pages_madv_exit },
+				 .maps = { p->maps.focus, p->maps.map_seqs } };
 }
 
 static const struct src_kind pages_kinds[] = {
