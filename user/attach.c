@@ -403,7 +403,7 @@ static bool btf_has_member(const struct btf *btf, __u32 id, const char *name, in
  * count is right on every kernel, at the cost of a program run at each
  * mapping syscall). LEAKTRACE_PAGES_OWN_SEQ=1 asks for it anyway: for the
  * tests, which run on newer kernels; not an option for users. */
-static bool pages_own_seq(const char *btf_path)
+static bool own_map_count(const char *btf_path)
 {
 	const char *env = getenv("LEAKTRACE_PAGES_OWN_SEQ");
 	struct btf *btf;
@@ -454,7 +454,7 @@ static int open_load(struct tracer *t, char *msg, size_t len)
 	t->skel->rodata->sample_bytes = s->sample_bytes;
 	t->skel->rodata->pages_on = !!(t->sources & LT_SRC_PAGES);
 	t->skel->rodata->thp_mode = t->sources & LT_SRC_PAGES ? thp_mode() : 0;
-	t->pages_own_seq = (t->sources & LT_SRC_PAGES) && pages_own_seq(s->btf);
+	t->pages_own_seq = (t->sources & LT_SRC_PAGES) && own_map_count(s->btf);
 	t->skel->rodata->pages_own_seq = t->pages_own_seq;
 	bpf_map__set_max_entries(t->skel->maps.map_seqs, t->pages_own_seq ? LT_MAP_SEQS_MAX : 1);
 	/* --system under pages: stacks walked only for the processes in focus */
