@@ -419,8 +419,8 @@ static bool own_map_count(const char *btf_path)
 	has = id > 0 && btf_has_member(btf, id, "mm_lock_seq", 0);
 	btf__free(btf);
 	if (!has)
-		lt_debug("this kernel counts no changes to a process's mappings (Linux 6.4+): "
-			 "--pages counts them itself, at the syscalls that make them");
+		lt_debug("this kernel keeps no count of changes to a process's mappings (one came "
+			 "with Linux 6.4): --pages keeps its own, at the syscalls that make them");
 	return !has;
 }
 
